@@ -1,0 +1,443 @@
+//! A stateful fake kdocs server for tests (feature `fake`).
+//!
+//! [`FakeKdocs`] is a real HTTP/1.1 server on `127.0.0.1` that implements the five
+//! kdocs open-platform endpoints this crate calls, with in-memory state:
+//!
+//! | Operation (name in [`FakeStats::calls`]) | Method and path |
+//! |---|---|
+//! | `create_anonymous_preview` | `POST /api/v1/openapi/anonymous/preview/appspace/with_token` |
+//! | `refresh_anonymous_token` | `POST /api/v1/openapi/anonymous/token` |
+//! | `cancel_anonymous_token` | `DELETE /api/v1/openapi/anonymous/token/{token}` |
+//! | `get_edit_url_with_token` | `GET /api/v1/openapi/appspace/files/{file_token}/url/with_edit_token?access_token=…` |
+//! | `get_download_url` | `GET /api/v1/openapi/appspace/files/{file_token}/download?file_token=…` |
+//!
+//! plus `GET /fake/download/{id}`, the unsigned "CDN" URL that `get_download_url`
+//! hands out, which streams the file bytes in 64 KiB frames.
+//!
+//! Every API request is checked like the real platform does: the `WPS-2`
+//! signature (`Date`, `Content-Md5`, `Content-Type`, `Authorization`) is verified by
+//! the fake's own code (it never calls the client's signer), then the app's daily
+//! quota is counted, then the parameters are validated. Successes answer
+//! `{"code":0,"data":{…}}`; failures answer
+//! `{"code":N,"message":"Name","hint":"what went wrong"}` with an HTTP error status.
+//!
+//! Path segments are split on `/` first and then percent-decoded, so a token such as
+//! `a/b?c#d` must be sent as the single segment `a%2Fb%3Fc%23d`. The signed URI is the
+//! path and query exactly as they appear on the wire.
+//!
+//! # Starting it in a test
+//!
+//! ```no_run
+//! use std::time::Duration;
+//! use kdocs_client::fake::{FakeConfig, FakeKdocs, Fault};
+//!
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> std::io::Result<()> {
+//! let fake = FakeKdocs::start(FakeConfig::default().with_daily_limit(20)).await?;
+//! // Point the client at fake.base_url(), signing with fake.app_id() / fake.app_key().
+//! let file_token = fake.add_file("report.docx", b"hello".to_vec());
+//! let access_token = fake.issue_access_token();
+//! # let _ = (&file_token, &access_token);
+//!
+//! // ... call the client; the anonymous preview endpoint returns a task id,
+//! // and the token it created is visible to the test:
+//! # let task_id = String::new();
+//! let token = fake.anonymous_token_for_task(&task_id);
+//! # let _ = token;
+//!
+//! // Time travel: expire anonymous tokens (24 h by default).
+//! fake.clock().advance(Duration::from_secs(24 * 3600 + 1));
+//!
+//! // Failure injection.
+//! fake.set_fault(Some(Fault::ServerError));
+//! fake.set_fault(None);
+//!
+//! assert_eq!(fake.stats().calls_to("refresh_anonymous_token"), 0);
+//! fake.shutdown().await;
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! The default app ([`DEFAULT_APP_ID`] / [`DEFAULT_APP_KEY`], a "test app" with 500
+//! calls a day) is fixed so that failures are reproducible; use
+//! [`FakeConfig::with_app`] for other credentials and [`FakeKdocs::add_app`] for more
+//! apps (for example a production app with 100 000 calls a day).
+//! Access tokens for the edit-URL endpoint come from [`FakeKdocs::issue_access_token`];
+//! files from [`FakeKdocs::add_file`]. The kdocs "query anonymous task" endpoint is not
+//! among the documented pages, so tests read a task's token with
+//! [`FakeKdocs::anonymous_token_for_task`] (or skip the HTTP call altogether with
+//! [`FakeKdocs::create_preview_token`]).
+//!
+//! # Error codes
+//!
+//! | `code` | `message` | HTTP | Origin | When |
+//! |---|---|---|---|---|
+//! | `10001` | `InvalidArgument` | 400 | documented by kdocs | missing or mistyped parameter, body not valid JSON; the hint names the parameter. The fake also uses it, with HTTP 404 / 405, for an unknown path or a wrong method |
+//! | `20007` | `AccessTokenInvalid` | 401 | documented by kdocs | `access_token` was not issued by the fake |
+//! | `30003` | `InvalidSignature` | 403 | documented by kdocs | signature headers missing or wrong, `Date` more than 15 minutes off, unknown app id; the hint says which part failed |
+//! | `90001` | `FileNotFound` | 404 | defined by the fake | unknown `file_token` or download id |
+//! | `90002` | `AnonymousTokenExpired` | 403 | defined by the fake | anonymous token past its expiry; create a new anonymous preview task |
+//! | `90003` | `AnonymousTokenInvalid` | 403 | defined by the fake | anonymous token unknown, cancelled, or replaced by a refresh |
+//! | `90004` | `RateLimitExceeded` | 429 | defined by the fake | the app's daily quota is used up; `Retry-After` = seconds until the next UTC day on the fake clock |
+//! | `90500` | `InternalError` | 500 | defined by the fake | only from [`Fault::InternalError`] |
+//!
+//! The public kdocs pages refer to an error-code page without listing codes for
+//! these situations, so the `9xxxx` codes are the fake's own.
+//!
+//! # Fault switches
+//!
+//! [`FakeKdocs::set_fault`] turns on one [`Fault`] until it is switched off with
+//! `set_fault(None)`. API faults affect only the API endpoints, download faults only
+//! `/fake/download/…`:
+//!
+//! * [`Fault::ServerError`] (API): HTTP 500 with an HTML page instead of JSON.
+//! * [`Fault::InternalError`] (API): HTTP 500 with the JSON envelope, code `90500`.
+//! * [`Fault::BreakConnection`] (API): the connection is closed without any response.
+//! * [`Fault::CorruptDownload`] (download): some bytes of the content are flipped;
+//!   the checksums returned by `get_download_url` stay those of the original.
+//! * [`Fault::TruncateDownload`] (download): the full `Content-Length` is declared but
+//!   only the first half is sent before the connection is closed.
+//!
+//! # Clock
+//!
+//! [`FakeKdocs::clock`] is the fake's [`FakeClock`]. It drives token expiry, the
+//! `Date` check and the daily quota window; move it with [`FakeClock::advance`] or
+//! [`FakeClock::set`]. Requests must then carry a `Date` within 15 minutes of the
+//! fake time.
+
+mod clock;
+mod errors;
+mod server;
+mod signature;
+mod state;
+#[cfg(test)]
+mod tests;
+
+use std::collections::BTreeMap;
+use std::net::{Ipv4Addr, SocketAddr};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::time::Duration;
+
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+
+pub use self::clock::FakeClock;
+pub use self::errors::{
+    ACCESS_TOKEN_INVALID, ANONYMOUS_TOKEN_EXPIRED, ANONYMOUS_TOKEN_INVALID, FILE_NOT_FOUND,
+    INTERNAL_ERROR, INVALID_ARGUMENT, INVALID_SIGNATURE, RATE_LIMIT_EXCEEDED,
+};
+use self::state::State;
+
+/// App id of the default test app.
+pub const DEFAULT_APP_ID: &str = "SX20240101FAKEAPP";
+/// App key of the default test app.
+pub const DEFAULT_APP_KEY: &str = "fake-kdocs-app-key-0123456789abcdef";
+/// Daily call quota of a kdocs test app (the default app).
+pub const TEST_APP_DAILY_LIMIT: u32 = 500;
+/// Daily call quota of a kdocs production app.
+pub const PRODUCTION_APP_DAILY_LIMIT: u32 = 100_000;
+/// Default lifetime of anonymous preview tokens (24 hours).
+pub const DEFAULT_ANONYMOUS_TOKEN_TTL: Duration = Duration::from_secs(24 * 60 * 60);
+/// Lifetime of the exchange token returned with an edit URL (10 minutes).
+pub const EXCHANGE_TOKEN_TTL: Duration = server::EXCHANGE_TOKEN_TTL;
+
+/// A failure the fake injects, see [`FakeKdocs::set_fault`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Fault {
+    /// Download fault: flip bytes of the served file content, while the checksums
+    /// reported by `get_download_url` stay those of the original content.
+    CorruptDownload,
+    /// Download fault: declare the full `Content-Length`, send half the bytes, then
+    /// close the connection.
+    TruncateDownload,
+    /// API fault: answer HTTP 500 with a `text/html` page (not JSON).
+    ServerError,
+    /// API fault: answer HTTP 500 with the JSON envelope, code [`INTERNAL_ERROR`].
+    InternalError,
+    /// API fault: close the connection without sending a response.
+    BreakConnection,
+}
+
+/// How to start a [`FakeKdocs`].
+///
+/// The default has one test app ([`DEFAULT_APP_ID`], [`DEFAULT_APP_KEY`], 500 calls a
+/// day), a 24 h anonymous-token lifetime, a real-time clock, and binds `127.0.0.1:0`
+/// (a free port).
+#[derive(Debug, Clone)]
+pub struct FakeConfig {
+    app_id: String,
+    app_key: String,
+    daily_limit: u32,
+    anonymous_token_ttl: Duration,
+    addr: SocketAddr,
+    clock: FakeClock,
+}
+
+impl Default for FakeConfig {
+    fn default() -> Self {
+        FakeConfig {
+            app_id: DEFAULT_APP_ID.to_owned(),
+            app_key: DEFAULT_APP_KEY.to_owned(),
+            daily_limit: TEST_APP_DAILY_LIMIT,
+            anonymous_token_ttl: DEFAULT_ANONYMOUS_TOKEN_TTL,
+            addr: SocketAddr::from((Ipv4Addr::LOCALHOST, 0)),
+            clock: FakeClock::new(),
+        }
+    }
+}
+
+impl FakeConfig {
+    /// Daily call quota of the default app (default 500).
+    pub fn with_daily_limit(mut self, limit: u32) -> Self {
+        self.daily_limit = limit;
+        self
+    }
+
+    /// Lifetime of anonymous tokens created or refreshed by the fake (default 24 h).
+    pub fn with_anonymous_token_ttl(mut self, ttl: Duration) -> Self {
+        self.anonymous_token_ttl = ttl;
+        self
+    }
+
+    /// Address to bind; must be a loopback address (default `127.0.0.1:0`).
+    pub fn with_addr(mut self, addr: SocketAddr) -> Self {
+        self.addr = addr;
+        self
+    }
+
+    /// Credentials of the default app (default [`DEFAULT_APP_ID`] / [`DEFAULT_APP_KEY`]).
+    pub fn with_app(mut self, app_id: impl Into<String>, app_key: impl Into<String>) -> Self {
+        self.app_id = app_id.into();
+        self.app_key = app_key.into();
+        self
+    }
+
+    /// Clock to use, for sharing one [`FakeClock`] with other test code
+    /// (default: a new clock following real time).
+    pub fn with_clock(mut self, clock: FakeClock) -> Self {
+        self.clock = clock;
+        self
+    }
+}
+
+/// A snapshot of the fake's counters, from [`FakeKdocs::stats`].
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct FakeStats {
+    /// Requests routed to each operation (`"create_anonymous_preview"`,
+    /// `"refresh_anonymous_token"`, `"cancel_anonymous_token"`,
+    /// `"get_edit_url_with_token"`, `"get_download_url"`), whatever their outcome.
+    pub calls: BTreeMap<String, u64>,
+    /// Every request to a non-download path, including rejected and unroutable ones.
+    pub total_api_calls: u64,
+    /// API requests that got no success answer (error envelope or injected fault).
+    pub rejected_calls: u64,
+    /// TCP connections accepted.
+    pub connections_accepted: u64,
+    /// Download URLs served (`GET /fake/download/…` with a known id).
+    pub downloads_served: u64,
+    /// Calls counted against each app's quota on the fake clock's current UTC day.
+    pub calls_today: BTreeMap<String, u32>,
+}
+
+impl FakeStats {
+    /// Requests routed to operation `op` (0 if none).
+    pub fn calls_to(&self, op: &str) -> u64 {
+        self.calls.get(op).copied().unwrap_or(0)
+    }
+}
+
+/// State shared by the handle and the connection tasks.
+pub(crate) struct Shared {
+    state: Mutex<State>,
+    clock: FakeClock,
+    app_id: String,
+    app_key: String,
+    anonymous_token_ttl: Duration,
+    base_url: String,
+    addr: SocketAddr,
+    connections: AtomicU64,
+}
+
+impl Shared {
+    /// Locks the state (recovering from poisoning; the state stays consistent).
+    fn lock(&self) -> MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+/// Stops the server when the last handle goes away.
+struct ServerGuard {
+    shutdown: watch::Sender<bool>,
+    task: Mutex<Option<JoinHandle<()>>>,
+}
+
+impl Drop for ServerGuard {
+    fn drop(&mut self) {
+        let _ = self.shutdown.send(true);
+    }
+}
+
+/// A running fake kdocs server.
+///
+/// Cloning gives another handle to the same server. The server stops on
+/// [`FakeKdocs::shutdown`] or when the last handle is dropped.
+#[derive(Clone)]
+pub struct FakeKdocs {
+    shared: Arc<Shared>,
+    guard: Arc<ServerGuard>,
+}
+
+impl std::fmt::Debug for FakeKdocs {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("FakeKdocs")
+            .field("addr", &self.shared.addr)
+            .field("app_id", &self.shared.app_id)
+            .finish_non_exhaustive()
+    }
+}
+
+impl FakeKdocs {
+    /// Binds `config`'s address and starts serving on the current tokio runtime.
+    ///
+    /// Fails with [`std::io::ErrorKind::InvalidInput`] for a non-loopback address,
+    /// or with the bind error.
+    pub async fn start(config: FakeConfig) -> std::io::Result<FakeKdocs> {
+        if !config.addr.ip().is_loopback() {
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::InvalidInput,
+                format!(
+                    "the fake kdocs server only binds loopback addresses, not {}",
+                    config.addr
+                ),
+            ));
+        }
+        let listener = TcpListener::bind(config.addr).await?;
+        let addr = listener.local_addr()?;
+        let mut state = State::default();
+        state.add_app(&config.app_id, &config.app_key, config.daily_limit);
+        let shared = Arc::new(Shared {
+            state: Mutex::new(state),
+            clock: config.clock,
+            app_id: config.app_id,
+            app_key: config.app_key,
+            anonymous_token_ttl: config.anonymous_token_ttl,
+            base_url: format!("http://{addr}"),
+            addr,
+            connections: AtomicU64::new(0),
+        });
+        let (tx, rx) = watch::channel(false);
+        let task = tokio::spawn(server::serve(listener, shared.clone(), rx));
+        Ok(FakeKdocs {
+            shared,
+            guard: Arc::new(ServerGuard {
+                shutdown: tx,
+                task: Mutex::new(Some(task)),
+            }),
+        })
+    }
+
+    /// `http://127.0.0.1:PORT`, without a trailing slash.
+    pub fn base_url(&self) -> String {
+        self.shared.base_url.clone()
+    }
+
+    /// The bound address.
+    pub fn addr(&self) -> SocketAddr {
+        self.shared.addr
+    }
+
+    /// App id of the default app ([`DEFAULT_APP_ID`] unless [`FakeConfig::with_app`]).
+    pub fn app_id(&self) -> &str {
+        &self.shared.app_id
+    }
+
+    /// App key of the default app ([`DEFAULT_APP_KEY`] unless [`FakeConfig::with_app`]).
+    pub fn app_key(&self) -> &str {
+        &self.shared.app_key
+    }
+
+    /// Registers another app (or replaces one with the same id, resetting its counter).
+    pub fn add_app(&self, app_id: &str, app_key: &str, daily_limit: u32) {
+        self.shared.lock().add_app(app_id, app_key, daily_limit);
+    }
+
+    /// Stores a file and returns its new `file_token` (23 ASCII letters and digits).
+    pub fn add_file(&self, file_name: &str, content: impl Into<bytes::Bytes>) -> String {
+        let entry = Arc::new(state::FileEntry::new(file_name, content.into()));
+        let token = state::random_alphanumeric(23);
+        self.shared.lock().files.insert(token.clone(), entry);
+        token
+    }
+
+    /// Issues an access token accepted by the edit-URL endpoint. Access tokens do not expire.
+    pub fn issue_access_token(&self) -> String {
+        let token = state::random_lowercase(32);
+        self.shared.lock().access_tokens.insert(token.clone());
+        token
+    }
+
+    /// The current anonymous token of preview task `task_id` (the newest one after
+    /// refreshes), or `None` for an unknown task or after cancellation. An expired
+    /// token is still returned.
+    pub fn anonymous_token_for_task(&self, task_id: &str) -> Option<String> {
+        self.shared
+            .lock()
+            .tasks
+            .get(task_id)
+            .and_then(|t| t.token.clone())
+    }
+
+    /// Creates an anonymous preview task for `file_token` without an HTTP call and
+    /// returns its anonymous token (expiring after the configured TTL). The file does
+    /// not have to exist.
+    pub fn create_preview_token(&self, file_token: &str) -> String {
+        let expire_at = self.shared.clock.now() + self.shared.anonymous_token_ttl;
+        self.shared
+            .lock()
+            .create_task(file_token, false, expire_at)
+            .1
+    }
+
+    /// Whether the refresh and cancel endpoints would currently accept `token`
+    /// (known, not expired, not cancelled, not replaced).
+    pub fn is_anonymous_token_valid(&self, token: &str) -> bool {
+        let now = self.shared.clock.now();
+        self.shared.lock().live_anon_token(token, now).is_ok()
+    }
+
+    /// The fake's clock.
+    pub fn clock(&self) -> &FakeClock {
+        &self.shared.clock
+    }
+
+    /// Turns a failure on (`Some`) or off (`None`); it stays until changed.
+    pub fn set_fault(&self, fault: Option<Fault>) {
+        self.shared.lock().fault = fault;
+    }
+
+    /// A snapshot of the counters.
+    pub fn stats(&self) -> FakeStats {
+        let now = self.shared.clock.now();
+        let connections = self.shared.connections.load(Ordering::Relaxed);
+        self.shared.lock().snapshot(now, connections)
+    }
+
+    /// Stops accepting connections, asks open connections to close once their
+    /// current request is answered, and waits for the accept loop to end.
+    pub async fn shutdown(self) {
+        let _ = self.guard.shutdown.send(true);
+        let task = self
+            .guard
+            .task
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .take();
+        if let Some(task) = task {
+            let _ = task.await;
+        }
+    }
+}

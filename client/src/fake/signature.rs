@@ -1,0 +1,203 @@
+//! Verification of the kdocs `WPS-2` request signature.
+//!
+//! Written from the platform rules, independently of any client-side signer, so
+//! that a signer bug cannot be mirrored by the fake:
+//!
+//! * `Content-Type` is exactly `application/json`;
+//! * `Content-Md5` is the lowercase hex md5 of the body bytes, or of the request
+//!   URI as sent (path plus `?query`) when the body is empty;
+//! * `Date` is an RFC 1123 GMT date no more than 15 minutes from the server clock;
+//! * `Authorization` is `WPS-2:<app_id>:<sha1 hex of app_key + Content-Md5 + Content-Type + Date>`.
+
+use std::time::{Duration, SystemTime};
+
+use hyper::header::HeaderMap;
+use md5::{Digest, Md5};
+use sha1::Sha1;
+
+use super::errors::ApiError;
+
+/// How far the `Date` header may be from the fake clock.
+pub(crate) const MAX_CLOCK_SKEW: Duration = Duration::from_secs(15 * 60);
+
+/// The only accepted `Content-Type`.
+pub(crate) const JSON_CONTENT_TYPE: &str = "application/json";
+
+/// Lowercase hex md5.
+pub(crate) fn md5_hex(bytes: &[u8]) -> String {
+    hex::encode(Md5::digest(bytes))
+}
+
+/// Lowercase hex sha1.
+pub(crate) fn sha1_hex(bytes: &[u8]) -> String {
+    hex::encode(Sha1::digest(bytes))
+}
+
+/// The signature part of `Authorization`: sha1(app_key + Content-Md5 + Content-Type + Date).
+pub(crate) fn expected_signature(
+    app_key: &str,
+    content_md5: &str,
+    content_type: &str,
+    date: &str,
+) -> String {
+    let mut h = Sha1::new();
+    h.update(app_key.as_bytes());
+    h.update(content_md5.as_bytes());
+    h.update(content_type.as_bytes());
+    h.update(date.as_bytes());
+    hex::encode(h.finalize())
+}
+
+fn header<'a>(headers: &'a HeaderMap, name: &'static str) -> Result<&'a str, ApiError> {
+    let value = headers
+        .get(name)
+        .ok_or_else(|| ApiError::invalid_signature(format!("{name} header missing")))?;
+    value
+        .to_str()
+        .map_err(|_| ApiError::invalid_signature(format!("{name} header is not visible ASCII")))
+}
+
+/// Checks the four signature headers. `app_key_of` looks up the key registered
+/// for an app id. Returns the calling app id.
+pub(crate) fn verify(
+    headers: &HeaderMap,
+    path_and_query: &str,
+    body: &[u8],
+    now: SystemTime,
+    app_key_of: impl FnOnce(&str) -> Option<String>,
+) -> Result<String, ApiError> {
+    let authorization = header(headers, "Authorization")?;
+    let content_type = header(headers, "Content-Type")?;
+    let content_md5 = header(headers, "Content-Md5")?;
+    let date = header(headers, "Date")?;
+
+    let mut parts = authorization.splitn(3, ':');
+    let (scheme, app_id, signature) = match (parts.next(), parts.next(), parts.next()) {
+        (Some(s), Some(a), Some(g)) if !a.is_empty() && !g.is_empty() => (s, a, g),
+        _ => {
+            return Err(ApiError::invalid_signature(
+                "Authorization header must look like WPS-2:<app_id>:<sha1 hex>",
+            ))
+        }
+    };
+    if scheme != "WPS-2" {
+        return Err(ApiError::invalid_signature(format!(
+            "Authorization scheme must be WPS-2, got {scheme:?}"
+        )));
+    }
+
+    if content_type != JSON_CONTENT_TYPE {
+        return Err(ApiError::invalid_signature(format!(
+            "Content-Type must be application/json, got {content_type:?}"
+        )));
+    }
+
+    let expected_md5 = if body.is_empty() {
+        md5_hex(path_and_query.as_bytes())
+    } else {
+        md5_hex(body)
+    };
+    if content_md5 != expected_md5 {
+        let hint = if body.is_empty() {
+            format!(
+                "Content-Md5 does not match md5 of the request URI {path_and_query:?} \
+                 (the body is empty, so the URI as sent is hashed)"
+            )
+        } else {
+            format!(
+                "Content-Md5 does not match md5 of the body ({} bytes); \
+                 it must be the lowercase hex md5 of the exact body bytes",
+                body.len()
+            )
+        };
+        return Err(ApiError::invalid_signature(hint));
+    }
+
+    let sent = httpdate::parse_http_date(date).map_err(|_| {
+        ApiError::invalid_signature(format!(
+            "Date {date:?} is not an RFC 1123 date like \"Wed, 23 Jan 2013 06:43:08 GMT\""
+        ))
+    })?;
+    let skew = match sent.duration_since(now) {
+        Ok(d) => d,
+        Err(e) => e.duration(),
+    };
+    if skew > MAX_CLOCK_SKEW {
+        return Err(ApiError::invalid_signature(format!(
+            "Date {date:?} is more than 15 minutes from server time {:?}",
+            httpdate::fmt_http_date(now)
+        )));
+    }
+
+    let app_key = app_key_of(app_id)
+        .ok_or_else(|| ApiError::invalid_signature(format!("unknown app_id {app_id:?}")))?;
+    let expected = expected_signature(&app_key, content_md5, content_type, date);
+    if signature != expected {
+        return Err(ApiError::invalid_signature(
+            "signature does not match: expected lowercase hex \
+             sha1(app_key + Content-Md5 + Content-Type + Date) for this app_id",
+        ));
+    }
+    Ok(app_id.to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use hyper::header::{HeaderValue, AUTHORIZATION, CONTENT_TYPE, DATE};
+
+    #[test]
+    fn known_answer_sha1() {
+        assert_eq!(
+            expected_signature(
+                "wJalrXUtnFEYEXAMPLEKES",
+                "d41d8cd98f00b204e9800998ecf8427e",
+                "application/json",
+                "Wed, 23 Jan 2013 06:43:08 GMT"
+            ),
+            "083500176fa3aab58ca2dc962978013b3ca2b6df"
+        );
+        assert_eq!(md5_hex(b""), "d41d8cd98f00b204e9800998ecf8427e");
+    }
+
+    fn headers(auth: &str, md5: &str, date: &str) -> HeaderMap {
+        let mut h = HeaderMap::new();
+        h.insert(AUTHORIZATION, HeaderValue::from_str(auth).unwrap());
+        h.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+        h.insert("content-md5", HeaderValue::from_str(md5).unwrap());
+        h.insert(DATE, HeaderValue::from_str(date).unwrap());
+        h
+    }
+
+    #[test]
+    fn verifies_known_answer_request() {
+        let date = "Wed, 23 Jan 2013 06:43:08 GMT";
+        let now = httpdate::parse_http_date(date).unwrap();
+        // md5 of an empty URI is the md5 of the empty string.
+        let md5 = "d41d8cd98f00b204e9800998ecf8427e";
+        let auth = "WPS-2:AK:083500176fa3aab58ca2dc962978013b3ca2b6df";
+        let key = || Some("wJalrXUtnFEYEXAMPLEKES".to_owned());
+        assert_eq!(
+            verify(&headers(auth, md5, date), "", b"", now, |_| key()).unwrap(),
+            "AK"
+        );
+        let err = verify(&headers(auth, md5, date), "", b"", now, |_| {
+            Some("other".into())
+        })
+        .unwrap_err();
+        assert!(
+            err.hint.starts_with("signature does not match"),
+            "{}",
+            err.hint
+        );
+        let later = now + Duration::from_secs(15 * 60 + 1);
+        let err = verify(&headers(auth, md5, date), "", b"", later, |_| key()).unwrap_err();
+        assert!(err.hint.contains("more than 15 minutes"), "{}", err.hint);
+        let err = verify(&headers(auth, md5, date), "", b"", now, |_| None).unwrap_err();
+        assert!(err.hint.contains("unknown app_id"), "{}", err.hint);
+        let err = verify(&headers("WPS-2:AK", md5, date), "", b"", now, |_| key()).unwrap_err();
+        assert!(err.hint.contains("must look like"), "{}", err.hint);
+        let err = verify(&HeaderMap::new(), "", b"", now, |_| key()).unwrap_err();
+        assert_eq!(err.hint, "Authorization header missing");
+    }
+}

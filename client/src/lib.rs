@@ -1,0 +1,41 @@
+//! A typed async client for the Kingsoft Docs (金山文档, kdocs) open platform.
+//!
+//! The endpoint methods, request and response types are generated at build time
+//! from the YAML in `api-spec/` (see `kdocs-codegen`); they sit on a small
+//! hand-written [`runtime`] that signs requests with WPS-2, sends them with
+//! `reqwest` and turns the `{code, message, hint, data}` envelope into typed
+//! results and errors.
+//!
+//! ```no_run
+//! use kdocs_client::{Client, Config, Credentials, GetDownloadUrlRequest};
+//!
+//! # async fn run() -> Result<(), kdocs_client::Error> {
+//! let client = Client::new(Credentials::new("SX20220101ABCDEF", "app-key"), Config::new())?;
+//! let download = client
+//!     .get_download_url(GetDownloadUrlRequest::new("t2v4Ga8ZUYKc12KGMdEQpBh"))
+//!     .await?;
+//! println!("download from {}", download.download_url);
+//! # Ok(()) }
+//! ```
+//!
+//! Secrets (the app key, access, anonymous and exchange tokens) are held in
+//! [`Secret`] and never appear in `Debug` output or error messages.
+//!
+//! With the `fake` feature, [`fake`] provides a stateful fake kdocs server on
+//! 127.0.0.1 to test code that uses this client.
+
+#![deny(missing_docs)]
+
+pub mod runtime;
+
+#[cfg(feature = "fake")]
+pub mod fake;
+
+pub use runtime::{ApiError, Client, Config, Credentials, Error, Secret};
+
+/// The generated API: request and response types, and one method per endpoint on [`Client`].
+mod generated {
+    include!(concat!(env!("OUT_DIR"), "/kdocs_api.rs"));
+}
+
+pub use generated::*;

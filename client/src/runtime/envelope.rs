@@ -1,0 +1,182 @@
+//! The kdocs response envelope `{code, message, hint, data, extra}`.
+//!
+//! `code` 0 is success and `data` is the result (the download-URL page says
+//! "非 0 表示成功", non-zero means success, but every example shows 0; decision D2
+//! in `api-spec/service.yaml`). Any other code is an error, whatever the HTTP
+//! status: kdocs sends error envelopes with 200 as well as with 4xx.
+
+use serde::de::DeserializeOwned;
+use serde::Deserialize;
+
+use super::error::{excerpt, redact_json_strings, ApiError, CallContext, DecodeError, Error};
+
+/// How many characters of a bad body an error shows.
+const EXCERPT_CHARS: usize = 160;
+
+#[derive(Deserialize)]
+struct Envelope {
+    code: Option<i64>,
+    #[serde(default)]
+    message: Option<String>,
+    #[serde(default)]
+    hint: Option<String>,
+    #[serde(default)]
+    data: Option<serde_json::Value>,
+    #[serde(default)]
+    extra: Option<serde_json::Value>,
+}
+
+/// Decodes a response body into the operation's output or a typed error.
+pub(crate) fn decode<T: DeserializeOwned>(
+    context: CallContext,
+    status: u16,
+    retry_after: Option<u64>,
+    body: &[u8],
+) -> Result<T, Error> {
+    let decode_error = |reason: String| {
+        Error::Decode(Box::new(DecodeError {
+            context,
+            status,
+            reason,
+            excerpt: excerpt(body, EXCERPT_CHARS),
+        }))
+    };
+    let envelope: Envelope = match serde_json::from_slice(body) {
+        Ok(envelope) => envelope,
+        Err(e) if body.is_empty() => return Err(decode_error(format!("the body is empty ({e})"))),
+        Err(e) => return Err(decode_error(redact_json_strings(&e.to_string()))),
+    };
+    let Some(code) = envelope.code else {
+        return Err(decode_error("the envelope has no `code`".into()));
+    };
+    if code != 0 {
+        return Err(Error::Api(Box::new(ApiError {
+            context,
+            status,
+            code,
+            message: envelope.message.unwrap_or_default(),
+            hint: envelope.hint.unwrap_or_default(),
+            extra: envelope.extra,
+            retry_after,
+        })));
+    }
+    if !(200..300).contains(&status) {
+        return Err(decode_error(format!(
+            "HTTP {status} came with a success envelope (code 0)"
+        )));
+    }
+    let data = envelope
+        .data
+        .unwrap_or_else(|| serde_json::Value::Object(Default::default()));
+    T::deserialize(data).map_err(|e| {
+        decode_error(format!(
+            "`data` does not match: {}",
+            redact_json_strings(&e.to_string())
+        ))
+    })
+}
+
+/// Why a body could not be read.
+pub(crate) enum ReadError {
+    Transport(reqwest::Error),
+    TooLarge { limit: usize },
+}
+
+/// Reads the whole body, refusing to hold more than `limit` bytes.
+pub(crate) async fn read_limited(
+    mut response: reqwest::Response,
+    limit: usize,
+) -> Result<Vec<u8>, ReadError> {
+    if let Some(length) = response.content_length() {
+        if length > limit as u64 {
+            return Err(ReadError::TooLarge { limit });
+        }
+    }
+    let mut body = Vec::with_capacity(response.content_length().unwrap_or(0) as usize);
+    while let Some(chunk) = response.chunk().await.map_err(ReadError::Transport)? {
+        if body.len() + chunk.len() > limit {
+            return Err(ReadError::TooLarge { limit });
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::runtime::Method;
+
+    const CONTEXT: CallContext = CallContext {
+        operation: "op",
+        method: Method::Post,
+        path: "/p",
+    };
+
+    #[derive(Debug, Deserialize, PartialEq)]
+    struct Data {
+        value: String,
+        expire_at: i64,
+    }
+
+    #[test]
+    fn success_decodes_data() {
+        let body = br#"{"code":0,"data":{"value":"v","expire_at":1659008671}}"#;
+        let data: Data = decode(CONTEXT, 200, None, body).unwrap();
+        assert_eq!(
+            data,
+            Data {
+                value: "v".into(),
+                expire_at: 1659008671
+            }
+        );
+    }
+
+    #[test]
+    fn error_envelope_with_any_status() {
+        for status in [200, 403] {
+            let body =
+                br#"{"code":30003,"message":"InvalidSignature","hint":"bad sig","extra":{"a":1}}"#;
+            let err = decode::<Data>(CONTEXT, status, None, body).unwrap_err();
+            let api = err.api().expect("api error");
+            assert_eq!(
+                (
+                    api.status,
+                    api.code,
+                    api.message.as_str(),
+                    api.hint.as_str()
+                ),
+                (status, 30003, "InvalidSignature", "bad sig")
+            );
+            assert_eq!(api.extra, Some(serde_json::json!({"a": 1})));
+        }
+    }
+
+    #[test]
+    fn non_json_and_wrong_shapes_are_decode_errors_without_secrets() {
+        let err = decode::<Data>(CONTEXT, 502, None, b"<html>Bad gateway</html>").unwrap_err();
+        let text = err.to_string();
+        assert!(
+            text.contains("HTTP 502") && text.contains("<html>Bad gateway</html>"),
+            "{text}"
+        );
+
+        let body = br#"{"code":0,"data":{"value":12,"expire_at":"Anonymous-secret"}}"#;
+        let text = decode::<Data>(CONTEXT, 200, None, body)
+            .unwrap_err()
+            .to_string();
+        assert!(!text.contains("Anonymous-secret"), "{text}");
+        assert!(text.contains("data"), "{text}");
+
+        let truncated = br#"{"code":0,"data":{"value":"Anonymous-sec"#;
+        let text = decode::<Data>(CONTEXT, 200, None, truncated)
+            .unwrap_err()
+            .to_string();
+        assert!(!text.contains("Anonymous-sec"), "{text}");
+
+        let text = decode::<Data>(CONTEXT, 200, None, b"")
+            .unwrap_err()
+            .to_string();
+        assert!(text.contains("empty"), "{text}");
+    }
+}

@@ -1,0 +1,322 @@
+//! What an operation sends: the endpoint description and the request parts.
+//!
+//! Generated code implements [`Operation`] for each request type. Its
+//! [`Operation::write`] only says where each value goes
+//! (`request.path("file_token", &self.file_token)`); this module turns that into
+//! an encoded path, a query string and a JSON body, and checks identifiers
+//! before anything is sent.
+
+use std::borrow::Cow;
+use std::fmt;
+
+use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+
+use super::secret::Secret;
+
+/// HTTP methods used by kdocs endpoints.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Method {
+    /// GET
+    Get,
+    /// POST
+    Post,
+    /// PUT
+    Put,
+    /// PATCH
+    Patch,
+    /// DELETE
+    Delete,
+}
+
+impl Method {
+    /// The method name, upper case.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Method::Get => "GET",
+            Method::Post => "POST",
+            Method::Put => "PUT",
+            Method::Patch => "PATCH",
+            Method::Delete => "DELETE",
+        }
+    }
+
+    pub(crate) fn to_reqwest(self) -> reqwest::Method {
+        match self {
+            Method::Get => reqwest::Method::GET,
+            Method::Post => reqwest::Method::POST,
+            Method::Put => reqwest::Method::PUT,
+            Method::Patch => reqwest::Method::PATCH,
+            Method::Delete => reqwest::Method::DELETE,
+        }
+    }
+}
+
+impl fmt::Display for Method {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// The static description of an endpoint, as written in the spec.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct OperationSpec {
+    /// The operation name (`get_download_url`).
+    pub name: &'static str,
+    /// HTTP method.
+    pub method: Method,
+    /// Path template with `{name}` placeholders.
+    pub path: &'static str,
+    /// Whether repeating the call is safe.
+    pub idempotent: bool,
+}
+
+/// One endpoint's request type. Implemented by generated code.
+pub trait Operation {
+    /// The type of the response `data`.
+    type Output: DeserializeOwned;
+    /// The endpoint's description.
+    const SPEC: OperationSpec;
+    /// Puts each parameter where it belongs.
+    fn write(&self, request: &mut RequestParts);
+}
+
+/// A value that can be sent in a path segment or the query string.
+pub trait ParamValue {
+    /// The value as text, before percent-encoding.
+    fn to_param(&self) -> Cow<'_, str>;
+}
+
+impl ParamValue for String {
+    fn to_param(&self) -> Cow<'_, str> {
+        Cow::Borrowed(self)
+    }
+}
+
+impl ParamValue for str {
+    fn to_param(&self) -> Cow<'_, str> {
+        Cow::Borrowed(self)
+    }
+}
+
+impl ParamValue for Secret<String> {
+    fn to_param(&self) -> Cow<'_, str> {
+        Cow::Borrowed(self.expose())
+    }
+}
+
+macro_rules! display_param {
+    ($($t:ty),*) => {$(
+        impl ParamValue for $t {
+            fn to_param(&self) -> Cow<'_, str> {
+                Cow::Owned(self.to_string())
+            }
+        }
+    )*};
+}
+display_param!(bool, i32, i64, u32, u64, f64);
+
+impl<T: ParamValue + ?Sized> ParamValue for &T {
+    fn to_param(&self) -> Cow<'_, str> {
+        (**self).to_param()
+    }
+}
+
+/// Everything except RFC 3986 unreserved characters is percent-encoded, so a
+/// value like `a/b?c#d` stays one path segment or one query value.
+const COMPONENT: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'_')
+    .remove(b'~');
+
+/// Why a request could not be built.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct InvalidParameter {
+    pub(crate) parameter: &'static str,
+    pub(crate) reason: String,
+}
+
+/// The parts of one request, filled in by [`Operation::write`].
+#[derive(Debug, Default)]
+pub struct RequestParts {
+    path_values: Vec<(&'static str, String)>,
+    query: Vec<(&'static str, String)>,
+    body: Option<serde_json::Map<String, serde_json::Value>>,
+    invalid: Option<InvalidParameter>,
+}
+
+impl RequestParts {
+    /// Sets the path placeholder `{name}`.
+    pub fn path(&mut self, name: &'static str, value: &(impl ParamValue + ?Sized)) {
+        let text = value.to_param();
+        if self.check_identifier(name, &text) {
+            self.path_values.push((name, text.into_owned()));
+        }
+    }
+
+    /// Adds a required query parameter.
+    pub fn query(&mut self, name: &'static str, value: &(impl ParamValue + ?Sized)) {
+        let text = value.to_param();
+        if self.check_identifier(name, &text) {
+            self.query.push((name, text.into_owned()));
+        }
+    }
+
+    /// Adds an optional query parameter when it is set.
+    pub fn query_opt<T: ParamValue>(&mut self, name: &'static str, value: Option<&T>) {
+        if let Some(value) = value {
+            self.query(name, value);
+        }
+    }
+
+    /// Adds a required JSON body field.
+    pub fn body(&mut self, name: &'static str, value: &(impl Serialize + ?Sized)) {
+        match serde_json::to_value(value) {
+            Ok(serde_json::Value::String(s)) if !self.check_identifier(name, &s) => {}
+            Ok(json) => {
+                self.body
+                    .get_or_insert_with(Default::default)
+                    .insert(name.to_owned(), json);
+            }
+            Err(e) => self.invalid(name, format!("cannot be encoded as JSON: {e}")),
+        }
+    }
+
+    /// Adds an optional JSON body field when it is set.
+    pub fn body_opt<T: Serialize>(&mut self, name: &'static str, value: Option<&T>) {
+        if let Some(value) = value {
+            self.body(name, value);
+        }
+    }
+
+    /// Required identifiers (tokens, ids) must not be empty or blank: such a
+    /// request can only fail, or worse, address a different resource.
+    fn check_identifier(&mut self, name: &'static str, value: &str) -> bool {
+        if value.trim().is_empty() {
+            let reason = if value.is_empty() {
+                "is empty"
+            } else {
+                "is only whitespace"
+            };
+            self.invalid(name, reason.to_owned());
+            return false;
+        }
+        true
+    }
+
+    fn invalid(&mut self, parameter: &'static str, reason: String) {
+        if self.invalid.is_none() {
+            self.invalid = Some(InvalidParameter { parameter, reason });
+        }
+    }
+
+    /// The path with placeholders replaced by percent-encoded values, and the
+    /// encoded query string (empty when there are no query parameters).
+    pub(crate) fn render(&self, template: &str) -> Result<(String, String), InvalidParameter> {
+        if let Some(invalid) = &self.invalid {
+            return Err(invalid.clone());
+        }
+        let mut path = String::with_capacity(template.len() + 32);
+        let mut rest = template;
+        while let Some(open) = rest.find('{') {
+            let Some(close) = rest[open..].find('}').map(|c| open + c) else {
+                break;
+            };
+            path.push_str(&rest[..open]);
+            let name = &rest[open + 1..close];
+            let value = self
+                .path_values
+                .iter()
+                .find(|(n, _)| *n == name)
+                .map(|(_, v)| v.as_str())
+                .ok_or_else(|| InvalidParameter {
+                    parameter: "path",
+                    reason: format!("placeholder `{{{name}}}` has no value"),
+                })?;
+            path.extend(utf8_percent_encode(value, COMPONENT));
+            rest = &rest[close + 1..];
+        }
+        path.push_str(rest);
+        let query = self
+            .query
+            .iter()
+            .map(|(name, value)| {
+                format!(
+                    "{}={}",
+                    utf8_percent_encode(name, COMPONENT),
+                    utf8_percent_encode(value, COMPONENT)
+                )
+            })
+            .collect::<Vec<_>>()
+            .join("&");
+        Ok((path, query))
+    }
+
+    /// The JSON body bytes, if the operation has body fields.
+    pub(crate) fn body_bytes(&self) -> Option<Vec<u8>> {
+        self.body
+            .as_ref()
+            .map(|map| serde_json::to_vec(map).unwrap_or_default())
+    }
+
+    /// Whether any body field was written.
+    pub(crate) fn has_body(&self) -> bool {
+        self.body.is_some()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn path_values_stay_one_segment() {
+        let mut parts = RequestParts::default();
+        parts.path("file_token", "a/b?c#d");
+        parts.query("file_token", "a/b?c#d");
+        let (path, query) = parts.render("/files/{file_token}/download").unwrap();
+        assert_eq!(path, "/files/a%2Fb%3Fc%23d/download");
+        assert_eq!(query, "file_token=a%2Fb%3Fc%23d");
+    }
+
+    #[test]
+    fn unicode_and_spaces_are_encoded() {
+        let mut parts = RequestParts::default();
+        parts.path("t", "文档 1");
+        let (path, _) = parts.render("/x/{t}").unwrap();
+        assert_eq!(path, "/x/%E6%96%87%E6%A1%A3%201");
+    }
+
+    #[test]
+    fn blank_identifiers_are_refused_with_their_name() {
+        let mut parts = RequestParts::default();
+        parts.path("file_token", "  ");
+        let err = parts.render("/x/{file_token}").unwrap_err();
+        assert_eq!(err.parameter, "file_token");
+        assert_eq!(err.reason, "is only whitespace");
+
+        let mut parts = RequestParts::default();
+        parts.body("token", &Secret::new(String::new()));
+        assert_eq!(parts.render("/x").unwrap_err().parameter, "token");
+    }
+
+    #[test]
+    fn body_fields_and_optional_values() {
+        let mut parts = RequestParts::default();
+        parts.body("file_token", "abc");
+        parts.body_opt::<bool>("download", None);
+        parts.query_opt::<String>("q", None);
+        assert_eq!(parts.body_bytes().unwrap(), br#"{"file_token":"abc"}"#);
+        assert_eq!(
+            parts.render("/x").unwrap(),
+            ("/x".to_owned(), String::new())
+        );
+        parts.body_opt("download", Some(&true));
+        assert_eq!(
+            parts.body_bytes().unwrap(),
+            br#"{"download":true,"file_token":"abc"}"#
+        );
+    }
+}

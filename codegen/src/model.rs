@@ -1,0 +1,490 @@
+//! Stage 3, model: the Rust shape of a validated [`Spec`].
+//!
+//! The model decides everything the emitter should not have to think about:
+//! Rust names, which inline objects become structs and what they are called,
+//! which types wrap secrets, the documentation text of each item. The emitter
+//! then only turns each piece into tokens.
+
+use std::collections::BTreeSet;
+
+use crate::spec::{
+    DefaultValue, Endpoint, ErrorCategory, Field, InlineObject, Method, Spec, TypeDef, TypeExpr,
+    TypeKind,
+};
+use crate::validate::{is_keyword, to_pascal_case, variant_name};
+
+/// Everything the emitter writes.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Model {
+    /// Object types: named ones first (in spec order), then hoisted inline ones.
+    pub structs: Vec<StructModel>,
+    /// String enums.
+    pub enums: Vec<EnumModel>,
+    /// One per endpoint.
+    pub operations: Vec<OperationModel>,
+    /// Known service error codes.
+    pub error_codes: Vec<ErrorCodeModel>,
+}
+
+/// A Rust struct for a JSON object.
+#[derive(Clone, Debug, PartialEq)]
+pub struct StructModel {
+    /// PascalCase name.
+    pub name: String,
+    /// Rustdoc.
+    pub doc: String,
+    /// `#[deprecated]` note.
+    pub deprecated: Option<String>,
+    /// Fields, in spec order.
+    pub fields: Vec<FieldModel>,
+}
+
+/// A field of a struct, or a parameter of a request.
+#[derive(Clone, Debug, PartialEq)]
+pub struct FieldModel {
+    /// The Rust name (a keyword is emitted as a raw identifier).
+    pub rust_name: String,
+    /// The JSON / wire name.
+    pub wire_name: String,
+    /// The Rust type, without the `Option` of an optional field.
+    pub ty: RustType,
+    /// Whether the Rust field is an `Option`.
+    pub optional: bool,
+    /// The default when absent (the field is then not an `Option`).
+    pub default: Option<DefaultValue>,
+    /// Rustdoc.
+    pub doc: String,
+    /// `#[deprecated]` note.
+    pub deprecated: Option<String>,
+}
+
+/// A Rust type.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum RustType {
+    /// `String`
+    String,
+    /// The runtime's `Secret<String>`: redacted in `Debug`.
+    SecretString,
+    /// `bool`
+    Bool,
+    /// `i32`
+    I32,
+    /// `i64`
+    I64,
+    /// `u32`
+    U32,
+    /// `u64`
+    U64,
+    /// `f64`
+    F64,
+    /// Arbitrary JSON (`serde_json::Value`).
+    Json,
+    /// `Vec<T>`
+    Vec(Box<RustType>),
+    /// `BTreeMap<String, T>`
+    Map(Box<RustType>),
+    /// A generated struct or enum.
+    Named(String),
+}
+
+/// A string enum with an `Unknown(String)` fallback.
+#[derive(Clone, Debug, PartialEq)]
+pub struct EnumModel {
+    /// PascalCase name.
+    pub name: String,
+    /// Rustdoc.
+    pub doc: String,
+    /// `#[deprecated]` note.
+    pub deprecated: Option<String>,
+    /// Known values.
+    pub variants: Vec<VariantModel>,
+}
+
+/// One known enum value.
+#[derive(Clone, Debug, PartialEq)]
+pub struct VariantModel {
+    /// PascalCase variant name.
+    pub name: String,
+    /// Wire value.
+    pub value: String,
+    /// Rustdoc.
+    pub doc: String,
+}
+
+/// Where a request parameter goes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Location {
+    /// A `{placeholder}` of the path.
+    Path,
+    /// The query string.
+    Query,
+    /// A field of the JSON body.
+    Body,
+}
+
+/// A request parameter: one Rust value, sent in one or more places.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ParamModel {
+    /// The field as it sits in the request struct.
+    pub field: FieldModel,
+    /// Where it is sent, in path, query, body order.
+    pub locations: Vec<Location>,
+}
+
+/// One endpoint.
+#[derive(Clone, Debug, PartialEq)]
+pub struct OperationModel {
+    /// snake_case name (the client method).
+    pub name: String,
+    /// The request struct's name.
+    pub request_name: String,
+    /// The type of the response `data`.
+    pub response: RustType,
+    /// HTTP method.
+    pub method: Method,
+    /// Path template with `{name}` placeholders.
+    pub path: String,
+    /// Whether repeating the call is safe.
+    pub idempotent: bool,
+    /// Rustdoc of the client method.
+    pub doc: String,
+    /// Rustdoc of the request struct.
+    pub request_doc: String,
+    /// `#[deprecated]` note.
+    pub deprecated: Option<String>,
+    /// Parameters: required ones first (constructor order), then optional ones.
+    pub params: Vec<ParamModel>,
+}
+
+/// A known service error code.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ErrorCodeModel {
+    /// Numeric code.
+    pub code: i64,
+    /// Variant name (the service's `message`).
+    pub name: String,
+    /// Rustdoc.
+    pub doc: String,
+    /// Whether a later repeat may succeed.
+    pub retryable: bool,
+    /// Failure family.
+    pub category: ErrorCategory,
+}
+
+/// Builds the model of a validated spec.
+pub fn build(spec: &Spec) -> Model {
+    let mut builder = Builder {
+        spec,
+        structs: Vec::new(),
+        hoisted: Vec::new(),
+        taken: BTreeSet::new(),
+    };
+    builder
+        .taken
+        .extend(spec.types.iter().map(|t| t.name.clone()));
+    let mut enums = Vec::new();
+    for def in &spec.types {
+        match &def.kind {
+            TypeKind::Object(fields) => {
+                let model = builder.struct_model(
+                    &def.name,
+                    &def.description,
+                    def.deprecated.clone(),
+                    fields,
+                );
+                builder.structs.push(model);
+            }
+            TypeKind::Enum(values) => enums.push(enum_model(def, values)),
+        }
+    }
+    let operations = spec
+        .endpoints
+        .iter()
+        .map(|e| builder.operation(e))
+        .collect();
+    let error_codes = spec
+        .errors
+        .iter()
+        .map(|e| ErrorCodeModel {
+            code: e.code,
+            name: e.name.clone(),
+            doc: if e.description.is_empty() {
+                format!("`{}` (code {}).", e.name, e.code)
+            } else {
+                format!("`{}` (code {}): {}", e.name, e.code, e.description.trim())
+            },
+            retryable: e.retryable,
+            category: e.category,
+        })
+        .collect();
+    let mut structs = builder.structs;
+    structs.extend(builder.hoisted);
+    Model {
+        structs,
+        enums,
+        operations,
+        error_codes,
+    }
+}
+
+struct Builder<'s> {
+    spec: &'s Spec,
+    structs: Vec<StructModel>,
+    /// Structs made from inline objects, in the order they were met.
+    hoisted: Vec<StructModel>,
+    /// Names already used, so hoisted names never collide.
+    taken: BTreeSet<String>,
+}
+
+impl Builder<'_> {
+    fn struct_model(
+        &mut self,
+        name: &str,
+        doc: &str,
+        deprecated: Option<String>,
+        fields: &[Field],
+    ) -> StructModel {
+        let fields = fields.iter().map(|f| self.field(name, f)).collect();
+        StructModel {
+            name: name.to_owned(),
+            doc: doc_or(doc, name),
+            deprecated,
+            fields,
+        }
+    }
+
+    fn field(&mut self, owner: &str, field: &Field) -> FieldModel {
+        let ty = if field.sensitive {
+            RustType::SecretString
+        } else {
+            let hoisted_name = format!("{owner}{}", to_pascal_case(&field.name));
+            self.rust_type(&field.ty, &hoisted_name)
+        };
+        FieldModel {
+            rust_name: field.name.clone(),
+            wire_name: field.name.clone(),
+            ty,
+            optional: (!field.required || field.nullable) && field.default.is_none(),
+            default: field.default.clone(),
+            doc: field_doc(field),
+            deprecated: field.deprecated.clone(),
+        }
+    }
+
+    /// The Rust type of `ty`; an inline object becomes a struct named `name`.
+    fn rust_type(&mut self, ty: &TypeExpr, name: &str) -> RustType {
+        match ty {
+            TypeExpr::String => RustType::String,
+            TypeExpr::Bool => RustType::Bool,
+            TypeExpr::I32 => RustType::I32,
+            TypeExpr::I64 => RustType::I64,
+            TypeExpr::U32 => RustType::U32,
+            TypeExpr::U64 => RustType::U64,
+            TypeExpr::F64 => RustType::F64,
+            TypeExpr::Any => RustType::Json,
+            TypeExpr::Array(item) => {
+                RustType::Vec(Box::new(self.rust_type(item, &format!("{name}Item"))))
+            }
+            TypeExpr::Map(value) => {
+                RustType::Map(Box::new(self.rust_type(value, &format!("{name}Value"))))
+            }
+            TypeExpr::Named(n) => RustType::Named(n.clone()),
+            TypeExpr::Object(object) => RustType::Named(self.hoist(name, object)),
+        }
+    }
+
+    fn hoist(&mut self, name: &str, object: &InlineObject) -> String {
+        let mut unique = name.to_owned();
+        let mut n = 2;
+        while self.taken.contains(&unique) {
+            unique = format!("{name}{n}");
+            n += 1;
+        }
+        self.taken.insert(unique.clone());
+        let model = self.struct_model(&unique, &object.description, None, &object.fields);
+        self.hoisted.push(model);
+        unique
+    }
+
+    fn operation(&mut self, endpoint: &Endpoint) -> OperationModel {
+        let base = to_pascal_case(&endpoint.name);
+        let request_name = format!("{base}Request");
+        let response_name = format!("{base}Response");
+        self.taken.insert(request_name.clone());
+        let response = match &endpoint.response {
+            TypeExpr::Object(object) => {
+                // The response of an operation is always called `<Op>Response`.
+                self.taken.remove(&response_name);
+                RustType::Named(self.hoist(&response_name, object))
+            }
+            other => self.rust_type(other, &response_name),
+        };
+        let mut params: Vec<ParamModel> = Vec::new();
+        let sections = [
+            (Location::Path, &endpoint.path_params),
+            (Location::Query, &endpoint.query),
+            (Location::Body, &endpoint.body),
+        ];
+        for (location, fields) in sections {
+            for field in fields {
+                if let Some(existing) = params.iter_mut().find(|p| p.field.wire_name == field.name)
+                {
+                    existing.locations.push(location);
+                    continue;
+                }
+                let mut model = self.field(&base, field);
+                // A request parameter with a default is simply not sent unless set:
+                // the server applies the default (the docs still mention it).
+                model.optional = !field.required || field.nullable;
+                model.default = None;
+                params.push(ParamModel {
+                    field: model,
+                    locations: vec![location],
+                });
+            }
+        }
+        // Required parameters first: they are the constructor's arguments.
+        params.sort_by_key(|p| p.field.optional);
+        OperationModel {
+            name: endpoint.name.clone(),
+            request_name,
+            response,
+            method: endpoint.method,
+            path: endpoint.path.clone(),
+            idempotent: endpoint.idempotent,
+            doc: operation_doc(self.spec, endpoint),
+            request_doc: format!(
+                "Parameters of [`{}`](Client::{}): {}",
+                endpoint.name,
+                endpoint.name,
+                endpoint.summary.trim()
+            ),
+            deprecated: endpoint.deprecated.clone(),
+            params,
+        }
+    }
+}
+
+fn enum_model(def: &TypeDef, values: &[crate::spec::EnumValue]) -> EnumModel {
+    EnumModel {
+        name: def.name.clone(),
+        doc: doc_or(&def.description, &def.name),
+        deprecated: def.deprecated.clone(),
+        variants: values
+            .iter()
+            .map(|v| VariantModel {
+                name: variant_name(&v.value).unwrap_or_default(),
+                value: v.value.clone(),
+                doc: if v.description.is_empty() {
+                    format!("`{}`", v.value)
+                } else {
+                    format!("`{}`: {}", v.value, v.description.trim())
+                },
+            })
+            .collect(),
+    }
+}
+
+fn doc_or(doc: &str, name: &str) -> String {
+    if doc.trim().is_empty() {
+        format!("`{name}`.")
+    } else {
+        doc.trim().to_owned()
+    }
+}
+
+fn field_doc(field: &Field) -> String {
+    let mut doc = field.description.trim().to_owned();
+    if doc.is_empty() {
+        doc = format!("`{}`.", field.name);
+    }
+    if let Some(default) = &field.default {
+        doc.push_str(&format!("\n\nDefault: `{}`.", default_text(default)));
+    }
+    if let Some(example) = &field.example {
+        let text = serde_yaml::to_string(example).unwrap_or_default();
+        let text = text.trim();
+        if !text.is_empty() && !text.contains('\n') {
+            doc.push_str(&format!("\n\nExample: `{text}`."));
+        }
+    }
+    if field.sensitive {
+        doc.push_str("\n\nSensitive: redacted in `Debug` output.");
+    }
+    doc
+}
+
+/// The default as the spec spelled it.
+pub(crate) fn default_text(default: &DefaultValue) -> String {
+    match default {
+        DefaultValue::Bool(b) => b.to_string(),
+        DefaultValue::Integer(n) => n.to_string(),
+        DefaultValue::Float(x) => format!("{x:?}"),
+        DefaultValue::String(s) => s.clone(),
+    }
+}
+
+/// The client method's docs: summary, description, then the facts a caller needs.
+fn operation_doc(spec: &Spec, e: &Endpoint) -> String {
+    let mut doc = format!("{}\n\n", e.summary.trim());
+    if !e.description.trim().is_empty() {
+        doc.push_str(e.description.trim());
+        doc.push_str("\n\n");
+    }
+    doc.push_str(&format!("`{} {}`\n\n", e.method.as_str(), e.path));
+    if !e.rate_limits.is_empty() {
+        doc.push_str("Rate limits (限流频次):\n");
+        for limit in &e.rate_limits {
+            doc.push_str(&format!(
+                "- {}: {} calls per {}\n",
+                limit.app, limit.limit, limit.per
+            ));
+        }
+        doc.push('\n');
+    }
+    doc.push_str("Scope (权限范围): ");
+    if e.scope.permissions.is_empty() && e.scope.note.is_none() {
+        doc.push_str("no permission required.");
+    } else {
+        let names: Vec<String> = e
+            .scope
+            .permissions
+            .iter()
+            .map(|p| {
+                let mut text = format!("`{}`", p.name);
+                if !p.title.is_empty() {
+                    text.push_str(&format!(" ({})", p.title));
+                }
+                if !p.description.is_empty() {
+                    text.push_str(&format!(": {}", p.description));
+                }
+                text
+            })
+            .collect();
+        doc.push_str(&names.join("; "));
+    }
+    if let Some(note) = &e.scope.note {
+        if !e.scope.permissions.is_empty() {
+            doc.push_str(". ");
+        }
+        doc.push_str(note.trim());
+    }
+    doc.push_str("\n\n");
+    doc.push_str(if e.idempotent {
+        "Idempotent: the call may be retried safely."
+    } else {
+        "Not idempotent: the call is not retried automatically."
+    });
+    doc.push_str(&format!(
+        "\n\nSigned with {} and sent to the {} API (default base URL `{}`).",
+        spec.service.signing_scheme, spec.service.name, spec.service.base_url
+    ));
+    doc
+}
+
+impl FieldModel {
+    /// Whether the Rust name needs `r#`.
+    pub fn is_raw(&self) -> bool {
+        is_keyword(&self.rust_name)
+    }
+}

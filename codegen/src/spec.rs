@@ -1,0 +1,333 @@
+//! The validated spec: what [`validate`](crate::validate) produces from the YAML.
+//!
+//! Everything here has been checked: names are valid and unique, every type
+//! reference resolves, path templates and path parameters agree. Lists keep the
+//! order of the files (file name, then position in the file), which makes every
+//! later stage deterministic.
+
+/// A whole API, merged from all spec files.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Spec {
+    /// The service-level part.
+    pub service: Service,
+    /// Named types, in file order.
+    pub types: Vec<TypeDef>,
+    /// Endpoints, in file order.
+    pub endpoints: Vec<Endpoint>,
+    /// Known service error codes, in file order.
+    pub errors: Vec<ErrorCode>,
+}
+
+impl Spec {
+    /// The named type called `name`.
+    pub fn type_named(&self, name: &str) -> Option<&TypeDef> {
+        self.types.iter().find(|t| t.name == name)
+    }
+}
+
+/// The service-level part of a spec.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Service {
+    /// Short name (`kdocs`).
+    pub name: String,
+    /// Human title.
+    pub title: String,
+    /// Default base URL.
+    pub base_url: String,
+    /// Signing scheme name (`WPS-2`).
+    pub signing_scheme: String,
+    /// How signing works, for docs.
+    pub signing_description: String,
+    /// How the response envelope looks, for docs.
+    pub envelope_description: String,
+    /// The `code` that means success.
+    pub success_code: i64,
+    /// Rate limits of endpoints that give none.
+    pub default_rate_limits: Vec<RateLimit>,
+}
+
+/// One quota.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RateLimit {
+    /// Which kind of app it applies to.
+    pub app: String,
+    /// Calls allowed per period.
+    pub limit: u64,
+    /// The period (`day`, `hour`, `minute`, `second`).
+    pub per: String,
+}
+
+/// A named type.
+#[derive(Clone, Debug, PartialEq)]
+pub struct TypeDef {
+    /// PascalCase name.
+    pub name: String,
+    /// Rustdoc text.
+    pub description: String,
+    /// Deprecation note, when deprecated.
+    pub deprecated: Option<String>,
+    /// Its shape.
+    pub kind: TypeKind,
+}
+
+/// The shape of a named type.
+#[derive(Clone, Debug, PartialEq)]
+pub enum TypeKind {
+    /// A JSON object with known fields.
+    Object(Vec<Field>),
+    /// A string with known values; unknown values are kept, not rejected.
+    Enum(Vec<EnumValue>),
+}
+
+/// One value of a string enum.
+#[derive(Clone, Debug, PartialEq)]
+pub struct EnumValue {
+    /// The value on the wire.
+    pub value: String,
+    /// Rustdoc text.
+    pub description: String,
+}
+
+/// A field of an object, or a parameter of an endpoint.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Field {
+    /// The JSON / wire name (a valid Rust identifier, snake_case).
+    pub name: String,
+    /// Its type.
+    pub ty: TypeExpr,
+    /// Whether it must be present.
+    pub required: bool,
+    /// Whether it may be `null`.
+    pub nullable: bool,
+    /// The value assumed when it is absent.
+    pub default: Option<DefaultValue>,
+    /// Rustdoc text.
+    pub description: String,
+    /// Deprecation note, when deprecated.
+    pub deprecated: Option<String>,
+    /// Whether the value is a secret (redacted in `Debug`).
+    pub sensitive: bool,
+    /// An example value.
+    pub example: Option<serde_yaml::Value>,
+}
+
+/// A default value of a field, already checked against the field's type.
+#[derive(Clone, Debug, PartialEq)]
+pub enum DefaultValue {
+    /// `true` / `false`.
+    Bool(bool),
+    /// An integer.
+    Integer(i128),
+    /// A float.
+    Float(f64),
+    /// A string, or an enum value.
+    String(String),
+}
+
+/// A type as written in the spec.
+#[derive(Clone, Debug, PartialEq)]
+pub enum TypeExpr {
+    /// `string`
+    String,
+    /// `bool`
+    Bool,
+    /// `i32`
+    I32,
+    /// `i64`
+    I64,
+    /// `u32`
+    U32,
+    /// `u64`
+    U64,
+    /// `f64`
+    F64,
+    /// `any`: arbitrary JSON.
+    Any,
+    /// `array<T>`
+    Array(Box<TypeExpr>),
+    /// `map<T>`: string keys.
+    Map(Box<TypeExpr>),
+    /// A named type.
+    Named(String),
+    /// An inline object.
+    Object(InlineObject),
+}
+
+/// An object type written in place.
+#[derive(Clone, Debug, PartialEq)]
+pub struct InlineObject {
+    /// Rustdoc text.
+    pub description: String,
+    /// Its fields.
+    pub fields: Vec<Field>,
+}
+
+impl TypeExpr {
+    /// Whether the type is a scalar that fits in a URL (path or query);
+    /// `is_enum` tells whether a named type is a string enum.
+    pub fn is_url_scalar(&self, is_enum: impl Fn(&str) -> bool) -> bool {
+        match self {
+            TypeExpr::String
+            | TypeExpr::Bool
+            | TypeExpr::I32
+            | TypeExpr::I64
+            | TypeExpr::U32
+            | TypeExpr::U64
+            | TypeExpr::F64 => true,
+            TypeExpr::Named(name) => is_enum(name),
+            _ => false,
+        }
+    }
+
+    /// The spelling used in the spec (`array<string>`, `Token`, `object`).
+    pub fn spelling(&self) -> String {
+        match self {
+            TypeExpr::String => "string".into(),
+            TypeExpr::Bool => "bool".into(),
+            TypeExpr::I32 => "i32".into(),
+            TypeExpr::I64 => "i64".into(),
+            TypeExpr::U32 => "u32".into(),
+            TypeExpr::U64 => "u64".into(),
+            TypeExpr::F64 => "f64".into(),
+            TypeExpr::Any => "any".into(),
+            TypeExpr::Array(item) => format!("array<{}>", item.spelling()),
+            TypeExpr::Map(value) => format!("map<{}>", value.spelling()),
+            TypeExpr::Named(name) => name.clone(),
+            TypeExpr::Object(_) => "object".into(),
+        }
+    }
+}
+
+/// HTTP methods the runtime supports.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Method {
+    /// GET
+    Get,
+    /// POST
+    Post,
+    /// PUT
+    Put,
+    /// PATCH
+    Patch,
+    /// DELETE
+    Delete,
+}
+
+impl Method {
+    /// All supported methods.
+    pub const ALL: [Method; 5] = [
+        Method::Get,
+        Method::Post,
+        Method::Put,
+        Method::Patch,
+        Method::Delete,
+    ];
+
+    /// The upper-case name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Method::Get => "GET",
+            Method::Post => "POST",
+            Method::Put => "PUT",
+            Method::Patch => "PATCH",
+            Method::Delete => "DELETE",
+        }
+    }
+
+    /// Whether requests with this method may carry a JSON body.
+    pub fn allows_body(self) -> bool {
+        !matches!(self, Method::Get | Method::Delete)
+    }
+}
+
+/// Who may call an endpoint.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Scope {
+    /// Required permissions.
+    pub permissions: Vec<Permission>,
+    /// Free text from the docs.
+    pub note: Option<String>,
+}
+
+/// A permission an app must hold.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Permission {
+    /// The permission value (`user_basic`).
+    pub name: String,
+    /// Its display name.
+    pub title: String,
+    /// What it grants.
+    pub description: String,
+}
+
+/// One endpoint.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Endpoint {
+    /// snake_case operation name.
+    pub name: String,
+    /// One-line summary.
+    pub summary: String,
+    /// Longer description.
+    pub description: String,
+    /// HTTP method.
+    pub method: Method,
+    /// Path template with `{name}` placeholders.
+    pub path: String,
+    /// Whether repeating the call is safe (used by retries).
+    pub idempotent: bool,
+    /// Deprecation note, when deprecated.
+    pub deprecated: Option<String>,
+    /// Rate limits (the service defaults when the endpoint gives none).
+    pub rate_limits: Vec<RateLimit>,
+    /// Permission scope.
+    pub scope: Scope,
+    /// Path parameters, in the order the spec lists them.
+    pub path_params: Vec<Field>,
+    /// Query parameters.
+    pub query: Vec<Field>,
+    /// JSON body fields.
+    pub body: Vec<Field>,
+    /// The shape of the response `data`.
+    pub response: TypeExpr,
+}
+
+/// A known service error code.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ErrorCode {
+    /// The numeric `code`.
+    pub code: i64,
+    /// The `message` the service sends (PascalCase, used as the variant name).
+    pub name: String,
+    /// What it means.
+    pub description: String,
+    /// Whether the failed call may succeed if repeated later.
+    pub retryable: bool,
+    /// Which family of failure it is.
+    pub category: ErrorCategory,
+}
+
+/// Families of service errors.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum ErrorCategory {
+    /// Credentials or signature were refused.
+    Auth,
+    /// The request was malformed.
+    Request,
+    /// A quota was exhausted.
+    RateLimit,
+    /// The referenced resource does not exist or has expired.
+    NotFound,
+    /// The service failed.
+    Server,
+}
+
+impl ErrorCategory {
+    /// All categories, as spelled in the spec.
+    pub const ALL: [(&'static str, ErrorCategory); 5] = [
+        ("auth", ErrorCategory::Auth),
+        ("request", ErrorCategory::Request),
+        ("rate_limit", ErrorCategory::RateLimit),
+        ("not_found", ErrorCategory::NotFound),
+        ("server", ErrorCategory::Server),
+    ];
+}
