@@ -13,6 +13,8 @@
 //! path), so the generated module needs no `use` lines and cannot be broken by
 //! names the includer has in scope.
 
+use std::collections::BTreeSet;
+
 use proc_macro2::{Ident, Span, TokenStream};
 use quote::{format_ident, quote};
 
@@ -64,7 +66,7 @@ fn separate_items(code: &str) -> String {
 
 /// The generated file as tokens, before formatting.
 pub fn emit_tokens(model: &Model, settings: &Settings) -> TokenStream {
-    let cx = Context::new(settings);
+    let cx = Context::new(settings, model);
     let structs = model.structs.iter().map(|s| cx.struct_item(s));
     let enums = model.enums.iter().map(|e| cx.enum_item(e));
     let operations = model.operations.iter().map(|o| cx.operation_items(o));
@@ -84,6 +86,9 @@ pub fn emit_tokens(model: &Model, settings: &Settings) -> TokenStream {
 struct Context<'a> {
     settings: &'a Settings,
     rt: TokenStream,
+    /// Named types marked deprecated: generated code that mentions them allows
+    /// the lint, so only the user's own uses warn.
+    deprecated: BTreeSet<String>,
 }
 
 fn path_tokens(path: &str) -> TokenStream {
@@ -129,11 +134,53 @@ fn default_fn_ident(owner: &str, field: &FieldModel) -> Ident {
 }
 
 impl<'a> Context<'a> {
-    fn new(settings: &'a Settings) -> Self {
+    fn new(settings: &'a Settings, model: &Model) -> Self {
+        let deprecated = model
+            .structs
+            .iter()
+            .filter(|s| s.deprecated.is_some())
+            .map(|s| s.name.clone())
+            .chain(
+                model
+                    .enums
+                    .iter()
+                    .filter(|e| e.deprecated.is_some())
+                    .map(|e| e.name.clone()),
+            )
+            .collect();
         Self {
             settings,
             rt: path_tokens(&settings.runtime_path),
+            deprecated,
         }
+    }
+
+    /// Whether `ty` mentions a deprecated named type.
+    fn mentions_deprecated(&self, ty: &RustType) -> bool {
+        match ty {
+            RustType::Named(name) => self.deprecated.contains(name),
+            RustType::Vec(inner) | RustType::Map(inner) => self.mentions_deprecated(inner),
+            _ => false,
+        }
+    }
+
+    /// `#[allow(deprecated)]` when generated code itself must use deprecated items.
+    fn allow_deprecated_if(&self, needed: bool) -> TokenStream {
+        if needed {
+            quote!(#[allow(deprecated)])
+        } else {
+            quote!()
+        }
+    }
+
+    /// Whether an operation's generated items use deprecated items.
+    fn operation_uses_deprecated(&self, op: &OperationModel) -> bool {
+        op.deprecated.is_some()
+            || self.mentions_deprecated(&op.response)
+            || op
+                .params
+                .iter()
+                .any(|p| self.mentions_deprecated(&p.field.ty) || p.field.deprecated.is_some())
     }
 
     fn serde_crate(&self) -> String {
@@ -185,9 +232,15 @@ impl<'a> Context<'a> {
         let serde_crate = self.serde_crate();
         let serde_path = path_tokens(&serde_crate);
         let fields = s.fields.iter().map(|f| self.struct_field(&s.name, f));
+        let allow = self.allow_deprecated_if(
+            s.fields
+                .iter()
+                .any(|f| self.mentions_deprecated(&f.ty) || f.deprecated.is_some()),
+        );
         quote! {
             #doc
             #deprecated
+            #allow
             #[derive(
                 ::std::clone::Clone,
                 ::std::fmt::Debug,
@@ -236,7 +289,9 @@ impl<'a> Context<'a> {
                 let ident = default_fn_ident(&s.name, f);
                 let ty = self.rust_type(&f.ty);
                 let value = self.default_value(&f.ty, default);
+                let allow = self.allow_deprecated_if(self.mentions_deprecated(&f.ty));
                 Some(quote! {
+                    #allow
                     fn #ident() -> #ty {
                         #value
                     }
@@ -298,6 +353,7 @@ impl<'a> Context<'a> {
             let value = &v.value;
             quote!(Self::#ident => #value,)
         });
+        let allow = self.allow_deprecated_if(e.deprecated.is_some());
         let from_str = e.variants.iter().map(|v| {
             let ident = format_ident!("{}", v.name);
             let value = &v.value;
@@ -322,6 +378,7 @@ impl<'a> Context<'a> {
                 Unknown(::std::string::String),
             }
 
+            #allow
             impl #name {
                 /// The value as sent on the wire.
                 pub fn as_str(&self) -> &str {
@@ -332,6 +389,7 @@ impl<'a> Context<'a> {
                 }
             }
 
+            #allow
             impl ::std::convert::From<&str> for #name {
                 fn from(value: &str) -> Self {
                     match value {
@@ -341,18 +399,21 @@ impl<'a> Context<'a> {
                 }
             }
 
+            #allow
             impl ::std::convert::From<::std::string::String> for #name {
                 fn from(value: ::std::string::String) -> Self {
                     Self::from(value.as_str())
                 }
             }
 
+            #allow
             impl ::std::convert::From<#name> for ::std::string::String {
                 fn from(value: #name) -> Self {
                     ::std::string::String::from(value.as_str())
                 }
             }
 
+            #allow
             impl #rt::ParamValue for #name {
                 fn to_param(&self) -> ::std::borrow::Cow<'_, str> {
                     ::std::borrow::Cow::Borrowed(self.as_str())
@@ -384,9 +445,15 @@ impl<'a> Context<'a> {
             let ty = self.field_type(&p.field);
             quote!(#doc #ident: #ty,)
         });
+        let allow = self.allow_deprecated_if(
+            op.params
+                .iter()
+                .any(|p| self.mentions_deprecated(&p.field.ty)),
+        );
         quote! {
             #doc
             #deprecated
+            #allow
             #[derive(::std::clone::Clone, ::std::fmt::Debug)]
             pub struct #name {
                 #(#fields)*
@@ -462,7 +529,9 @@ impl<'a> Context<'a> {
                 }
             }
         });
+        let allow = self.allow_deprecated_if(self.operation_uses_deprecated(op));
         quote! {
+            #allow
             impl #name {
                 #new_doc
                 pub fn new(#(#args),*) -> Self {
@@ -501,7 +570,7 @@ impl<'a> Context<'a> {
                 }
             })
         });
-        let deprecated_allow = op.deprecated.as_ref().map(|_| quote!(#[allow(deprecated)]));
+        let deprecated_allow = self.allow_deprecated_if(self.operation_uses_deprecated(op));
         quote! {
             #deprecated_allow
             impl #rt::Operation for #name {
@@ -555,9 +624,11 @@ impl<'a> Context<'a> {
             let method = format_ident!("{}", op.name);
             let request = format_ident!("{}", op.request_name);
             let output = self.rust_type(&op.response);
+            let allow = self.allow_deprecated_if(self.operation_uses_deprecated(op));
             quote! {
                 #doc
                 #deprecated
+                #allow
                 pub async fn #method(
                     &self,
                     request: #request,
@@ -603,6 +674,15 @@ impl<'a> Context<'a> {
             let ident = format_ident!("{}", c.name);
             quote!(Self::#ident)
         });
+        let retryable: Vec<TokenStream> = retryable.collect();
+        let is_retryable = if retryable.is_empty() {
+            quote!({
+                let _ = self;
+                false
+            })
+        } else {
+            quote!(matches!(self, #(#retryable)|*))
+        };
         let categories = codes.iter().map(|c| {
             let ident = format_ident!("{}", c.name);
             let category = category_tokens(rt, c.category);
@@ -646,7 +726,7 @@ impl<'a> Context<'a> {
 
                 /// Whether the spec marks the failure as worth retrying later.
                 pub fn is_retryable(self) -> bool {
-                    matches!(self, #(#retryable)|*)
+                    #is_retryable
                 }
 
                 /// Which family of failure the code belongs to, when known.

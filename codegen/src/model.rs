@@ -260,12 +260,18 @@ impl Builder<'_> {
             let hoisted_name = format!("{owner}{}", to_pascal_case(&field.name));
             self.rust_type(&field.ty, &hoisted_name)
         };
+        // A nullable field stays an `Option` even with a default: `null` must decode.
+        let default = if field.nullable {
+            None
+        } else {
+            field.default.clone()
+        };
         FieldModel {
             rust_name: field.name.clone(),
             wire_name: field.name.clone(),
             ty,
-            optional: (!field.required || field.nullable) && field.default.is_none(),
-            default: field.default.clone(),
+            optional: (!field.required || field.nullable) && default.is_none(),
+            default,
             doc: field_doc(field),
             deprecated: field.deprecated.clone(),
         }
