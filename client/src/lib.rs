@@ -39,3 +39,8 @@ mod generated {
 }
 
 pub use generated::*;
+
+/// The README's examples, compiled as doctests so they stay true.
+#[cfg(doctest)]
+#[doc = include_str!("../../README.md")]
+struct ReadmeDoctests;
