@@ -496,6 +496,10 @@ impl<'a> Context<'a> {
                 quote!(#ident: ::std::option::Option::None,)
             } else {
                 let (_, into) = self.argument(&p.field.ty);
+                if !into && p.field.ty != RustType::SecretString {
+                    // The argument has the field's type: field init shorthand.
+                    return quote!(#ident,);
+                }
                 let value = self.convert(&p.field.ty, &ident, into);
                 quote!(#ident: #value,)
             }

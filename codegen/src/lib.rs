@@ -32,8 +32,10 @@
 
 pub mod diagnostic;
 pub mod emit;
+pub mod fuzz;
 pub mod load;
 pub mod model;
+pub mod openapi;
 pub mod spec;
 pub mod validate;
 

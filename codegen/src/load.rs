@@ -100,6 +100,7 @@ pub enum Anchor {
 
 impl SourceFile {
     /// Parses `text` as the spec file `path`.
+    #[allow(clippy::result_large_err)] // one diagnostic per file, not a hot path
     pub fn parse(path: impl Into<PathBuf>, text: impl Into<String>) -> Result<Self, Diagnostic> {
         let path = path.into();
         let text = text.into();
@@ -137,6 +138,10 @@ impl SourceFile {
 
     /// The position of the node at `at`, or of its nearest ancestor that has one.
     pub fn position(&self, at: &YamlPath, anchor: Anchor) -> Position {
+        if at.0.is_empty() {
+            // "The file as a whole": its first line that is not blank or a comment.
+            return first_content_position(&self.text);
+        }
         let mut current = Some(at.clone());
         let mut exact = true;
         while let Some(path) = current {
@@ -159,6 +164,7 @@ impl SourceFile {
 
 /// Reads every `*.yaml` / `*.yml` file directly in `dir`, in file-name order, so
 /// that the result never depends on the order the file system lists them in.
+#[allow(clippy::result_large_err)] // the closures below carry one diagnostic per file
 pub fn load_dir(dir: &Path) -> Result<Vec<SourceFile>, Diagnostics> {
     let mut diagnostics = Diagnostics::new();
     let file_diagnostic = |path: &Path, message: String, hint: Option<String>| Diagnostic {
@@ -235,7 +241,7 @@ pub fn spec_file_paths(dir: &Path) -> std::io::Result<Vec<PathBuf>> {
 }
 
 fn syntax_diagnostic(path: &Path, text: &str, error: &serde_yaml::Error) -> Diagnostic {
-    let position = error
+    let mut position = error
         .location()
         .map(|l| Position {
             line: l.line(),
@@ -244,25 +250,74 @@ fn syntax_diagnostic(path: &Path, text: &str, error: &serde_yaml::Error) -> Diag
         .unwrap_or(Position::START);
     // serde_yaml appends " at line L column C" to its messages; the position is shown apart.
     let message = error.to_string();
-    let message = match message.find(" at line ") {
+    let mut message = match message.find(" at line ") {
         Some(cut) => message[..cut].to_owned(),
         None => message,
     };
+    // The event parser knows where the error is in the document's structure.
+    let context = syntax_context(text);
+    let mut yaml_path = context.current.map(|p| p.to_string()).unwrap_or_default();
     let hint = if message.contains("duplicate entry") {
-        Some("each key may appear once in a mapping; merge or rename the entries".into())
+        if let Some((at, key, duplicate)) = context.duplicate {
+            position = duplicate;
+            yaml_path = at.key(&key).to_string();
+            message = format!("duplicate key `{key}`");
+        }
+        "each key may appear once in a mapping; merge the entries or remove one"
+    } else if message.contains("recursion limit exceeded") {
+        "the document nests too deeply; spec files need only a few levels"
+    } else if message.contains("did not find expected ',' or '}'") {
+        "a `{` opened earlier is not closed: add the `}` or write the mapping as indented lines"
+    } else if message.contains("did not find expected ',' or ']'") {
+        "a `[` opened earlier is not closed: add the `]` or write the list as `- item` lines"
+    } else if message.contains("mapping values are not allowed") {
+        "this line is indented deeper than the keys beside it, or an unquoted value contains `: `; align the keys or quote the value"
+    } else if message.contains("found character that cannot start any token") {
+        "indent with spaces, not tabs; quote values that start with `@`, `` ` `` or `%`"
+    } else if message.contains("did not find expected key") {
+        "the indentation of this line does not match the keys above it"
     } else {
-        Some(
-            "fix the YAML syntax; indentation must be spaces, and `:` needs a space after it"
-                .into(),
-        )
+        "fix the YAML syntax; indentation must be spaces, and `:` needs a space after it"
     };
     Diagnostic {
         file: path.to_path_buf(),
         position,
-        yaml_path: String::new(),
+        yaml_path,
         message: format!("invalid YAML: {message}"),
-        hint,
+        hint: Some(hint.to_owned()),
         source_line: line_text(text, position.line),
+    }
+}
+
+/// The first line that is not blank or a comment, column 1.
+fn first_content_position(text: &str) -> Position {
+    let line = text
+        .lines()
+        .position(|l| {
+            let t = l.trim();
+            !t.is_empty() && !t.starts_with('#') && t != "---"
+        })
+        .map_or(1, |i| i + 1);
+    Position { line, column: 1 }
+}
+
+/// What the event parser says about a text serde_yaml refused.
+struct SyntaxContext {
+    /// The YAML path of the node being read when parsing stopped.
+    current: Option<YamlPath>,
+    /// The first repeated key: the path of the mapping, the key, and where it repeats.
+    duplicate: Option<(YamlPath, String, Position)>,
+}
+
+fn syntax_context(text: &str) -> SyntaxContext {
+    let mut indexer = PositionIndexer::default();
+    let failed = Parser::new_from_str(text)
+        .load(&mut indexer, false)
+        .is_err();
+    let current = failed.then(|| indexer.current_path()).flatten();
+    SyntaxContext {
+        current,
+        duplicate: indexer.duplicate,
     }
 }
 
@@ -276,6 +331,8 @@ enum Frame {
         path: YamlPath,
         pending_key: Option<String>,
         awaiting_key: bool,
+        /// Keys met so far, to find repeated ones.
+        seen: Vec<String>,
     },
     Sequence {
         path: YamlPath,
@@ -292,6 +349,7 @@ struct PositionIndexer {
     stack: Vec<Frame>,
     marks: HashMap<YamlPath, NodeMarks>,
     seen_document: bool,
+    duplicate: Option<(YamlPath, String, Position)>,
 }
 
 fn to_position(mark: Marker) -> Position {
@@ -321,11 +379,19 @@ impl PositionIndexer {
                 path,
                 pending_key,
                 awaiting_key,
+                seen,
             }) => {
                 if *awaiting_key {
                     *awaiting_key = false;
                     match scalar_key {
                         Some(key) => {
+                            if seen.iter().any(|k| k == key) {
+                                if self.duplicate.is_none() {
+                                    self.duplicate = Some((path.clone(), key.to_owned(), position));
+                                }
+                            } else {
+                                seen.push(key.to_owned());
+                            }
                             let key_path = path.key(key);
                             self.marks.entry(key_path).or_default().key = Some(position);
                             *pending_key = Some(key.to_owned());
@@ -348,6 +414,32 @@ impl PositionIndexer {
                 Some(item)
             }
         }
+    }
+
+    /// The path of the node being read: the innermost collection, extended by
+    /// the key whose value is pending.
+    fn current_path(&self) -> Option<YamlPath> {
+        self.stack.iter().rev().find_map(|frame| match frame {
+            Frame::Mapping {
+                path,
+                pending_key,
+                awaiting_key,
+                ..
+            } => Some(match pending_key {
+                Some(key) if !*awaiting_key => path.key(key),
+                _ => path.clone(),
+            }),
+            Frame::Sequence { path, next } => Some(if *next > 0 {
+                path.index(next - 1)
+            } else {
+                path.clone()
+            }),
+            Frame::SkippedKey { .. } => None,
+        })
+    }
+
+    fn in_skipped_key(&self) -> bool {
+        matches!(self.stack.last(), Some(Frame::SkippedKey { .. }))
     }
 
     fn is_key_position(&self) -> bool {
@@ -390,20 +482,17 @@ impl PositionIndexer {
 impl MarkedEventReceiver for PositionIndexer {
     fn on_event(&mut self, event: Event, mark: Marker) {
         match event {
-            Event::Scalar(text, ..) => {
-                if !matches!(self.stack.last(), Some(Frame::SkippedKey { .. })) {
-                    self.node_path(Some(&text), mark);
-                }
+            Event::Scalar(text, ..) if !self.in_skipped_key() => {
+                self.node_path(Some(&text), mark);
             }
-            Event::Alias(_) => {
-                if !matches!(self.stack.last(), Some(Frame::SkippedKey { .. })) {
-                    self.node_path(None, mark);
-                }
+            Event::Alias(_) if !self.in_skipped_key() => {
+                self.node_path(None, mark);
             }
             Event::MappingStart(..) => self.open(mark, |path| Frame::Mapping {
                 path,
                 pending_key: None,
                 awaiting_key: true,
+                seen: Vec::new(),
             }),
             Event::SequenceStart(..) => self.open(mark, |path| Frame::Sequence { path, next: 0 }),
             Event::MappingEnd | Event::SequenceEnd => self.close(),

@@ -248,7 +248,7 @@ impl<'a> FileChecker<'a> {
                         "mapping keys must be plain names, found {}",
                         describe(other)
                     ),
-                    None,
+                    Some("write a plain word as the key, e.g. `file_token:`".into()),
                 );
                 None
             }
@@ -278,7 +278,7 @@ impl<'a> FileChecker<'a> {
                     at,
                     Anchor::Value,
                     format!("expected `true` or `false`, found {}", describe(other)),
-                    None,
+                    Some("write `true` or `false` without quotes".into()),
                 );
                 None
             }
@@ -293,7 +293,7 @@ impl<'a> FileChecker<'a> {
                     at,
                     Anchor::Value,
                     format!("expected an integer, found {}", describe(value)),
-                    None,
+                    Some("write a whole number without quotes".into()),
                 );
                 None
             }
@@ -452,7 +452,7 @@ impl<'a> FileChecker<'a> {
                             &at,
                             Anchor::Value,
                             format!("expected a positive integer, found {}", describe(value)),
-                            None,
+                            Some("write the number of calls, e.g. `limit: 500`".into()),
                         ),
                     },
                     _ => {
@@ -619,7 +619,7 @@ impl<'a> FileChecker<'a> {
                 at,
                 Anchor::Value,
                 "an enum needs at least one value".into(),
-                None,
+                Some("list the values, e.g. `enum: [read, write]`".into()),
             );
         }
         values
@@ -670,9 +670,7 @@ impl<'a> FileChecker<'a> {
                 "type" => {
                     if let Some(spelled) = self.string(value, &key_at) {
                         ty = self.type_expr(&spelled, &key_at, part);
-                        if ty.is_none() {
-                            return None;
-                        }
+                        ty.as_ref()?;
                     }
                 }
                 "fields" => inline_fields = Some(self.fields(value, &key_at, part)),
@@ -771,12 +769,12 @@ impl<'a> FileChecker<'a> {
                     (Some((lo, hi)), Some(n)) if (lo..=hi).contains(&n) => {
                         Some(DefaultValue::Integer(n))
                     }
-                    (Some(_), Some(n)) => {
+                    (Some((lo, hi)), Some(n)) => {
                         self.error(
                             at,
                             Anchor::Value,
                             format!("default {n} does not fit in `{}`", ty.spelling()),
-                            None,
+                            Some(format!("`{}` holds {lo} to {hi}", ty.spelling())),
                         );
                         return None;
                     }
@@ -790,7 +788,7 @@ impl<'a> FileChecker<'a> {
                 at,
                 Anchor::Value,
                 format!(
-                    "default {} does not match the field type `{}`",
+                    "the default, {}, does not match the field type `{}`",
                     describe(value),
                     ty.spelling()
                 ),
@@ -802,6 +800,16 @@ impl<'a> FileChecker<'a> {
 
     /// Parses `string`, `array<T>`, `map<T>`, or a type name.
     fn type_expr(&mut self, spelled: &str, at: &YamlPath, part: &mut FilePart) -> Option<TypeExpr> {
+        const MAX_DEPTH: usize = 16;
+        if spelled.matches('<').count() > MAX_DEPTH {
+            self.error(
+                at,
+                Anchor::Value,
+                format!("type `{spelled}` nests more than {MAX_DEPTH} levels"),
+                Some("name an inner type under `types:` instead".into()),
+            );
+            return None;
+        }
         let s = spelled.trim();
         let generic = |prefix: &str| {
             s.strip_prefix(prefix)
@@ -883,6 +891,8 @@ impl<'a> FileChecker<'a> {
             };
             let mut idempotent = None;
             let mut has_limits = false;
+            let mut method_known = false;
+            let mut has_path = false;
             let mut body_at = None;
             for (key, value) in entries {
                 let key_at = at.key(&key);
@@ -894,9 +904,15 @@ impl<'a> FileChecker<'a> {
                     "method" => {
                         if let Some(m) = self.method(value, &key_at) {
                             endpoint.method = m;
+                            method_known = true;
                         }
                     }
-                    "path" => endpoint.path = self.string(value, &key_at).unwrap_or_default(),
+                    "path" => {
+                        if let Some(path) = self.string(value, &key_at) {
+                            endpoint.path = path;
+                            has_path = true;
+                        }
+                    }
                     "idempotent" => idempotent = self.boolean(value, &key_at),
                     "deprecated" => endpoint.deprecated = self.deprecation(value, &key_at),
                     "rate_limits" => {
@@ -923,7 +939,7 @@ impl<'a> FileChecker<'a> {
                 endpoint.method,
                 Method::Get | Method::Put | Method::Delete
             ));
-            if let Some(body_at) = body_at {
+            if let Some(body_at) = body_at.filter(|_| method_known) {
                 if !endpoint.method.allows_body() && !endpoint.body.is_empty() {
                     self.error(
                         &body_at,
@@ -933,7 +949,9 @@ impl<'a> FileChecker<'a> {
                     );
                 }
             }
-            self.path_template(&endpoint, &at);
+            if has_path {
+                self.path_template(&endpoint, &at);
+            }
             self.parameter_kinds(&endpoint, &at, part);
             if !has_limits {
                 part.default_limits.push(part.endpoints.len());
@@ -950,6 +968,8 @@ impl<'a> FileChecker<'a> {
             let names: Vec<&str> = Method::ALL.iter().map(|m| m.as_str()).collect();
             let hint = if names.contains(&upper.as_str()) {
                 format!("write it in capitals: `{upper}`")
+            } else if let Some(best) = closest(&upper, names.iter().copied()) {
+                format!("did you mean `{best}`?")
             } else {
                 format!("use one of {}", names.join(", "))
             };
@@ -979,7 +999,7 @@ impl<'a> FileChecker<'a> {
                     &at,
                     Anchor::Value,
                     format!("expected a list of permissions, found {}", describe(value)),
-                    None,
+                    Some("write `- name: user_basic` items".into()),
                 );
                 continue;
             };
@@ -1100,7 +1120,7 @@ impl<'a> FileChecker<'a> {
                     &path_at,
                     Anchor::Value,
                     format!("path has `{{{name}}}` more than once"),
-                    None,
+                    Some("each path parameter appears once; rename one of them".into()),
                 );
             }
             if !declared.contains(&name.as_str()) {
@@ -1468,7 +1488,7 @@ fn merge(
                     origin,
                     Anchor::Value,
                     format!("`{name}` is an object type and cannot have a default"),
-                    None,
+                    Some("remove the `default:`; only scalar and enum fields have defaults".into()),
                 ),
                 None => {}
             }

@@ -1,0 +1,110 @@
+//! `kdocs-codegen`: the maintainer's command for the api-spec.
+//!
+//! ```text
+//! cargo run -p kdocs-codegen -- check api-spec     # diagnostics, exit 1 on errors
+//! cargo run -p kdocs-codegen -- print api-spec     # the generated Rust
+//! cargo run -p kdocs-codegen -- openapi api-spec   # an OpenAPI 3.0.3 document (JSON)
+//! ```
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+use kdocs_codegen::{Diagnostics, Settings};
+
+/// Validate the kdocs api-spec YAML, print the Rust generated from it, or export it as OpenAPI.
+#[derive(Parser, Debug)]
+#[command(name = "kdocs-codegen", version)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Validate a spec folder: print every error with its place, exit 1 if there is one.
+    Check {
+        /// The folder holding the spec's `*.yaml` files (e.g. `api-spec`).
+        dir: PathBuf,
+    },
+    /// Print the Rust code generated from a spec folder.
+    Print {
+        /// The folder holding the spec's `*.yaml` files.
+        dir: PathBuf,
+        /// The path of the runtime module in the generated code.
+        #[arg(long, default_value = "crate::runtime")]
+        runtime_path: String,
+        /// Implement the methods on this type instead of a generated `Client`
+        /// wrapper; `none` generates the wrapper.
+        #[arg(long, default_value = "crate::runtime::Client")]
+        client_type: String,
+    },
+    /// Print an OpenAPI 3.0.3 document (JSON) of a spec folder.
+    Openapi {
+        /// The folder holding the spec's `*.yaml` files.
+        dir: PathBuf,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let cwd = std::env::current_dir().unwrap_or_default();
+    let fail = |diagnostics: Diagnostics| {
+        eprint!("{}", render(&diagnostics, &cwd));
+        ExitCode::FAILURE
+    };
+    match cli.command {
+        Command::Check { dir } => match kdocs_codegen::check_dir(&dir) {
+            Ok(spec) => {
+                println!(
+                    "ok: {} is valid: {} endpoint{}, {} named type{}, {} error code{}",
+                    dir.display(),
+                    spec.endpoints.len(),
+                    plural(spec.endpoints.len()),
+                    spec.types.len(),
+                    plural(spec.types.len()),
+                    spec.errors.len(),
+                    plural(spec.errors.len()),
+                );
+                ExitCode::SUCCESS
+            }
+            Err(diagnostics) => fail(diagnostics),
+        },
+        Command::Print {
+            dir,
+            runtime_path,
+            client_type,
+        } => {
+            let mut settings = Settings::new().with_runtime_path(&runtime_path);
+            if client_type != "none" {
+                settings = settings.with_client_type(&client_type);
+            }
+            match kdocs_codegen::generate_dir(&dir, &settings) {
+                Ok(code) => {
+                    print!("{code}");
+                    ExitCode::SUCCESS
+                }
+                Err(diagnostics) => fail(diagnostics),
+            }
+        }
+        Command::Openapi { dir } => match kdocs_codegen::check_dir(&dir) {
+            Ok(spec) => {
+                print!("{}", kdocs_codegen::openapi::to_json(&spec));
+                ExitCode::SUCCESS
+            }
+            Err(diagnostics) => fail(diagnostics),
+        },
+    }
+}
+
+fn render(diagnostics: &Diagnostics, cwd: &Path) -> String {
+    diagnostics.render_relative_to(cwd)
+}
+
+fn plural(n: usize) -> &'static str {
+    if n == 1 {
+        ""
+    } else {
+        "s"
+    }
+}
