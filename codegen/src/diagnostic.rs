@@ -61,12 +61,16 @@ impl Diagnostic {
     }
 
     fn render_with_name(&self, name: &str) -> String {
-        let mut out = format!("error: {}\n", self.message);
+        // rustc's layout: the gutter is as wide as the line number, and `-->`,
+        // `|` and `=` line up on it.
         let Position { line, column } = self.position;
-        out.push_str(&format!("  --> {name}:{line}:{column}\n"));
+        let number = line.to_string();
+        let gutter = " ".repeat(number.len());
+        let mut out = format!(
+            "error: {}\n{gutter}--> {name}:{line}:{column}\n",
+            self.message
+        );
         if let Some(text) = &self.source_line {
-            let number = line.to_string();
-            let gutter = " ".repeat(number.len());
             let text = text.trim_end();
             // Keep tabs as tabs so the caret lines up under them.
             let pad: String = text
@@ -79,12 +83,12 @@ impl Diagnostic {
             ));
         }
         if !self.yaml_path.is_empty() {
-            out.push_str(&format!("   = at: {}\n", self.yaml_path));
+            out.push_str(&format!("{gutter} = at: {}\n", self.yaml_path));
         } else if self.source_line.is_some() {
-            out.push_str("   = at: (top level of the file)\n");
+            out.push_str(&format!("{gutter} = at: (top level of the file)\n"));
         }
         if let Some(hint) = &self.hint {
-            out.push_str(&format!("   = hint: {hint}\n"));
+            out.push_str(&format!("{gutter} = hint: {hint}\n"));
         }
         out
     }
@@ -253,7 +257,7 @@ mod tests {
         let text = d.render_relative_to(Path::new("spec"));
         assert_eq!(
             text,
-            "error: unsupported method `FETCH`\n  --> a.yaml:3:11\n  |\n3 |     method: FETCH\n  |           ^\n   = at: endpoints.x.method\n   = hint: use one of GET, POST\n"
+            "error: unsupported method `FETCH`\n --> a.yaml:3:11\n  |\n3 |     method: FETCH\n  |           ^\n  = at: endpoints.x.method\n  = hint: use one of GET, POST\n"
         );
     }
 }

@@ -117,6 +117,20 @@ impl<'a> FileChecker<'a> {
         self.diagnostics.push(d);
     }
 
+    /// Like [`FileChecker::error`] about a value, pointing at `part` inside it
+    /// (a path placeholder, say) when the value is written on its line.
+    fn error_at_part(&mut self, at: &YamlPath, part: &str, message: String, hint: Option<String>) {
+        let mut d = self.file.diagnostic(at, Anchor::Value, message, hint);
+        if let Some(line) = &d.source_line {
+            let start = d.position.column.saturating_sub(1);
+            let rest: String = line.chars().skip(start).collect();
+            if let Some(byte_offset) = rest.find(part) {
+                d.position.column += rest[..byte_offset].chars().count();
+            }
+        }
+        self.diagnostics.push(d);
+    }
+
     fn origin(&self, at: &YamlPath) -> Origin {
         Origin {
             file: self.file_index,
@@ -1081,9 +1095,9 @@ impl<'a> FileChecker<'a> {
         let mut placeholders = Vec::new();
         for segment in path.split('/') {
             if let Some(name) = segment.strip_prefix(':') {
-                self.error(
+                self.error_at_part(
                     &path_at,
-                    Anchor::Value,
+                    segment,
                     format!("path segment `:{name}` uses the docs' colon style"),
                     Some(format!(
                         "write `{{{name}}}` and declare `{name}` under `path_params:`"
@@ -1101,9 +1115,9 @@ impl<'a> FileChecker<'a> {
                 Some(name) if open == 1 && close == 1 && is_field_name(name) => {
                     placeholders.push(name.to_owned())
                 }
-                _ => self.error(
+                _ => self.error_at_part(
                     &path_at,
-                    Anchor::Value,
+                    segment,
                     format!("malformed placeholder in path segment `{segment}`"),
                     Some("a placeholder is a whole segment, like `/files/{file_token}/`".into()),
                 ),
@@ -1116,9 +1130,9 @@ impl<'a> FileChecker<'a> {
             .collect();
         for name in &placeholders {
             if placeholders.iter().filter(|p| *p == name).count() > 1 {
-                self.error(
+                self.error_at_part(
                     &path_at,
-                    Anchor::Value,
+                    &format!("{{{name}}}"),
                     format!("path has `{{{name}}}` more than once"),
                     Some("each path parameter appears once; rename one of them".into()),
                 );
@@ -1130,9 +1144,9 @@ impl<'a> FileChecker<'a> {
                     ),
                     None => format!("add `{name}:` under `path_params:`"),
                 };
-                self.error(
+                self.error_at_part(
                     &path_at,
-                    Anchor::Value,
+                    &format!("{{{name}}}"),
                     format!("path has `{{{name}}}` but no path parameter `{name}`"),
                     Some(hint),
                 );
