@@ -26,12 +26,16 @@
 
 #![deny(missing_docs)]
 
+pub mod download;
 pub mod runtime;
+pub mod session;
 
 #[cfg(feature = "fake")]
 pub mod fake;
 
-pub use runtime::{ApiError, Client, Config, Credentials, Error, Secret};
+pub use download::{DownloadError, DownloadReport};
+pub use runtime::{ApiError, Client, Config, Credentials, Error, RetryPolicy, Secret, TimeoutKind};
+pub use session::{AnonymousSession, SessionError, WebOfficeToken};
 
 /// The generated API: request and response types, and one method per endpoint on [`Client`].
 mod generated {

@@ -1,5 +1,9 @@
 //! The demo: every kdocs endpoint, called step by step through the generated client.
 //!
+//! The anonymous-token steps go through [`AnonymousSession`] (refresh, the
+//! WebOfficeSDK `setToken` pair, cancel, and the refusal after it), and the
+//! download through the verified streaming helper ([`Client::download`]).
+//!
 //! Without configuration it starts the fake kdocs server in-process, so it needs
 //! no credentials. With `KDOCS_BASE_URL` set it targets that server instead and
 //! reads the rest of the [`DemoTarget`] from the environment.
@@ -9,9 +13,11 @@ use std::io::Write;
 
 use kdocs_client::fake::{FakeConfig, FakeKdocs};
 use kdocs_client::runtime::Operation;
+use kdocs_client::session::AnonymousSession;
 use kdocs_client::{
-    CancelAnonymousTokenRequest, Client, Config, CreateAnonymousPreviewRequest, Credentials, Error,
-    GetDownloadUrlRequest, GetEditUrlWithTokenRequest, RefreshAnonymousTokenRequest,
+    ApiError, CancelAnonymousTokenRequest, Client, Config, CreateAnonymousPreviewRequest,
+    Credentials, Error, GetDownloadUrlRequest, GetEditUrlWithTokenRequest,
+    RefreshAnonymousTokenRequest,
 };
 
 /// What the demo talks to: a base URL, an app's credentials and the ids and
@@ -61,13 +67,19 @@ impl DemoTarget {
 
     /// Like [`DemoTarget::from_env`], reading variables through `lookup`.
     pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Option<Self>, String> {
-        let values: Vec<Option<String>> =
-            ENV_VARS.iter().map(|name| lookup(name).filter(|v| !v.trim().is_empty())).collect();
+        let values: Vec<Option<String>> = ENV_VARS
+            .iter()
+            .map(|name| lookup(name).filter(|v| !v.trim().is_empty()))
+            .collect();
         if values[0].is_none() {
             return Ok(None);
         }
-        let missing: Vec<&str> =
-            ENV_VARS.iter().zip(&values).filter(|(_, v)| v.is_none()).map(|(name, _)| *name).collect();
+        let missing: Vec<&str> = ENV_VARS
+            .iter()
+            .zip(&values)
+            .filter(|(_, v)| v.is_none())
+            .map(|(name, _)| *name)
+            .collect();
         if !missing.is_empty() {
             return Err(format!(
                 "KDOCS_BASE_URL is set, so the demo targets that server, but {} {} not set",
@@ -117,7 +129,9 @@ impl DemoTarget {
 
 /// The bytes of the document the fake serves in the demo.
 pub fn demo_document() -> Vec<u8> {
-    (0..256 * 1024u32).map(|i| (i.wrapping_mul(2_654_435_761) >> 24) as u8).collect()
+    (0..256 * 1024u32)
+        .map(|i| (i.wrapping_mul(2_654_435_761) >> 24) as u8)
+        .collect()
 }
 
 /// How the demo went.
@@ -139,7 +153,11 @@ impl DemoReport {
 /// Starts the fake kdocs server in-process and runs the demo against it.
 pub async fn run_in_process(out: &mut impl Write) -> std::io::Result<DemoReport> {
     let fake = FakeKdocs::start(FakeConfig::default()).await?;
-    writeln!(out, "started the fake kdocs server at {} (no credentials needed)", fake.base_url())?;
+    writeln!(
+        out,
+        "started the fake kdocs server at {} (no credentials needed)",
+        fake.base_url()
+    )?;
     let target = DemoTarget::seed_fake(&fake);
     let report = run(&target, out).await;
     fake.shutdown().await;
@@ -158,68 +176,138 @@ pub async fn run(target: &DemoTarget, out: &mut impl Write) -> std::io::Result<D
             return Ok(report);
         }
     };
-    writeln!(out, "kdocs demo against {} as app {}", target.base_url, target.app_id)?;
+    writeln!(
+        out,
+        "kdocs demo against {} as app {}",
+        target.base_url, target.app_id
+    )?;
 
     let result = client
-        .create_anonymous_preview(CreateAnonymousPreviewRequest::new(&target.file_token).with_download(true))
+        .create_anonymous_preview(
+            CreateAnonymousPreviewRequest::new(&target.file_token).with_download(true),
+        )
         .await;
-    step::<CreateAnonymousPreviewRequest, _>(out, &mut report, 1, result, |task| {
+    step::<CreateAnonymousPreviewRequest, _, _>(out, &mut report, 1, result, |task| {
         format!("task_id={}", task.task_id)
     })?;
 
-    let refreshed = client
-        .refresh_anonymous_token(RefreshAnonymousTokenRequest::new(&target.anonymous_token))
-        .await;
-    let current_token = match &refreshed {
-        Ok(token) => token.value.expose().clone(),
-        Err(_) => target.anonymous_token.clone(),
-    };
-    step::<RefreshAnonymousTokenRequest, _>(out, &mut report, 2, refreshed, |token| {
-        format!("new anonymous token (redacted), expire_at={}; the old one is now expired", token.expire_at)
+    // KDOCS_ANONYMOUS_TOKEN comes without its expiry: the session refreshes it
+    // on first use, which tells the expiry; later calls refresh it only within
+    // 5 minutes of expiry, one refresh for all concurrent callers.
+    let session = AnonymousSession::builder(client.clone())
+        .from_token_unknown_expiry(target.anonymous_token.as_str());
+    let refreshed = session.refresh().await;
+    let refreshed_ok = refreshed.is_ok();
+    step::<RefreshAnonymousTokenRequest, _, _>(out, &mut report, 2, refreshed, |token| {
+        format!(
+            "session refreshed the anonymous token (redacted), expire_at={}; the old one is now expired",
+            token.expire_at
+        )
     })?;
+    if refreshed_ok {
+        match session.web_office_token().await {
+            Ok(sdk) => writeln!(
+                out,
+                "      for the browser: instance.setToken({{ token: <redacted>, timeout: {} }}) (ms until expiry)",
+                sdk.timeout
+            )?,
+            Err(e) => writeln!(out, "      no token for the WebOfficeSDK: {e}")?,
+        }
+    }
 
     let result = client
-        .get_edit_url_with_token(GetEditUrlWithTokenRequest::new(&target.file_token, &target.access_token))
+        .get_edit_url_with_token(GetEditUrlWithTokenRequest::new(
+            &target.file_token,
+            &target.access_token,
+        ))
         .await;
-    step::<GetEditUrlWithTokenRequest, _>(out, &mut report, 3, result, |edit| {
-        format!("edit url={} with an exchange token expiring at {}", edit.url, edit.token.expire_at)
+    step::<GetEditUrlWithTokenRequest, _, _>(out, &mut report, 3, result, |edit| {
+        format!(
+            "edit url={} with an exchange token expiring at {}",
+            edit.url, edit.token.expire_at
+        )
     })?;
 
-    let result = client.get_download_url(GetDownloadUrlRequest::new(&target.file_token)).await;
-    step::<GetDownloadUrlRequest, _>(out, &mut report, 4, result, |download| {
-        let algorithms: Vec<&str> = download.checksums.keys().map(String::as_str).collect();
-        format!("download url={} checksums=[{}]", without_query(&download.download_url), algorithms.join(", "))
+    // Streamed in constant memory (here to a sink; `to_file` writes a file
+    // atomically) while md5 and sha1 are computed and checked.
+    let mut sink = tokio::io::sink();
+    let result = client
+        .download(&target.file_token)
+        .to_writer(&mut sink)
+        .await;
+    step::<GetDownloadUrlRequest, _, _>(out, &mut report, 4, result, |download| {
+        let verified = if download.is_verified() {
+            format!(
+                "{} verified against the API's checksums",
+                download.verified.join(" and ")
+            )
+        } else {
+            "no checksum given to verify against".to_owned()
+        };
+        format!(
+            "downloaded {} bytes in {} chunks, md5={} sha1={}; {verified}",
+            download.bytes, download.chunks, download.md5, download.sha1
+        )
     })?;
 
-    let result = client.cancel_anonymous_token(CancelAnonymousTokenRequest::new(current_token)).await;
-    step::<CancelAnonymousTokenRequest, _>(out, &mut report, 5, result, |_| "anonymous token cancelled".into())?;
+    let result = session.cancel().await;
+    step::<CancelAnonymousTokenRequest, _, _>(out, &mut report, 5, result, |_| {
+        "anonymous token cancelled".into()
+    })?;
+    if let Err(e) = session.token().await {
+        writeln!(out, "      after cancel the session refuses: {e}")?;
+    }
 
     writeln!(
         out,
         "{} of {} steps passed{}",
         report.passed,
         report.passed + report.failed,
-        if report.ok() { "" } else { "; see the errors above" }
+        if report.ok() {
+            ""
+        } else {
+            "; see the errors above"
+        }
     )?;
     Ok(report)
 }
 
-/// A download URL may be presigned: print it without its query.
-fn without_query(url: &str) -> &str {
-    url.split('?').next().unwrap_or(url)
-}
-
 const STEPS: usize = 5;
 
-fn step<O: Operation, T>(
+/// The service's error envelope in `error` or its sources (session and
+/// download errors wrap the client's [`Error`]).
+fn api_error<'a>(error: &'a (dyn std::error::Error + 'static)) -> Option<&'a ApiError> {
+    let mut current = Some(error);
+    while let Some(e) = current {
+        if let Some(api) = e.downcast_ref::<Error>().and_then(Error::api) {
+            return Some(api);
+        }
+        if let Some(api) = e
+            .downcast_ref::<std::sync::Arc<Error>>()
+            .and_then(|e| e.api())
+        {
+            return Some(api);
+        }
+        current = e.source();
+    }
+    None
+}
+
+fn step<O: Operation, T, E: std::error::Error + 'static>(
     out: &mut impl Write,
     report: &mut DemoReport,
     number: usize,
-    result: Result<T, Error>,
+    result: Result<T, E>,
     describe: impl FnOnce(&T) -> String,
 ) -> std::io::Result<()> {
     let spec = O::SPEC;
-    write!(out, "[{number}/{STEPS}] {:<24} {:<6} {}\n      ", spec.name, spec.method.as_str(), spec.path)?;
+    write!(
+        out,
+        "[{number}/{STEPS}] {:<24} {:<6} {}\n      ",
+        spec.name,
+        spec.method.as_str(),
+        spec.path
+    )?;
     match result {
         Ok(value) => {
             report.passed += 1;
@@ -228,7 +316,7 @@ fn step<O: Operation, T>(
         Err(error) => {
             report.failed += 1;
             writeln!(out, "FAILED: {error}")?;
-            if let Some(api) = error.api() {
+            if let Some(api) = api_error(&error) {
                 writeln!(
                     out,
                     "      code={} message={} hint={}",
@@ -258,12 +346,16 @@ mod tests {
     #[test]
     fn env_lookup_names_every_missing_variable() {
         assert!(DemoTarget::from_lookup(|_| None).unwrap().is_none());
-        let err = DemoTarget::from_lookup(|name| (name == "KDOCS_BASE_URL").then(|| "http://127.0.0.1:1".into()))
-            .unwrap_err();
+        let err = DemoTarget::from_lookup(|name| {
+            (name == "KDOCS_BASE_URL").then(|| "http://127.0.0.1:1".into())
+        })
+        .unwrap_err();
         for name in &ENV_VARS[1..] {
             assert!(err.contains(name), "{err}");
         }
-        let full = DemoTarget::from_lookup(|name| Some(format!("v-{name}"))).unwrap().unwrap();
+        let full = DemoTarget::from_lookup(|name| Some(format!("v-{name}")))
+            .unwrap()
+            .unwrap();
         assert_eq!(full.anonymous_token, "v-KDOCS_ANONYMOUS_TOKEN");
         assert!(!format!("{full:?}").contains("v-KDOCS_APP_KEY"));
     }
@@ -295,7 +387,10 @@ mod tests {
         let report = run(&target, &mut out).await.unwrap();
         let text = String::from_utf8(out).unwrap();
         assert_eq!(report.passed, 0, "{text}");
-        assert!(text.contains("code=30003 message=InvalidSignature hint="), "{text}");
+        assert!(
+            text.contains("code=30003 message=InvalidSignature hint="),
+            "{text}"
+        );
         assert!(!text.contains("wrong-key"), "{text}");
         fake.shutdown().await;
     }

@@ -73,7 +73,9 @@ impl Scripted {
                             )
                         }
                     });
-                    let _ = http1::Builder::new().serve_connection(TokioIo::new(stream), service).await;
+                    let _ = http1::Builder::new()
+                        .serve_connection(TokioIo::new(stream), service)
+                        .await;
                 });
             }
         });
@@ -96,15 +98,36 @@ impl Scripted {
 
 async fn record(req: Request<hyper::body::Incoming>) -> Seen {
     let method = req.method().to_string();
-    let uri = req.uri().path_and_query().map(|pq| pq.as_str().to_owned()).unwrap_or_default();
+    let uri = req
+        .uri()
+        .path_and_query()
+        .map(|pq| pq.as_str().to_owned())
+        .unwrap_or_default();
     let path = req.uri().path().to_owned();
     let query = req.uri().query().map(str::to_owned);
-    let header = |name: &str| req.headers().get(name).and_then(|v| v.to_str().ok()).map(str::to_owned);
-    let (date, content_type, content_md5, authorization) =
-        (header("Date"), header("Content-Type"), header("Content-Md5"), header("Authorization"));
+    let header = |name: &str| {
+        req.headers()
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned)
+    };
+    let (date, content_type, content_md5, authorization) = (
+        header("Date"),
+        header("Content-Type"),
+        header("Content-Md5"),
+        header("Authorization"),
+    );
     let body = req.into_body().collect().await.unwrap().to_bytes().to_vec();
-    let signature_problem = verify_wps2(&uri, &body, date, content_type, content_md5, authorization);
-    Seen { method, uri, path, query, body, signature_problem }
+    let signature_problem =
+        verify_wps2(&uri, &body, date, content_type, content_md5, authorization);
+    Seen {
+        method,
+        uri,
+        path,
+        query,
+        body,
+        signature_problem,
+    }
 }
 
 /// WPS-2 recomputed from the docs' rules.
@@ -124,13 +147,19 @@ fn verify_wps2(
     if content_type != "application/json" {
         return Some(format!("Content-Type is {content_type}"));
     }
-    let signed_bytes = if body.is_empty() { uri.as_bytes() } else { body };
+    let signed_bytes = if body.is_empty() {
+        uri.as_bytes()
+    } else {
+        body
+    };
     let expected_md5 = hex::encode(Md5::digest(signed_bytes));
     if content_md5 != expected_md5 {
         return Some(format!("Content-Md5 {content_md5} != {expected_md5}"));
     }
     let when = httpdate::parse_http_date(&date).ok()?;
-    let skew = SystemTime::now().duration_since(when).unwrap_or_else(|e| e.duration());
+    let skew = SystemTime::now()
+        .duration_since(when)
+        .unwrap_or_else(|e| e.duration());
     if skew > Duration::from_secs(15 * 60) || !date.ends_with(" GMT") {
         return Some(format!("Date {date} is not a current RFC 1123 GMT date"));
     }
@@ -147,17 +176,28 @@ fn json(body: &[u8]) -> serde_json::Value {
 #[tokio::test]
 async fn create_anonymous_preview_posts_the_documented_path_and_body() {
     let server = Scripted::start(|_| {
-        (200, r#"{"code":0,"data":{"task_id":"open:kvqxrspxjctdojjqdildjhonzwusaquc"}}"#.into())
+        (
+            200,
+            r#"{"code":0,"data":{"task_id":"open:kvqxrspxjctdojjqdildjhonzwusaquc"}}"#.into(),
+        )
     })
     .await;
-    let request = CreateAnonymousPreviewRequest::new("kvqxrspxjctdojjqdildjhonzwusaquc").with_download(true);
-    let task = server.client().create_anonymous_preview(request).await.unwrap();
+    let request =
+        CreateAnonymousPreviewRequest::new("kvqxrspxjctdojjqdildjhonzwusaquc").with_download(true);
+    let task = server
+        .client()
+        .create_anonymous_preview(request)
+        .await
+        .unwrap();
     assert_eq!(task.task_id, "open:kvqxrspxjctdojjqdildjhonzwusaquc");
 
     let seen = server.only_request();
     // Decision D1: the 基本信息 block's POST and path, not the samples' GET.
     assert_eq!(seen.method, "POST");
-    assert_eq!(seen.path, "/api/v1/openapi/anonymous/preview/appspace/with_token");
+    assert_eq!(
+        seen.path,
+        "/api/v1/openapi/anonymous/preview/appspace/with_token"
+    );
     assert_eq!(seen.query, None);
     assert_eq!(
         json(&seen.body),
@@ -168,9 +208,17 @@ async fn create_anonymous_preview_posts_the_documented_path_and_body() {
 
 #[tokio::test]
 async fn create_anonymous_preview_omits_unset_optional_fields() {
-    let server = Scripted::start(|_| (200, r#"{"code":0,"data":{"task_id":"open:x"}}"#.into())).await;
-    server.client().create_anonymous_preview(CreateAnonymousPreviewRequest::new("f1")).await.unwrap();
-    assert_eq!(json(&server.only_request().body), serde_json::json!({"file_token": "f1"}));
+    let server =
+        Scripted::start(|_| (200, r#"{"code":0,"data":{"task_id":"open:x"}}"#.into())).await;
+    server
+        .client()
+        .create_anonymous_preview(CreateAnonymousPreviewRequest::new("f1"))
+        .await
+        .unwrap();
+    assert_eq!(
+        json(&server.only_request().body),
+        serde_json::json!({"file_token": "f1"})
+    );
 }
 
 #[tokio::test]
@@ -185,17 +233,28 @@ async fn refresh_anonymous_token_returns_the_new_token() {
     .await;
     let token = server
         .client()
-        .refresh_anonymous_token(RefreshAnonymousTokenRequest::new("kvqxrspxjctdojjqdildjhonzwusaquc"))
+        .refresh_anonymous_token(RefreshAnonymousTokenRequest::new(
+            "kvqxrspxjctdojjqdildjhonzwusaquc",
+        ))
         .await
         .unwrap();
-    assert_eq!(token.value.expose(), "Anonymous-wenlvdhdldmnnanortdmrywrvcpwftrvfetobheumqsamdai");
+    assert_eq!(
+        token.value.expose(),
+        "Anonymous-wenlvdhdldmnnanortdmrywrvcpwftrvfetobheumqsamdai"
+    );
     assert_eq!(token.expire_at, 1659008671);
-    assert!(!format!("{token:?}").contains("Anonymous-"), "Debug shows the token");
+    assert!(
+        !format!("{token:?}").contains("Anonymous-"),
+        "Debug shows the token"
+    );
 
     let seen = server.only_request();
     assert_eq!(seen.method, "POST");
     assert_eq!(seen.uri, "/api/v1/openapi/anonymous/token");
-    assert_eq!(json(&seen.body), serde_json::json!({"token": "kvqxrspxjctdojjqdildjhonzwusaquc"}));
+    assert_eq!(
+        json(&seen.body),
+        serde_json::json!({"token": "kvqxrspxjctdojjqdildjhonzwusaquc"})
+    );
     assert_eq!(seen.signature_problem, None);
 }
 
@@ -209,7 +268,10 @@ async fn cancel_anonymous_token_deletes_with_the_token_in_the_path() {
         .unwrap();
     let seen = server.only_request();
     assert_eq!(seen.method, "DELETE");
-    assert_eq!(seen.uri, "/api/v1/openapi/anonymous/token/t2v4Ga8ZUYKc12KGMdEQpBh");
+    assert_eq!(
+        seen.uri,
+        "/api/v1/openapi/anonymous/token/t2v4Ga8ZUYKc12KGMdEQpBh"
+    );
     assert!(seen.body.is_empty(), "DELETE carries no body");
     // No body: Content-Md5 is the md5 of the URI, checked by verify_wps2.
     assert_eq!(seen.signature_problem, None);
@@ -233,8 +295,14 @@ async fn get_edit_url_with_token_sends_the_access_token_as_query() {
         ))
         .await
         .unwrap();
-    assert_eq!(edit.url, "https://appdocs.wpscdn.cn/office/s/t2v4Ga8ZUYKc12KGMdEQpBh?_w_appid=SX20220607DQHNCT");
-    assert_eq!(edit.token.value.expose(), "ExchangeToken-wenlvdhdldmnnanortdmrywrvcpwftrvfetobheumqsamdai");
+    assert_eq!(
+        edit.url,
+        "https://appdocs.wpscdn.cn/office/s/t2v4Ga8ZUYKc12KGMdEQpBh?_w_appid=SX20220607DQHNCT"
+    );
+    assert_eq!(
+        edit.token.value.expose(),
+        "ExchangeToken-wenlvdhdldmnnanortdmrywrvcpwftrvfetobheumqsamdai"
+    );
     assert_eq!(edit.token.expire_at, 1659008671);
 
     let seen = server.only_request();
@@ -278,13 +346,26 @@ async fn get_download_url_sends_file_token_in_path_and_query() {
 #[tokio::test]
 async fn reserved_characters_stay_inside_one_path_segment() {
     let server = Scripted::start(|_| {
-        (200, r#"{"code":0,"data":{"download_url":"u","checksums":{},"sys_metadata":null}}"#.into())
+        (
+            200,
+            r#"{"code":0,"data":{"download_url":"u","checksums":{},"sys_metadata":null}}"#.into(),
+        )
     })
     .await;
-    server.client().get_download_url(GetDownloadUrlRequest::new("a/b?c#d")).await.unwrap();
+    server
+        .client()
+        .get_download_url(GetDownloadUrlRequest::new("a/b?c#d"))
+        .await
+        .unwrap();
     let seen = server.only_request();
-    assert_eq!(seen.uri, "/api/v1/openapi/appspace/files/a%2Fb%3Fc%23d/download?file_token=a%2Fb%3Fc%23d");
-    assert_eq!(seen.signature_problem, None, "the signed URI is the one sent");
+    assert_eq!(
+        seen.uri,
+        "/api/v1/openapi/appspace/files/a%2Fb%3Fc%23d/download?file_token=a%2Fb%3Fc%23d"
+    );
+    assert_eq!(
+        seen.signature_problem, None,
+        "the signed URI is the one sent"
+    );
 }
 
 async fn error_for(status: u16, body: &'static str) -> Error {
@@ -298,7 +379,11 @@ async fn error_for(status: u16, body: &'static str) -> Error {
 
 #[tokio::test]
 async fn error_envelope_with_http_200_is_an_api_error() {
-    let err = error_for(200, r#"{"code":10001,"message":"InvalidArgument","hint":"file_token is required"}"#).await;
+    let err = error_for(
+        200,
+        r#"{"code":10001,"message":"InvalidArgument","hint":"file_token is required"}"#,
+    )
+    .await;
     let api = err.api().expect("an API error");
     assert_eq!((api.status, api.code), (200, 10001));
     assert_eq!(
@@ -316,10 +401,21 @@ async fn error_envelope_with_http_403_is_an_api_error() {
     )
     .await;
     let api = err.api().expect("an API error");
-    assert_eq!((api.status, api.code, api.message.as_str()), (403, 30003, "InvalidSignature"));
+    assert_eq!(
+        (api.status, api.code, api.message.as_str()),
+        (403, 30003, "InvalidSignature")
+    );
     assert_eq!(api.extra, Some(serde_json::json!({"request_id": "r1"})));
     let text = err.to_string();
-    for part in ["get_download_url", "GET", "/download", "HTTP 403", "30003", "InvalidSignature", "signature mismatch"] {
+    for part in [
+        "get_download_url",
+        "GET",
+        "/download",
+        "HTTP 403",
+        "30003",
+        "InvalidSignature",
+        "signature mismatch",
+    ] {
         assert!(text.contains(part), "{text:?} lacks {part:?}");
     }
 }
@@ -330,5 +426,8 @@ async fn non_json_body_is_a_decode_error_with_status_and_excerpt() {
     assert!(matches!(err, Error::Decode(_)), "{err:?}");
     let text = err.to_string();
     assert!(text.contains("HTTP 502"), "{text}");
-    assert!(text.contains("<html><body>502 Bad Gateway</body></html>"), "{text}");
+    assert!(
+        text.contains("<html><body>502 Bad Gateway</body></html>"),
+        "{text}"
+    );
 }

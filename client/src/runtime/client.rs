@@ -1,12 +1,16 @@
 //! The runtime client: the one generic function every generated call goes through.
 
+use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::Arc;
-use std::time::{Instant, SystemTime};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use tokio::sync::Semaphore;
 
 use super::config::{Config, Credentials};
 use super::envelope;
-use super::error::{CallContext, Error};
-use super::request::{Operation, RequestParts};
+use super::error::{CallContext, DecodeError, Error, TimeoutKind};
+use super::request::{Method, Operation, OperationSpec, RequestParts};
+use super::retry::Jitter;
 use super::signing;
 
 /// A kdocs client: credentials, configuration and a connection pool.
@@ -35,6 +39,12 @@ struct Inner {
     /// The base URL without a trailing slash.
     base_url: String,
     config: Config,
+    /// Seconds to add to the local clock when signing, learnt from the
+    /// service's `Date` header when it refused a request for its `Date`.
+    clock_offset: AtomicI64,
+    jitter: Jitter,
+    /// Free request slots, when [`Config::with_max_connections`] is set.
+    slots: Option<Semaphore>,
 }
 
 impl std::fmt::Debug for Client {
@@ -42,9 +52,38 @@ impl std::fmt::Debug for Client {
         f.debug_struct("Client")
             .field("base_url", &self.inner.base_url)
             .field("credentials", &self.inner.credentials)
+            .field("clock_offset_secs", &self.clock_offset_secs())
             .finish_non_exhaustive()
     }
 }
+
+/// What one attempt brought back before decoding.
+struct RawResponse {
+    status: u16,
+    retry_after: Option<u64>,
+    server_date: Option<SystemTime>,
+    body: Vec<u8>,
+}
+
+/// A request built once and sent by every attempt.
+struct Prepared {
+    url: reqwest::Url,
+    /// Path and query exactly as sent: what a bodyless request signs.
+    request_uri: String,
+    body: Option<bytes::Bytes>,
+    /// Secret values the request carries, kept out of error messages.
+    secrets: Vec<String>,
+}
+
+/// Yields before a request slot is released (see [`Client::attempt`]).
+const IDLE_HANDOVER_YIELDS: usize = 8;
+
+/// A response `Date` further than this from the signing time, on a 403, is
+/// taken as clock skew even when the hint does not say so.
+const SKEW_ON_403: i64 = 5 * 60;
+/// When the service says the `Date` was refused, a difference above this is
+/// corrected.
+const SKEW_WHEN_TOLD: i64 = 5;
 
 impl Client {
     /// A client for `credentials` with `config`.
@@ -59,19 +98,30 @@ impl Client {
         let base_url = check_base_url(&config.base_url, config.allow_insecure_http)?;
         let http = match &config.http_client {
             Some(client) => client.clone(),
-            None => reqwest::Client::builder()
-                .timeout(config.timeout)
-                .connect_timeout(config.connect_timeout)
-                .user_agent(config.user_agent.clone())
-                .build()
-                .map_err(|e| Error::Config(format!("cannot build the HTTP client: {e}")))?,
+            None => {
+                // The per-attempt timeout is applied around each attempt in
+                // `execute`, so that it holds for caller-supplied clients too.
+                let mut builder = reqwest::Client::builder()
+                    .connect_timeout(config.connect_timeout)
+                    .user_agent(config.user_agent.clone());
+                if let Some(n) = config.max_connections {
+                    builder = builder.pool_max_idle_per_host(n);
+                }
+                builder
+                    .build()
+                    .map_err(|e| Error::Config(format!("cannot build the HTTP client: {e}")))?
+            }
         };
+        let slots = config.max_connections.map(Semaphore::new);
         Ok(Self {
             inner: Arc::new(Inner {
                 http,
                 credentials,
                 base_url,
                 config,
+                clock_offset: AtomicI64::new(0),
+                jitter: Jitter::from_time(),
+                slots,
             }),
         })
     }
@@ -91,8 +141,29 @@ impl Client {
         &self.inner.http
     }
 
-    /// Sends one operation: builds the URL and body, signs them, sends, and
-    /// decodes the envelope. Every generated method calls this.
+    /// Seconds added to the local clock when signing: 0 until the service
+    /// refuses a request for its `Date` and tells its own time, then the
+    /// difference it told (kept for later calls).
+    pub fn clock_offset_secs(&self) -> i64 {
+        self.inner.clock_offset.load(Ordering::Relaxed)
+    }
+
+    /// Sets the signing clock offset (seconds added to the local clock), for
+    /// a caller who knows the skew in advance.
+    pub fn set_clock_offset_secs(&self, offset: i64) {
+        self.inner.clock_offset.store(offset, Ordering::Relaxed);
+    }
+
+    /// The time to sign with: the local clock plus the learnt offset.
+    fn signing_time(&self) -> SystemTime {
+        shift(SystemTime::now(), self.clock_offset_secs())
+    }
+
+    /// Sends one operation: builds the URL and body, then for each attempt
+    /// signs them afresh, sends, and decodes the envelope; retries transient
+    /// failures as the [`RetryPolicy`](super::RetryPolicy) allows, corrects
+    /// the clock once on a `Date` refusal, all within the operation timeout.
+    /// Every generated method calls this.
     pub async fn execute<O: Operation>(&self, operation: O) -> Result<O::Output, Error> {
         let spec = O::SPEC;
         let context = CallContext {
@@ -100,6 +171,38 @@ impl Client {
             method: spec.method,
             path: spec.path,
         };
+        let prepared = self.prepare(&operation, context)?;
+        match self.inner.config.operation_timeout {
+            Some(limit) => {
+                let deadline = Instant::now() + limit;
+                let run = self.run::<O::Output>(spec, context, &prepared, Some(deadline));
+                match tokio::time::timeout(limit, run).await {
+                    Ok(result) => result,
+                    Err(_) => {
+                        tracing::debug!(
+                            operation = spec.name,
+                            limit_ms = limit.as_millis() as u64,
+                            "kdocs call hit its operation timeout"
+                        );
+                        Err(Error::Timeout {
+                            context,
+                            kind: TimeoutKind::Operation,
+                            limit: Some(limit),
+                        })
+                    }
+                }
+            }
+            None => self.run::<O::Output>(spec, context, &prepared, None).await,
+        }
+    }
+
+    /// The URL, the signed request URI and the body, checked.
+    fn prepare<O: Operation>(
+        &self,
+        operation: &O,
+        context: CallContext,
+    ) -> Result<Prepared, Error> {
+        let spec = O::SPEC;
         let mut parts = RequestParts::default();
         operation.write(&mut parts);
         let (path, query) = parts
@@ -109,24 +212,24 @@ impl Client {
                 parameter: invalid.parameter,
                 reason: invalid.reason,
             })?;
-        let body = if spec.method.to_reqwest() == reqwest::Method::GET
-            || spec.method.to_reqwest() == reqwest::Method::DELETE
-        {
+        let body = if matches!(spec.method, Method::Get | Method::Delete) {
             None
         } else {
             // A method with a body always sends a JSON object, `{}` at least.
-            Some(parts.body_bytes().unwrap_or_else(|| b"{}".to_vec()))
+            Some(bytes::Bytes::from(
+                parts.body_bytes().unwrap_or_else(|| b"{}".to_vec()),
+            ))
         };
         debug_assert!(
             body.is_some() || !parts.has_body(),
             "GET/DELETE with body fields"
         );
-
         let url = if query.is_empty() {
             format!("{}{path}", self.inner.base_url)
         } else {
             format!("{}{path}?{query}", self.inner.base_url)
         };
+        // The URL error never contains the URL itself (it may hold tokens).
         let url = reqwest::Url::parse(&url)
             .map_err(|e| Error::Config(format!("cannot build a URL for {context}: {e}")))?;
         // Sign exactly what goes on the wire: the URL's own path and query.
@@ -134,60 +237,286 @@ impl Client {
             Some(q) => format!("{}?{q}", url.path()),
             None => url.path().to_owned(),
         };
+        Ok(Prepared {
+            url,
+            request_uri,
+            body,
+            secrets: parts.secrets().to_vec(),
+        })
+    }
+
+    /// The attempts of one call.
+    async fn run<T: serde::de::DeserializeOwned>(
+        &self,
+        spec: OperationSpec,
+        context: CallContext,
+        prepared: &Prepared,
+        deadline: Option<Instant>,
+    ) -> Result<T, Error> {
+        let policy = self.inner.config.retry;
+        let mut attempt: u32 = 1;
+        let mut clock_corrected = false;
+        loop {
+            let signed_at = self.signing_time();
+            let started = Instant::now();
+            let (error, retry_after) = match self.attempt(context, prepared, signed_at).await {
+                Ok(raw) => {
+                    tracing::debug!(
+                        operation = spec.name,
+                        method = spec.method.as_str(),
+                        path = spec.path,
+                        attempt,
+                        status = raw.status,
+                        bytes = raw.body.len(),
+                        elapsed_ms = started.elapsed().as_millis() as u64,
+                        "kdocs call answered"
+                    );
+                    match envelope::decode::<T>(context, raw.status, raw.retry_after, &raw.body) {
+                        Ok(output) => return Ok(output),
+                        Err(error) => {
+                            let error = self.scrub(error, prepared);
+                            if !clock_corrected {
+                                if let Some(offset) =
+                                    self.skew_correction(&error, raw.server_date, signed_at)
+                                {
+                                    clock_corrected = true;
+                                    tracing::warn!(
+                                        operation = spec.name,
+                                        old_offset_secs = self.clock_offset_secs(),
+                                        new_offset_secs = offset,
+                                        "kdocs refused the request's Date: correcting the \
+                                         signing clock from the response's Date and retrying"
+                                    );
+                                    self.set_clock_offset_secs(offset);
+                                    continue;
+                                }
+                            }
+                            (error, raw.retry_after)
+                        }
+                    }
+                }
+                Err(error) => (error, None),
+            };
+            if attempt >= policy.max_attempts() || !may_retry(spec, &error) {
+                return Err(error);
+            }
+            let Some(delay) = policy.delay(attempt, retry_after, self.inner.jitter.next()) else {
+                tracing::debug!(
+                    operation = spec.name,
+                    retry_after,
+                    "kdocs asked to retry later than the retry policy waits; giving up"
+                );
+                return Err(error);
+            };
+            if deadline.is_some_and(|deadline| Instant::now() + delay >= deadline) {
+                return Err(error);
+            }
+            tracing::debug!(
+                operation = spec.name,
+                method = spec.method.as_str(),
+                path = spec.path,
+                attempt,
+                delay_ms = delay.as_millis() as u64,
+                error = %error,
+                "kdocs call failed; retrying"
+            );
+            tokio::time::sleep(delay).await;
+            attempt += 1;
+        }
+    }
+
+    /// One attempt: sign at `signed_at`, send, read the body (limited), all
+    /// within the per-attempt timeout.
+    async fn attempt(
+        &self,
+        context: CallContext,
+        prepared: &Prepared,
+        signed_at: SystemTime,
+    ) -> Result<RawResponse, Error> {
+        let _slot = match &self.inner.slots {
+            Some(slots) => Some(
+                slots
+                    .acquire()
+                    .await
+                    .map_err(|_| Error::Config("the client's request slots are closed".into()))?,
+            ),
+            None => None,
+        };
         let headers = signing::sign(
             self.inner.credentials.app_id(),
             self.inner.credentials.app_key(),
-            body.as_deref(),
-            &request_uri,
-            SystemTime::now(),
+            prepared.body.as_deref(),
+            &prepared.request_uri,
+            signed_at,
         );
-
         let mut request = self
             .inner
             .http
-            .request(spec.method.to_reqwest(), url)
+            .request(context.method.to_reqwest(), prepared.url.clone())
             .header("Date", &headers.date)
             .header("Content-Type", headers.content_type)
             .header("Content-Md5", &headers.content_md5)
             .header("Authorization", &headers.authorization);
-        if let Some(body) = body {
-            request = request.body(body);
+        if let Some(body) = &prepared.body {
+            request = request.body(body.clone());
         }
-        let started = Instant::now();
-        let transport = |source: reqwest::Error| Error::Transport {
+        let limit = self.inner.config.timeout;
+        let max_bytes = self.inner.config.max_response_bytes;
+        let exchange = async {
+            let response = request
+                .send()
+                .await
+                .map_err(|e| self.transport(context, e))?;
+            let status = response.status().as_u16();
+            let headers = response.headers();
+            let server_date = headers
+                .get(reqwest::header::DATE)
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| httpdate::parse_http_date(v).ok());
+            let retry_after = headers
+                .get(reqwest::header::RETRY_AFTER)
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| parse_retry_after(v, server_date));
+            let body = envelope::read_limited(response, max_bytes)
+                .await
+                .map_err(|e| match e {
+                    envelope::ReadError::Transport(source) => self.transport(context, source),
+                    envelope::ReadError::TooLarge { limit } => {
+                        Error::Decode(Box::new(DecodeError {
+                            context,
+                            status,
+                            reason: format!(
+                                "the body is larger than the {limit}-byte limit \
+                                 (Config::with_max_response_bytes)"
+                            ),
+                            excerpt: String::new(),
+                        }))
+                    }
+                })?;
+            Ok(RawResponse {
+                status,
+                retry_after,
+                server_date,
+                body,
+            })
+        };
+        let result = match tokio::time::timeout(limit, exchange).await {
+            Ok(result) => result,
+            Err(_) => Err(Error::Timeout {
+                context,
+                kind: TimeoutKind::Attempt,
+                limit: Some(limit),
+            }),
+        };
+        if _slot.is_some() {
+            // The pool takes the connection back in a task of its own once the
+            // body is read; let it run before the slot is handed on, so the
+            // next request finds the connection idle instead of opening one.
+            for _ in 0..IDLE_HANDOVER_YIELDS {
+                tokio::task::yield_now().await;
+            }
+        }
+        result
+    }
+
+    /// `error` without the request's secrets or the app key in it.
+    fn scrub(&self, error: Error, prepared: &Prepared) -> Error {
+        let mut secrets: Vec<&str> = prepared.secrets.iter().map(String::as_str).collect();
+        secrets.push(self.inner.credentials.app_key().expose_str());
+        super::error::scrub(error, &secrets)
+    }
+
+    /// A reqwest failure as a typed error, without the URL.
+    fn transport(&self, context: CallContext, source: reqwest::Error) -> Error {
+        if source.is_timeout() {
+            let own_client = self.inner.config.http_client.is_none();
+            let (kind, limit) = if source.is_connect() {
+                (
+                    TimeoutKind::Connect,
+                    own_client.then_some(self.inner.config.connect_timeout),
+                )
+            } else {
+                (TimeoutKind::Attempt, None)
+            };
+            return Error::Timeout {
+                context,
+                kind,
+                limit,
+            };
+        }
+        Error::Transport {
             context,
             source: source.without_url(),
+        }
+    }
+
+    /// The new clock offset when `error` is the service refusing the request's
+    /// `Date` and the response's `Date` tells the service's time.
+    fn skew_correction(
+        &self,
+        error: &Error,
+        server_date: Option<SystemTime>,
+        signed_at: SystemTime,
+    ) -> Option<i64> {
+        let server = unix_secs(server_date?);
+        let difference = server - unix_secs(signed_at);
+        let told = error.api().is_some_and(|api| {
+            api.code == crate::ErrorCode::InvalidSignature.code()
+                && api.hint.to_ascii_lowercase().contains("date")
+        });
+        let threshold = if told {
+            SKEW_WHEN_TOLD
+        } else if error.status() == Some(403) {
+            SKEW_ON_403
+        } else {
+            return None;
         };
-        let response = request.send().await.map_err(transport)?;
-        let status = response.status().as_u16();
-        let retry_after = response
-            .headers()
-            .get(reqwest::header::RETRY_AFTER)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.trim().parse::<u64>().ok());
-        let bytes = envelope::read_limited(response, self.inner.config.max_response_bytes)
-            .await
-            .map_err(|e| match e {
-                envelope::ReadError::Transport(source) => transport(source),
-                envelope::ReadError::TooLarge { limit } => {
-                    Error::Decode(Box::new(super::error::DecodeError {
-                        context,
-                        status,
-                        reason: format!("the body is larger than the {limit}-byte limit"),
-                        excerpt: String::new(),
-                    }))
-                }
-            })?;
-        tracing::debug!(
-            operation = spec.name,
-            method = spec.method.as_str(),
-            path = spec.path,
-            status,
-            bytes = bytes.len(),
-            elapsed_ms = started.elapsed().as_millis() as u64,
-            "kdocs call finished"
-        );
-        envelope::decode::<O::Output>(context, status, retry_after, &bytes)
+        (difference.abs() > threshold).then(|| self.clock_offset_secs() + difference)
+    }
+}
+
+/// Whether repeating the call after `error` is allowed: the error is
+/// transient, and the call is idempotent or was never sent.
+fn may_retry(spec: OperationSpec, error: &Error) -> bool {
+    if !error.is_retryable() {
+        return false;
+    }
+    if matches!(spec.method, Method::Get | Method::Delete) || spec.idempotent {
+        return true;
+    }
+    // A non-idempotent call is repeated only when no connection was made.
+    match error {
+        Error::Transport { source, .. } => source.is_connect(),
+        Error::Timeout { kind, .. } => *kind == TimeoutKind::Connect,
+        _ => false,
+    }
+}
+
+/// `Retry-After` as seconds: a number, or an HTTP date (relative to the
+/// server's `Date` when given, else the local clock).
+fn parse_retry_after(value: &str, server_date: Option<SystemTime>) -> Option<u64> {
+    let value = value.trim();
+    if let Ok(seconds) = value.parse::<u64>() {
+        return Some(seconds);
+    }
+    let at = httpdate::parse_http_date(value).ok()?;
+    let now = server_date.unwrap_or_else(SystemTime::now);
+    Some(at.duration_since(now).map(|d| d.as_secs()).unwrap_or(0))
+}
+
+fn unix_secs(t: SystemTime) -> i64 {
+    match t.duration_since(UNIX_EPOCH) {
+        Ok(d) => d.as_secs() as i64,
+        Err(e) => -(e.duration().as_secs() as i64),
+    }
+}
+
+fn shift(t: SystemTime, secs: i64) -> SystemTime {
+    let by = Duration::from_secs(secs.unsigned_abs());
+    if secs >= 0 {
+        t.checked_add(by).unwrap_or(t)
+    } else {
+        t.checked_sub(by).unwrap_or(t)
     }
 }
 
@@ -260,6 +589,25 @@ mod tests {
             err.to_string(),
             "kdocs client configuration: the app_id is empty"
         );
+    }
+
+    #[test]
+    fn retry_after_forms() {
+        assert_eq!(parse_retry_after(" 7 ", None), Some(7));
+        let server = UNIX_EPOCH + Duration::from_secs(1_000_000);
+        let later = httpdate::fmt_http_date(server + Duration::from_secs(42));
+        assert_eq!(parse_retry_after(&later, Some(server)), Some(42));
+        let earlier = httpdate::fmt_http_date(server - Duration::from_secs(42));
+        assert_eq!(parse_retry_after(&earlier, Some(server)), Some(0));
+        assert_eq!(parse_retry_after("soon", None), None);
+    }
+
+    #[test]
+    fn clock_shift_both_ways() {
+        let t = UNIX_EPOCH + Duration::from_secs(1000);
+        assert_eq!(unix_secs(shift(t, 600)), 1600);
+        assert_eq!(unix_secs(shift(t, -600)), 400);
+        assert_eq!(unix_secs(UNIX_EPOCH - Duration::from_secs(5)), -5);
     }
 
     #[test]

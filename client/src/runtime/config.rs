@@ -3,6 +3,7 @@
 use std::fmt;
 use std::time::Duration;
 
+use super::retry::RetryPolicy;
 use super::secret::Secret;
 
 /// An app's credentials: the `app_id` and its `app_key` (AK/SK).
@@ -68,6 +69,9 @@ pub struct Config {
     pub(crate) max_response_bytes: usize,
     pub(crate) allow_insecure_http: bool,
     pub(crate) user_agent: String,
+    pub(crate) retry: RetryPolicy,
+    pub(crate) operation_timeout: Option<Duration>,
+    pub(crate) max_connections: Option<usize>,
 }
 
 impl Default for Config {
@@ -77,8 +81,9 @@ impl Default for Config {
 }
 
 impl Config {
-    /// The defaults: `https://developer.kdocs.cn`, 30 s per request, 10 s to
-    /// connect, JSON responses up to 4 MiB.
+    /// The defaults: `https://developer.kdocs.cn`, 30 s per attempt, 10 s to
+    /// connect, 120 s for a whole call with its retries, [`RetryPolicy::new`]
+    /// (3 attempts), JSON responses up to 4 MiB, no limit on concurrent requests.
     pub fn new() -> Self {
         Self {
             base_url: DEFAULT_BASE_URL.to_owned(),
@@ -88,6 +93,9 @@ impl Config {
             max_response_bytes: 4 * 1024 * 1024,
             allow_insecure_http: false,
             user_agent: concat!("kdocs-client-rust/", env!("CARGO_PKG_VERSION")).to_owned(),
+            retry: RetryPolicy::new(),
+            operation_timeout: Some(Duration::from_secs(120)),
+            max_connections: None,
         }
     }
 
@@ -99,20 +107,24 @@ impl Config {
         self
     }
 
-    /// The time limit of one request, from sending to the last byte of the response.
+    /// The time limit of one attempt, from sending to the last byte of the
+    /// response (default 30 s). A call that hits it fails with
+    /// [`TimeoutKind::Attempt`](super::TimeoutKind::Attempt), or is retried.
     pub fn with_timeout(mut self, timeout: Duration) -> Self {
         self.timeout = timeout;
         self
     }
 
-    /// The time limit for opening a connection.
+    /// The time limit for opening a connection (default 10 s; not applied to a
+    /// client given with [`Config::with_http_client`], which has its own).
     pub fn with_connect_timeout(mut self, timeout: Duration) -> Self {
         self.connect_timeout = timeout;
         self
     }
 
     /// Send requests with the caller's own `reqwest::Client` (its own pool, proxy,
-    /// TLS settings). Its own timeouts then apply instead of this config's.
+    /// TLS and connect-timeout settings). The per-attempt and operation
+    /// timeouts of this config still apply, on top of the client's own.
     pub fn with_http_client(mut self, client: reqwest::Client) -> Self {
         self.http_client = Some(client);
         self
@@ -136,6 +148,41 @@ impl Config {
     pub fn with_user_agent(mut self, user_agent: impl Into<String>) -> Self {
         self.user_agent = user_agent.into();
         self
+    }
+
+    /// When and how failed calls are repeated (default [`RetryPolicy::new`]:
+    /// 3 attempts). [`RetryPolicy::none`] turns retries off.
+    pub fn with_retry_policy(mut self, policy: RetryPolicy) -> Self {
+        self.retry = policy;
+        self
+    }
+
+    /// The time limit of a whole call: every attempt and every wait between
+    /// them (default 120 s; `None` for no limit). A call that hits it fails
+    /// with [`TimeoutKind::Operation`](super::TimeoutKind::Operation).
+    pub fn with_operation_timeout(mut self, timeout: impl Into<Option<Duration>>) -> Self {
+        self.operation_timeout = timeout.into();
+        self
+    }
+
+    /// At most `n` requests in flight at once through this client (and its
+    /// clones); more calls wait for a free slot (within their operation
+    /// timeout). The built-in connection pool then keeps at most `n` idle
+    /// connections, so the client holds about `n` connections to the service.
+    /// Default: no limit.
+    pub fn with_max_connections(mut self, n: usize) -> Self {
+        self.max_connections = Some(n.max(1));
+        self
+    }
+
+    /// The retry policy.
+    pub fn retry_policy(&self) -> &RetryPolicy {
+        &self.retry
+    }
+
+    /// The operation timeout.
+    pub fn operation_timeout(&self) -> Option<Duration> {
+        self.operation_timeout
     }
 
     /// The base URL as configured.

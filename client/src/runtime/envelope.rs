@@ -179,4 +179,115 @@ mod tests {
             .to_string();
         assert!(text.contains("empty"), "{text}");
     }
+
+    /// A fixed-seed PRNG (splitmix64), so the property test is repeatable.
+    struct Rng(u64);
+
+    impl Rng {
+        fn next(&mut self) -> u64 {
+            self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+            let mut z = self.0;
+            z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+            z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+            z ^ (z >> 31)
+        }
+
+        fn below(&mut self, n: usize) -> usize {
+            (self.next() % n as u64) as usize
+        }
+    }
+
+    /// Fragments that make random bodies look like JSON often enough to reach
+    /// the deeper branches (envelope fields, `data` shapes, escapes, numbers).
+    const PIECES: &[&[u8]] = &[
+        b"{",
+        b"}",
+        b"[",
+        b"]",
+        b",",
+        b":",
+        b"\"",
+        b"\"code\"",
+        b"\"data\"",
+        b"\"message\"",
+        b"\"hint\"",
+        b"\"extra\"",
+        b"\"value\"",
+        b"\"expire_at\"",
+        b"0",
+        b"-1",
+        b"30003",
+        b"1e999",
+        b"9223372036854775808",
+        b"null",
+        b"true",
+        b"\"\\u0000\"",
+        b"\"\\ud800\"",
+        b"\"\\",
+        b"\xff",
+        b"\xe6\x96\x87",
+        b"<html>",
+        b" ",
+        b"1.5",
+        b"\"Anonymous-x\"",
+    ];
+
+    #[test]
+    fn arbitrary_bodies_never_panic() {
+        let mut rng = Rng(0x6B64_6F63_7321);
+        let mut outcomes = [0usize; 3];
+        for case in 0..20_000 {
+            let mut body = Vec::new();
+            let len = rng.below(64);
+            for _ in 0..len {
+                if case % 2 == 0 {
+                    body.push(rng.next() as u8);
+                } else {
+                    body.extend_from_slice(PIECES[rng.below(PIECES.len())]);
+                }
+            }
+            // Half of the structured cases start as a real envelope.
+            if case % 4 == 1 {
+                let mut framed = br#"{"code":0,"data":{"value":"#.to_vec();
+                framed.extend_from_slice(&body);
+                body = framed;
+            }
+            let status = [200, 403, 429, 500, 502][rng.below(5)];
+            let result = std::panic::catch_unwind(|| {
+                let data = decode::<Data>(CONTEXT, status, None, &body);
+                let value = decode::<serde_json::Value>(CONTEXT, status, Some(1), &body);
+                // Display and Debug of every error must not panic either.
+                for r in [data.map(|_| ()), value.map(|_| ())] {
+                    if let Err(e) = r {
+                        let _ = (
+                            e.to_string(),
+                            format!("{e:?}"),
+                            e.is_retryable(),
+                            e.is_auth(),
+                        );
+                    }
+                }
+                decode::<Data>(CONTEXT, status, None, &body).is_ok()
+            });
+            match result {
+                Ok(true) => outcomes[0] += 1,
+                Ok(false) => outcomes[1] += 1,
+                Err(_) => panic!("case {case} panicked on body {body:?}"),
+            }
+            outcomes[2] += 1;
+        }
+        assert_eq!(outcomes[2], 20_000);
+        // The generator reaches both outcomes.
+        assert!(outcomes[1] > 0, "{outcomes:?}");
+    }
+
+    #[test]
+    fn excerpts_of_arbitrary_bytes_are_bounded() {
+        let mut rng = Rng(7);
+        for _ in 0..2_000 {
+            let body: Vec<u8> = (0..rng.below(2_000)).map(|_| rng.next() as u8).collect();
+            let text = excerpt(&body, EXCERPT_CHARS);
+            assert!(text.chars().count() <= EXCERPT_CHARS + 1);
+        }
+    }
 }

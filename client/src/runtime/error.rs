@@ -6,6 +6,7 @@
 //! tokens; no error message ever contains a secret.
 
 use std::fmt;
+use std::time::Duration;
 
 /// Which call an error belongs to.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -62,6 +63,40 @@ pub struct ApiError {
     pub retry_after: Option<u64>,
 }
 
+impl ApiError {
+    /// The envelope's `code` as a typed [`ErrorCode`](crate::ErrorCode), from
+    /// the `api-spec/errors.yaml` table (`Unknown(code)` for other codes).
+    pub fn error_code(&self) -> crate::ErrorCode {
+        crate::ErrorCode::from_code(self.code)
+    }
+}
+
+/// Which time limit a [`Error::Timeout`] hit.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum TimeoutKind {
+    /// Opening the connection ([`Config::with_connect_timeout`](super::Config::with_connect_timeout)).
+    Connect,
+    /// One attempt, from sending to the last byte of the response
+    /// ([`Config::with_timeout`](super::Config::with_timeout)).
+    Attempt,
+    /// The whole call, retries and waits included
+    /// ([`Config::with_operation_timeout`](super::Config::with_operation_timeout)).
+    Operation,
+}
+
+impl fmt::Display for TimeoutKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            TimeoutKind::Connect => "connect timeout (Config::with_connect_timeout)",
+            TimeoutKind::Attempt => "per-attempt timeout (Config::with_timeout)",
+            TimeoutKind::Operation => {
+                "operation timeout, retries included (Config::with_operation_timeout)"
+            }
+        })
+    }
+}
+
 /// The response was not the JSON the operation expects.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct DecodeError {
@@ -95,13 +130,24 @@ pub enum Error {
 
     /// The request could not be sent or the response not read (connection,
     /// TLS, timeout). The URL is stripped from the source error: it may hold tokens.
-    #[error("{context}: request failed: {source}")]
+    #[error("{context}: request failed: {}", source_chain(.source))]
     Transport {
         /// The call.
         context: CallContext,
         /// The underlying error, without its URL.
         #[source]
         source: reqwest::Error,
+    },
+
+    /// A time limit elapsed before the response was complete.
+    #[error("{context}: timed out: the {kind} elapsed{}", display_limit(.limit))]
+    Timeout {
+        /// The call.
+        context: CallContext,
+        /// Which limit.
+        kind: TimeoutKind,
+        /// Its value, when known (a caller-supplied `reqwest::Client` has its own).
+        limit: Option<Duration>,
     },
 
     /// A parameter was refused before anything was sent.
@@ -128,6 +174,35 @@ fn display_hint(hint: &str) -> &str {
     }
 }
 
+fn display_limit(limit: &Option<Duration>) -> String {
+    match limit {
+        Some(limit) => format!(" after {limit:?}"),
+        None => String::new(),
+    }
+}
+
+/// A reqwest error and its sources (`error sending request: connection reset`).
+/// reqwest errors here have their URL removed, and the layers below (hyper,
+/// io) do not print URLs, so the chain holds no query string.
+fn source_chain(error: &reqwest::Error) -> String {
+    let mut text = error.to_string();
+    let mut source = std::error::Error::source(error);
+    while let Some(e) = source {
+        let part = e.to_string();
+        if !text.ends_with(&part) {
+            text.push_str(": ");
+            text.push_str(&part);
+        }
+        source = e.source();
+    }
+    text
+}
+
+/// HTTP statuses that say "try again later": the request was not handled.
+pub(crate) fn is_retryable_status(status: u16) -> bool {
+    matches!(status, 429 | 502 | 503 | 504)
+}
+
 impl Error {
     /// The service error, when the failure is an error envelope.
     pub fn api(&self) -> Option<&ApiError> {
@@ -142,11 +217,49 @@ impl Error {
         match self {
             Error::Api(e) => Some(&e.context),
             Error::Decode(e) => Some(&e.context),
-            Error::Transport { context, .. } | Error::InvalidArgument { context, .. } => {
-                Some(context)
-            }
+            Error::Transport { context, .. }
+            | Error::Timeout { context, .. }
+            | Error::InvalidArgument { context, .. } => Some(context),
             Error::Config(_) => None,
         }
+    }
+
+    /// The service's error code, typed, when the failure is an error envelope.
+    pub fn error_code(&self) -> Option<crate::ErrorCode> {
+        self.api().map(ApiError::error_code)
+    }
+
+    /// Whether the same call may succeed if sent again later: connection
+    /// errors, connect and per-attempt timeouts, HTTP 429, 502, 503 and 504, and
+    /// error codes the `api-spec/errors.yaml` table marks `retryable`. The
+    /// client's [`RetryPolicy`](super::RetryPolicy) retries these for
+    /// idempotent calls.
+    pub fn is_retryable(&self) -> bool {
+        match self {
+            Error::Api(e) => is_retryable_status(e.status) || e.error_code().is_retryable(),
+            Error::Decode(e) => is_retryable_status(e.status),
+            Error::Transport { source, .. } => !source.is_builder() && !source.is_redirect(),
+            Error::Timeout { kind, .. } => *kind != TimeoutKind::Operation,
+            Error::InvalidArgument { .. } | Error::Config(_) => false,
+        }
+    }
+
+    /// Whether credentials, a token or the signature were refused: an error
+    /// code in the `auth` category (20007, 30003, the anonymous-token codes), or
+    /// an unknown code with HTTP 401 or 403.
+    pub fn is_auth(&self) -> bool {
+        match self {
+            Error::Api(e) => match e.error_code().category() {
+                Some(category) => category == ErrorCategory::Auth,
+                None => matches!(e.status, 401 | 403),
+            },
+            _ => false,
+        }
+    }
+
+    /// Whether a time limit elapsed ([`Error::Timeout`]).
+    pub fn is_timeout(&self) -> bool {
+        matches!(self, Error::Timeout { .. })
     }
 
     /// The HTTP status, when a response was received.
@@ -156,6 +269,48 @@ impl Error {
             Error::Decode(e) => Some(e.status),
             _ => None,
         }
+    }
+}
+
+/// Replaces every occurrence of a secret in the service-supplied text of
+/// `error` (message, hint, extra, decode reason, body excerpt) by `***`: a
+/// service may echo a token back. Secrets shorter than 4 characters are left
+/// alone (they would match everywhere and protect nothing).
+pub(crate) fn scrub(error: Error, secrets: &[&str]) -> Error {
+    let secrets: Vec<&str> = secrets.iter().copied().filter(|s| s.len() >= 4).collect();
+    if secrets.is_empty() {
+        return error;
+    }
+    let clean = |text: &mut String| {
+        for secret in &secrets {
+            if text.contains(secret) {
+                *text = text.replace(secret, "***");
+            }
+        }
+    };
+    fn clean_json(value: &mut serde_json::Value, clean: &dyn Fn(&mut String)) {
+        match value {
+            serde_json::Value::String(s) => clean(s),
+            serde_json::Value::Array(items) => items.iter_mut().for_each(|v| clean_json(v, clean)),
+            serde_json::Value::Object(map) => map.values_mut().for_each(|v| clean_json(v, clean)),
+            _ => {}
+        }
+    }
+    match error {
+        Error::Api(mut api) => {
+            clean(&mut api.message);
+            clean(&mut api.hint);
+            if let Some(extra) = api.extra.as_mut() {
+                clean_json(extra, &clean);
+            }
+            Error::Api(api)
+        }
+        Error::Decode(mut decode) => {
+            clean(&mut decode.reason);
+            clean(&mut decode.excerpt);
+            Error::Decode(decode)
+        }
+        other => other,
     }
 }
 
@@ -204,11 +359,39 @@ pub(crate) fn redact_json_strings(text: &str) -> String {
     out
 }
 
+/// Runs of 20 or more token characters (`A-Z a-z 0-9 - _ .`) are replaced by
+/// `…`: a body that is not JSON (an HTML error page) may still carry a token,
+/// and kdocs tokens are long runs like these, while words of prose are not.
+pub(crate) fn mask_token_like(text: &str) -> String {
+    const MIN_RUN: usize = 20;
+    let is_token = |c: char| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.');
+    let mut out = String::with_capacity(text.len());
+    let mut run = String::new();
+    let flush = |run: &mut String, out: &mut String| {
+        if run.len() >= MIN_RUN {
+            out.push('…');
+        } else {
+            out.push_str(run);
+        }
+        run.clear();
+    };
+    for c in text.chars() {
+        if is_token(c) {
+            run.push(c);
+        } else {
+            flush(&mut run, &mut out);
+            out.push(c);
+        }
+    }
+    flush(&mut run, &mut out);
+    out
+}
+
 /// At most `max` characters of `body`, lossily decoded, with string values redacted.
 pub(crate) fn excerpt(body: &[u8], max: usize) -> String {
     let head = &body[..body.len().min(max * 4)];
     let text = String::from_utf8_lossy(head);
-    let redacted = redact_json_strings(&text);
+    let redacted = mask_token_like(&redact_json_strings(&text));
     let mut short: String = redacted.chars().take(max).collect();
     if redacted.chars().count() > max || body.len() > head.len() {
         short.push('…');
@@ -262,9 +445,40 @@ mod tests {
     }
 
     #[test]
+    fn scrub_hides_echoed_secrets() {
+        let e = Error::Api(Box::new(ApiError {
+            context: CONTEXT,
+            status: 403,
+            code: 90003,
+            message: "AnonymousTokenInvalid".into(),
+            hint: "token Anonymous-abcdef is unknown".into(),
+            extra: Some(serde_json::json!({"t": ["Anonymous-abcdef"]})),
+            retry_after: None,
+        }));
+        let e = scrub(e, &["Anonymous-abcdef", "ab"]);
+        let api = e.api().unwrap();
+        assert_eq!(api.hint, "token *** is unknown");
+        assert_eq!(api.extra, Some(serde_json::json!({"t": ["***"]})));
+        let d = Error::Decode(Box::new(DecodeError {
+            context: CONTEXT,
+            status: 502,
+            reason: "x".into(),
+            excerpt: "<html>key-123456</html>".into(),
+        }));
+        assert!(!scrub(d, &["key-123456"]).to_string().contains("key-123456"));
+    }
+
+    #[test]
     fn excerpt_is_short_and_marks_truncation() {
         assert_eq!(excerpt(b"<html>", 100), "<html>");
         assert_eq!(excerpt(b"abcdef", 3), "abc…");
         assert_eq!(excerpt(&[0xff, b'a'], 10), "\u{fffd}a");
+        assert_eq!(
+            excerpt(
+                b"<html>Bad Gateway eprubvbmmdvuktimdsijtghtusyklyui</html>",
+                100
+            ),
+            "<html>Bad Gateway …</html>"
+        );
     }
 }

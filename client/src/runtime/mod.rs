@@ -10,6 +10,8 @@
 //!   of blank identifiers;
 //! - `envelope`: the `{code, message, hint, data}` envelope, typed errors;
 //! - [`Error`]: every failure, with the operation, method and path template;
+//! - [`RetryPolicy`]: retries with backoff, timeouts and clock-skew correction
+//!   (in [`Client::execute`]);
 //! - [`Secret`]: values that never show in `Debug`.
 
 mod client;
@@ -17,13 +19,15 @@ mod config;
 mod envelope;
 mod error;
 mod request;
+mod retry;
 mod secret;
 pub mod signing;
 
 pub use client::Client;
 pub use config::{Config, Credentials, DEFAULT_BASE_URL};
-pub use error::{ApiError, CallContext, DecodeError, Error, ErrorCategory};
+pub use error::{ApiError, CallContext, DecodeError, Error, ErrorCategory, TimeoutKind};
 pub use request::{Method, Operation, OperationSpec, ParamValue, RequestParts};
+pub use retry::RetryPolicy;
 pub use secret::Secret;
 
 #[doc(hidden)]

@@ -86,6 +86,12 @@ pub trait Operation {
 pub trait ParamValue {
     /// The value as text, before percent-encoding.
     fn to_param(&self) -> Cow<'_, str>;
+
+    /// Whether the value is a secret (kept out of error messages even when
+    /// the service echoes it back).
+    fn is_secret(&self) -> bool {
+        false
+    }
 }
 
 impl ParamValue for String {
@@ -104,6 +110,10 @@ impl ParamValue for Secret<String> {
     fn to_param(&self) -> Cow<'_, str> {
         Cow::Borrowed(self.expose())
     }
+
+    fn is_secret(&self) -> bool {
+        true
+    }
 }
 
 macro_rules! display_param {
@@ -120,6 +130,10 @@ display_param!(bool, i32, i64, u32, u64, f64);
 impl<T: ParamValue + ?Sized> ParamValue for &T {
     fn to_param(&self) -> Cow<'_, str> {
         (**self).to_param()
+    }
+
+    fn is_secret(&self) -> bool {
+        (**self).is_secret()
     }
 }
 
@@ -139,18 +153,43 @@ pub(crate) struct InvalidParameter {
 }
 
 /// The parts of one request, filled in by [`Operation::write`].
-#[derive(Debug, Default)]
+///
+/// `Debug` shows parameter names only: values may be tokens.
+#[derive(Default)]
 pub struct RequestParts {
     path_values: Vec<(&'static str, String)>,
     query: Vec<(&'static str, String)>,
     body: Option<serde_json::Map<String, serde_json::Value>>,
     invalid: Option<InvalidParameter>,
+    /// The text of every secret value written (path, query or body).
+    secrets: Vec<String>,
+}
+
+impl fmt::Debug for RequestParts {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let names = |v: &[(&'static str, String)]| v.iter().map(|(n, _)| *n).collect::<Vec<_>>();
+        f.debug_struct("RequestParts")
+            .field("path", &names(&self.path_values))
+            .field("query", &names(&self.query))
+            .field(
+                "body",
+                &self
+                    .body
+                    .as_ref()
+                    .map(|b| b.keys().cloned().collect::<Vec<_>>()),
+            )
+            .field("invalid", &self.invalid)
+            .finish_non_exhaustive()
+    }
 }
 
 impl RequestParts {
     /// Sets the path placeholder `{name}`.
     pub fn path(&mut self, name: &'static str, value: &(impl ParamValue + ?Sized)) {
         let text = value.to_param();
+        if value.is_secret() {
+            self.secrets.push(text.to_string());
+        }
         if self.check_identifier(name, &text) {
             self.path_values.push((name, text.into_owned()));
         }
@@ -159,6 +198,9 @@ impl RequestParts {
     /// Adds a required query parameter.
     pub fn query(&mut self, name: &'static str, value: &(impl ParamValue + ?Sized)) {
         let text = value.to_param();
+        if value.is_secret() {
+            self.secrets.push(text.to_string());
+        }
         if self.check_identifier(name, &text) {
             self.query.push((name, text.into_owned()));
         }
@@ -173,7 +215,9 @@ impl RequestParts {
 
     /// Adds a required JSON body field.
     pub fn body(&mut self, name: &'static str, value: &(impl Serialize + ?Sized)) {
-        match serde_json::to_value(value) {
+        let (json, secrets) = super::secret::collecting(|| serde_json::to_value(value));
+        self.secrets.extend(secrets);
+        match json {
             Ok(serde_json::Value::String(s)) if !self.check_identifier(name, &s) => {}
             Ok(json) => {
                 self.body
@@ -261,6 +305,11 @@ impl RequestParts {
             .map(|map| serde_json::to_vec(map).unwrap_or_default())
     }
 
+    /// The text of every secret value written.
+    pub(crate) fn secrets(&self) -> &[String] {
+        &self.secrets
+    }
+
     /// Whether any body field was written.
     pub(crate) fn has_body(&self) -> bool {
         self.body.is_some()
@@ -300,6 +349,25 @@ mod tests {
         let mut parts = RequestParts::default();
         parts.body("token", &Secret::new(String::new()));
         assert_eq!(parts.render("/x").unwrap_err().parameter, "token");
+    }
+
+    #[test]
+    fn secrets_are_known_and_debug_shows_names_only() {
+        let mut parts = RequestParts::default();
+        parts.path("token", &Secret::new("path-secret".to_owned()));
+        parts.query("access_token", &Secret::new("query-secret".to_owned()));
+        parts.query("plain", "visible-id");
+        parts.body("token", &Secret::new("body-secret".to_owned()));
+        parts.body("file_token", "file-id");
+        assert_eq!(
+            parts.secrets(),
+            ["path-secret", "query-secret", "body-secret"]
+        );
+        let debug = format!("{parts:?}");
+        for value in ["secret", "visible-id", "file-id"] {
+            assert!(!debug.contains(value), "{debug}");
+        }
+        assert!(debug.contains("access_token"), "{debug}");
     }
 
     #[test]

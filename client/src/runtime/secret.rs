@@ -1,5 +1,6 @@
 //! [`Secret`]: a value that never shows itself in `Debug` output.
 
+use std::cell::RefCell;
 use std::fmt;
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
@@ -62,8 +63,33 @@ impl<T> fmt::Debug for Secret<T> {
     }
 }
 
+thread_local! {
+    /// Secret strings serialized on this thread while [`collecting`] runs.
+    static SERIALIZED: RefCell<Option<Vec<String>>> = const { RefCell::new(None) };
+}
+
+/// Runs `f` and returns, with its result, the text of every [`Secret`] that
+/// was serialized during it (on this thread). The request builder uses it to
+/// learn which body values are secrets, so that a service echoing them back in
+/// an error does not put them in the error message.
+pub(crate) fn collecting<R>(f: impl FnOnce() -> R) -> (R, Vec<String>) {
+    let outer = SERIALIZED.with(|c| c.replace(Some(Vec::new())));
+    let result = f();
+    let found = SERIALIZED.with(|c| c.replace(outer)).unwrap_or_default();
+    (result, found)
+}
+
 impl<T: Serialize> Serialize for Secret<T> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        if SERIALIZED.with(|c| c.borrow().is_some()) {
+            if let Ok(serde_json::Value::String(text)) = serde_json::to_value(&self.0) {
+                SERIALIZED.with(|c| {
+                    if let Some(found) = c.borrow_mut().as_mut() {
+                        found.push(text);
+                    }
+                });
+            }
+        }
         self.0.serialize(serializer)
     }
 }

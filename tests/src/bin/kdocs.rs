@@ -15,7 +15,11 @@ use kdocs_client::fake::{FakeConfig, FakeKdocs};
 use kdocs_tests::demo::{self, DemoTarget};
 
 #[derive(Parser)]
-#[command(name = "kdocs", version, about = "Kingsoft Docs (kdocs) client: demo and fake server")]
+#[command(
+    name = "kdocs",
+    version,
+    about = "Kingsoft Docs (kdocs) client: demo and fake server"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -56,7 +60,11 @@ async fn run_demo() -> Result<ExitCode, String> {
         None => demo::run_in_process(&mut out).await,
     }
     .map_err(|e| format!("demo output failed: {e}"))?;
-    Ok(if report.ok() { ExitCode::SUCCESS } else { ExitCode::FAILURE })
+    Ok(if report.ok() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    })
 }
 
 async fn run_fake(addr: SocketAddr) -> Result<ExitCode, String> {
@@ -64,8 +72,13 @@ async fn run_fake(addr: SocketAddr) -> Result<ExitCode, String> {
         .await
         .map_err(|e| format!("cannot start the fake kdocs on {addr}: {e}"))?;
     println!("{}", DemoTarget::seed_fake(&fake).to_json_line());
-    eprintln!("fake kdocs serving on {}; press Ctrl-C to stop", fake.base_url());
-    tokio::signal::ctrl_c().await.map_err(|e| format!("cannot wait for Ctrl-C: {e}"))?;
+    eprintln!(
+        "fake kdocs serving on {}; press Ctrl-C to stop",
+        fake.base_url()
+    );
+    tokio::signal::ctrl_c()
+        .await
+        .map_err(|e| format!("cannot wait for Ctrl-C: {e}"))?;
     fake.shutdown().await;
     Ok(ExitCode::SUCCESS)
 }

@@ -1,0 +1,730 @@
+//! An anonymous-preview token session: a token that refreshes itself.
+//!
+//! kdocs anonymous preview works like this: the app creates an anonymous
+//! preview task for a file ([`Client::create_anonymous_preview`]), obtains the
+//! task's anonymous token, hands it to the browser (WebOfficeSDK
+//! `setToken({token, timeout})`), exchanges it for a new one before it expires
+//! ([`Client::refresh_anonymous_token`]; the exchange expires the old token at
+//! once, and an *expired* token can never be refreshed: only a new preview task
+//! gives a new token), and cancels it when done
+//! ([`Client::cancel_anonymous_token`]).
+//!
+//! [`AnonymousSession`] keeps that state for you:
+//!
+//! - [`AnonymousSession::token`] hands out a valid token, refreshing it first
+//!   when it is within the *refresh margin* of its expiry (5 minutes by
+//!   default, [`SessionBuilder::refresh_margin`]);
+//! - concurrent callers share one refresh (single flight): callers that arrive
+//!   while a refresh is under way wait for it and get its result, success or
+//!   failure, instead of sending their own request. The refresh runs on its own
+//!   task, so a caller that gives up (drops its future) does not lose the new
+//!   token;
+//! - a token past its expiry is not sent to the server: the call fails with
+//!   [`SessionError::NewPreviewTaskNeeded`], as it does when the server refuses
+//!   a refresh because the token expired;
+//! - [`AnonymousSession::cancel`] cancels the token; the session then refuses
+//!   every call with [`SessionError::Cancelled`];
+//! - [`AnonymousSession::web_office_token`] gives the `{token, timeout}` pair
+//!   for WebOfficeSDK's `setToken`.
+//!
+//! The time source is injectable ([`TimeSource`], any
+//! `Fn() -> SystemTime + Send + Sync`), so tests can follow a fake clock.
+//!
+//! # Getting the first token
+//!
+//! The kdocs "query anonymous task" endpoint, which turns a task id into its
+//! token, is not among the documented pages this crate is generated from. So
+//! there are two ways in:
+//!
+//! - [`SessionBuilder::from_token`] / [`AnonymousSession::new`] with a token
+//!   and expiry you already have, or [`SessionBuilder::from_token_unknown_expiry`]
+//!   with a bare token (for example from `KDOCS_ANONYMOUS_TOKEN`): its first use
+//!   refreshes it, which tells the expiry;
+//! - [`SessionBuilder::create`], which creates the preview task through the API
+//!   and then asks a step *you* supply to turn the task id into a [`Token`]
+//!   (your own call to the task endpoint; against the fake server of the `fake`
+//!   feature, `FakeKdocs::anonymous_token_for_task`).
+//!
+//! # Example
+//!
+//! ```no_run
+//! use std::time::Duration;
+//! use kdocs_client::session::AnonymousSession;
+//! use kdocs_client::{Client, Config, CreateAnonymousPreviewRequest, Credentials, Secret, Token};
+//!
+//! # async fn query_task(_task_id: &str) -> Result<Token, std::io::Error> { unimplemented!() }
+//! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
+//! let client = Client::new(Credentials::new("SX20220101ABCDEF", "app-key"), Config::new())?;
+//! let session = AnonymousSession::builder(client)
+//!     .refresh_margin(Duration::from_secs(10 * 60))
+//!     .create(CreateAnonymousPreviewRequest::new("t2v4Ga8ZUYKc12KGMdEQpBh"), |task_id| async move {
+//!         // Your call to the "query anonymous task" endpoint.
+//!         query_task(&task_id).await
+//!     })
+//!     .await?;
+//!
+//! // For the browser: `instance.setToken(<this JSON>)`.
+//! let for_sdk = session.web_office_token().await?;
+//! println!("{}", serde_json::to_string(&for_sdk)?);
+//!
+//! // Later, whenever a token is needed: refreshed automatically near expiry.
+//! let token: Secret<String> = session.token().await?;
+//! # let _ = token;
+//! session.cancel().await?;
+//! # Ok(()) }
+//! ```
+
+use std::fmt;
+use std::future::Future;
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use serde::Serialize;
+
+use crate::{
+    CancelAnonymousTokenRequest, Client, CreateAnonymousPreviewRequest, Error,
+    RefreshAnonymousTokenRequest, Secret, Token,
+};
+
+/// How long before expiry a token is refreshed, unless set otherwise (5 minutes).
+pub const DEFAULT_REFRESH_MARGIN: Duration = Duration::from_secs(5 * 60);
+
+/// The error `code` with which a refresh of an expired token is refused.
+///
+/// The public kdocs pages give no code for this; `90002` is the one the fake
+/// server of the `fake` feature uses (its `ANONYMOUS_TOKEN_EXPIRED`). An error
+/// whose `message` is `AnonymousTokenExpired` is recognised as well.
+pub const CODE_ANONYMOUS_TOKEN_EXPIRED: i64 = 90002;
+
+/// The error `code` with which an unknown, cancelled or replaced anonymous
+/// token is refused (the fake's `90003`; see [`CODE_ANONYMOUS_TOKEN_EXPIRED`]).
+/// An error whose `message` is `AnonymousTokenInvalid` is recognised as well.
+pub const CODE_ANONYMOUS_TOKEN_INVALID: i64 = 90003;
+
+/// Where a session reads the current time.
+///
+/// Implemented by [`SystemClock`] and by every `Fn() -> SystemTime + Send + Sync`,
+/// so a test can follow a fake server's clock:
+///
+/// ```
+/// use std::time::{Duration, SystemTime};
+/// use kdocs_client::session::TimeSource;
+///
+/// let ahead = || SystemTime::now() + Duration::from_secs(3600);
+/// assert!(ahead.now() > SystemTime::now());
+/// ```
+pub trait TimeSource: Send + Sync + 'static {
+    /// The current time.
+    fn now(&self) -> SystemTime;
+}
+
+impl<F> TimeSource for F
+where
+    F: Fn() -> SystemTime + Send + Sync + 'static,
+{
+    fn now(&self) -> SystemTime {
+        self()
+    }
+}
+
+/// The system clock ([`SystemTime::now`]), the default [`TimeSource`].
+#[derive(Clone, Copy, Debug, Default)]
+pub struct SystemClock;
+
+impl TimeSource for SystemClock {
+    fn now(&self) -> SystemTime {
+        SystemTime::now()
+    }
+}
+
+/// The `{token, timeout}` object WebOfficeSDK's `setToken` expects.
+///
+/// Serializes to `{"token":"…","timeout":86399000}`: `timeout` is the number of
+/// milliseconds until the token expires. `Debug` redacts the token.
+///
+/// ```
+/// use kdocs_client::session::WebOfficeToken;
+/// use kdocs_client::Secret;
+///
+/// let t = WebOfficeToken { token: Secret::new("Anonymous-abc".into()), timeout: 60_000 };
+/// assert_eq!(serde_json::to_string(&t).unwrap(), r#"{"token":"Anonymous-abc","timeout":60000}"#);
+/// assert_eq!(format!("{t:?}"), "WebOfficeToken { token: Secret(***), timeout: 60000 }");
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct WebOfficeToken {
+    /// The anonymous token.
+    pub token: Secret<String>,
+    /// Milliseconds until the token expires.
+    pub timeout: u64,
+}
+
+/// Why a session could not hand out, refresh or cancel its token.
+///
+/// No variant shows the token; errors from the API carry the operation name
+/// and path template only.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum SessionError {
+    /// The token expired (by the session's clock, or as the server said when
+    /// asked to refresh it). An expired anonymous token cannot be refreshed:
+    /// create a new anonymous preview task to get a new token.
+    #[error(
+        "the anonymous token expired{} and cannot be refreshed; \
+         a new anonymous preview task is needed to get a new token",
+        display_expiry(.expired_at)
+    )]
+    NewPreviewTaskNeeded {
+        /// The token's expiry, Unix seconds, when known.
+        expired_at: Option<i64>,
+        /// The server's refusal, when the server said so (rather than the session's clock).
+        #[source]
+        source: Option<Arc<Error>>,
+    },
+
+    /// The server refused the token as unknown, cancelled or replaced by a
+    /// refresh made elsewhere. The session cannot recover: a new anonymous
+    /// preview task is needed.
+    #[error(
+        "the anonymous token was refused (unknown, cancelled or replaced by another refresh); \
+         a new anonymous preview task is needed: {source}"
+    )]
+    TokenRevoked {
+        /// The server's refusal.
+        #[source]
+        source: Arc<Error>,
+    },
+
+    /// [`AnonymousSession::cancel`] was called: the session no longer hands out tokens.
+    #[error(
+        "the anonymous session was cancelled; create a new anonymous preview task for a new token"
+    )]
+    Cancelled,
+
+    /// The refresh call failed for another reason (transport, rate limit,
+    /// server error). The current token is kept; a later call tries again.
+    /// Callers that waited for the same refresh share this error.
+    #[error("refreshing the anonymous token failed: {source}")]
+    Refresh {
+        /// The failed call.
+        #[source]
+        source: Arc<Error>,
+    },
+
+    /// The refresh task ended without a result (the tokio runtime is shutting down).
+    #[error("the anonymous token refresh was aborted (is the tokio runtime shutting down?)")]
+    RefreshAborted,
+
+    /// The cancel call failed.
+    #[error("cancelling the anonymous token failed: {source}")]
+    Cancel {
+        /// The failed call.
+        #[source]
+        source: Error,
+    },
+
+    /// Creating the anonymous preview task failed.
+    #[error("creating the anonymous preview task failed: {source}")]
+    CreateTask {
+        /// The failed call.
+        #[source]
+        source: Error,
+    },
+
+    /// The caller-supplied step that turns a task id into its token failed.
+    #[error("getting the token of the new anonymous preview task failed: {source}")]
+    TaskToken {
+        /// The step's error.
+        #[source]
+        source: Box<dyn std::error::Error + Send + Sync>,
+    },
+}
+
+fn display_expiry(expired_at: &Option<i64>) -> String {
+    match expired_at {
+        Some(t) => format!(" at {t} (Unix seconds)"),
+        None => String::new(),
+    }
+}
+
+impl SessionError {
+    /// Whether only a new anonymous preview task can give a usable token
+    /// (expired, revoked or cancelled token).
+    pub fn needs_new_preview_task(&self) -> bool {
+        matches!(
+            self,
+            SessionError::NewPreviewTaskNeeded { .. }
+                | SessionError::TokenRevoked { .. }
+                | SessionError::Cancelled
+        )
+    }
+}
+
+/// Configures an [`AnonymousSession`]; from [`AnonymousSession::builder`].
+pub struct SessionBuilder {
+    client: Client,
+    margin: Duration,
+    clock: Arc<dyn TimeSource>,
+}
+
+impl fmt::Debug for SessionBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SessionBuilder")
+            .field("client", &self.client)
+            .field("margin", &self.margin)
+            .finish_non_exhaustive()
+    }
+}
+
+impl SessionBuilder {
+    /// Refresh the token when it expires within `margin` (default
+    /// [`DEFAULT_REFRESH_MARGIN`], 5 minutes).
+    pub fn refresh_margin(mut self, margin: Duration) -> Self {
+        self.margin = margin;
+        self
+    }
+
+    /// Read the time from `clock` instead of the system clock.
+    pub fn time_source(mut self, clock: impl TimeSource) -> Self {
+        self.clock = Arc::new(clock);
+        self
+    }
+
+    /// A session for a token you already have, expiring at `expire_at` (Unix seconds).
+    pub fn from_token(self, token: impl Into<Secret<String>>, expire_at: i64) -> AnonymousSession {
+        self.build(
+            None,
+            Token {
+                value: token.into(),
+                expire_at,
+            },
+            true,
+        )
+    }
+
+    /// A session for a token whose expiry you do not know (for example a bare
+    /// `KDOCS_ANONYMOUS_TOKEN`): the first call that needs the token refreshes
+    /// it, which tells its expiry.
+    pub fn from_token_unknown_expiry(self, token: impl Into<Secret<String>>) -> AnonymousSession {
+        self.build(
+            None,
+            Token {
+                value: token.into(),
+                expire_at: i64::MAX,
+            },
+            false,
+        )
+    }
+
+    /// Creates an anonymous preview task with `request`, then calls
+    /// `task_token` with the new task id to obtain the task's [`Token`].
+    ///
+    /// `task_token` stands for the kdocs "query anonymous task" call, which is
+    /// not among the documented endpoints this crate generates; with the fake
+    /// server, it can read `FakeKdocs::anonymous_token_for_task`.
+    pub async fn create<F, Fut, E>(
+        self,
+        request: CreateAnonymousPreviewRequest,
+        task_token: F,
+    ) -> Result<AnonymousSession, SessionError>
+    where
+        F: FnOnce(String) -> Fut,
+        Fut: Future<Output = Result<Token, E>>,
+        E: Into<Box<dyn std::error::Error + Send + Sync>>,
+    {
+        let task = self
+            .client
+            .create_anonymous_preview(request)
+            .await
+            .map_err(|source| SessionError::CreateTask { source })?;
+        let token = task_token(task.task_id.clone())
+            .await
+            .map_err(|e| SessionError::TaskToken { source: e.into() })?;
+        Ok(self.build(Some(task.task_id), token, true))
+    }
+
+    fn build(self, task_id: Option<String>, token: Token, expiry_known: bool) -> AnonymousSession {
+        AnonymousSession {
+            inner: Arc::new(Inner {
+                client: self.client,
+                task_id,
+                margin: self.margin,
+                clock: self.clock,
+                state: Mutex::new(State {
+                    token,
+                    expiry_known,
+                    phase: Phase::Live,
+                    generation: 0,
+                    last_failure: None,
+                }),
+                gate: Arc::new(tokio::sync::Mutex::new(())),
+            }),
+        }
+    }
+}
+
+/// An anonymous preview token that refreshes itself; see the [module docs](self).
+///
+/// Cheap to clone: clones share the token, so one refresh serves them all.
+#[derive(Clone)]
+pub struct AnonymousSession {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    client: Client,
+    task_id: Option<String>,
+    margin: Duration,
+    clock: Arc<dyn TimeSource>,
+    state: Mutex<State>,
+    /// Held for the whole of a refresh or cancel: the single-flight gate.
+    gate: Arc<tokio::sync::Mutex<()>>,
+}
+
+struct State {
+    token: Token,
+    /// False until the first refresh of a token given without its expiry.
+    expiry_known: bool,
+    phase: Phase,
+    /// Bumped at the end of every refresh attempt, successful or not.
+    generation: u64,
+    /// The error of the latest refresh attempt, if it failed without ending the session.
+    last_failure: Option<Arc<Error>>,
+}
+
+#[derive(Clone, Debug)]
+enum Phase {
+    Live,
+    /// Past expiry (by the clock or the server).
+    Expired,
+    /// Refused by the server as unknown, cancelled or replaced.
+    Revoked(Arc<Error>),
+    Cancelled,
+}
+
+impl Phase {
+    /// The name shown by `Debug` of the session.
+    fn name(&self) -> &'static str {
+        match self {
+            Phase::Live => "live",
+            Phase::Expired => "expired",
+            Phase::Revoked(_) => "revoked",
+            Phase::Cancelled => "cancelled",
+        }
+    }
+}
+
+impl State {
+    fn expire_at(&self) -> Option<i64> {
+        self.expiry_known.then_some(self.token.expire_at)
+    }
+
+    /// The token when the phase allows handing it out, or the phase's error.
+    fn usable(&self) -> Result<&Token, SessionError> {
+        match &self.phase {
+            Phase::Live => Ok(&self.token),
+            Phase::Expired => Err(SessionError::NewPreviewTaskNeeded {
+                expired_at: self.expire_at(),
+                source: None,
+            }),
+            Phase::Revoked(refusal) => Err(SessionError::TokenRevoked {
+                source: refusal.clone(),
+            }),
+            Phase::Cancelled => Err(SessionError::Cancelled),
+        }
+    }
+}
+
+impl fmt::Debug for AnonymousSession {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let state = self.inner.lock();
+        f.debug_struct("AnonymousSession")
+            .field("task_id", &self.inner.task_id)
+            .field("expire_at", &state.expire_at())
+            .field("phase", &state.phase.name())
+            .field("refresh_margin", &self.inner.margin)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Inner {
+    fn lock(&self) -> MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Whether the state's token should be refreshed now.
+    fn is_due(&self, state: &State) -> bool {
+        if !state.expiry_known {
+            return true;
+        }
+        let token = &state.token;
+        match expiry_time(token.expire_at).duration_since(self.clock.now()) {
+            Ok(left) => left <= self.margin,
+            Err(_) => true,
+        }
+    }
+}
+
+/// `expire_at` (Unix seconds) as a `SystemTime`; negative values are the epoch.
+/// Values too large for the platform's `SystemTime` are capped at about year 10000.
+fn expiry_time(expire_at: i64) -> SystemTime {
+    let secs = u64::try_from(expire_at).unwrap_or(0);
+    UNIX_EPOCH
+        .checked_add(Duration::from_secs(secs))
+        .unwrap_or(UNIX_EPOCH + Duration::from_secs(253_402_300_799))
+}
+
+fn api_says(error: &Error, code: i64, message: &str) -> bool {
+    error
+        .api()
+        .is_some_and(|api| api.code == code || api.message == message)
+}
+
+impl AnonymousSession {
+    /// A builder with the defaults: 5-minute refresh margin, system clock.
+    pub fn builder(client: Client) -> SessionBuilder {
+        SessionBuilder {
+            client,
+            margin: DEFAULT_REFRESH_MARGIN,
+            clock: Arc::new(SystemClock),
+        }
+    }
+
+    /// A session with the defaults for a token you already have, expiring at
+    /// `expire_at` (Unix seconds), for example from `KDOCS_ANONYMOUS_TOKEN`.
+    pub fn new(client: Client, token: impl Into<Secret<String>>, expire_at: i64) -> Self {
+        Self::builder(client).from_token(token, expire_at)
+    }
+
+    /// The preview task id, when the session created the task.
+    pub fn task_id(&self) -> Option<&str> {
+        self.inner.task_id.as_deref()
+    }
+
+    /// The current token's expiry, Unix seconds (it changes with each refresh);
+    /// `None` before the first refresh of a token given without its expiry.
+    pub fn expire_at(&self) -> Option<i64> {
+        self.inner.lock().expire_at()
+    }
+
+    /// The refresh margin.
+    pub fn refresh_margin(&self) -> Duration {
+        self.inner.margin
+    }
+
+    /// A valid token, refreshed first when it expires within the refresh margin.
+    pub async fn token(&self) -> Result<Secret<String>, SessionError> {
+        self.current().await.map(|t| t.value)
+    }
+
+    /// Like [`token`](Self::token), with the token's expiry.
+    pub async fn current(&self) -> Result<Token, SessionError> {
+        let seen = {
+            let state = self.inner.lock();
+            let token = state.usable()?;
+            if !self.inner.is_due(&state) {
+                return Ok(token.clone());
+            }
+            state.generation
+        };
+        self.refresh_after(Some(seen)).await
+    }
+
+    /// Refreshes the token now, whatever its expiry, and returns the new one.
+    /// A refresh already under way counts: its result is returned.
+    pub async fn refresh(&self) -> Result<Token, SessionError> {
+        let seen = self.inner.lock().generation;
+        self.refresh_after(Some(seen)).await
+    }
+
+    /// The `{token, timeout}` pair for WebOfficeSDK's `setToken`, with a token
+    /// refreshed first if it is due.
+    pub async fn web_office_token(&self) -> Result<WebOfficeToken, SessionError> {
+        let token = self.current().await?;
+        let timeout = expiry_time(token.expire_at)
+            .duration_since(self.inner.clock.now())
+            .map(|left| u64::try_from(left.as_millis()).unwrap_or(u64::MAX))
+            .unwrap_or(0);
+        Ok(WebOfficeToken {
+            token: token.value,
+            timeout,
+        })
+    }
+
+    /// Cancels the token on the server. Afterwards every call fails with
+    /// [`SessionError::Cancelled`]; cancelling again does nothing.
+    ///
+    /// Waits for a refresh under way. When the server refuses the cancel
+    /// because the token is already expired, unknown or replaced, the session
+    /// is marked cancelled all the same and the refusal is returned.
+    pub async fn cancel(&self) -> Result<(), SessionError> {
+        let _gate = self.inner.gate.lock().await;
+        let token = {
+            let state = self.inner.lock();
+            if matches!(state.phase, Phase::Cancelled) {
+                return Ok(());
+            }
+            state.token.value.clone()
+        };
+        let result = self
+            .inner
+            .client
+            .cancel_anonymous_token(CancelAnonymousTokenRequest::new(token.into_inner()))
+            .await;
+        let mut state = self.inner.lock();
+        match result {
+            Ok(_) => {
+                state.phase = Phase::Cancelled;
+                Ok(())
+            }
+            Err(source) => {
+                if api_says(
+                    &source,
+                    CODE_ANONYMOUS_TOKEN_EXPIRED,
+                    "AnonymousTokenExpired",
+                ) || api_says(
+                    &source,
+                    CODE_ANONYMOUS_TOKEN_INVALID,
+                    "AnonymousTokenInvalid",
+                ) {
+                    state.phase = Phase::Cancelled;
+                }
+                Err(SessionError::Cancel { source })
+            }
+        }
+    }
+
+    /// Refreshes under the gate. With `seen = Some(g)`, a refresh that finished
+    /// after generation `g` was observed is taken as this caller's result.
+    async fn refresh_after(&self, seen: Option<u64>) -> Result<Token, SessionError> {
+        let gate = self.inner.gate.clone().lock_owned().await;
+        let (old, expiry_known) = {
+            let state = self.inner.lock();
+            if seen.is_some_and(|g| g != state.generation) {
+                // Someone else refreshed while we waited: share the outcome.
+                if matches!(state.phase, Phase::Live) {
+                    if let Some(e) = &state.last_failure {
+                        return Err(SessionError::Refresh { source: e.clone() });
+                    }
+                }
+                return state.usable().cloned();
+            }
+            (state.usable()?.clone(), state.expiry_known)
+        };
+        if expiry_known && self.inner.clock.now() >= expiry_time(old.expire_at) {
+            let mut state = self.inner.lock();
+            state.phase = Phase::Expired;
+            state.generation += 1;
+            state.last_failure = None;
+            return Err(SessionError::NewPreviewTaskNeeded {
+                expired_at: Some(old.expire_at),
+                source: None,
+            });
+        }
+        // The call and the state update run on their own task, holding the
+        // gate, so they complete even if this caller's future is dropped.
+        let inner = self.inner.clone();
+        let task = tokio::spawn(async move {
+            let _gate = gate;
+            let result = inner
+                .client
+                .refresh_anonymous_token(RefreshAnonymousTokenRequest::new(old.value.into_inner()))
+                .await;
+            let mut state = inner.lock();
+            state.generation += 1;
+            state.last_failure = None;
+            match result {
+                Ok(token) => {
+                    state.token = token.clone();
+                    state.expiry_known = true;
+                    Ok(token)
+                }
+                Err(e) if api_says(&e, CODE_ANONYMOUS_TOKEN_EXPIRED, "AnonymousTokenExpired") => {
+                    state.phase = Phase::Expired;
+                    Err(SessionError::NewPreviewTaskNeeded {
+                        expired_at: expiry_known.then_some(old.expire_at),
+                        source: Some(Arc::new(e)),
+                    })
+                }
+                Err(e) if api_says(&e, CODE_ANONYMOUS_TOKEN_INVALID, "AnonymousTokenInvalid") => {
+                    let e = Arc::new(e);
+                    state.phase = Phase::Revoked(e.clone());
+                    Err(SessionError::TokenRevoked { source: e })
+                }
+                Err(e) => {
+                    let e = Arc::new(e);
+                    state.last_failure = Some(e.clone());
+                    Err(SessionError::Refresh { source: e })
+                }
+            }
+        });
+        match task.await {
+            Ok(result) => result,
+            Err(e) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
+            Err(_) => Err(SessionError::RefreshAborted),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{Config, Credentials};
+
+    fn client() -> Client {
+        Client::new(
+            Credentials::new("app", "key"),
+            Config::new().with_base_url("http://127.0.0.1:9"),
+        )
+        .unwrap()
+    }
+
+    #[tokio::test]
+    async fn fresh_token_is_handed_out_without_a_call() {
+        let now = SystemTime::now();
+        let expire = now.duration_since(UNIX_EPOCH).unwrap().as_secs() as i64 + 3600;
+        let session = AnonymousSession::new(client(), "Anonymous-x", expire);
+        assert_eq!(session.token().await.unwrap().expose(), "Anonymous-x");
+        let sdk = session.web_office_token().await.unwrap();
+        assert!(
+            sdk.timeout > 3_590_000 && sdk.timeout <= 3_600_000,
+            "{sdk:?}"
+        );
+        let debug = format!("{session:?}");
+        assert!(!debug.contains("Anonymous-x"), "{debug}");
+    }
+
+    #[tokio::test]
+    async fn expired_token_needs_a_new_task_without_a_call() {
+        let session = AnonymousSession::builder(client())
+            .time_source(|| UNIX_EPOCH + Duration::from_secs(1000))
+            .from_token("Anonymous-x", 999);
+        let err = session.token().await.unwrap_err();
+        assert!(
+            matches!(
+                err,
+                SessionError::NewPreviewTaskNeeded {
+                    expired_at: Some(999),
+                    source: None
+                }
+            ),
+            "{err:?}"
+        );
+        assert!(err.needs_new_preview_task());
+        assert!(err.to_string().contains("new anonymous preview task"));
+        // And it stays that way.
+        assert!(session.token().await.unwrap_err().needs_new_preview_task());
+    }
+
+    #[tokio::test]
+    async fn transport_failure_is_a_refresh_error_and_keeps_the_token() {
+        // Due (expires within the margin) but not expired; the server is unreachable.
+        let session = AnonymousSession::builder(client())
+            .time_source(|| UNIX_EPOCH + Duration::from_secs(1000))
+            .from_token("Anonymous-x", 1010);
+        let err = session.token().await.unwrap_err();
+        assert!(matches!(err, SessionError::Refresh { .. }), "{err:?}");
+        assert!(!err.needs_new_preview_task());
+        assert!(!err.to_string().contains("Anonymous-x"));
+        assert_eq!(session.expire_at(), Some(1010));
+    }
+}

@@ -1,0 +1,736 @@
+//! The anonymous-preview token lifecycle, signature and quota failures, and
+//! verified streaming downloads, all against the in-process fake kdocs server.
+
+use std::path::Path;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Poll};
+use std::time::{Duration, Instant};
+
+use kdocs_client::download::DownloadError;
+use kdocs_client::fake::{FakeConfig, FakeKdocs, Fault};
+use kdocs_client::runtime::{signing, RetryPolicy};
+use kdocs_client::session::{AnonymousSession, SessionError, TimeSource};
+use kdocs_client::{
+    Client, Config, CreateAnonymousPreviewRequest, Credentials, Error, GetDownloadUrlRequest,
+    RefreshAnonymousTokenRequest, Secret, Token,
+};
+use tokio::io::AsyncWrite;
+
+/// Anonymous-token lifetime used by the session tests: short enough that
+/// moving the fake clock past a refresh margin or past expiry keeps the
+/// client's `Date` within the 15 minutes the fake accepts.
+const TTL: Duration = Duration::from_secs(10 * 60);
+const MARGIN: Duration = Duration::from_secs(5 * 60);
+
+fn client_for(fake: &FakeKdocs) -> Client {
+    client_with(fake, fake.app_key(), Config::new())
+}
+
+fn client_with(fake: &FakeKdocs, app_key: &str, config: Config) -> Client {
+    Client::new(
+        Credentials::new(fake.app_id(), app_key),
+        config.with_base_url(fake.base_url()),
+    )
+    .unwrap()
+}
+
+async fn start(config: FakeConfig) -> FakeKdocs {
+    FakeKdocs::start(config).await.unwrap()
+}
+
+/// The fake's clock as the session's time source.
+fn fake_time(fake: &FakeKdocs) -> impl TimeSource {
+    let clock = fake.clock().clone();
+    move || clock.now()
+}
+
+/// Creates a preview task through the API and a session on its token; the
+/// "query anonymous task" step reads the fake (the endpoint is undocumented).
+async fn session_on_new_task(fake: &FakeKdocs, file_token: &str) -> AnonymousSession {
+    let expire_at = (fake.clock().unix_now() + TTL.as_secs()) as i64;
+    AnonymousSession::builder(client_for(fake))
+        .refresh_margin(MARGIN)
+        .time_source(fake_time(fake))
+        .create(CreateAnonymousPreviewRequest::new(file_token), |task_id| {
+            let token = fake.anonymous_token_for_task(&task_id);
+            async move {
+                token
+                    .map(|value| Token {
+                        value: Secret::new(value),
+                        expire_at,
+                    })
+                    .ok_or("the fake has no token for this task")
+            }
+        })
+        .await
+        .unwrap()
+}
+
+fn api_code(error: &Error) -> (i64, u16, String) {
+    let api = error
+        .api()
+        .unwrap_or_else(|| panic!("not an API error: {error}"));
+    (api.code, api.status, api.hint.clone())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn lifecycle_create_refresh_old_refused_cancel_refused() {
+    let fake = start(FakeConfig::default().with_anonymous_token_ttl(TTL)).await;
+    let client = client_for(&fake);
+    let file = fake.add_file("lifecycle.docx", b"hello".to_vec());
+
+    // Create task -> token.
+    let session = session_on_new_task(&fake, &file).await;
+    let task_id = session.task_id().unwrap().to_owned();
+    let first = session.token().await.unwrap();
+    assert!(first.expose().starts_with("Anonymous-"));
+    assert!(fake.is_anonymous_token_valid(first.expose()));
+    let sdk = session.web_office_token().await.unwrap();
+    assert_eq!(sdk.token, first);
+    assert!(
+        (590_000..=600_000).contains(&sdk.timeout),
+        "timeout {} ms",
+        sdk.timeout
+    );
+    let json = serde_json::to_value(&sdk).unwrap();
+    assert_eq!(json["token"], first.expose().as_str());
+    assert!(!format!("{sdk:?} {session:?}").contains(first.expose().as_str()));
+    assert_eq!(fake.stats().calls_to("refresh_anonymous_token"), 0);
+
+    // Within the margin of expiry: the next token() refreshes.
+    fake.clock().advance(Duration::from_secs(6 * 60));
+    let second = session.token().await.unwrap();
+    assert_ne!(second, first);
+    assert_eq!(fake.stats().calls_to("refresh_anonymous_token"), 1);
+    assert_eq!(
+        fake.anonymous_token_for_task(&task_id).as_deref(),
+        Some(second.expose().as_str())
+    );
+    let expire_at = session.expire_at().unwrap();
+    assert!(expire_at.abs_diff((fake.clock().unix_now() + TTL.as_secs()) as i64) <= 2);
+    // Fresh now: no further refresh.
+    assert_eq!(session.token().await.unwrap(), second);
+    assert_eq!(fake.stats().calls_to("refresh_anonymous_token"), 1);
+
+    // The old token is refused.
+    assert!(!fake.is_anonymous_token_valid(first.expose()));
+    let err = client
+        .refresh_anonymous_token(RefreshAnonymousTokenRequest::new(first.expose().as_str()))
+        .await
+        .unwrap_err();
+    let (code, status, hint) = api_code(&err);
+    assert_eq!((code, status), (90003, 403), "{err}");
+    assert!(hint.contains("replaced by a refresh"), "{hint}");
+    assert!(!err.to_string().contains(first.expose().as_str()));
+
+    // Cancel -> refused, by the session and by the server.
+    session.cancel().await.unwrap();
+    assert_eq!(fake.anonymous_token_for_task(&task_id), None);
+    let err = session.token().await.unwrap_err();
+    assert!(matches!(err, SessionError::Cancelled), "{err:?}");
+    assert!(err.needs_new_preview_task());
+    let err = client
+        .refresh_anonymous_token(RefreshAnonymousTokenRequest::new(second.expose().as_str()))
+        .await
+        .unwrap_err();
+    let (code, status, hint) = api_code(&err);
+    assert_eq!((code, status), (90003, 403), "{err}");
+    assert!(hint.contains("cancelled"), "{hint}");
+    // Cancelling again is a no-op without a call.
+    session.cancel().await.unwrap();
+    let stats = fake.stats();
+    assert_eq!(stats.calls_to("cancel_anonymous_token"), 1);
+    assert_eq!(stats.calls_to("create_anonymous_preview"), 1);
+    fake.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn refresh_after_expiry_needs_a_new_preview_task() {
+    let fake = start(FakeConfig::default().with_anonymous_token_ttl(TTL)).await;
+    let file = fake.add_file("expiry.docx", b"x".to_vec());
+    // Session A follows the fake clock; session B trusts the system clock and
+    // refreshes anyway, so the server is the one that says "expired".
+    let a = session_on_new_task(&fake, &file).await;
+    let b_token = fake.create_preview_token(&file);
+    let b_expiry = (fake.clock().unix_now() + TTL.as_secs()) as i64;
+    let b = AnonymousSession::builder(client_for(&fake)).from_token(b_token.as_str(), b_expiry);
+
+    fake.clock().advance(TTL + Duration::from_secs(60));
+
+    let err = a.token().await.unwrap_err();
+    match &err {
+        SessionError::NewPreviewTaskNeeded { expired_at, source } => {
+            assert_eq!(*expired_at, a.expire_at());
+            assert!(source.is_none(), "the session's own clock decided");
+        }
+        other => panic!("{other:?}"),
+    }
+    assert!(
+        err.to_string().contains("new anonymous preview task"),
+        "{err}"
+    );
+    assert_eq!(fake.stats().calls_to("refresh_anonymous_token"), 0);
+
+    let err = b.refresh().await.unwrap_err();
+    match &err {
+        SessionError::NewPreviewTaskNeeded {
+            source: Some(source),
+            ..
+        } => {
+            let (code, status, _) = api_code(source);
+            assert_eq!((code, status), (90002, 403));
+        }
+        other => panic!("{other:?}"),
+    }
+    assert!(err.needs_new_preview_task());
+    assert!(!format!("{err} {err:?}").contains(&b_token));
+    assert_eq!(fake.stats().calls_to("refresh_anonymous_token"), 1);
+    // The session stays expired without asking again.
+    assert!(matches!(
+        b.token().await.unwrap_err(),
+        SessionError::NewPreviewTaskNeeded { .. }
+    ));
+    assert_eq!(fake.stats().calls_to("refresh_anonymous_token"), 1);
+    fake.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_callers_share_one_refresh() {
+    let fake = start(FakeConfig::default().with_anonymous_token_ttl(TTL)).await;
+    let file = fake.add_file("concurrent.docx", b"x".to_vec());
+    let session = session_on_new_task(&fake, &file).await;
+    let old = session.token().await.unwrap();
+    fake.clock().advance(Duration::from_secs(6 * 60)); // now due
+
+    let barrier = Arc::new(tokio::sync::Barrier::new(32));
+    let tasks: Vec<_> = (0..32)
+        .map(|_| {
+            let session = session.clone();
+            let barrier = barrier.clone();
+            tokio::spawn(async move {
+                barrier.wait().await;
+                session.token().await
+            })
+        })
+        .collect();
+    let mut tokens = Vec::new();
+    for task in tasks {
+        tokens.push(task.await.unwrap().unwrap());
+    }
+    assert!(tokens.iter().all(|t| *t == tokens[0] && *t != old));
+    assert_eq!(fake.stats().calls_to("refresh_anonymous_token"), 1);
+    assert!(fake.is_anonymous_token_valid(tokens[0].expose()));
+    fake.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_caller_that_gives_up_does_not_lose_the_refresh() {
+    let fake = start(FakeConfig::default().with_anonymous_token_ttl(TTL)).await;
+    let file = fake.add_file("dropped.docx", b"x".to_vec());
+    let session = session_on_new_task(&fake, &file).await;
+    let old = session.token().await.unwrap();
+    fake.clock().advance(Duration::from_secs(6 * 60)); // now due
+                                                       // Give up almost at once; the refresh, already sent, runs to its end.
+    let _ = tokio::time::timeout(Duration::from_micros(50), session.token()).await;
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while fake
+        .anonymous_token_for_task(session.task_id().unwrap())
+        .as_deref()
+        == Some(old.expose().as_str())
+        && Instant::now() < deadline
+    {
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    let new = session.token().await.unwrap();
+    assert_ne!(new, old);
+    assert!(fake.is_anonymous_token_valid(new.expose()));
+    assert_eq!(fake.stats().calls_to("refresh_anonymous_token"), 1);
+    fake.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn signature_failures_are_refused_with_the_right_hint() {
+    let fake = start(FakeConfig::default()).await;
+    let file = fake.add_file("sig.docx", b"x".to_vec());
+
+    // Wrong key.
+    let wrong = client_with(&fake, "not-the-app-key", Config::new());
+    let err = wrong
+        .get_download_url(GetDownloadUrlRequest::new(&file))
+        .await
+        .unwrap_err();
+    let (code, status, hint) = api_code(&err);
+    assert_eq!((code, status), (30003, 403), "{err}");
+    assert!(hint.contains("signature does not match"), "{hint}");
+    assert!(!err.to_string().contains("not-the-app-key"));
+
+    // Stale Date: the server's clock is 20 minutes ahead of ours.
+    let client = client_for(&fake);
+    fake.clock().advance(Duration::from_secs(20 * 60));
+    let err = client
+        .get_download_url(GetDownloadUrlRequest::new(&file))
+        .await
+        .unwrap_err();
+    let (code, status, hint) = api_code(&err);
+    assert_eq!((code, status), (30003, 403), "{err}");
+    assert!(hint.contains("more than 15 minutes"), "{hint}");
+    fake.clock().reset();
+    client
+        .get_download_url(GetDownloadUrlRequest::new(&file))
+        .await
+        .unwrap();
+
+    // Body changed after signing: a hand-signed request.
+    let token = fake.create_preview_token(&file);
+    let path = "/api/v1/openapi/anonymous/token";
+    let signed_body = serde_json::to_vec(&serde_json::json!({ "token": token })).unwrap();
+    let mut sent_body = signed_body.clone();
+    sent_body.extend_from_slice(b" ");
+    let send = |body: Vec<u8>| {
+        let headers = signing::sign(
+            fake.app_id(),
+            &Secret::new(fake.app_key().to_owned()),
+            Some(&signed_body),
+            path,
+            fake.clock().now(),
+        );
+        client
+            .http()
+            .post(format!("{}{path}", fake.base_url()))
+            .header("Date", headers.date)
+            .header("Content-Type", headers.content_type)
+            .header("Content-Md5", headers.content_md5)
+            .header("Authorization", headers.authorization)
+            .body(body)
+            .send()
+    };
+    let response = send(sent_body).await.unwrap();
+    assert_eq!(response.status().as_u16(), 403);
+    let json: serde_json::Value = serde_json::from_slice(&response.bytes().await.unwrap()).unwrap();
+    assert_eq!(json["code"], 30003, "{json}");
+    assert_eq!(json["message"], "InvalidSignature", "{json}");
+    let hint = json["hint"].as_str().unwrap();
+    assert!(
+        hint.contains("Content-Md5 does not match md5 of the body"),
+        "{hint}"
+    );
+    assert!(
+        fake.is_anonymous_token_valid(&token),
+        "the tampered call did nothing"
+    );
+    // Control: the same request with the body that was signed goes through.
+    let response = send(signed_body.clone()).await.unwrap();
+    assert_eq!(response.status().as_u16(), 200);
+    assert!(!fake.is_anonymous_token_valid(&token), "refreshed");
+    fake.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn daily_limit_reached_is_the_documented_error() {
+    let fake = start(FakeConfig::default().with_daily_limit(5)).await;
+    let file = fake.add_file("quota.docx", b"x".to_vec());
+    // No retries: a Retry-After shorter than the policy's limit (in the last
+    // 30 s of a UTC day) would otherwise be waited for.
+    let client = client_with(
+        &fake,
+        fake.app_key(),
+        Config::new().with_retry_policy(RetryPolicy::none()),
+    );
+    for _ in 0..5 {
+        client
+            .get_download_url(GetDownloadUrlRequest::new(&file))
+            .await
+            .unwrap();
+    }
+    let err = client
+        .get_download_url(GetDownloadUrlRequest::new(&file))
+        .await
+        .unwrap_err();
+    let api = err.api().unwrap();
+    assert_eq!((api.code, api.status), (90004, 429), "{err}");
+    assert_eq!(api.message, "RateLimitExceeded");
+    assert!(api.retry_after.is_some_and(|s| s > 0 && s <= 86_400));
+    assert!(api.hint.contains("5 calls"), "{}", api.hint);
+    assert_eq!(fake.stats().calls_today[fake.app_id()], 5);
+    fake.shutdown().await;
+}
+
+/// Deterministic pseudo-random content (xorshift64), 8 bytes per step.
+fn content(len: usize) -> Vec<u8> {
+    let mut out = vec![0u8; len];
+    let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
+    for chunk in out.chunks_mut(8) {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        chunk.copy_from_slice(&x.to_le_bytes()[..chunk.len()]);
+    }
+    out
+}
+
+/// Peak resident set size of this process (Linux), in bytes.
+fn peak_rss() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let kib: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kib * 1024)
+}
+
+fn dir_entries(dir: &Path) -> Vec<String> {
+    std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn download_64_mib_streamed_and_verified() {
+    const SIZE: usize = 64 * 1024 * 1024;
+    let fake = start(FakeConfig::default()).await;
+    let file = fake.add_file("big.bin", content(SIZE));
+    // Default config: its 30 s request timeout limits each wait for data,
+    // not the whole download.
+    let client = client_for(&fake);
+    let dir = tempfile::tempdir().unwrap();
+    let dest = dir.path().join("big.bin");
+
+    let rss_before = peak_rss();
+    let started = Instant::now();
+    let report = client
+        .download(&file)
+        .require_checksum(true)
+        .to_file(&dest)
+        .await
+        .unwrap();
+    let elapsed = started.elapsed();
+    let rss_after = peak_rss();
+    eprintln!(
+        "64 MiB download: {elapsed:?}, {} chunks, peak RSS {:?} -> {:?} MiB",
+        report.chunks,
+        rss_before.map(|b| b / (1 << 20)),
+        rss_after.map(|b| b / (1 << 20))
+    );
+
+    assert_eq!(report.bytes, SIZE as u64);
+    assert_eq!(report.verified, ["md5", "sha1"]);
+    let url = client
+        .get_download_url(GetDownloadUrlRequest::new(&file))
+        .await
+        .unwrap();
+    assert_eq!(url.checksums["md5"], report.md5.as_str());
+    assert_eq!(url.checksums["sha1"], report.sha1.as_str());
+    // Streamed: written chunk by chunk as they arrive (hyper hands over at
+    // most a few hundred KiB at a time), never as one 64 MiB piece.
+    assert!(report.chunks >= 64, "{} chunks", report.chunks);
+    assert_eq!(std::fs::metadata(&dest).unwrap().len(), SIZE as u64);
+    assert_eq!(dir_entries(dir.path()), ["big.bin"]);
+    // Not buffered whole: the peak grew by far less than the file's size.
+    if let (Some(before), Some(after)) = (rss_before, rss_after) {
+        assert!(
+            after.saturating_sub(before) < 32 * 1024 * 1024,
+            "peak RSS grew by {} MiB",
+            (after - before) >> 20
+        );
+    }
+    fake.shutdown().await;
+}
+
+/// Counts writes, to show a writer is fed chunk by chunk.
+#[derive(Default)]
+struct CountingWriter {
+    writes: usize,
+    bytes: usize,
+    largest: usize,
+}
+
+impl AsyncWrite for CountingWriter {
+    fn poll_write(
+        mut self: Pin<&mut Self>,
+        _: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<std::io::Result<usize>> {
+        self.writes += 1;
+        self.bytes += buf.len();
+        self.largest = self.largest.max(buf.len());
+        Poll::Ready(Ok(buf.len()))
+    }
+    fn poll_flush(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        Poll::Ready(Ok(()))
+    }
+    fn poll_shutdown(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        Poll::Ready(Ok(()))
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn download_to_a_writer_is_fed_chunk_by_chunk() {
+    let fake = start(FakeConfig::default()).await;
+    let file = fake.add_file("w.bin", content(4 * 1024 * 1024));
+    let client = client_for(&fake);
+    let mut writer = CountingWriter::default();
+    let report = client.download(&file).to_writer(&mut writer).await.unwrap();
+    assert_eq!(writer.bytes, 4 * 1024 * 1024);
+    assert!(writer.writes >= 8, "{} writes", writer.writes);
+    assert!(
+        writer.largest <= 1024 * 1024,
+        "largest write {}",
+        writer.largest
+    );
+    assert_eq!(report.chunks as usize, writer.writes);
+    assert!(report.is_verified());
+    fake.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn corrupted_download_fails_and_leaves_no_file() {
+    let fake = start(FakeConfig::default()).await;
+    let file = fake.add_file("corrupt.bin", content(1024 * 1024));
+    let client = client_for(&fake);
+    let url = client
+        .get_download_url(GetDownloadUrlRequest::new(&file))
+        .await
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    fake.set_fault(Some(Fault::CorruptDownload));
+    let err = client
+        .download(&file)
+        .to_file(dir.path().join("corrupt.bin"))
+        .await
+        .unwrap_err();
+    match &err {
+        DownloadError::ChecksumMismatch {
+            algorithm,
+            expected,
+            actual,
+            bytes,
+        } => {
+            assert_eq!(*algorithm, "md5");
+            assert_eq!(url.checksums["md5"], expected.as_str());
+            assert_ne!(expected, actual);
+            assert_eq!(*bytes, 1024 * 1024);
+        }
+        other => panic!("{other:?}"),
+    }
+    let text = err.to_string();
+    assert!(text.contains("expected") && text.contains("got"), "{text}");
+    assert!(
+        dir_entries(dir.path()).is_empty(),
+        "{:?}",
+        dir_entries(dir.path())
+    );
+    fake.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn truncated_download_fails_and_leaves_no_file() {
+    let fake = start(FakeConfig::default()).await;
+    let file = fake.add_file("short.bin", content(1024 * 1024));
+    let client = client_for(&fake);
+    let dir = tempfile::tempdir().unwrap();
+    fake.set_fault(Some(Fault::TruncateDownload));
+    let err = client
+        .download(&file)
+        .to_file(dir.path().join("short.bin"))
+        .await
+        .unwrap_err();
+    match &err {
+        DownloadError::Truncated {
+            expected,
+            received,
+            url,
+            ..
+        } => {
+            assert_eq!(*expected, 1024 * 1024);
+            assert!(*received < *expected);
+            assert!(
+                url.contains("/fake/download/") && !url.contains('?'),
+                "{url}"
+            );
+        }
+        other => panic!("{other:?}"),
+    }
+    assert!(
+        dir_entries(dir.path()).is_empty(),
+        "{:?}",
+        dir_entries(dir.path())
+    );
+
+    // To a writer as well.
+    let mut writer = CountingWriter::default();
+    let err = client
+        .download(&file)
+        .to_writer(&mut writer)
+        .await
+        .unwrap_err();
+    assert!(matches!(err, DownloadError::Truncated { .. }), "{err:?}");
+    fake.shutdown().await;
+}
+
+/// The `KDOCS_*` variables from the JSON line `kdocs fake` prints.
+fn kdocs_env(json_line: &str) -> Vec<(String, String)> {
+    let values: serde_json::Value = serde_json::from_str(json_line).unwrap();
+    kdocs_tests::demo::ENV_VARS
+        .iter()
+        .map(|name| {
+            let key = name.trim_start_matches("KDOCS_").to_ascii_lowercase();
+            let value = values[&key]
+                .as_str()
+                .unwrap_or_else(|| panic!("{key} missing from {json_line}"));
+            (name.to_string(), value.to_owned())
+        })
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn fake_values_drive_the_demo_like_kdocs_env_vars() {
+    use kdocs_tests::demo::{self, DemoTarget};
+
+    // What `kdocs fake` does, in-process: start, seed, print one JSON line.
+    let fake = start(FakeConfig::default()).await;
+    let line = DemoTarget::seed_fake(&fake).to_json_line();
+    assert_eq!(line.lines().count(), 1);
+    // What `kdocs demo` does with KDOCS_* set.
+    let env = kdocs_env(&line);
+    let target =
+        DemoTarget::from_lookup(|name| env.iter().find(|(n, _)| n == name).map(|(_, v)| v.clone()))
+            .unwrap()
+            .expect("KDOCS_BASE_URL is set");
+    let mut out = Vec::new();
+    let report = demo::run(&target, &mut out).await.unwrap();
+    let text = String::from_utf8(out).unwrap();
+    assert!(report.ok(), "{text}");
+    let app_key = &env.iter().find(|(n, _)| n == "KDOCS_APP_KEY").unwrap().1;
+    let anonymous = &env
+        .iter()
+        .find(|(n, _)| n == "KDOCS_ANONYMOUS_TOKEN")
+        .unwrap()
+        .1;
+    assert!(!text.contains(app_key.as_str()) && !text.contains(anonymous.as_str()));
+    fake.shutdown().await;
+}
+
+/// Kills the child process (one this test started) when dropped.
+struct KillOnDrop(std::process::Child);
+
+impl Drop for KillOnDrop {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+#[test]
+fn kdocs_fake_then_kdocs_demo_with_the_printed_values() {
+    use std::io::BufRead;
+    use std::process::{Command, Stdio};
+
+    let bin = env!("CARGO_BIN_EXE_kdocs");
+    let mut fake = KillOnDrop(
+        Command::new(bin)
+            .args(["fake", "--addr", "127.0.0.1:0"])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
+    let mut line = String::new();
+    std::io::BufReader::new(fake.0.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    assert!(!line.trim().is_empty(), "kdocs fake printed nothing");
+    let output = Command::new(bin)
+        .arg("demo")
+        .envs(kdocs_env(line.trim()))
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        output.status.success(),
+        "kdocs demo failed:\n{stdout}\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(
+        stdout.contains("kdocs demo against http://127.0.0.1:"),
+        "{stdout}"
+    );
+    drop(fake);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn stalled_download_fails_after_the_client_timeout_without_showing_the_query() {
+    use kdocs_client::download::Download;
+    use kdocs_client::GetDownloadUrlResponse;
+    use tokio::io::AsyncWriteExt;
+
+    // A server that sends headers and 3 of 10 bytes, then goes silent.
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let server = tokio::spawn(async move {
+        let (mut socket, _) = listener.accept().await.unwrap();
+        let mut request = [0u8; 1024];
+        let _ = tokio::io::AsyncReadExt::read(&mut socket, &mut request).await;
+        socket
+            .write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nabc")
+            .await
+            .unwrap();
+        tokio::time::sleep(Duration::from_secs(5)).await;
+    });
+    let client = Client::new(
+        Credentials::new("SX1", "key"),
+        Config::new().with_timeout(Duration::from_millis(300)),
+    )
+    .unwrap();
+    let response = GetDownloadUrlResponse {
+        download_url: format!("http://{addr}/file.bin?Signature=very-secret"),
+        checksums: Default::default(),
+        sys_metadata: serde_json::Value::Null,
+    };
+    let started = Instant::now();
+    let err = Download::from_response(&client, response)
+        .to_writer(&mut tokio::io::sink())
+        .await
+        .unwrap_err();
+    assert!(started.elapsed() < Duration::from_secs(3));
+    match &err {
+        DownloadError::Stalled { received, idle, .. } => {
+            assert_eq!(*received, 3);
+            assert_eq!(*idle, Duration::from_millis(300));
+        }
+        other => panic!("{other:?}"),
+    }
+    let text = format!("{err} {err:?}");
+    assert!(text.contains(&format!("http://{addr}/file.bin")), "{text}");
+    assert!(!text.contains("very-secret"), "{text}");
+    server.abort();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn checksums_are_optional_unless_required() {
+    use kdocs_client::download::Download;
+    use md5::{Digest, Md5};
+
+    let fake = start(FakeConfig::default()).await;
+    let bytes = content(100_000);
+    let file = fake.add_file("plain.bin", bytes.clone());
+    let client = client_for(&fake);
+    let mut url = client
+        .get_download_url(GetDownloadUrlRequest::new(&file))
+        .await
+        .unwrap();
+    url.checksums.clear();
+    let err = Download::from_response(&client, url.clone())
+        .require_checksum(true)
+        .to_writer(&mut tokio::io::sink())
+        .await
+        .unwrap_err();
+    assert!(matches!(err, DownloadError::ChecksumMissing), "{err:?}");
+    let report = Download::from_response(&client, url)
+        .to_writer(&mut tokio::io::sink())
+        .await
+        .unwrap();
+    assert!(!report.is_verified());
+    assert_eq!(report.bytes, 100_000);
+    assert_eq!(report.md5, hex::encode(Md5::digest(&bytes)));
+    fake.shutdown().await;
+}
