@@ -1382,14 +1382,13 @@ fn merge(
     let report = |diagnostics: &mut Diagnostics, origin: &Origin, anchor, message: String, hint| {
         diagnostics.push(files[origin.file].diagnostic(&origin.at, anchor, message, hint));
     };
+    // All spec files sit in one folder: the file name is enough, and keeps
+    // messages free of machine-specific absolute paths.
     let place = |origin: &Origin| {
+        let file = &files[origin.file].path;
         let p = files[origin.file].position(&origin.at, Anchor::Key);
-        format!(
-            "{}:{}:{}",
-            files[origin.file].path.display(),
-            p.line,
-            p.column
-        )
+        let name = file.file_name().unwrap_or(file.as_os_str()).to_string_lossy();
+        format!("{name}:{}:{}", p.line, p.column)
     };
 
     let mut service: Option<(Service, Origin)> = None;
