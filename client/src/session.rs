@@ -52,7 +52,9 @@
 //! use kdocs_client::session::AnonymousSession;
 //! use kdocs_client::{Client, Config, CreateAnonymousPreviewRequest, Credentials, Secret, Token};
 //!
-//! # async fn query_task(_task_id: &str) -> Result<Token, std::io::Error> { unimplemented!() }
+//! # async fn query_task(_task_id: &str) -> Result<Token, std::io::Error> {
+//! #     Err(std::io::Error::other("call the query-anonymous-task endpoint here"))
+//! # }
 //! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
 //! let client = Client::new(Credentials::new("SX20220101ABCDEF", "app-key"), Config::new())?;
 //! let session = AnonymousSession::builder(client)

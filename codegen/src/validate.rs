@@ -1387,7 +1387,10 @@ fn merge(
     let place = |origin: &Origin| {
         let file = &files[origin.file].path;
         let p = files[origin.file].position(&origin.at, Anchor::Key);
-        let name = file.file_name().unwrap_or(file.as_os_str()).to_string_lossy();
+        let name = file
+            .file_name()
+            .unwrap_or(file.as_os_str())
+            .to_string_lossy();
         format!("{name}:{}:{}", p.line, p.column)
     };
 
