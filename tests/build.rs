@@ -8,29 +8,14 @@ fn main() {
     let manifest_dir = PathBuf::from(
         std::env::var_os("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR"),
     );
-    let spec_dir = manifest_dir.join("fixture-spec");
     println!("cargo:rerun-if-changed=build.rs");
-    println!("cargo:rerun-if-changed={}", spec_dir.display());
-    if let Ok(paths) = kdocs_codegen::load::spec_file_paths(&spec_dir) {
-        for path in paths {
-            println!("cargo:rerun-if-changed={}", path.display());
-        }
-    }
     // External settings: runtime at `::kdocs_client::runtime`, a generated `Client` wrapper.
     let settings = kdocs_codegen::Settings::new();
-    match kdocs_codegen::generate_dir(&spec_dir, &settings) {
-        Ok(code) => {
-            let out = PathBuf::from(std::env::var_os("OUT_DIR").expect("cargo sets OUT_DIR"));
-            let target = out.join("fixture_api.rs");
-            if let Err(e) = std::fs::write(&target, code) {
-                eprintln!("error: cannot write {}: {e}", target.display());
-                std::process::exit(1);
-            }
-        }
-        Err(diagnostics) => {
-            eprintln!("{}", diagnostics.render_relative_to(&manifest_dir));
-            eprintln!("error: tests/fixture-spec is invalid");
-            std::process::exit(1);
-        }
+    let spec_dir = manifest_dir.join("fixture-spec");
+    if let Err(message) =
+        kdocs_codegen::generate_for_build(&spec_dir, "fixture_api.rs", &settings, &manifest_dir)
+    {
+        eprintln!("{message}");
+        std::process::exit(1);
     }
 }

@@ -161,3 +161,53 @@ pub fn check_sources(files: &[(&str, &str)]) -> Result<Spec, Diagnostics> {
     }
     validate::validate(&loaded)
 }
+
+/// For `build.rs`: generates the client of the spec folder `spec_dir` into
+/// `$OUT_DIR/{file_name}` and tells cargo to rerun when the folder or any spec
+/// file changes. On a bad spec, returns the rendered diagnostics (file names
+/// relative to `display_base`) for the build script to print before failing:
+///
+/// ```no_run
+/// // build.rs
+/// fn main() {
+///     let spec = std::path::Path::new("api-spec");
+///     let settings = kdocs_codegen::Settings::new();
+///     if let Err(message) = kdocs_codegen::generate_for_build(spec, "kdocs_api.rs", &settings, spec) {
+///         eprintln!("{message}");
+///         std::process::exit(1);
+///     }
+/// }
+/// // lib.rs: mod api { include!(concat!(env!("OUT_DIR"), "/kdocs_api.rs")); }
+/// ```
+pub fn generate_for_build(
+    spec_dir: &Path,
+    file_name: &str,
+    settings: &Settings,
+    display_base: &Path,
+) -> Result<std::path::PathBuf, String> {
+    println!("cargo:rerun-if-changed={}", spec_dir.display());
+    if let Ok(paths) = load::spec_file_paths(spec_dir) {
+        for path in paths {
+            println!("cargo:rerun-if-changed={}", path.display());
+        }
+    }
+    let code = generate_dir(spec_dir, settings).map_err(|diagnostics| {
+        format!(
+            "{}error: the spec in {} is invalid; fix the errors above \
+             (check quickly with `cargo run -p kdocs-codegen -- check {}`)",
+            diagnostics.render_relative_to(display_base),
+            spec_dir.display(),
+            spec_dir
+                .strip_prefix(display_base)
+                .unwrap_or(spec_dir)
+                .display(),
+        )
+    })?;
+    let out_dir = std::env::var_os("OUT_DIR").ok_or_else(|| {
+        "OUT_DIR is not set: call generate_for_build from a build script".to_owned()
+    })?;
+    let target = Path::new(&out_dir).join(file_name);
+    std::fs::write(&target, code)
+        .map_err(|e| format!("error: cannot write {}: {e}", target.display()))?;
+    Ok(target)
+}
