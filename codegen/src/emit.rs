@@ -436,7 +436,12 @@ impl<'a> Context<'a> {
     }
 
     fn request_struct(&self, op: &OperationModel) -> TokenStream {
-        let doc = doc_attrs(&op.request_doc);
+        let client = self.settings.client_type.as_deref().unwrap_or("Client");
+        let doc = doc_attrs(&format!(
+            "Parameters of [`{name}`]({client}::{name}): {}",
+            op.request_doc,
+            name = op.name
+        ));
         let deprecated = deprecated_attr(&op.deprecated);
         let name = format_ident!("{}", op.request_name);
         let fields = op.params.iter().map(|p| {

@@ -155,7 +155,7 @@ const TOKENS: &[&str] = &[
     "}}}}",
 ];
 
-/// Arbitrary YAML-ish text built from [`TOKENS`] with random indentation.
+/// Arbitrary YAML-ish text built from spec-like tokens with random indentation.
 pub fn arbitrary_yaml(rng: &mut Rng) -> String {
     let lines = 1 + rng.below(40);
     let mut out = String::new();

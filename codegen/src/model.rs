@@ -148,7 +148,7 @@ pub struct OperationModel {
     pub idempotent: bool,
     /// Rustdoc of the client method.
     pub doc: String,
-    /// Rustdoc of the request struct.
+    /// Rustdoc of the request struct (the emitter adds a link to the method).
     pub request_doc: String,
     /// `#[deprecated]` note.
     pub deprecated: Option<String>,
@@ -359,12 +359,7 @@ impl Builder<'_> {
             path: endpoint.path.clone(),
             idempotent: endpoint.idempotent,
             doc: operation_doc(self.spec, endpoint),
-            request_doc: format!(
-                "Parameters of [`{}`](Client::{}): {}",
-                endpoint.name,
-                endpoint.name,
-                endpoint.summary.trim()
-            ),
+            request_doc: endpoint.summary.trim().to_owned(),
             deprecated: endpoint.deprecated.clone(),
             params,
         }

@@ -12,7 +12,6 @@ pub mod misbehaving;
 /// The client generated from `tests/fixture-spec/` (every feature of the spec
 /// language) by `build.rs`, compiled so that no snapshot can hold code that
 /// does not build. Exercised by `tests/codegen.rs`.
-#[allow(missing_docs)]
 pub mod fixture_api {
     include!(concat!(env!("OUT_DIR"), "/fixture_api.rs"));
 }

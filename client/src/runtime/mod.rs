@@ -19,7 +19,7 @@ mod config;
 mod envelope;
 mod error;
 mod request;
-mod retry;
+pub mod retry;
 mod secret;
 pub mod signing;
 
