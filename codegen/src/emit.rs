@@ -52,8 +52,7 @@ fn separate_items(code: &str) -> String {
         out.push('\n');
         if let Some(next) = lines.get(i + 1) {
             let next_trimmed = next.trim_start();
-            let closes_item =
-                matches!(line.trim(), "}" | "};") || line.trim_end().ends_with(" {}");
+            let closes_item = matches!(line.trim(), "}" | "};") || line.trim_end().ends_with(" {}");
             let next_continues = next_trimmed.is_empty()
                 || next_trimmed.starts_with(['}', ')', ']', ','])
                 || next_trimmed.starts_with("else");

@@ -265,8 +265,13 @@ async fn signature_failures_are_refused_with_the_right_hint() {
     assert!(hint.contains("signature does not match"), "{hint}");
     assert!(!err.to_string().contains("not-the-app-key"));
 
-    // Stale Date: the server's clock is 20 minutes ahead of ours.
-    let client = client_for(&fake);
+    // Stale Date: the server's clock is 20 minutes ahead of ours. Without
+    // clock-skew correction the refusal is the error.
+    let client = client_with(
+        &fake,
+        fake.app_key(),
+        Config::new().with_clock_skew_correction(false),
+    );
     fake.clock().advance(Duration::from_secs(20 * 60));
     let err = client
         .get_download_url(GetDownloadUrlRequest::new(&file))
@@ -275,6 +280,22 @@ async fn signature_failures_are_refused_with_the_right_hint() {
     let (code, status, hint) = api_code(&err);
     assert_eq!((code, status), (30003, 403), "{err}");
     assert!(hint.contains("more than 15 minutes"), "{hint}");
+    // With it (the default), the client adopts the fake's clock from the
+    // response's `Date`, retries once, and keeps the offset for later calls.
+    let correcting = client_for(&fake);
+    let calls_before = fake.stats().calls_to("get_download_url");
+    correcting
+        .get_download_url(GetDownloadUrlRequest::new(&file))
+        .await
+        .unwrap();
+    assert_eq!(fake.stats().calls_to("get_download_url") - calls_before, 2);
+    let offset = correcting.clock_offset_secs();
+    assert!((1195..=1205).contains(&offset), "offset {offset}");
+    correcting
+        .get_download_url(GetDownloadUrlRequest::new(&file))
+        .await
+        .unwrap();
+    assert_eq!(fake.stats().calls_to("get_download_url") - calls_before, 3);
     fake.clock().reset();
     client
         .get_download_url(GetDownloadUrlRequest::new(&file))

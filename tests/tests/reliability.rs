@@ -499,6 +499,23 @@ async fn a_403_with_a_far_date_is_taken_as_skew_but_other_refusals_are_not() {
     download(&client).await.unwrap();
     assert!((-7202..=-7198).contains(&client.clock_offset_secs()));
 
+    // A 403 for a known other reason (an expired anonymous token) with a far
+    // Date says nothing about our clock: no retry, no offset.
+    let server = MisbehavingServer::sequence(vec![Reply::error(
+        403,
+        90002,
+        "AnonymousTokenExpired",
+        "create a new anonymous preview task to get a new token",
+    )
+    .with_date(-7200)])
+    .await
+    .unwrap();
+    let client = self::client(fast_config(&server.base_url()));
+    let err = download(&client).await.unwrap_err();
+    assert_eq!(server.requests(), 1);
+    assert_eq!(client.clock_offset_secs(), 0);
+    assert_eq!(err.error_code(), Some(ErrorCode::AnonymousTokenExpired));
+
     // A signature refusal about the key, with a correct Date: no retry, no offset.
     let server = MisbehavingServer::sequence(vec![Reply::error(
         403,

@@ -210,7 +210,21 @@ impl From<ApiError> for Rejection {
     }
 }
 
+/// Every response carries the fake clock's time in `Date`, as a real server's
+/// carries its own: clients that correct clock skew learn it from there.
 async fn handle(
+    shared: Arc<Shared>,
+    req: Request<Incoming>,
+) -> Result<Response<FakeBody>, io::Error> {
+    let now = shared.clock.now();
+    let mut response = respond(shared, req).await?;
+    if let Ok(date) = HeaderValue::from_str(&httpdate::fmt_http_date(now)) {
+        response.headers_mut().insert(hyper::header::DATE, date);
+    }
+    Ok(response)
+}
+
+async fn respond(
     shared: Arc<Shared>,
     req: Request<Incoming>,
 ) -> Result<Response<FakeBody>, io::Error> {

@@ -78,8 +78,9 @@ struct Prepared {
 /// Yields before a request slot is released (see [`Client::attempt`]).
 const IDLE_HANDOVER_YIELDS: usize = 8;
 
-/// A response `Date` further than this from the signing time, on a 403, is
-/// taken as clock skew even when the hint does not say so.
+/// A response `Date` further than this from the signing time, on a 403 that
+/// is a signature refusal, an unknown code or not a kdocs envelope, is taken
+/// as clock skew even when the hint does not say so.
 const SKEW_ON_403: i64 = 5 * 60;
 /// When the service says the `Date` was refused, a difference above this is
 /// corrected.
@@ -275,7 +276,7 @@ impl Client {
                         Ok(output) => return Ok(output),
                         Err(error) => {
                             let error = self.scrub(error, prepared);
-                            if !clock_corrected {
+                            if !clock_corrected && self.inner.config.correct_clock_skew {
                                 if let Some(offset) =
                                     self.skew_correction(&error, raw.server_date, signed_at)
                                 {
@@ -464,9 +465,20 @@ impl Client {
             api.code == crate::ErrorCode::InvalidSignature.code()
                 && api.hint.to_ascii_lowercase().contains("date")
         });
+        // A 403 for a known other reason (an expired token, say) says nothing
+        // about the clock: only a signature refusal, a code this client does
+        // not know, or a 403 that is not a kdocs envelope (a gateway's) is
+        // taken as a hint of skew.
+        let signature_or_foreign = match error.api() {
+            Some(api) => matches!(
+                api.error_code(),
+                crate::ErrorCode::InvalidSignature | crate::ErrorCode::Unknown(_)
+            ),
+            None => true,
+        };
         let threshold = if told {
             SKEW_WHEN_TOLD
-        } else if error.status() == Some(403) {
+        } else if error.status() == Some(403) && signature_or_foreign {
             SKEW_ON_403
         } else {
             return None;

@@ -72,6 +72,7 @@ pub struct Config {
     pub(crate) retry: RetryPolicy,
     pub(crate) operation_timeout: Option<Duration>,
     pub(crate) max_connections: Option<usize>,
+    pub(crate) correct_clock_skew: bool,
 }
 
 impl Default for Config {
@@ -96,6 +97,7 @@ impl Config {
             retry: RetryPolicy::new(),
             operation_timeout: Some(Duration::from_secs(120)),
             max_connections: None,
+            correct_clock_skew: true,
         }
     }
 
@@ -172,6 +174,14 @@ impl Config {
     /// Default: no limit.
     pub fn with_max_connections(mut self, n: usize) -> Self {
         self.max_connections = Some(n.max(1));
+        self
+    }
+
+    /// Whether a request refused for its `Date` makes the client adopt the
+    /// service's clock (from the response's `Date` header) and retry once.
+    /// Default: on. Turn it off to see such refusals as errors.
+    pub fn with_clock_skew_correction(mut self, correct: bool) -> Self {
+        self.correct_clock_skew = correct;
         self
     }
 
