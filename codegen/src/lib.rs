@@ -168,14 +168,12 @@ pub fn check_sources(files: &[(&str, &str)]) -> Result<Spec, Diagnostics> {
 /// relative to `display_base`) for the build script to print before failing:
 ///
 /// ```no_run
-/// // build.rs
-/// fn main() {
-///     let spec = std::path::Path::new("api-spec");
-///     let settings = kdocs_codegen::Settings::new();
-///     if let Err(message) = kdocs_codegen::generate_for_build(spec, "kdocs_api.rs", &settings, spec) {
-///         eprintln!("{message}");
-///         std::process::exit(1);
-///     }
+/// // In build.rs's `fn main`:
+/// let spec = std::path::Path::new("api-spec");
+/// let settings = kdocs_codegen::Settings::new();
+/// if let Err(message) = kdocs_codegen::generate_for_build(spec, "kdocs_api.rs", &settings, spec) {
+///     eprintln!("{message}");
+///     std::process::exit(1);
 /// }
 /// // lib.rs: mod api { include!(concat!(env!("OUT_DIR"), "/kdocs_api.rs")); }
 /// ```
