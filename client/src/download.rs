@@ -225,7 +225,9 @@ impl fmt::Debug for Download<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let source = match &self.source {
             Source::FileToken(t) => format!("file_token {t}"),
-            Source::Response(r) => format!("download URL {}", display_url(&r.download_url)),
+            Source::Response(r) => {
+                format!("download URL {}", display_url(r.download_url.expose_str()))
+            }
         };
         f.debug_struct("Download")
             .field("source", &source)
@@ -297,7 +299,7 @@ impl<'a> Download<'a> {
         }
         stream(
             self.client,
-            &response.download_url,
+            response.download_url.expose_str(),
             self.timeout,
             &expected,
             writer,
@@ -489,6 +491,17 @@ where
     if !matches!(parsed.scheme(), "http" | "https") {
         return Err(DownloadError::InvalidUrl {
             reason: format!("scheme `{}` is not http(s)", parsed.scheme()),
+        });
+    }
+    // The same rule as for the base URL: a presigned URL is a credential.
+    if parsed.scheme() == "http"
+        && !crate::runtime::client_is_loopback(&parsed)
+        && !client.config().allows_insecure_http()
+    {
+        return Err(DownloadError::InvalidUrl {
+            reason: "plain http to a non-loopback host would send the presigned URL in clear \
+                     text; the service should answer https (or set Config::with_insecure_http)"
+                .into(),
         });
     }
     let started = Instant::now();

@@ -14,7 +14,9 @@
 //! let download = client
 //!     .get_download_url(GetDownloadUrlRequest::new("t2v4Ga8ZUYKc12KGMdEQpBh"))
 //!     .await?;
-//! println!("download from {}", download.download_url);
+//! // The presigned URL is a `Secret`: `Debug` hides it, `expose()` reads it.
+//! let url: &str = download.download_url.expose_str();
+//! # let _ = url;
 //! # Ok(()) }
 //! ```
 //!

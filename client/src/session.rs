@@ -555,9 +555,11 @@ impl AnonymousSession {
     /// Cancels the token on the server. Afterwards every call fails with
     /// [`SessionError::Cancelled`]; cancelling again does nothing.
     ///
-    /// Waits for a refresh under way. When the server refuses the cancel
-    /// because the token is already expired, unknown or replaced, the session
-    /// is marked cancelled all the same and the refusal is returned.
+    /// Waits for a refresh under way. When the server answers that the token
+    /// is already expired, unknown or replaced, the token is unusable either
+    /// way (this is also what a retried cancel sees when its first attempt got
+    /// through but the answer was lost): the session is marked cancelled and
+    /// the cancel succeeds. Other failures are returned.
     pub async fn cancel(&self) -> Result<(), SessionError> {
         let _gate = self.inner.gate.lock().await;
         let token = {
@@ -589,6 +591,11 @@ impl AnonymousSession {
                     "AnonymousTokenInvalid",
                 ) {
                     state.phase = Phase::Cancelled;
+                    tracing::debug!(
+                        code = source.api().map(|api| api.code),
+                        "anonymous token was already unusable; session cancelled"
+                    );
+                    return Ok(());
                 }
                 Err(SessionError::Cancel { source })
             }

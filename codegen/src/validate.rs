@@ -769,7 +769,11 @@ impl<'a> FileChecker<'a> {
         let parsed = match (ty, value) {
             (TypeExpr::Bool, Value::Bool(b)) => Some(DefaultValue::Bool(*b)),
             (TypeExpr::String, Value::String(s)) => Some(DefaultValue::String(s.clone())),
-            (TypeExpr::F64, Value::Number(n)) => n.as_f64().map(DefaultValue::Float),
+            // `.inf` and `.nan` have no Rust literal; they are refused below.
+            (TypeExpr::F64, Value::Number(n)) => n
+                .as_f64()
+                .filter(|x| x.is_finite())
+                .map(DefaultValue::Float),
             (TypeExpr::Named(name), Value::String(s)) => {
                 // Checked against the enum's values once all types are known.
                 part.references
@@ -1704,5 +1708,35 @@ mod tests {
         assert_eq!(variant_name("2fast"), None);
         assert!(is_field_name("type"));
         assert!(!is_field_name("self"));
+    }
+}
+
+#[cfg(test)]
+mod default_tests {
+    const SERVICE: &str =
+        "service:\n  name: t\n  base_url: https://example.invalid\n  signing: {scheme: WPS-2}\n";
+
+    fn spec_with_default(default: &str) -> String {
+        format!(
+            "types:\n  Options:\n    fields:\n      ratio: {{type: f64, required: false, default: {default}}}\n"
+        )
+    }
+
+    /// `.inf` has no Rust literal: a diagnostic, not an emitter panic.
+    #[test]
+    fn non_finite_float_defaults_are_refused() {
+        for default in [".inf", "-.inf", ".nan"] {
+            let types = spec_with_default(default);
+            let err = crate::check_sources(&[("a.yaml", SERVICE), ("b.yaml", &types)])
+                .expect_err(default);
+            let text = err.to_string();
+            assert!(
+                text.contains("does not match the field type `f64`"),
+                "{text}"
+            );
+        }
+        let types = spec_with_default("0.5");
+        let spec = crate::check_sources(&[("a.yaml", SERVICE), ("b.yaml", &types)]).unwrap();
+        crate::generate_spec(&spec, &crate::Settings::new()).unwrap();
     }
 }

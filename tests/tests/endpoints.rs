@@ -329,7 +329,11 @@ async fn get_download_url_sends_file_token_in_path_and_query() {
         .get_download_url(GetDownloadUrlRequest::new("t2v4Ga8ZUYKc12KGMdEQpBh"))
         .await
         .unwrap();
-    assert_eq!(download.download_url, "<download_url>");
+    assert_eq!(download.download_url.expose(), "<download_url>");
+    assert!(
+        !format!("{download:?}").contains("<download_url>"),
+        "Debug shows the presigned URL"
+    );
     assert!(download.checksums.is_empty());
     assert_eq!(download.sys_metadata, serde_json::json!({}));
 

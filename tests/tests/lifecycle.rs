@@ -703,7 +703,7 @@ async fn stalled_download_fails_after_the_client_timeout_without_showing_the_que
     )
     .unwrap();
     let response = GetDownloadUrlResponse {
-        download_url: format!("http://{addr}/file.bin?Signature=very-secret"),
+        download_url: format!("http://{addr}/file.bin?Signature=very-secret").into(),
         checksums: Default::default(),
         sys_metadata: serde_json::Value::Null,
     };
@@ -754,4 +754,49 @@ async fn checksums_are_optional_unless_required() {
     assert_eq!(report.bytes, 100_000);
     assert_eq!(report.md5, hex::encode(Md5::digest(&bytes)));
     fake.shutdown().await;
+}
+
+/// A cancel that finds the token already gone (cancelled elsewhere, or by a
+/// first attempt whose answer was lost) has done its job.
+#[tokio::test]
+async fn cancelling_an_already_cancelled_token_succeeds() {
+    let fake = start(FakeConfig::default()).await;
+    let file = fake.add_file("twice.docx", b"x".to_vec());
+    let session = session_on_new_task(&fake, &file).await;
+    let token = session.token().await.unwrap();
+    client_for(&fake)
+        .cancel_anonymous_token(kdocs_client::CancelAnonymousTokenRequest::new(
+            token.expose_str(),
+        ))
+        .await
+        .unwrap();
+    session.cancel().await.unwrap();
+    assert!(matches!(
+        session.token().await.unwrap_err(),
+        SessionError::Cancelled
+    ));
+    assert_eq!(fake.stats().calls_to("cancel_anonymous_token"), 2);
+    fake.shutdown().await;
+}
+
+/// A presigned URL is a credential: plain http is refused off loopback, as for
+/// the base URL, before anything is sent.
+#[tokio::test]
+async fn plain_http_download_urls_are_refused_off_loopback() {
+    let client = Client::new(Credentials::new("SX1", "key"), Config::new()).unwrap();
+    let response = kdocs_client::GetDownloadUrlResponse {
+        download_url: "http://cdn.example.invalid/f?Signature=very-secret"
+            .to_owned()
+            .into(),
+        checksums: Default::default(),
+        sys_metadata: serde_json::Value::Null,
+    };
+    let err = kdocs_client::download::Download::from_response(&client, response)
+        .to_writer(&mut tokio::io::sink())
+        .await
+        .unwrap_err();
+    let text = err.to_string();
+    assert!(matches!(err, DownloadError::InvalidUrl { .. }), "{text}");
+    assert!(text.contains("clear text"), "{text}");
+    assert!(!text.contains("very-secret"), "{text}");
 }

@@ -92,7 +92,7 @@ async fn a_503_then_200_is_retried_to_success() {
     let client = client(fast_config(&server.base_url()));
     let (result, _) = timed(Duration::from_secs(2), download(&client)).await;
     assert_eq!(
-        result.unwrap().download_url,
+        result.unwrap().download_url.expose(),
         "https://cdn.example.invalid/f"
     );
     assert_eq!(server.requests(), 2);

@@ -25,7 +25,7 @@ use super::signing;
 ///
 /// let client = Client::new(Credentials::new("SX20220101ABCDEF", "app-key"), Config::new())?;
 /// let url = client.get_download_url(GetDownloadUrlRequest::new("t2v4Ga8ZUYKc12KGMdEQpBh")).await?;
-/// println!("{}", url.download_url);
+/// println!("{} bytes to fetch", url.download_url.expose().len());
 /// # Ok(()) }
 /// ```
 #[derive(Clone)]
@@ -113,7 +113,9 @@ impl Client {
                     .map_err(|e| Error::Config(format!("cannot build the HTTP client: {e}")))?
             }
         };
-        let slots = config.max_connections.map(Semaphore::new);
+        let slots = config
+            .max_connections
+            .map(|n| Semaphore::new(n.min(Semaphore::MAX_PERMITS)));
         Ok(Self {
             inner: Arc::new(Inner {
                 http,
@@ -175,8 +177,9 @@ impl Client {
         let prepared = self.prepare(&operation, context)?;
         match self.inner.config.operation_timeout {
             Some(limit) => {
-                let deadline = Instant::now() + limit;
-                let run = self.run::<O::Output>(spec, context, &prepared, Some(deadline));
+                // A limit too large to add is no deadline at all.
+                let deadline = Instant::now().checked_add(limit);
+                let run = self.run::<O::Output>(spec, context, &prepared, deadline);
                 match tokio::time::timeout(limit, run).await {
                     Ok(result) => result,
                     Err(_) => {
@@ -278,7 +281,7 @@ impl Client {
                             let error = self.scrub(error, prepared);
                             if !clock_corrected && self.inner.config.correct_clock_skew {
                                 if let Some(offset) =
-                                    self.skew_correction(&error, raw.server_date, signed_at)
+                                    self.skew_correction(spec, &error, raw.server_date, signed_at)
                                 {
                                     clock_corrected = true;
                                     tracing::warn!(
@@ -309,7 +312,8 @@ impl Client {
                 );
                 return Err(error);
             };
-            if deadline.is_some_and(|deadline| Instant::now() + delay >= deadline) {
+            let wake = Instant::now().checked_add(delay);
+            if deadline.is_some_and(|deadline| wake.is_none_or(|wake| wake >= deadline)) {
                 return Err(error);
             }
             tracing::debug!(
@@ -334,13 +338,25 @@ impl Client {
         prepared: &Prepared,
         signed_at: SystemTime,
     ) -> Result<RawResponse, Error> {
+        // Waiting for a free request slot counts against the attempt's time.
         let _slot = match &self.inner.slots {
-            Some(slots) => Some(
-                slots
-                    .acquire()
-                    .await
-                    .map_err(|_| Error::Config("the client's request slots are closed".into()))?,
-            ),
+            Some(slots) => {
+                match tokio::time::timeout(self.inner.config.timeout, slots.acquire()).await {
+                    Ok(Ok(permit)) => Some(permit),
+                    Ok(Err(_)) => {
+                        return Err(Error::Config(
+                            "the client's request slots are closed".into(),
+                        ))
+                    }
+                    Err(_) => {
+                        return Err(Error::Timeout {
+                            context,
+                            kind: TimeoutKind::Attempt,
+                            limit: Some(self.inner.config.timeout),
+                        })
+                    }
+                }
+            }
             None => None,
         };
         let headers = signing::sign(
@@ -453,8 +469,12 @@ impl Client {
 
     /// The new clock offset when `error` is the service refusing the request's
     /// `Date` and the response's `Date` tells the service's time.
+    ///
+    /// A call that is not safe to repeat is corrected (and so re-sent) only
+    /// when the service said it refused the `Date`: then it did not act on it.
     fn skew_correction(
         &self,
+        spec: OperationSpec,
         error: &Error,
         server_date: Option<SystemTime>,
         signed_at: SystemTime,
@@ -476,9 +496,10 @@ impl Client {
             ),
             None => true,
         };
+        let repeatable = matches!(spec.method, Method::Get | Method::Delete) || spec.idempotent;
         let threshold = if told {
             SKEW_WHEN_TOLD
-        } else if error.status() == Some(403) && signature_or_foreign {
+        } else if repeatable && error.status() == Some(403) && signature_or_foreign {
             SKEW_ON_403
         } else {
             return None;
@@ -533,9 +554,28 @@ fn shift(t: SystemTime, secs: i64) -> SystemTime {
 }
 
 /// Checks the base URL and returns it without a trailing slash.
+/// Whether the URL's host is a loopback address (or `localhost`), where plain
+/// http never leaves the machine.
+pub(crate) fn is_loopback(url: &reqwest::Url) -> bool {
+    match url.host() {
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
+        None => false,
+    }
+}
+
 fn check_base_url(base_url: &str, allow_insecure_http: bool) -> Result<String, Error> {
     let url = reqwest::Url::parse(base_url)
         .map_err(|e| Error::Config(format!("base URL `{base_url}` is not a valid URL: {e}")))?;
+    if !url.username().is_empty() || url.password().is_some() {
+        // Not echoed: the URL holds a credential.
+        return Err(Error::Config(
+            "the base URL carries a user name or password; give the app's credentials \
+             through Credentials instead"
+                .into(),
+        ));
+    }
     if url.query().is_some() || url.fragment().is_some() {
         return Err(Error::Config(format!(
             "base URL `{base_url}` must not have a query or fragment"
@@ -544,13 +584,7 @@ fn check_base_url(base_url: &str, allow_insecure_http: bool) -> Result<String, E
     match url.scheme() {
         "https" => {}
         "http" => {
-            let loopback = match url.host() {
-                Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
-                Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
-                Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
-                None => false,
-            };
-            if !loopback && !allow_insecure_http {
+            if !is_loopback(&url) && !allow_insecure_http {
                 return Err(Error::Config(format!(
                     "base URL `{base_url}` is plain http: credentials would travel in clear text; \
                      use https, a loopback address, or Config::with_insecure_http(true)"
@@ -569,6 +603,22 @@ fn check_base_url(base_url: &str, allow_insecure_http: bool) -> Result<String, E
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Limits meant as "no limit" must not overflow `Instant` or the semaphore.
+    #[tokio::test]
+    async fn huge_limits_do_not_panic() {
+        let config = Config::new()
+            .with_base_url("http://127.0.0.1:1")
+            .with_operation_timeout(Duration::MAX)
+            .with_max_connections(usize::MAX)
+            .with_retry_policy(super::super::RetryPolicy::none());
+        let client = Client::new(Credentials::new("app", "key"), config).unwrap();
+        let err = client
+            .get_download_url(crate::GetDownloadUrlRequest::new("f"))
+            .await
+            .unwrap_err();
+        assert!(matches!(err, Error::Transport { .. }), "{err}");
+    }
 
     #[test]
     fn base_url_rules() {
@@ -592,6 +642,8 @@ mod tests {
         assert!(check_base_url("http://example.com", true).is_ok());
         assert!(check_base_url("ftp://example.com", true).is_err());
         assert!(check_base_url("not a url", false).is_err());
+        let err = check_base_url("https://user:hunter2@developer.kdocs.cn", false).unwrap_err();
+        assert!(!err.to_string().contains("hunter2"), "{err}");
     }
 
     #[test]

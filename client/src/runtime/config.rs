@@ -185,6 +185,11 @@ impl Config {
         self
     }
 
+    /// Whether plain http to non-loopback hosts is allowed.
+    pub fn allows_insecure_http(&self) -> bool {
+        self.allow_insecure_http
+    }
+
     /// The retry policy.
     pub fn retry_policy(&self) -> &RetryPolicy {
         &self.retry

@@ -23,6 +23,7 @@ pub mod retry;
 mod secret;
 pub mod signing;
 
+pub(crate) use client::is_loopback as client_is_loopback;
 pub use client::Client;
 pub use config::{Config, Credentials, DEFAULT_BASE_URL};
 pub use error::{ApiError, CallContext, DecodeError, Error, ErrorCategory, TimeoutKind};

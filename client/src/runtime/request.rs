@@ -190,9 +190,16 @@ impl RequestParts {
         if value.is_secret() {
             self.secrets.push(text.to_string());
         }
-        if self.check_identifier(name, &text) {
-            self.path_values.push((name, text.into_owned()));
+        if !self.check_identifier(name, &text) {
+            return;
         }
+        // URL parsers resolve `.` and `..` segments (even percent-encoded), so
+        // such a value would address another endpoint, validly signed.
+        if matches!(text.as_ref(), "." | "..") {
+            self.invalid(name, format!("cannot be `{text}` in a URL path"));
+            return;
+        }
+        self.path_values.push((name, text.into_owned()));
     }
 
     /// Adds a required query parameter.
@@ -336,6 +343,19 @@ mod tests {
         parts.path("t", "文档 1");
         let (path, _) = parts.render("/x/{t}").unwrap();
         assert_eq!(path, "/x/%E6%96%87%E6%A1%A3%201");
+    }
+
+    #[test]
+    fn dot_segments_are_refused() {
+        for value in [".", ".."] {
+            let mut parts = RequestParts::default();
+            parts.path("file_token", value);
+            let err = parts.render("/files/{file_token}/download").unwrap_err();
+            assert_eq!(err.parameter, "file_token");
+        }
+        let mut parts = RequestParts::default();
+        parts.path("file_token", "...");
+        assert_eq!(parts.render("/f/{file_token}").unwrap().0, "/f/...");
     }
 
     #[test]
