@@ -1,4 +1,4 @@
-//! Verified, streaming downloads of app documents.
+//! Verified, streaming, bounded downloads of app documents.
 //!
 //! [`Client::download`] gets a document's download URL through
 //! [`Client::get_download_url`], streams the bytes to a
@@ -7,25 +7,48 @@
 //! `checksums` the API returned (keys `md5` / `sha1`, hex values, compared
 //! case-insensitively) when there are any.
 //!
-//! - A mismatch, a short body (fewer bytes than `Content-Length`), an HTTP error
-//!   status or a broken connection is a [`DownloadError`] naming what was
-//!   expected and what arrived.
-//! - [`Download::to_file`] writes to a temporary file next to the destination
-//!   (`.NAME.part-RANDOM`), fsyncs it and renames it into place only when the
-//!   download is complete and verified; on any error (or if the future is
-//!   dropped) the temporary file is deleted, so no complete-looking file is
-//!   ever left behind.
-//! - [`Download::to_writer`] cannot take back bytes already written: on an
-//!   error, discard what the writer received.
+//! # What is checked
 //!
-//! The download URL is a presigned URL: it is fetched without a WPS-2
-//! signature, through the client's [`Client::http`] pool (its connect timeout
-//! applies). The client's request timeout ([`Config::with_timeout`](crate::Config::with_timeout),
-//! 30 s by default) limits how long the server may stay silent: waiting longer
-//! than that for the response headers or for the next chunk is
-//! [`DownloadError::Stalled`], however long the whole download takes. Set an
-//! overall limit with [`Download::timeout`]. The URL's query string may hold
-//! credentials, so errors show only its scheme, host and path.
+//! - **Completeness.** The received length must equal `Content-Length` and the
+//!   size the caller expects ([`Download::expect_size`]); a chunked body must
+//!   end with its final chunk. [`DownloadReport::completeness`] says what
+//!   established that the content is whole: a checksum, a length, the
+//!   transfer framing, or nothing at all ([`Completeness::Unconfirmed`]: a
+//!   body that simply ended when the connection closed, with no length and
+//!   no checksum; a cut connection looks the same). The pages show
+//!   `checksums: {}`, so against the real service the length is usually what
+//!   confirms a download.
+//! - **Limits** ([`DownloadLimits`], defaults from
+//!   [`Config::with_download_limits`](crate::Config::with_download_limits)):
+//!   at most 2 GiB (a larger `Content-Length` is refused before a byte is
+//!   written; a body that grows past it is cut off), at most 10 minutes from
+//!   the request to the last byte, redirects included, and at most the
+//!   client's request timeout ([`Config::with_timeout`](crate::Config::with_timeout),
+//!   30 s) of silence between two chunks ([`DownloadError::Stalled`]).
+//! - **Where the URL leads.** The URL is presigned: it is a credential. It
+//!   must follow the base URL's rule (https; plain http only to a loopback
+//!   host or with [`Config::with_insecure_http`](crate::Config::with_insecure_http);
+//!   no user info; never `0.0.0.0`). Redirects are followed by this module,
+//!   not by `reqwest`: at most [`DownloadLimits::with_max_redirects`] hops
+//!   (5 by default), each checked by the same rule, and an https URL never
+//!   leads to plain http. No request carries a `Referer`, a signature or any
+//!   credential of the client.
+//!
+//! # Files
+//!
+//! [`Download::to_file`] writes to a temporary file in the destination's
+//! folder (from the `tempfile` crate), fsyncs it and renames it into place only
+//! when the download is complete and verified. Whenever the download fails or
+//! its future is dropped, at any point, the temporary file is removed: nothing
+//! is left behind. An [`Unconfirmed`](Completeness::Unconfirmed) download is
+//! written only to a path that does not exist yet: it never replaces an
+//! existing file ([`DownloadError::NotReplaced`]).
+//!
+//! [`Download::to_writer`] cannot take back bytes already written: on an
+//! error, discard what the writer received.
+//!
+//! Errors and `Debug` output show a download URL as `scheme://host[:port]`
+//! only: its path and query may themselves be the capability.
 //!
 //! ```no_run
 //! use kdocs_client::{Client, Config, Credentials};
@@ -34,10 +57,10 @@
 //! let client = Client::new(Credentials::new("SX20220101ABCDEF", "app-key"), Config::new())?;
 //! let report = client
 //!     .download("t2v4Ga8ZUYKc12KGMdEQpBh")
-//!     .require_checksum(true)
+//!     .max_bytes(512 * 1024 * 1024)
 //!     .to_file("report.docx")
 //!     .await?;
-//! println!("{} bytes, md5 {} (verified: {:?})", report.bytes, report.md5, report.verified);
+//! println!("{} bytes, md5 {}, {}", report.bytes, report.md5, report.completeness);
 //!
 //! // Or to any AsyncWrite:
 //! let mut buffer = Vec::new();
@@ -45,25 +68,99 @@
 //! # Ok(()) }
 //! ```
 
-use std::collections::hash_map::RandomState;
 use std::collections::BTreeMap;
 use std::fmt;
-use std::hash::{BuildHasher, Hasher};
+use std::future::Future;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant};
 
 use md5::{Digest as _, Md5};
 use sha1::Sha1;
 use tokio::io::{AsyncWrite, AsyncWriteExt};
 
+use crate::runtime::url_policy;
 use crate::{Client, Error, GetDownloadUrlRequest, GetDownloadUrlResponse};
 
 /// Buffer size between the network and a destination file.
 const FILE_BUFFER: usize = 256 * 1024;
 
-/// Why a download failed. No variant shows the download URL's query string
-/// or any token.
+/// Limits of one download. See the [module docs](self).
+///
+/// ```
+/// use std::time::Duration;
+/// use kdocs_client::download::DownloadLimits;
+///
+/// let limits = DownloadLimits::new()
+///     .with_max_bytes(100 * 1024 * 1024)
+///     .with_deadline(Duration::from_secs(60))
+///     .with_max_redirects(2);
+/// assert_eq!(limits.max_bytes(), 100 * 1024 * 1024);
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct DownloadLimits {
+    max_bytes: u64,
+    deadline: Option<Duration>,
+    max_redirects: u32,
+}
+
+impl Default for DownloadLimits {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl DownloadLimits {
+    /// The defaults: 2 GiB, 10 minutes, 5 redirects.
+    ///
+    /// 2 GiB is far above any office document and bounds what a server that
+    /// never stops sending can write; 10 minutes fetches 2 GiB at 3.6 MB/s and
+    /// bounds a server that sends one byte a second (which the idle limit alone
+    /// does not catch). Raise them for large files on slow links.
+    pub const fn new() -> Self {
+        Self {
+            max_bytes: 2 * 1024 * 1024 * 1024,
+            deadline: Some(Duration::from_secs(10 * 60)),
+            max_redirects: 5,
+        }
+    }
+
+    /// The largest content accepted, in bytes.
+    pub const fn with_max_bytes(mut self, max_bytes: u64) -> Self {
+        self.max_bytes = max_bytes;
+        self
+    }
+
+    /// The time from the first request to the last byte, redirects included
+    /// (`None`: no overall limit; the idle limit still holds).
+    pub fn with_deadline(mut self, deadline: impl Into<Option<Duration>>) -> Self {
+        self.deadline = deadline.into();
+        self
+    }
+
+    /// How many redirects are followed (0: none).
+    pub const fn with_max_redirects(mut self, max_redirects: u32) -> Self {
+        self.max_redirects = max_redirects;
+        self
+    }
+
+    /// The size limit.
+    pub const fn max_bytes(&self) -> u64 {
+        self.max_bytes
+    }
+
+    /// The overall time limit.
+    pub const fn deadline(&self) -> Option<Duration> {
+        self.deadline
+    }
+
+    /// The redirect limit.
+    pub const fn max_redirects(&self) -> u32 {
+        self.max_redirects
+    }
+}
+
+/// Why a download failed. No variant shows a download URL beyond its
+/// `scheme://host[:port]`, or any token.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum DownloadError {
@@ -75,11 +172,34 @@ pub enum DownloadError {
         source: Error,
     },
 
-    /// The download URL returned by the API is not a usable http(s) URL.
+    /// The download URL returned by the API may not be used.
     #[error("the download URL is not usable: {reason}")]
     InvalidUrl {
         /// What is wrong with it.
         reason: String,
+    },
+
+    /// A redirect was refused: its target breaks the URL rule, or it had no
+    /// usable `Location`.
+    #[error("download redirect from {from} refused (HTTP {status}{}): {reason}", display_to(.to))]
+    Redirect {
+        /// Origin of the URL that answered with the redirect.
+        from: String,
+        /// Origin of the target, when there was one.
+        to: Option<String>,
+        /// The 3xx status.
+        status: u16,
+        /// Why it was refused.
+        reason: String,
+    },
+
+    /// More redirects than [`DownloadLimits::with_max_redirects`] allows.
+    #[error("the download redirected more than {limit} times (last at {origin})")]
+    TooManyRedirects {
+        /// Origin of the last redirecting URL.
+        origin: String,
+        /// The limit.
+        limit: u32,
     },
 
     /// A checksum in the API's answer is not a hex digest of the right length.
@@ -96,32 +216,62 @@ pub enum DownloadError {
     ChecksumMissing,
 
     /// The download URL answered with an HTTP error status.
-    #[error("downloading from {url} failed: HTTP {status}")]
+    #[error("downloading from {origin} failed: HTTP {status}")]
     Status {
-        /// The URL without its query string.
-        url: String,
+        /// Where from (`scheme://host[:port]`).
+        origin: String,
         /// The HTTP status.
         status: u16,
     },
 
     /// The server sent nothing for longer than the client's request timeout.
     #[error(
-        "downloading from {url} stalled: nothing received for {idle:?} after {received} bytes"
+        "downloading from {origin} stalled: nothing received for {idle:?} after {received} bytes"
     )]
     Stalled {
-        /// The URL without its query string.
-        url: String,
+        /// Where from (`scheme://host[:port]`).
+        origin: String,
         /// Bytes received before the stall.
         received: u64,
         /// The limit that elapsed.
         idle: Duration,
     },
 
-    /// The connection failed or timed out (the [`Download::timeout`] limit).
-    #[error("downloading from {url} failed after {received} bytes: {source}")]
+    /// The overall time limit elapsed ([`DownloadLimits::with_deadline`],
+    /// [`Download::timeout`]).
+    #[error("downloading from {origin} took longer than {limit:?} ({received} bytes received)")]
+    Deadline {
+        /// Where from (`scheme://host[:port]`).
+        origin: String,
+        /// Bytes received in time.
+        received: u64,
+        /// The limit.
+        limit: Duration,
+    },
+
+    /// The content is larger than [`DownloadLimits::with_max_bytes`]: by its
+    /// `Content-Length` (nothing was written) or while streaming (what was
+    /// written is incomplete).
+    #[error(
+        "the download from {origin} is larger than the {limit}-byte limit \
+         ({})", display_size(.declared, .received)
+    )]
+    TooLarge {
+        /// Where from (`scheme://host[:port]`).
+        origin: String,
+        /// The limit.
+        limit: u64,
+        /// `Content-Length`, when it gave the size away.
+        declared: Option<u64>,
+        /// Bytes received before the download was stopped.
+        received: u64,
+    },
+
+    /// The connection failed.
+    #[error("downloading from {origin} failed after {received} bytes: {source}")]
     Transport {
-        /// The URL without its query string.
-        url: String,
+        /// Where from (`scheme://host[:port]`).
+        origin: String,
         /// Bytes received before the failure.
         received: u64,
         /// The underlying error, without its URL.
@@ -130,10 +280,10 @@ pub enum DownloadError {
     },
 
     /// The body ended before `Content-Length` bytes arrived.
-    #[error("download from {url} is short: received {received} of {expected} bytes")]
+    #[error("download from {origin} is short: received {received} of {expected} bytes")]
     Truncated {
-        /// The URL without its query string.
-        url: String,
+        /// Where from (`scheme://host[:port]`).
+        origin: String,
         /// `Content-Length`.
         expected: u64,
         /// Bytes received.
@@ -141,6 +291,16 @@ pub enum DownloadError {
         /// The error the body ended with, if any (without its URL).
         #[source]
         source: Option<reqwest::Error>,
+    },
+
+    /// The length of the content is not the size the caller expected
+    /// ([`Download::expect_size`]).
+    #[error("the download has {received} bytes, {expected} were expected")]
+    SizeMismatch {
+        /// The expected size.
+        expected: u64,
+        /// What `Content-Length` announced or what arrived.
+        received: u64,
     },
 
     /// The content does not match a checksum returned by the API.
@@ -159,6 +319,20 @@ pub enum DownloadError {
         bytes: u64,
     },
 
+    /// [`Download::to_file`]: the download could not be confirmed complete
+    /// (no length, no checksum), and the destination exists; it was left as
+    /// it was.
+    #[error(
+        "{} was not replaced: the download ({bytes} bytes) came with no length and no \
+         checksum, so it cannot be told from a cut one", path.display()
+    )]
+    NotReplaced {
+        /// The destination.
+        path: PathBuf,
+        /// Bytes received.
+        bytes: u64,
+    },
+
     /// Writing to the caller's writer failed.
     #[error("writing the downloaded bytes failed: {source}")]
     Write {
@@ -170,14 +344,60 @@ pub enum DownloadError {
     /// A file-system step of [`Download::to_file`] failed.
     #[error("cannot {action} {}: {source}", path.display())]
     File {
-        /// What was being done (`create`, `write`, `sync`, `rename to the destination`...).
+        /// What was being done (`create a temporary file in`, `write`, `sync`,
+        /// `rename to the destination`...).
         action: &'static str,
-        /// The file concerned.
+        /// The file or folder concerned.
         path: PathBuf,
         /// The file-system error.
         #[source]
         source: std::io::Error,
     },
+}
+
+fn display_to(to: &Option<String>) -> String {
+    match to {
+        Some(origin) => format!(" to {origin}"),
+        None => String::new(),
+    }
+}
+
+fn display_size(declared: &Option<u64>, received: &u64) -> String {
+    match declared {
+        Some(declared) => format!("Content-Length {declared}"),
+        None => format!("stopped after {received} bytes"),
+    }
+}
+
+/// What established that a download is whole.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Completeness {
+    /// A checksum given by the API matched ([`DownloadReport::verified`]).
+    Checksum,
+    /// The length matched `Content-Length` or [`Download::expect_size`].
+    Length,
+    /// The body's own framing ended properly (HTTP/1.1 chunked with its last
+    /// chunk, or HTTP/2); there was no length or checksum to compare.
+    Framing,
+    /// Nothing: the body ended when the connection closed, with no length and
+    /// no checksum. A connection cut short looks the same.
+    Unconfirmed,
+}
+
+impl fmt::Display for Completeness {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Completeness::Checksum => "verified against the API's checksum",
+            Completeness::Length => "complete by its announced length, not verified by a checksum",
+            Completeness::Framing => {
+                "complete by its transfer framing, with no length or checksum to check"
+            }
+            Completeness::Unconfirmed => {
+                "UNCONFIRMED: no length and no checksum, so a cut download would look the same"
+            }
+        })
+    }
 }
 
 /// What a successful download delivered.
@@ -193,14 +413,19 @@ pub struct DownloadReport {
     /// The checksums that were given by the API and matched (`"md5"`, `"sha1"`);
     /// empty when the API gave none.
     pub verified: Vec<&'static str>,
+    /// What established that the content is whole.
+    pub completeness: Completeness,
     /// Network chunks received (each written as it came).
     pub chunks: u64,
+    /// Redirects followed.
+    pub redirects: u32,
     /// Time from the request for the bytes to the last byte written.
     pub elapsed: Duration,
 }
 
 impl DownloadReport {
-    /// Whether at least one checksum was given and matched.
+    /// Whether at least one checksum was given and matched. `false` for an
+    /// [`Unconfirmed`](Completeness::Unconfirmed) download, always.
     pub fn is_verified(&self) -> bool {
         !self.verified.is_empty()
     }
@@ -212,7 +437,8 @@ impl DownloadReport {
 pub struct Download<'a> {
     client: &'a Client,
     source: Source,
-    timeout: Option<Duration>,
+    limits: DownloadLimits,
+    expected_size: Option<u64>,
     require_checksum: bool,
 }
 
@@ -225,13 +451,15 @@ impl fmt::Debug for Download<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let source = match &self.source {
             Source::FileToken(t) => format!("file_token {t}"),
-            Source::Response(r) => {
-                format!("download URL {}", display_url(r.download_url.expose_str()))
-            }
+            Source::Response(r) => match reqwest::Url::parse(r.download_url.expose_str()) {
+                Ok(url) => format!("download URL at {}", url_policy::origin(&url)),
+                Err(_) => "an unparsable download URL".to_owned(),
+            },
         };
         f.debug_struct("Download")
             .field("source", &source)
-            .field("timeout", &self.timeout)
+            .field("limits", &self.limits)
+            .field("expected_size", &self.expected_size)
             .field("require_checksum", &self.require_checksum)
             .finish()
     }
@@ -241,37 +469,58 @@ impl Client {
     /// A download of the app document `file_token`; finish it with
     /// [`Download::to_file`] or [`Download::to_writer`]. See [`crate::download`].
     pub fn download(&self, file_token: impl Into<String>) -> Download<'_> {
-        Download {
-            client: self,
-            source: Source::FileToken(file_token.into()),
-            timeout: None,
-            require_checksum: false,
-        }
+        Download::new(self, Source::FileToken(file_token.into()))
     }
 }
 
 impl<'a> Download<'a> {
-    /// A download of a URL already obtained with [`Client::get_download_url`].
-    pub fn from_response(client: &'a Client, response: GetDownloadUrlResponse) -> Self {
+    fn new(client: &'a Client, source: Source) -> Self {
         Download {
             client,
-            source: Source::Response(response),
-            timeout: None,
+            source,
+            limits: *client.config().download_limits(),
+            expected_size: None,
             require_checksum: false,
         }
     }
 
-    /// An overall time limit for fetching the bytes, from request to last
-    /// byte (default: none; the client's request timeout still limits each
+    /// A download of a URL already obtained with [`Client::get_download_url`].
+    pub fn from_response(client: &'a Client, response: GetDownloadUrlResponse) -> Self {
+        Download::new(client, Source::Response(response))
+    }
+
+    /// All limits at once (default: the client's
+    /// [`Config::download_limits`](crate::Config::download_limits)).
+    pub fn limits(mut self, limits: DownloadLimits) -> Self {
+        self.limits = limits;
+        self
+    }
+
+    /// The overall time limit, from request to last byte, redirects included
+    /// (default 10 minutes; the client's request timeout still limits each
     /// wait for data, see the [module docs](self)).
     pub fn timeout(mut self, timeout: Duration) -> Self {
-        self.timeout = Some(timeout);
+        self.limits = self.limits.with_deadline(timeout);
+        self
+    }
+
+    /// The largest content accepted (default 2 GiB).
+    pub fn max_bytes(mut self, max_bytes: u64) -> Self {
+        self.limits = self.limits.with_max_bytes(max_bytes);
+        self
+    }
+
+    /// The size the content must have, when the caller knows it (from the
+    /// document's info, say): a different `Content-Length` is refused before
+    /// anything is written, and a different received length is an error.
+    pub fn expect_size(mut self, bytes: u64) -> Self {
+        self.expected_size = Some(bytes);
         self
     }
 
     /// Fail with [`DownloadError::ChecksumMissing`] when the API gives no md5
-    /// or sha1 to verify against (default: download unverified, and say so in
-    /// [`DownloadReport::verified`]).
+    /// or sha1 to verify against (default: download without, and say so in
+    /// [`DownloadReport::completeness`]).
     pub fn require_checksum(mut self, require: bool) -> Self {
         self.require_checksum = require;
         self
@@ -297,22 +546,23 @@ impl<'a> Download<'a> {
         if self.require_checksum && expected.md5.is_none() && expected.sha1.is_none() {
             return Err(DownloadError::ChecksumMissing);
         }
-        stream(
-            self.client,
-            response.download_url.expose_str(),
-            self.timeout,
-            &expected,
-            writer,
-        )
-        .await
+        let fetch = Fetch {
+            client: self.client,
+            limits: self.limits,
+            expected_size: self.expected_size,
+            expected: &expected,
+        };
+        fetch.run(response.download_url.expose_str(), writer).await
     }
 
-    /// Streams the content into a temporary file next to `path`, fsyncs it,
-    /// and renames it to `path` (replacing an existing file) once the content
-    /// is complete and verified. On an error the temporary file is removed and
-    /// `path` is untouched.
+    /// Streams the content into a temporary file in `path`'s folder, fsyncs
+    /// it, and renames it to `path` once the content is complete and verified
+    /// (replacing an existing file, unless the download is
+    /// [`Unconfirmed`](Completeness::Unconfirmed)). On an error, or when the
+    /// future is dropped, the temporary file is removed and `path` is
+    /// untouched.
     pub async fn to_file(self, path: impl AsRef<Path>) -> Result<DownloadReport, DownloadError> {
-        let path = path.as_ref();
+        let path = path.as_ref().to_owned();
         let file_error = |action, path: &Path| {
             let path = path.to_owned();
             move |source| DownloadError::File {
@@ -323,60 +573,75 @@ impl<'a> Download<'a> {
         };
         let name = path.file_name().ok_or_else(|| DownloadError::File {
             action: "download to",
-            path: path.to_owned(),
+            path: path.clone(),
             source: std::io::Error::new(std::io::ErrorKind::InvalidInput, "no file name"),
         })?;
         let dir = match path.parent() {
-            Some(dir) if !dir.as_os_str().is_empty() => dir,
-            _ => Path::new("."),
+            Some(dir) if !dir.as_os_str().is_empty() => dir.to_owned(),
+            _ => PathBuf::from("."),
         };
-        let temp_path = dir.join(format!(
-            ".{}.part-{}",
-            name.to_string_lossy(),
-            random_suffix()
-        ));
-        let file = tokio::fs::OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .open(&temp_path)
-            .await
-            .map_err(file_error("create", &temp_path))?;
-        let mut temp = TempFile {
-            path: Some(temp_path.clone()),
-        };
-        let mut writer = tokio::io::BufWriter::with_capacity(FILE_BUFFER, file);
+        // Created on the blocking pool: if this future is dropped meanwhile,
+        // the task's output (the `TempPath` guard) is dropped with it, and
+        // the file removed.
+        let prefix = format!(".{}.", name.to_string_lossy());
+        let create_in = dir.clone();
+        let (file, temp) = blocking(move || {
+            let mut builder = tempfile::Builder::new();
+            builder.prefix(&prefix).suffix(".part");
+            #[cfg(unix)]
+            {
+                use std::os::unix::fs::PermissionsExt;
+                // As a plain `File::create` would (the umask applies).
+                builder.permissions(std::fs::Permissions::from_mode(0o666));
+            }
+            builder.tempfile_in(&create_in).map(|t| t.into_parts())
+        })
+        .await
+        .map_err(file_error("create a temporary file in", &dir))?;
+        let mut writer =
+            tokio::io::BufWriter::with_capacity(FILE_BUFFER, tokio::fs::File::from_std(file));
         let report = match self.to_writer(&mut writer).await {
             Ok(report) => report,
-            Err(DownloadError::Write { source }) => {
-                return Err(file_error("write", &temp_path)(source))
-            }
+            Err(DownloadError::Write { source }) => return Err(file_error("write", &temp)(source)),
             Err(e) => return Err(e),
         };
         let file = writer.into_inner();
-        file.sync_all()
-            .await
-            .map_err(file_error("sync", &temp_path))?;
+        file.sync_all().await.map_err(file_error("sync", &temp))?;
         drop(file);
-        tokio::fs::rename(&temp_path, path)
-            .await
-            .map_err(file_error("rename to the destination", path))?;
-        temp.path = None;
-        sync_dir(dir).await;
+        let replace = report.completeness != Completeness::Unconfirmed;
+        let destination = path.clone();
+        blocking(move || {
+            if replace {
+                temp.persist(&destination)
+            } else {
+                temp.persist_noclobber(&destination)
+            }
+            .map(drop)
+            .map_err(|e| e.error)
+        })
+        .await
+        .map_err(|source| {
+            if !replace && source.kind() == std::io::ErrorKind::AlreadyExists {
+                DownloadError::NotReplaced {
+                    path: path.clone(),
+                    bytes: report.bytes,
+                }
+            } else {
+                file_error("rename to the destination", &path)(source)
+            }
+        })?;
+        sync_dir(&dir).await;
         Ok(report)
     }
 }
 
-/// Deletes the temporary file unless disarmed (`path = None`), also when the
-/// download future is dropped half-way.
-struct TempFile {
-    path: Option<PathBuf>,
-}
-
-impl Drop for TempFile {
-    fn drop(&mut self) {
-        if let Some(path) = self.path.take() {
-            let _ = std::fs::remove_file(path);
-        }
+/// Runs file-system work on the blocking pool.
+async fn blocking<T: Send + 'static>(
+    work: impl FnOnce() -> std::io::Result<T> + Send + 'static,
+) -> std::io::Result<T> {
+    match tokio::task::spawn_blocking(work).await {
+        Ok(result) => result,
+        Err(e) => Err(std::io::Error::other(e)),
     }
 }
 
@@ -388,20 +653,6 @@ async fn sync_dir(dir: &Path) {
     }
     #[cfg(not(unix))]
     let _ = dir;
-}
-
-/// 16 hex digits, different for every call in every process.
-fn random_suffix() -> String {
-    static COUNTER: AtomicU64 = AtomicU64::new(0);
-    let mut h = RandomState::new().build_hasher();
-    h.write_u64(COUNTER.fetch_add(1, Ordering::Relaxed));
-    h.write_u32(std::process::id());
-    h.write_u128(
-        SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .map_or(0, |d| d.as_nanos()),
-    );
-    format!("{:016x}", h.finish())
 }
 
 /// The checksums to verify against, lowercase hex.
@@ -459,150 +710,291 @@ fn json_kind(value: &serde_json::Value) -> &'static str {
     }
 }
 
-/// `scheme://host[:port]/path` of a URL: no user info, query or fragment, which
-/// may hold credentials. Unparsable input is not shown at all.
-fn display_url(url: &str) -> String {
-    match reqwest::Url::parse(url) {
-        Ok(u) => {
-            let host = u.host_str().unwrap_or("");
-            match u.port() {
-                Some(port) => format!("{}://{host}:{port}{}", u.scheme(), u.path()),
-                None => format!("{}://{host}{}", u.scheme(), u.path()),
-            }
-        }
-        Err(_) => "(an unparsable URL)".to_owned(),
-    }
+/// Which limit a wait ran into.
+enum Elapsed {
+    Idle,
+    Deadline,
 }
 
-async fn stream<W>(
-    client: &Client,
-    url: &str,
-    timeout: Option<Duration>,
-    expected: &Expected,
-    writer: &mut W,
-) -> Result<DownloadReport, DownloadError>
-where
-    W: AsyncWrite + Unpin + ?Sized,
-{
-    let shown = display_url(url);
-    let parsed = reqwest::Url::parse(url).map_err(|e| DownloadError::InvalidUrl {
-        reason: format!("not a URL ({e})"),
-    })?;
-    if !matches!(parsed.scheme(), "http" | "https") {
-        return Err(DownloadError::InvalidUrl {
-            reason: format!("scheme `{}` is not http(s)", parsed.scheme()),
-        });
-    }
-    // The same rule as for the base URL: a presigned URL is a credential.
-    if parsed.scheme() == "http"
-        && !crate::runtime::client_is_loopback(&parsed)
-        && !client.config().allows_insecure_http()
+/// One fetch of a download URL: redirects, limits, hashing, writing.
+struct Fetch<'a> {
+    client: &'a Client,
+    limits: DownloadLimits,
+    expected_size: Option<u64>,
+    expected: &'a Expected,
+}
+
+impl Fetch<'_> {
+    async fn run<W>(&self, url: &str, writer: &mut W) -> Result<DownloadReport, DownloadError>
+    where
+        W: AsyncWrite + Unpin + ?Sized,
     {
-        return Err(DownloadError::InvalidUrl {
-            reason: "plain http to a non-loopback host would send the presigned URL in clear \
-                     text; the service should answer https (or set Config::with_insecure_http)"
-                .into(),
-        });
-    }
-    let started = Instant::now();
-    let mut request = client.http().get(parsed);
-    if let Some(timeout) = timeout {
-        request = request.timeout(timeout);
-    }
-    let transport = |received, source: reqwest::Error| DownloadError::Transport {
-        url: shown.clone(),
-        received,
-        source: source.without_url(),
-    };
-    let idle = client.config().timeout;
-    let stalled = |received| DownloadError::Stalled {
-        url: shown.clone(),
-        received,
-        idle,
-    };
-    let mut response = tokio::time::timeout(idle, request.send())
-        .await
-        .map_err(|_| stalled(0))?
-        .map_err(|e| transport(0, e))?;
-    if !response.status().is_success() {
-        return Err(DownloadError::Status {
-            url: shown,
-            status: response.status().as_u16(),
-        });
-    }
-    let content_length = response.content_length();
-    let mut md5 = Md5::new();
-    let mut sha1 = Sha1::new();
-    let mut bytes = 0u64;
-    let mut chunks = 0u64;
-    loop {
-        let next = tokio::time::timeout(idle, response.chunk())
-            .await
-            .map_err(|_| stalled(bytes))?;
-        match next {
-            Ok(Some(chunk)) => {
-                md5.update(&chunk);
-                sha1.update(&chunk);
-                writer
-                    .write_all(&chunk)
-                    .await
-                    .map_err(|source| DownloadError::Write { source })?;
-                bytes += chunk.len() as u64;
-                chunks += 1;
+        let started = Instant::now();
+        // A deadline too far to represent is no deadline.
+        let deadline = self
+            .limits
+            .deadline
+            .and_then(|limit| started.checked_add(limit));
+        let idle = self.client.config().timeout;
+        let allow_insecure = self.client.config().allows_insecure_http();
+
+        let mut url = reqwest::Url::parse(url).map_err(|e| DownloadError::InvalidUrl {
+            reason: format!("not a URL ({e})"),
+        })?;
+        url_policy::check_scheme(&url, allow_insecure).map_err(|refusal| {
+            DownloadError::InvalidUrl {
+                reason: refusal.to_string(),
             }
-            Ok(None) => break,
-            Err(e) if !e.is_timeout() && content_length.is_some_and(|len| bytes < len) => {
-                return Err(DownloadError::Truncated {
-                    url: shown,
-                    expected: content_length.unwrap_or_default(),
-                    received: bytes,
-                    source: Some(e.without_url()),
-                })
+        })?;
+        let mut redirects = 0;
+        let mut response = loop {
+            let origin = url_policy::origin(&url);
+            let send = self.client.http().get(url.clone()).send();
+            let response = match within(send, idle, deadline).await {
+                Ok(result) => result.map_err(|e| DownloadError::Transport {
+                    origin: origin.clone(),
+                    received: 0,
+                    source: e.without_url(),
+                })?,
+                Err(elapsed) => return Err(self.elapsed(elapsed, origin, 0, started, idle)),
+            };
+            let status = response.status();
+            if !status.is_redirection() {
+                if !status.is_success() {
+                    return Err(DownloadError::Status {
+                        origin,
+                        status: status.as_u16(),
+                    });
+                }
+                break response;
             }
-            Err(e) => return Err(transport(bytes, e)),
+            if redirects >= self.limits.max_redirects {
+                return Err(DownloadError::TooManyRedirects {
+                    origin,
+                    limit: self.limits.max_redirects,
+                });
+            }
+            url = next_hop(&url, &response, allow_insecure)?;
+            redirects += 1;
+        };
+        let origin = url_policy::origin(&url);
+
+        let content_length = response.content_length();
+        if let Some(declared) = content_length {
+            if declared > self.limits.max_bytes {
+                return Err(DownloadError::TooLarge {
+                    origin,
+                    limit: self.limits.max_bytes,
+                    declared: Some(declared),
+                    received: 0,
+                });
+            }
+            if let Some(expected) = self.expected_size.filter(|e| *e != declared) {
+                return Err(DownloadError::SizeMismatch {
+                    expected,
+                    received: declared,
+                });
+            }
         }
-    }
-    if let Some(len) = content_length {
-        if bytes != len {
+        let framed = response.version() >= reqwest::Version::HTTP_2
+            || response
+                .headers()
+                .get_all(reqwest::header::TRANSFER_ENCODING)
+                .iter()
+                .any(|v| {
+                    v.to_str()
+                        .is_ok_and(|v| v.to_ascii_lowercase().contains("chunked"))
+                });
+
+        let mut md5 = Md5::new();
+        let mut sha1 = Sha1::new();
+        let mut bytes = 0u64;
+        let mut chunks = 0u64;
+        loop {
+            let next = match within(response.chunk(), idle, deadline).await {
+                Ok(next) => next,
+                Err(elapsed) => return Err(self.elapsed(elapsed, origin, bytes, started, idle)),
+            };
+            match next {
+                Ok(Some(chunk)) => {
+                    let total = bytes + chunk.len() as u64;
+                    if total > self.limits.max_bytes {
+                        return Err(DownloadError::TooLarge {
+                            origin,
+                            limit: self.limits.max_bytes,
+                            declared: None,
+                            received: bytes,
+                        });
+                    }
+                    if let Some(expected) = self.expected_size.filter(|e| total > *e) {
+                        return Err(DownloadError::SizeMismatch {
+                            expected,
+                            received: total,
+                        });
+                    }
+                    md5.update(&chunk);
+                    sha1.update(&chunk);
+                    // A local writer is not the server's doing: only the
+                    // overall deadline limits it.
+                    match within(writer.write_all(&chunk), Duration::MAX, deadline).await {
+                        Ok(written) => written.map_err(|source| DownloadError::Write { source })?,
+                        Err(elapsed) => {
+                            return Err(self.elapsed(elapsed, origin, bytes, started, idle))
+                        }
+                    }
+                    bytes = total;
+                    chunks += 1;
+                }
+                Ok(None) => break,
+                Err(e) if content_length.is_some_and(|len| bytes < len) => {
+                    return Err(DownloadError::Truncated {
+                        origin,
+                        expected: content_length.unwrap_or_default(),
+                        received: bytes,
+                        source: Some(e.without_url()),
+                    })
+                }
+                Err(e) => {
+                    return Err(DownloadError::Transport {
+                        origin,
+                        received: bytes,
+                        source: e.without_url(),
+                    })
+                }
+            }
+        }
+        if let Some(len) = content_length.filter(|len| bytes != *len) {
             return Err(DownloadError::Truncated {
-                url: shown,
+                origin,
                 expected: len,
                 received: bytes,
                 source: None,
             });
         }
-    }
-    writer
-        .flush()
-        .await
-        .map_err(|source| DownloadError::Write { source })?;
-    let md5 = hex::encode(md5.finalize());
-    let sha1 = hex::encode(sha1.finalize());
-    let mut verified = Vec::new();
-    for (algorithm, want, got) in [
-        ("md5", &expected.md5, &md5),
-        ("sha1", &expected.sha1, &sha1),
-    ] {
-        if let Some(want) = want {
-            if want != got {
-                return Err(DownloadError::ChecksumMismatch {
-                    algorithm,
-                    expected: want.clone(),
-                    actual: got.clone(),
-                    bytes,
-                });
+        if let Some(expected) = self.expected_size.filter(|e| bytes != *e) {
+            return Err(DownloadError::SizeMismatch {
+                expected,
+                received: bytes,
+            });
+        }
+        match within(writer.flush(), Duration::MAX, deadline).await {
+            Ok(flushed) => flushed.map_err(|source| DownloadError::Write { source })?,
+            Err(elapsed) => return Err(self.elapsed(elapsed, origin, bytes, started, idle)),
+        }
+        let md5 = hex::encode(md5.finalize());
+        let sha1 = hex::encode(sha1.finalize());
+        let mut verified = Vec::new();
+        for (algorithm, want, got) in [
+            ("md5", &self.expected.md5, &md5),
+            ("sha1", &self.expected.sha1, &sha1),
+        ] {
+            if let Some(want) = want {
+                if want != got {
+                    return Err(DownloadError::ChecksumMismatch {
+                        algorithm,
+                        expected: want.clone(),
+                        actual: got.clone(),
+                        bytes,
+                    });
+                }
+                verified.push(algorithm);
             }
-            verified.push(algorithm);
+        }
+        let completeness = if !verified.is_empty() {
+            Completeness::Checksum
+        } else if content_length.is_some() || self.expected_size.is_some() {
+            Completeness::Length
+        } else if framed {
+            Completeness::Framing
+        } else {
+            Completeness::Unconfirmed
+        };
+        Ok(DownloadReport {
+            bytes,
+            md5,
+            sha1,
+            verified,
+            completeness,
+            chunks,
+            redirects,
+            elapsed: started.elapsed(),
+        })
+    }
+
+    fn elapsed(
+        &self,
+        elapsed: Elapsed,
+        origin: String,
+        received: u64,
+        started: Instant,
+        idle: Duration,
+    ) -> DownloadError {
+        match elapsed {
+            Elapsed::Idle => DownloadError::Stalled {
+                origin,
+                received,
+                idle,
+            },
+            Elapsed::Deadline => DownloadError::Deadline {
+                origin,
+                received,
+                limit: self.limits.deadline.unwrap_or_else(|| started.elapsed()),
+            },
         }
     }
-    Ok(DownloadReport {
-        bytes,
-        md5,
-        sha1,
-        verified,
-        chunks,
-        elapsed: started.elapsed(),
-    })
+}
+
+/// Awaits `future` for at most `idle`, and not past `deadline`.
+async fn within<F: Future>(
+    future: F,
+    idle: Duration,
+    deadline: Option<Instant>,
+) -> Result<F::Output, Elapsed> {
+    let idle_end = Instant::now().checked_add(idle);
+    let (end, which) = match (idle_end, deadline) {
+        (Some(i), Some(d)) if d <= i => (Some(d), Elapsed::Deadline),
+        (None, Some(d)) => (Some(d), Elapsed::Deadline),
+        (i, _) => (i, Elapsed::Idle),
+    };
+    match end {
+        Some(end) => tokio::time::timeout_at(end.into(), future)
+            .await
+            .map_err(|_| which),
+        None => Ok(future.await),
+    }
+}
+
+/// The target of a redirect, checked: a `Location` resolved against `from`,
+/// the URL rule, and no way from https to plain http.
+fn next_hop(
+    from: &reqwest::Url,
+    response: &reqwest::Response,
+    allow_insecure: bool,
+) -> Result<reqwest::Url, DownloadError> {
+    let refuse = |to: Option<&reqwest::Url>, reason: String| DownloadError::Redirect {
+        from: url_policy::origin(from),
+        to: to.map(url_policy::origin),
+        status: response.status().as_u16(),
+        reason,
+    };
+    let location = response
+        .headers()
+        .get(reqwest::header::LOCATION)
+        .ok_or_else(|| refuse(None, "no Location header".into()))?;
+    let target = location
+        .to_str()
+        .ok()
+        .and_then(|text| from.join(text).ok())
+        .ok_or_else(|| refuse(None, "the Location header is not a usable URL".into()))?;
+    url_policy::check_scheme(&target, allow_insecure)
+        .map_err(|refusal| refuse(Some(&target), refusal.to_string()))?;
+    if from.scheme() == "https" && target.scheme() != "https" {
+        return Err(refuse(
+            Some(&target),
+            "an https download never continues over plain http".into(),
+        ));
+    }
+    Ok(target)
 }
 
 #[cfg(test)]
@@ -646,19 +1038,5 @@ mod tests {
         );
         let err = Expected::from_checksums(&checksums(json!({ "sha1": 1 }))).unwrap_err();
         assert!(err.to_string().contains("a number"), "{err}");
-    }
-
-    #[test]
-    fn urls_are_shown_without_query_or_user_info() {
-        assert_eq!(
-            display_url("https://user:pw@cdn.example.com:8443/a/b.docx?Signature=secret#x"),
-            "https://cdn.example.com:8443/a/b.docx"
-        );
-        assert_eq!(display_url("not a url?token=1"), "(an unparsable URL)");
-    }
-
-    #[test]
-    fn temp_suffixes_differ() {
-        assert_ne!(random_suffix(), random_suffix());
     }
 }

@@ -559,15 +559,13 @@ async fn truncated_download_fails_and_leaves_no_file() {
         DownloadError::Truncated {
             expected,
             received,
-            url,
+            origin,
             ..
         } => {
             assert_eq!(*expected, 1024 * 1024);
             assert!(*received < *expected);
-            assert!(
-                url.contains("/fake/download/") && !url.contains('?'),
-                "{url}"
-            );
+            assert_eq!(*origin, fake.base_url());
+            assert!(!err.to_string().contains("/fake/download/"), "{err}");
         }
         other => panic!("{other:?}"),
     }
@@ -679,7 +677,7 @@ fn kdocs_fake_then_kdocs_demo_with_the_printed_values() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn stalled_download_fails_after_the_client_timeout_without_showing_the_query() {
+async fn stalled_download_fails_after_the_client_timeout_without_showing_the_url() {
     use kdocs_client::download::Download;
     use kdocs_client::GetDownloadUrlResponse;
     use tokio::io::AsyncWriteExt;
@@ -720,9 +718,13 @@ async fn stalled_download_fails_after_the_client_timeout_without_showing_the_que
         }
         other => panic!("{other:?}"),
     }
+    // The path of a presigned URL can be the capability: only the origin shows.
     let text = format!("{err} {err:?}");
-    assert!(text.contains(&format!("http://{addr}/file.bin")), "{text}");
-    assert!(!text.contains("very-secret"), "{text}");
+    assert!(text.contains(&format!("http://{addr}")), "{text}");
+    assert!(
+        !text.contains("very-secret") && !text.contains("file.bin"),
+        "{text}"
+    );
     server.abort();
 }
 

@@ -485,10 +485,13 @@ async fn clock_skew_is_corrected_once_and_kept() {
     assert!(format!("{client:?}").contains("clock_offset_secs"));
 }
 
+/// Skew is learnt only from a refusal in a kdocs envelope (401/403 with a
+/// `code`), whatever the code, and only up to the bound (24 h by default).
 #[tokio::test]
-async fn a_403_with_a_far_date_is_taken_as_skew_but_other_refusals_are_not() {
+async fn skew_is_learnt_only_from_kdocs_refusals_and_only_within_the_bound() {
     let _shared = EXCLUSIVE.read().await;
-    // A 403 without a useful hint, but with a Date 2 hours away.
+    // An envelope refusal with no useful hint, a code no page gives, and a
+    // Date 2 hours away: corrected, and the GET is repeated.
     let server = MisbehavingServer::sequence(vec![
         Reply::error(403, 99999, "Forbidden", "").with_date(-7200),
         Reply::ok(DOWNLOAD_DATA),
@@ -499,29 +502,41 @@ async fn a_403_with_a_far_date_is_taken_as_skew_but_other_refusals_are_not() {
     download(&client).await.unwrap();
     assert!((-7202..=-7198).contains(&client.clock_offset_secs()));
 
-    // A 403 for a known other reason (an expired anonymous token) with a far
-    // Date says nothing about our clock: no retry, no offset.
-    let server = MisbehavingServer::sequence(vec![Reply::error(
-        403,
-        90002,
-        "AnonymousTokenExpired",
-        "create a new anonymous preview task to get a new token",
-    )
-    .with_date(-7200)])
+    // A gateway's 403 page (not a kdocs envelope) with a far Date says
+    // nothing about kdocs' clock: no retry, no offset.
+    let server = MisbehavingServer::sequence(vec![
+        Reply::html(403, "<html>Forbidden</html>").with_date(-7200)
+    ])
     .await
     .unwrap();
     let client = self::client(fast_config(&server.base_url()));
     let err = download(&client).await.unwrap_err();
     assert_eq!(server.requests(), 1);
     assert_eq!(client.clock_offset_secs(), 0);
-    assert_eq!(err.error_code(), Some(ErrorCode::AnonymousTokenExpired));
+    assert!(matches!(err, Error::Decode(_)), "{err}");
 
-    // A signature refusal about the key, with a correct Date: no retry, no offset.
+    // Mon, 01 Jan 2001: far beyond the bound. Not adopted; the error says so.
+    let server = MisbehavingServer::sequence(vec![Reply::error(403, 99999, "Forbidden", "")
+        .with_header("Date", "Mon, 01 Jan 2001 00:00:00 GMT")])
+    .await
+    .unwrap();
+    let client = self::client(fast_config(&server.base_url()));
+    let err = download(&client).await.unwrap_err();
+    assert_eq!(server.requests(), 1);
+    assert_eq!(client.clock_offset_secs(), 0);
+    let skew = err.api().unwrap().clock_skew_secs.expect("reported");
+    assert!(skew < -700_000_000, "{skew}");
+    assert!(
+        err.to_string().contains("more than the client corrects"),
+        "{err}"
+    );
+
+    // A refusal with a Date close to ours: nothing to correct.
     let server = MisbehavingServer::sequence(vec![Reply::error(
         403,
-        30003,
+        99999,
         "InvalidSignature",
-        "Authorization does not match sha1(app_key + Content-Md5 + Content-Type + ...)",
+        "Authorization does not match",
     )
     .with_date(0)])
     .await
@@ -531,18 +546,42 @@ async fn a_403_with_a_far_date_is_taken_as_skew_but_other_refusals_are_not() {
     assert_eq!(server.requests(), 1);
     assert_eq!(client.clock_offset_secs(), 0);
     assert!(err.is_auth());
-    assert_eq!(err.error_code(), Some(ErrorCode::InvalidSignature));
 
-    // A server that keeps refusing the Date: corrected once, then the error.
-    let server = MisbehavingServer::start(|_, _| {
-        Reply::error(403, 30003, "InvalidSignature", "Date is too far").with_date(5000)
-    })
-    .await
-    .unwrap();
+    // A server that keeps refusing: corrected once, then the error.
+    let server =
+        MisbehavingServer::start(|_, _| Reply::error(403, 99999, "Forbidden", "").with_date(5000))
+            .await
+            .unwrap();
     let client = self::client(fast_config(&server.base_url()));
     let err = download(&client).await.unwrap_err();
     assert!(err.is_auth());
     assert_eq!(server.requests(), 2);
+
+    // A call that is not safe to repeat: the clock is corrected for the next
+    // call, but the refused call is not sent again.
+    let server = MisbehavingServer::sequence(vec![
+        Reply::error(403, 99999, "Forbidden", "").with_date(3600),
+        Reply::ok(r#"{"value":"Anonymous-new","expire_at":1}"#),
+    ])
+    .await
+    .unwrap();
+    let client = self::client(fast_config(&server.base_url()));
+    let err = client
+        .refresh_anonymous_token(RefreshAnonymousTokenRequest::new("Anonymous-t"))
+        .await
+        .unwrap_err();
+    assert!(err.is_auth(), "{err}");
+    assert_eq!(server.requests(), 1);
+    assert!((3598..=3602).contains(&client.clock_offset_secs()));
+
+    // Turned off: nothing learnt.
+    let server =
+        MisbehavingServer::start(|_, _| Reply::error(403, 99999, "Forbidden", "").with_date(5000))
+            .await
+            .unwrap();
+    let client = self::client(fast_config(&server.base_url()).with_clock_skew_correction(false));
+    download(&client).await.unwrap_err();
+    assert_eq!((server.requests(), client.clock_offset_secs()), (1, 0));
 }
 
 // ---- typed errors ------------------------------------------------------------

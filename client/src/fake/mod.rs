@@ -166,7 +166,9 @@ pub enum Fault {
 /// The default has one test app ([`DEFAULT_APP_ID`], [`DEFAULT_APP_KEY`], 500 calls a
 /// day), a 24 h anonymous-token lifetime, a real-time clock, and binds `127.0.0.1:0`
 /// (a free port).
-#[derive(Debug, Clone)]
+///
+/// `Debug` shows the app id, never the key.
+#[derive(Clone)]
 pub struct FakeConfig {
     app_id: String,
     app_key: String,
@@ -174,7 +176,25 @@ pub struct FakeConfig {
     anonymous_token_ttl: Duration,
     addr: SocketAddr,
     clock: FakeClock,
+    max_connections: usize,
 }
+
+impl std::fmt::Debug for FakeConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("FakeConfig")
+            .field("app_id", &self.app_id)
+            .field("app_key", &"***")
+            .field("daily_limit", &self.daily_limit)
+            .field("anonymous_token_ttl", &self.anonymous_token_ttl)
+            .field("addr", &self.addr)
+            .field("clock", &self.clock)
+            .field("max_connections", &self.max_connections)
+            .finish()
+    }
+}
+
+/// Connections the fake serves at once unless told otherwise.
+pub const DEFAULT_MAX_CONNECTIONS: usize = 512;
 
 impl Default for FakeConfig {
     fn default() -> Self {
@@ -185,6 +205,7 @@ impl Default for FakeConfig {
             anonymous_token_ttl: DEFAULT_ANONYMOUS_TOKEN_TTL,
             addr: SocketAddr::from((Ipv4Addr::LOCALHOST, 0)),
             clock: FakeClock::new(),
+            max_connections: DEFAULT_MAX_CONNECTIONS,
         }
     }
 }
@@ -219,6 +240,14 @@ impl FakeConfig {
     /// (default: a new clock following real time).
     pub fn with_clock(mut self, clock: FakeClock) -> Self {
         self.clock = clock;
+        self
+    }
+
+    /// Connections served at once (default [`DEFAULT_MAX_CONNECTIONS`]); more
+    /// wait until one closes. A connection that sends no complete request
+    /// head for 10 s, or no body 10 s after its head, is closed or refused.
+    pub fn with_max_connections(mut self, max_connections: usize) -> Self {
+        self.max_connections = max_connections.max(1);
         self
     }
 }
@@ -330,7 +359,12 @@ impl FakeKdocs {
             connections: AtomicU64::new(0),
         });
         let (tx, rx) = watch::channel(false);
-        let task = tokio::spawn(server::serve(listener, shared.clone(), rx));
+        let task = tokio::spawn(server::serve(
+            listener,
+            shared.clone(),
+            rx,
+            config.max_connections,
+        ));
         Ok(FakeKdocs {
             shared,
             guard: Arc::new(ServerGuard {

@@ -16,19 +16,25 @@ use hyper::header::{HeaderValue, CONTENT_LENGTH, CONTENT_TYPE, RETRY_AFTER};
 use hyper::server::conn::http1;
 use hyper::service::service_fn;
 use hyper::{Method, Request, Response, StatusCode};
-use hyper_util::rt::TokioIo;
+use hyper_util::rt::{TokioIo, TokioTimer};
 use percent_encoding::{percent_decode_str, utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
 use serde_json::{json, Map, Value};
 use tokio::net::{TcpListener, TcpStream};
-use tokio::sync::watch;
+use tokio::sync::{watch, Semaphore};
 
 use super::clock::unix_secs;
 use super::errors::ApiError;
 use super::signature;
 use super::{Fault, Shared};
 
-/// Largest request body the fake reads.
-const MAX_BODY: usize = 4 * 1024 * 1024;
+/// Largest request body the fake reads on a route that takes JSON (every
+/// route today); a larger one is refused before it is read.
+const MAX_JSON_BODY: usize = 64 * 1024;
+/// Time a client has to send a request head, also between two requests on a
+/// kept-alive connection (hyper's header read timeout).
+pub(crate) const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(10);
+/// Time a client has to send a request body once the head is in.
+pub(crate) const BODY_READ_DEADLINE: Duration = Duration::from_secs(10);
 /// Frame size for streamed downloads.
 const DOWNLOAD_CHUNK: usize = 64 * 1024;
 /// Lifetime of exchange tokens returned with edit URLs.
@@ -147,21 +153,41 @@ impl Body for FakeBody {
 // Accept loop
 
 /// Accepts connections until `shutdown` flips (or its sender is dropped).
+///
+/// At most `max_connections` are served at once: at the cap, the loop stops
+/// accepting (new connections wait in the kernel's backlog) until one closes.
+/// Silent or half-open connections are closed by the header read timeout, so
+/// they cannot hold the slots for long.
 pub(crate) async fn serve(
     listener: TcpListener,
     shared: Arc<Shared>,
     mut shutdown: watch::Receiver<bool>,
+    max_connections: usize,
 ) {
     if *shutdown.borrow_and_update() {
         return;
     }
+    let slots = Arc::new(Semaphore::new(
+        max_connections.clamp(1, Semaphore::MAX_PERMITS),
+    ));
     loop {
+        let slot = tokio::select! {
+            _ = shutdown.changed() => break,
+            slot = slots.clone().acquire_owned() => match slot {
+                Ok(slot) => slot,
+                Err(_) => break,
+            },
+        };
         tokio::select! {
             _ = shutdown.changed() => break,
             accepted = listener.accept() => match accepted {
                 Ok((stream, _peer)) => {
                     shared.connections.fetch_add(1, Ordering::Relaxed);
-                    tokio::spawn(connection(stream, shared.clone(), shutdown.clone()));
+                    let (shared, shutdown) = (shared.clone(), shutdown.clone());
+                    tokio::spawn(async move {
+                        connection(stream, shared, shutdown).await;
+                        drop(slot);
+                    });
                 }
                 Err(e) => {
                     tracing::debug!("fake kdocs: accept failed: {e}");
@@ -177,6 +203,8 @@ async fn connection(stream: TcpStream, shared: Arc<Shared>, mut shutdown: watch:
     let service = service_fn(move |req| handle(shared.clone(), req));
     let conn = http1::Builder::new()
         .keep_alive(true)
+        .timer(TokioTimer::new())
+        .header_read_timeout(HEADER_READ_TIMEOUT)
         .serve_connection(TokioIo::new(stream), service);
     let mut conn = std::pin::pin!(conn);
     tokio::select! {
@@ -337,13 +365,25 @@ fn route(path: &str, method: &Method) -> Result<Route, ApiError> {
     Ok(route)
 }
 
-async fn read_body(body: Incoming) -> Result<Bytes, ApiError> {
-    match Limited::new(body, MAX_BODY).collect().await {
-        Ok(collected) => Ok(collected.to_bytes()),
-        Err(e) if e.is::<http_body_util::LengthLimitError>() => Err(ApiError::invalid_argument(
-            format!("request body is larger than {MAX_BODY} bytes"),
-        )),
-        Err(e) => Err(ApiError::invalid_argument(format!(
+/// Reads a request body of at most `limit` bytes within [`BODY_READ_DEADLINE`].
+/// A `Content-Length` over the limit is refused before anything is read.
+async fn read_body(body: Incoming, limit: usize) -> Result<Bytes, ApiError> {
+    let too_large = || {
+        ApiError::invalid_argument(format!("request body is larger than {limit} bytes"))
+            .with_status(StatusCode::PAYLOAD_TOO_LARGE)
+    };
+    if body.size_hint().lower() > limit as u64 {
+        return Err(too_large());
+    }
+    let read = Limited::new(body, limit).collect();
+    match tokio::time::timeout(BODY_READ_DEADLINE, read).await {
+        Err(_) => Err(ApiError::invalid_argument(format!(
+            "the request body did not arrive within {BODY_READ_DEADLINE:?}"
+        ))
+        .with_status(StatusCode::REQUEST_TIMEOUT)),
+        Ok(Ok(collected)) => Ok(collected.to_bytes()),
+        Ok(Err(e)) if e.is::<http_body_util::LengthLimitError>() => Err(too_large()),
+        Ok(Err(e)) => Err(ApiError::invalid_argument(format!(
             "could not read the request body: {e}"
         ))),
     }
@@ -371,7 +411,7 @@ async fn api(
         }
         Some(Fault::CorruptDownload) | Some(Fault::TruncateDownload) | None => {}
     }
-    let body = read_body(body).await?;
+    let body = read_body(body, MAX_JSON_BODY).await?;
     let path_and_query = parts.uri.path_and_query().map_or("", |pq| pq.as_str());
     let now = shared.clock.now();
     let app_id = signature::verify(&parts.headers, path_and_query, &body, now, |app_id| {

@@ -11,7 +11,9 @@ use super::envelope;
 use super::error::{CallContext, DecodeError, Error, TimeoutKind};
 use super::request::{Method, Operation, OperationSpec, RequestParts};
 use super::retry::Jitter;
+use super::scrub::Scrubber;
 use super::signing;
+use super::url_policy;
 
 /// A kdocs client: credentials, configuration and a connection pool.
 ///
@@ -63,6 +65,8 @@ struct RawResponse {
     retry_after: Option<u64>,
     server_date: Option<SystemTime>,
     body: Vec<u8>,
+    /// The attempt's `Authorization` value, kept out of error messages.
+    authorization: String,
 }
 
 /// A request built once and sent by every attempt.
@@ -78,13 +82,20 @@ struct Prepared {
 /// Yields before a request slot is released (see [`Client::attempt`]).
 const IDLE_HANDOVER_YIELDS: usize = 8;
 
-/// A response `Date` further than this from the signing time, on a 403 that
-/// is a signature refusal, an unknown code or not a kdocs envelope, is taken
-/// as clock skew even when the hint does not say so.
-const SKEW_ON_403: i64 = 5 * 60;
-/// When the service says the `Date` was refused, a difference above this is
-/// corrected.
-const SKEW_WHEN_TOLD: i64 = 5;
+/// A kdocs refusal whose `Date` is further than this from the signing time
+/// is taken as clock skew.
+const SKEW_THRESHOLD_SECS: i64 = 5 * 60;
+
+/// What a refused call says about the signing clock.
+#[derive(Debug, PartialEq, Eq)]
+enum Skew {
+    /// Nothing to learn (no refusal, no `Date`, or a small difference).
+    None,
+    /// Adopt this offset.
+    Correct(i64),
+    /// The difference is beyond [`Config::with_max_clock_correction`].
+    BeyondBound(i64),
+}
 
 impl Client {
     /// A client for `credentials` with `config`.
@@ -97,22 +108,7 @@ impl Client {
             return Err(Error::Config("the app_id is empty".into()));
         }
         let base_url = check_base_url(&config.base_url, config.allow_insecure_http)?;
-        let http = match &config.http_client {
-            Some(client) => client.clone(),
-            None => {
-                // The per-attempt timeout is applied around each attempt in
-                // `execute`, so that it holds for caller-supplied clients too.
-                let mut builder = reqwest::Client::builder()
-                    .connect_timeout(config.connect_timeout)
-                    .user_agent(config.user_agent.clone());
-                if let Some(n) = config.max_connections {
-                    builder = builder.pool_max_idle_per_host(n);
-                }
-                builder
-                    .build()
-                    .map_err(|e| Error::Config(format!("cannot build the HTTP client: {e}")))?
-            }
-        };
+        let http = build_http(&config)?;
         let slots = config
             .max_connections
             .map(|n| Semaphore::new(n.min(Semaphore::MAX_PERMITS)));
@@ -275,24 +271,50 @@ impl Client {
                         elapsed_ms = started.elapsed().as_millis() as u64,
                         "kdocs call answered"
                     );
-                    match envelope::decode::<T>(context, raw.status, raw.retry_after, &raw.body) {
+                    let scrubber =
+                        Scrubber::new(prepared.secrets.iter().map(String::as_str).chain([
+                            self.inner.credentials.app_key().expose_str(),
+                            raw.authorization.as_str(),
+                        ]));
+                    match envelope::decode::<T>(
+                        context,
+                        raw.status,
+                        raw.retry_after,
+                        &raw.body,
+                        &scrubber,
+                    ) {
                         Ok(output) => return Ok(output),
-                        Err(error) => {
-                            let error = self.scrub(error, prepared);
+                        Err(mut error) => {
                             if !clock_corrected && self.inner.config.correct_clock_skew {
-                                if let Some(offset) =
-                                    self.skew_correction(spec, &error, raw.server_date, signed_at)
-                                {
-                                    clock_corrected = true;
-                                    tracing::warn!(
-                                        operation = spec.name,
-                                        old_offset_secs = self.clock_offset_secs(),
-                                        new_offset_secs = offset,
-                                        "kdocs refused the request's Date: correcting the \
-                                         signing clock from the response's Date and retrying"
-                                    );
-                                    self.set_clock_offset_secs(offset);
-                                    continue;
+                                match self.skew(&error, raw.server_date, signed_at) {
+                                    Skew::None => {}
+                                    Skew::Correct(offset) => {
+                                        clock_corrected = true;
+                                        let repeat = is_repeatable(spec);
+                                        tracing::warn!(
+                                            operation = spec.name,
+                                            old_offset_secs = self.clock_offset_secs(),
+                                            new_offset_secs = offset,
+                                            retrying = repeat,
+                                            "kdocs refused a call and its Date is far from \
+                                             ours: correcting the signing clock"
+                                        );
+                                        self.set_clock_offset_secs(offset);
+                                        if repeat {
+                                            continue;
+                                        }
+                                    }
+                                    Skew::BeyondBound(difference) => {
+                                        tracing::warn!(
+                                            operation = spec.name,
+                                            difference_secs = difference,
+                                            "kdocs refused a call and its Date is further from \
+                                             ours than the client corrects; clock left alone"
+                                        );
+                                        if let Error::Api(api) = &mut error {
+                                            api.clock_skew_secs = Some(difference);
+                                        }
+                                    }
                                 }
                             }
                             (error, raw.retry_after)
@@ -366,6 +388,7 @@ impl Client {
             &prepared.request_uri,
             signed_at,
         );
+        let authorization = headers.authorization.clone();
         let mut request = self
             .inner
             .http
@@ -385,6 +408,21 @@ impl Client {
                 .await
                 .map_err(|e| self.transport(context, e))?;
             let status = response.status().as_u16();
+            if response.status().is_redirection() {
+                // Never followed (the pool is built without redirects), and
+                // never trusted: the answer is not the service's.
+                let location = response
+                    .headers()
+                    .get(reqwest::header::LOCATION)
+                    .and_then(|v| v.to_str().ok())
+                    .and_then(|v| response.url().join(v).ok())
+                    .map(|target| url_policy::origin(&target));
+                return Err(Error::Redirect {
+                    context,
+                    status,
+                    location,
+                });
+            }
             let headers = response.headers();
             let server_date = headers
                 .get(reqwest::header::DATE)
@@ -415,6 +453,7 @@ impl Client {
                 retry_after,
                 server_date,
                 body,
+                authorization,
             })
         };
         let result = match tokio::time::timeout(limit, exchange).await {
@@ -436,21 +475,13 @@ impl Client {
         result
     }
 
-    /// `error` without the request's secrets or the app key in it.
-    fn scrub(&self, error: Error, prepared: &Prepared) -> Error {
-        let mut secrets: Vec<&str> = prepared.secrets.iter().map(String::as_str).collect();
-        secrets.push(self.inner.credentials.app_key().expose_str());
-        super::error::scrub(error, &secrets)
-    }
-
     /// A reqwest failure as a typed error, without the URL.
     fn transport(&self, context: CallContext, source: reqwest::Error) -> Error {
         if source.is_timeout() {
-            let own_client = self.inner.config.http_client.is_none();
             let (kind, limit) = if source.is_connect() {
                 (
                     TimeoutKind::Connect,
-                    own_client.then_some(self.inner.config.connect_timeout),
+                    Some(self.inner.config.connect_timeout),
                 )
             } else {
                 (TimeoutKind::Attempt, None)
@@ -467,45 +498,56 @@ impl Client {
         }
     }
 
-    /// The new clock offset when `error` is the service refusing the request's
-    /// `Date` and the response's `Date` tells the service's time.
+    /// What `error` says about the signing clock.
     ///
-    /// A call that is not safe to repeat is corrected (and so re-sent) only
-    /// when the service said it refused the `Date`: then it did not act on it.
-    fn skew_correction(
-        &self,
-        spec: OperationSpec,
-        error: &Error,
-        server_date: Option<SystemTime>,
-        signed_at: SystemTime,
-    ) -> Option<i64> {
-        let server = unix_secs(server_date?);
-        let difference = server - unix_secs(signed_at);
-        let told = error.api().is_some_and(|api| {
-            api.code == crate::ErrorCode::InvalidSignature.code()
-                && api.hint.to_ascii_lowercase().contains("date")
-        });
-        // A 403 for a known other reason (an expired token, say) says nothing
-        // about the clock: only a signature refusal, a code this client does
-        // not know, or a 403 that is not a kdocs envelope (a gateway's) is
-        // taken as a hint of skew.
-        let signature_or_foreign = match error.api() {
-            Some(api) => matches!(
-                api.error_code(),
-                crate::ErrorCode::InvalidSignature | crate::ErrorCode::Unknown(_)
-            ),
-            None => true,
+    /// Only a refusal in a kdocs envelope (HTTP 401 or 403 with a `code`)
+    /// counts: a gateway's page or a redirect says nothing about the service's
+    /// clock. No error code is needed: the public pages document none for a
+    /// refused `Date`. The offset is learnt when the response's `Date` is more
+    /// than [`SKEW_THRESHOLD_SECS`] from the signing time, up to the
+    /// configured bound.
+    fn skew(&self, error: &Error, server_date: Option<SystemTime>, signed_at: SystemTime) -> Skew {
+        let (Some(api), Some(server_date)) = (error.api(), server_date) else {
+            return Skew::None;
         };
-        let repeatable = matches!(spec.method, Method::Get | Method::Delete) || spec.idempotent;
-        let threshold = if told {
-            SKEW_WHEN_TOLD
-        } else if repeatable && error.status() == Some(403) && signature_or_foreign {
-            SKEW_ON_403
-        } else {
-            return None;
-        };
-        (difference.abs() > threshold).then(|| self.clock_offset_secs() + difference)
+        if !matches!(api.status, 401 | 403) {
+            return Skew::None;
+        }
+        let difference = unix_secs(server_date).saturating_sub(unix_secs(signed_at));
+        if difference.unsigned_abs() <= SKEW_THRESHOLD_SECS as u64 {
+            return Skew::None;
+        }
+        if difference.unsigned_abs() > self.inner.config.max_clock_correction.as_secs() {
+            return Skew::BeyondBound(difference);
+        }
+        Skew::Correct(self.clock_offset_secs().saturating_add(difference))
     }
+}
+
+/// Whether the call may be sent twice: GET and DELETE, and what the spec marks
+/// idempotent.
+fn is_repeatable(spec: OperationSpec) -> bool {
+    matches!(spec.method, Method::Get | Method::Delete) || spec.idempotent
+}
+
+/// The `reqwest` client: the config's timeouts and user agent, the caller's
+/// setup, then what is not negotiable: no redirects, no `Referer`.
+fn build_http(config: &Config) -> Result<reqwest::Client, Error> {
+    // The per-attempt timeout is applied around each attempt in `execute`.
+    let mut builder = reqwest::Client::builder()
+        .connect_timeout(config.connect_timeout)
+        .user_agent(config.user_agent.clone());
+    if let Some(n) = config.max_connections {
+        builder = builder.pool_max_idle_per_host(n);
+    }
+    if let Some(setup) = &config.http_setup {
+        builder = setup(builder);
+    }
+    builder
+        .redirect(reqwest::redirect::Policy::none())
+        .referer(false)
+        .build()
+        .map_err(|e| Error::Config(format!("cannot build the HTTP client: {e}")))
 }
 
 /// Whether repeating the call after `error` is allowed: the error is
@@ -514,7 +556,7 @@ fn may_retry(spec: OperationSpec, error: &Error) -> bool {
     if !error.is_retryable() {
         return false;
     }
-    if matches!(spec.method, Method::Get | Method::Delete) || spec.idempotent {
+    if is_repeatable(spec) {
         return true;
     }
     // A non-idempotent call is repeated only when no connection was made.
@@ -553,55 +595,34 @@ fn shift(t: SystemTime, secs: i64) -> SystemTime {
     }
 }
 
-/// Checks the base URL and returns it without a trailing slash.
-/// Whether the URL's host is a loopback address (or `localhost`), where plain
-/// http never leaves the machine.
-pub(crate) fn is_loopback(url: &reqwest::Url) -> bool {
-    match url.host() {
-        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
-        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
-        Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
-        None => false,
-    }
-}
-
+/// Checks the base URL ([`url_policy::check_scheme`]) and returns it without a
+/// trailing slash. Errors show it without user info or query.
 fn check_base_url(base_url: &str, allow_insecure_http: bool) -> Result<String, Error> {
+    let shown = url_policy::redacted(base_url);
     let url = reqwest::Url::parse(base_url)
-        .map_err(|e| Error::Config(format!("base URL `{base_url}` is not a valid URL: {e}")))?;
-    if !url.username().is_empty() || url.password().is_some() {
-        // Not echoed: the URL holds a credential.
-        return Err(Error::Config(
-            "the base URL carries a user name or password; give the app's credentials \
-             through Credentials instead"
-                .into(),
-        ));
-    }
+        .map_err(|e| Error::Config(format!("the base URL is not a valid URL: {e}")))?;
     if url.query().is_some() || url.fragment().is_some() {
         return Err(Error::Config(format!(
-            "base URL `{base_url}` must not have a query or fragment"
+            "the base URL {shown} must not have a query or fragment"
         )));
     }
-    match url.scheme() {
-        "https" => {}
-        "http" => {
-            if !is_loopback(&url) && !allow_insecure_http {
-                return Err(Error::Config(format!(
-                    "base URL `{base_url}` is plain http: credentials would travel in clear text; \
-                     use https, a loopback address, or Config::with_insecure_http(true)"
-                )));
+    if let Err(refusal) = url_policy::check_scheme(&url, allow_insecure_http) {
+        let hint = match refusal {
+            url_policy::Refusal::UserInfo => {
+                "; give the app's credentials through Credentials instead"
             }
-        }
-        other => {
-            return Err(Error::Config(format!(
-                "base URL `{base_url}` has scheme `{other}`; use https"
-            )))
-        }
+            _ => "",
+        };
+        return Err(Error::Config(format!(
+            "the base URL {shown} is refused: {refusal}{hint}"
+        )));
     }
     Ok(url.as_str().trim_end_matches('/').to_owned())
 }
 
 #[cfg(test)]
 mod tests {
+    use super::super::ApiError;
     use super::*;
 
     /// Limits meant as "no limit" must not overflow `Instant` or the semaphore.
@@ -642,8 +663,91 @@ mod tests {
         assert!(check_base_url("http://example.com", true).is_ok());
         assert!(check_base_url("ftp://example.com", true).is_err());
         assert!(check_base_url("not a url", false).is_err());
-        let err = check_base_url("https://user:hunter2@developer.kdocs.cn", false).unwrap_err();
-        assert!(!err.to_string().contains("hunter2"), "{err}");
+        // User info, query and fragment may hold credentials: never shown.
+        for bad in [
+            "https://user:hunter2@developer.kdocs.cn",
+            "https://hunter2@developer.kdocs.cn",
+            "https://developer.kdocs.cn/?access_token=hunter2",
+            "https://developer.kdocs.cn/#hunter2",
+            "http://example.com/p?hunter2",
+            "ftp://u:hunter2@example.com/?hunter2",
+            "https://0.0.0.0/?hunter2",
+        ] {
+            let err = check_base_url(bad, false).unwrap_err();
+            let config = Config::new().with_base_url(bad);
+            let shown = format!("{err} {err:?} {config:?}");
+            assert!(!shown.contains("hunter2"), "{shown}");
+        }
+        let err = check_base_url("https://[::]:443", false).unwrap_err();
+        assert!(err.to_string().contains("unspecified"), "{err}");
+    }
+
+    fn skew_client(max: Duration) -> Client {
+        let config = Config::new().with_max_clock_correction(max);
+        Client::new(Credentials::new("app", "key"), config).unwrap()
+    }
+
+    fn refusal(status: u16) -> Error {
+        Error::Api(Box::new(ApiError {
+            context: CallContext {
+                operation: "op",
+                method: Method::Get,
+                path: "/p",
+            },
+            status,
+            code: 123,
+            message: "Refused".into(),
+            hint: String::new(),
+            extra: None,
+            retry_after: None,
+            clock_skew_secs: None,
+        }))
+    }
+
+    #[test]
+    fn skew_is_learnt_from_kdocs_refusals_within_the_bound() {
+        let client = skew_client(Duration::from_secs(24 * 3600));
+        let signed = UNIX_EPOCH + Duration::from_secs(1_700_000_000);
+        let at = |secs: i64| Some(shift(signed, secs));
+        assert_eq!(
+            client.skew(&refusal(403), at(3600), signed),
+            Skew::Correct(3600)
+        );
+        assert_eq!(
+            client.skew(&refusal(401), at(-3600), signed),
+            Skew::Correct(-3600)
+        );
+        // Small differences, other statuses, no Date: nothing to learn.
+        assert_eq!(client.skew(&refusal(403), at(300), signed), Skew::None);
+        assert_eq!(client.skew(&refusal(400), at(3600), signed), Skew::None);
+        assert_eq!(client.skew(&refusal(403), None, signed), Skew::None);
+        // Not a kdocs envelope: a gateway's 403 says nothing of kdocs' clock.
+        let foreign = Error::Decode(Box::new(DecodeError {
+            context: CallContext {
+                operation: "op",
+                method: Method::Get,
+                path: "/p",
+            },
+            status: 403,
+            reason: "html".into(),
+            excerpt: String::new(),
+        }));
+        assert_eq!(client.skew(&foreign, at(3600), signed), Skew::None);
+        // Beyond the bound: reported, not adopted (Mon, 01 Jan 2001).
+        let y2001 = UNIX_EPOCH + Duration::from_secs(978_307_200);
+        assert_eq!(
+            client.skew(&refusal(403), Some(y2001), signed),
+            Skew::BeyondBound(978_307_200 - 1_700_000_000)
+        );
+        let tight = skew_client(Duration::from_secs(600));
+        assert_eq!(
+            tight.skew(&refusal(403), at(601), signed),
+            Skew::BeyondBound(601)
+        );
+        assert_eq!(
+            tight.skew(&refusal(403), at(600), signed),
+            Skew::Correct(600)
+        );
     }
 
     #[test]

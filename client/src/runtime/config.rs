@@ -1,10 +1,12 @@
 //! Credentials and client configuration.
 
 use std::fmt;
+use std::sync::Arc;
 use std::time::Duration;
 
 use super::retry::RetryPolicy;
 use super::secret::Secret;
+use crate::download::DownloadLimits;
 
 /// An app's credentials: the `app_id` and its `app_key` (AK/SK).
 ///
@@ -52,6 +54,13 @@ impl fmt::Debug for Credentials {
 /// The default base URL of the kdocs open platform.
 pub const DEFAULT_BASE_URL: &str = "https://developer.kdocs.cn";
 
+/// A caller's adjustments to the `reqwest` client ([`Config::with_http_setup`]).
+pub(crate) type HttpSetup =
+    Arc<dyn Fn(reqwest::ClientBuilder) -> reqwest::ClientBuilder + Send + Sync>;
+
+/// The largest clock correction the client makes by default (24 hours).
+pub const DEFAULT_MAX_CLOCK_CORRECTION: Duration = Duration::from_secs(24 * 60 * 60);
+
 /// How the client connects. Build it with the `with_*` setters:
 ///
 /// ```
@@ -60,12 +69,14 @@ pub const DEFAULT_BASE_URL: &str = "https://developer.kdocs.cn";
 ///     .with_base_url("https://developer.kdocs.cn")
 ///     .with_timeout(Duration::from_secs(10));
 /// ```
-#[derive(Clone, Debug)]
+///
+/// `Debug` shows the base URL without user info or query, and never a secret.
+#[derive(Clone)]
 pub struct Config {
     pub(crate) base_url: String,
     pub(crate) timeout: Duration,
     pub(crate) connect_timeout: Duration,
-    pub(crate) http_client: Option<reqwest::Client>,
+    pub(crate) http_setup: Option<HttpSetup>,
     pub(crate) max_response_bytes: usize,
     pub(crate) allow_insecure_http: bool,
     pub(crate) user_agent: String,
@@ -73,6 +84,31 @@ pub struct Config {
     pub(crate) operation_timeout: Option<Duration>,
     pub(crate) max_connections: Option<usize>,
     pub(crate) correct_clock_skew: bool,
+    pub(crate) max_clock_correction: Duration,
+    pub(crate) download: DownloadLimits,
+}
+
+impl fmt::Debug for Config {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Config")
+            .field("base_url", &super::url_policy::redacted(&self.base_url))
+            .field("timeout", &self.timeout)
+            .field("connect_timeout", &self.connect_timeout)
+            .field(
+                "http_setup",
+                &self.http_setup.as_ref().map(|_| "Fn(ClientBuilder)"),
+            )
+            .field("max_response_bytes", &self.max_response_bytes)
+            .field("allow_insecure_http", &self.allow_insecure_http)
+            .field("user_agent", &self.user_agent)
+            .field("retry", &self.retry)
+            .field("operation_timeout", &self.operation_timeout)
+            .field("max_connections", &self.max_connections)
+            .field("correct_clock_skew", &self.correct_clock_skew)
+            .field("max_clock_correction", &self.max_clock_correction)
+            .field("download", &self.download)
+            .finish()
+    }
 }
 
 impl Default for Config {
@@ -84,13 +120,15 @@ impl Default for Config {
 impl Config {
     /// The defaults: `https://developer.kdocs.cn`, 30 s per attempt, 10 s to
     /// connect, 120 s for a whole call with its retries, [`RetryPolicy::new`]
-    /// (3 attempts), JSON responses up to 4 MiB, no limit on concurrent requests.
+    /// (3 attempts), JSON responses up to 4 MiB, no limit on concurrent
+    /// requests, clock corrections up to 24 h, and [`DownloadLimits::new`]
+    /// for downloads.
     pub fn new() -> Self {
         Self {
             base_url: DEFAULT_BASE_URL.to_owned(),
             timeout: Duration::from_secs(30),
             connect_timeout: Duration::from_secs(10),
-            http_client: None,
+            http_setup: None,
             max_response_bytes: 4 * 1024 * 1024,
             allow_insecure_http: false,
             user_agent: concat!("kdocs-client-rust/", env!("CARGO_PKG_VERSION")).to_owned(),
@@ -98,6 +136,8 @@ impl Config {
             operation_timeout: Some(Duration::from_secs(120)),
             max_connections: None,
             correct_clock_skew: true,
+            max_clock_correction: DEFAULT_MAX_CLOCK_CORRECTION,
+            download: DownloadLimits::new(),
         }
     }
 
@@ -117,18 +157,39 @@ impl Config {
         self
     }
 
-    /// The time limit for opening a connection (default 10 s; not applied to a
-    /// client given with [`Config::with_http_client`], which has its own).
+    /// The time limit for opening a connection (default 10 s).
     pub fn with_connect_timeout(mut self, timeout: Duration) -> Self {
         self.connect_timeout = timeout;
         self
     }
 
-    /// Send requests with the caller's own `reqwest::Client` (its own pool, proxy,
-    /// TLS and connect-timeout settings). The per-attempt and operation
-    /// timeouts of this config still apply, on top of the client's own.
-    pub fn with_http_client(mut self, client: reqwest::Client) -> Self {
-        self.http_client = Some(client);
+    /// Adjusts the `reqwest` client the kdocs client builds: a proxy, extra
+    /// root certificates, pool settings, a local address…
+    ///
+    /// `setup` receives a builder that already has the connect timeout and the
+    /// user agent of this config (it may change them). The client then
+    /// enforces what keeps credentials where they belong, whatever `setup`
+    /// did: redirects are never followed by `reqwest` (a signed call answered
+    /// with a 3xx fails with [`Error::Redirect`](super::Error::Redirect);
+    /// downloads follow a few redirects themselves, each checked, see
+    /// [`crate::download`]), and no `Referer` header is sent.
+    ///
+    /// There is no way to hand in a ready `reqwest::Client`: its redirect
+    /// policy cannot be read or changed, and reqwest's default follows up to
+    /// ten redirects with the signature and tokens.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// let config = kdocs_client::Config::new().with_http_setup(|builder| {
+    ///     builder.pool_idle_timeout(Duration::from_secs(30)).tcp_nodelay(true)
+    /// });
+    /// # kdocs_client::Client::new(kdocs_client::Credentials::new("app", "key"), config).unwrap();
+    /// ```
+    pub fn with_http_setup(
+        mut self,
+        setup: impl Fn(reqwest::ClientBuilder) -> reqwest::ClientBuilder + Send + Sync + 'static,
+    ) -> Self {
+        self.http_setup = Some(Arc::new(setup));
         self
     }
 
@@ -177,12 +238,34 @@ impl Config {
         self
     }
 
-    /// Whether a request refused for its `Date` makes the client adopt the
-    /// service's clock (from the response's `Date` header) and retry once.
-    /// Default: on. Turn it off to see such refusals as errors.
+    /// Whether a refused call makes the client adopt the service's clock (from
+    /// the `Date` of the service's error answer, when it is more than 5
+    /// minutes from the request's) and, for a call that is safe to repeat,
+    /// retry once. Default: on. Turn it off to see such refusals as errors.
     pub fn with_clock_skew_correction(mut self, correct: bool) -> Self {
         self.correct_clock_skew = correct;
         self
+    }
+
+    /// The largest clock correction the client makes (default
+    /// [`DEFAULT_MAX_CLOCK_CORRECTION`], 24 hours: a clock set to the wrong
+    /// time zone is still corrected). A larger difference is not adopted: the
+    /// error then reports it in [`ApiError::clock_skew_secs`](super::ApiError::clock_skew_secs).
+    pub fn with_max_clock_correction(mut self, limit: Duration) -> Self {
+        self.max_clock_correction = limit;
+        self
+    }
+
+    /// The default limits of downloads ([`Client::download`](crate::Client::download)):
+    /// size, overall time, redirects. Each download can change them.
+    pub fn with_download_limits(mut self, limits: DownloadLimits) -> Self {
+        self.download = limits;
+        self
+    }
+
+    /// The default download limits.
+    pub fn download_limits(&self) -> &DownloadLimits {
+        &self.download
     }
 
     /// Whether plain http to non-loopback hosts is allowed.

@@ -9,6 +9,7 @@ use serde::de::DeserializeOwned;
 use serde::Deserialize;
 
 use super::error::{excerpt, redact_json_strings, ApiError, CallContext, DecodeError, Error};
+use super::scrub::Scrubber;
 
 /// How many characters of a bad body an error shows.
 const EXCERPT_CHARS: usize = 160;
@@ -27,18 +28,24 @@ struct Envelope {
 }
 
 /// Decodes a response body into the operation's output or a typed error.
+///
+/// Every text of the service that an error keeps (message, hint, `extra`, the
+/// body excerpt) has the request's secrets removed by `scrubber` first.
 pub(crate) fn decode<T: DeserializeOwned>(
     context: CallContext,
     status: u16,
     retry_after: Option<u64>,
     body: &[u8],
+    scrubber: &Scrubber<'_>,
 ) -> Result<T, Error> {
     let decode_error = |reason: String| {
+        let mut reason = reason;
+        scrubber.scrub_string(&mut reason);
         Error::Decode(Box::new(DecodeError {
             context,
             status,
             reason,
-            excerpt: excerpt(body, EXCERPT_CHARS),
+            excerpt: excerpt(body, EXCERPT_CHARS, scrubber),
         }))
     };
     let envelope: Envelope = match serde_json::from_slice(body) {
@@ -50,14 +57,23 @@ pub(crate) fn decode<T: DeserializeOwned>(
         return Err(decode_error("the envelope has no `code`".into()));
     };
     if code != 0 {
+        let mut message = envelope.message.unwrap_or_default();
+        let mut hint = envelope.hint.unwrap_or_default();
+        let mut extra = envelope.extra;
+        scrubber.scrub_string(&mut message);
+        scrubber.scrub_string(&mut hint);
+        if let Some(extra) = extra.as_mut() {
+            scrubber.scrub_json(extra);
+        }
         return Err(Error::Api(Box::new(ApiError {
             context,
             status,
             code,
-            message: envelope.message.unwrap_or_default(),
-            hint: envelope.hint.unwrap_or_default(),
-            extra: envelope.extra,
+            message,
+            hint,
+            extra,
             retry_after,
+            clock_skew_secs: None,
         })));
     }
     if !(200..300).contains(&status) {
@@ -122,7 +138,7 @@ mod tests {
     #[test]
     fn success_decodes_data() {
         let body = br#"{"code":0,"data":{"value":"v","expire_at":1659008671}}"#;
-        let data: Data = decode(CONTEXT, 200, None, body).unwrap();
+        let data: Data = decode(CONTEXT, 200, None, body, &Scrubber::default()).unwrap();
         assert_eq!(
             data,
             Data {
@@ -137,7 +153,8 @@ mod tests {
         for status in [200, 403] {
             let body =
                 br#"{"code":30003,"message":"InvalidSignature","hint":"bad sig","extra":{"a":1}}"#;
-            let err = decode::<Data>(CONTEXT, status, None, body).unwrap_err();
+            let err =
+                decode::<Data>(CONTEXT, status, None, body, &Scrubber::default()).unwrap_err();
             let api = err.api().expect("api error");
             assert_eq!(
                 (
@@ -154,7 +171,14 @@ mod tests {
 
     #[test]
     fn non_json_and_wrong_shapes_are_decode_errors_without_secrets() {
-        let err = decode::<Data>(CONTEXT, 502, None, b"<html>Bad gateway</html>").unwrap_err();
+        let err = decode::<Data>(
+            CONTEXT,
+            502,
+            None,
+            b"<html>Bad gateway</html>",
+            &Scrubber::default(),
+        )
+        .unwrap_err();
         let text = err.to_string();
         assert!(
             text.contains("HTTP 502") && text.contains("<html>Bad gateway</html>"),
@@ -162,22 +186,48 @@ mod tests {
         );
 
         let body = br#"{"code":0,"data":{"value":12,"expire_at":"Anonymous-secret"}}"#;
-        let text = decode::<Data>(CONTEXT, 200, None, body)
+        let text = decode::<Data>(CONTEXT, 200, None, body, &Scrubber::default())
             .unwrap_err()
             .to_string();
         assert!(!text.contains("Anonymous-secret"), "{text}");
         assert!(text.contains("data"), "{text}");
 
         let truncated = br#"{"code":0,"data":{"value":"Anonymous-sec"#;
-        let text = decode::<Data>(CONTEXT, 200, None, truncated)
+        let text = decode::<Data>(CONTEXT, 200, None, truncated, &Scrubber::default())
             .unwrap_err()
             .to_string();
         assert!(!text.contains("Anonymous-sec"), "{text}");
 
-        let text = decode::<Data>(CONTEXT, 200, None, b"")
+        let text = decode::<Data>(CONTEXT, 200, None, b"", &Scrubber::default())
             .unwrap_err()
             .to_string();
         assert!(text.contains("empty"), "{text}");
+    }
+
+    /// The service echoes the request URI or body: every form of every secret
+    /// is gone from the error, whatever field it came back in.
+    #[test]
+    fn echoed_secrets_are_scrubbed_in_every_form() {
+        let secret = "RTANON/abc+def=";
+        let scrubber = Scrubber::new([secret, "app-key-1234"]);
+        let body = br#"{"code":7,"message":"RTANON%2fabc%2Bdef%3D","hint":"uri /t/RTANON%2Fabc%2Bdef%3D?k=app-key-1234","extra":{"echo":"RTANON\/abc+def=","RTANON%2Fabc%2Bdef%3D":1}}"#;
+        let err = decode::<Data>(CONTEXT, 403, None, body, &scrubber).unwrap_err();
+        let api = err.api().unwrap();
+        assert_eq!(api.message, "***");
+        assert_eq!(api.hint, "uri /t/***?k=***");
+        assert_eq!(
+            api.extra,
+            Some(serde_json::json!({"echo": "***", "***": 1}))
+        );
+        let html =
+            "<html><p>GET /api/v1/openapi/anonymous/token/RTANON%2Fabc%2Bdef%3D failed</p></html>";
+        let err = decode::<Data>(CONTEXT, 502, None, html.as_bytes(), &scrubber).unwrap_err();
+        for shown in [err.to_string(), format!("{err:?}")] {
+            assert!(
+                !shown.contains("RTAN") && !shown.contains("%2Bdef"),
+                "{shown}"
+            );
+        }
     }
 
     /// A fixed-seed PRNG (splitmix64), so the property test is repeatable.
@@ -254,8 +304,14 @@ mod tests {
             }
             let status = [200, 403, 429, 500, 502][rng.below(5)];
             let result = std::panic::catch_unwind(|| {
-                let data = decode::<Data>(CONTEXT, status, None, &body);
-                let value = decode::<serde_json::Value>(CONTEXT, status, Some(1), &body);
+                let data = decode::<Data>(CONTEXT, status, None, &body, &Scrubber::default());
+                let value = decode::<serde_json::Value>(
+                    CONTEXT,
+                    status,
+                    Some(1),
+                    &body,
+                    &Scrubber::default(),
+                );
                 // Display and Debug of every error must not panic either.
                 for r in [data.map(|_| ()), value.map(|_| ())] {
                     if let Err(e) = r {
@@ -267,7 +323,7 @@ mod tests {
                         );
                     }
                 }
-                decode::<Data>(CONTEXT, status, None, &body).is_ok()
+                decode::<Data>(CONTEXT, status, None, &body, &Scrubber::default()).is_ok()
             });
             match result {
                 Ok(true) => outcomes[0] += 1,
@@ -286,7 +342,7 @@ mod tests {
         let mut rng = Rng(7);
         for _ in 0..2_000 {
             let body: Vec<u8> = (0..rng.below(2_000)).map(|_| rng.next() as u8).collect();
-            let text = excerpt(&body, EXCERPT_CHARS);
+            let text = excerpt(&body, EXCERPT_CHARS, &Scrubber::default());
             assert!(text.chars().count() <= EXCERPT_CHARS + 1);
         }
     }

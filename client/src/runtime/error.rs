@@ -8,6 +8,8 @@
 use std::fmt;
 use std::time::Duration;
 
+use super::scrub::Scrubber;
+
 /// Which call an error belongs to.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct CallContext {
@@ -45,7 +47,12 @@ pub enum ErrorCategory {
 }
 
 /// The service answered with an error envelope (`code != 0`).
+///
+/// The text fields hold what the service sent, with every secret of the
+/// request (in any encoding) replaced by `***`; `Display` also escapes control
+/// characters, so a hostile `hint` cannot forge log lines or drive a terminal.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct ApiError {
     /// The call.
     pub context: CallContext,
@@ -61,6 +68,11 @@ pub struct ApiError {
     pub extra: Option<serde_json::Value>,
     /// The `Retry-After` header, in seconds, when the response had one.
     pub retry_after: Option<u64>,
+    /// Set when the response's `Date` was further from the request's than the
+    /// client corrects ([`Config::with_max_clock_correction`](super::Config::with_max_clock_correction)):
+    /// the seconds the service's clock is ahead of the one the request was
+    /// signed with (negative: behind). The signing clock was left alone.
+    pub clock_skew_secs: Option<i64>,
 }
 
 impl ApiError {
@@ -116,17 +128,37 @@ pub struct DecodeError {
 pub enum Error {
     /// The service answered with an error envelope.
     #[error(
-        "{}: HTTP {}, code {} {}: {}",
-        .0.context, .0.status, .0.code, .0.message, display_hint(&.0.hint)
+        "{}: HTTP {}, code {} {}: {}{}",
+        .0.context, .0.status, .0.code, escape_controls(&.0.message), display_hint(&.0.hint),
+        display_skew(.0.clock_skew_secs)
     )]
     Api(Box<ApiError>),
 
     /// The response body was not the expected JSON.
     #[error(
         "{}: HTTP {}, the response is not the expected JSON: {}; body starts with: {:?}",
-        .0.context, .0.status, .0.reason, .0.excerpt
+        .0.context, .0.status, escape_controls(&.0.reason), .0.excerpt
     )]
     Decode(Box<DecodeError>),
+
+    /// The service answered a signed call with a redirect (HTTP 3xx). Signed
+    /// calls never follow redirects: the next request would carry the
+    /// signature, tokens in its URL and the body to a place the client was not
+    /// configured for. Not retried.
+    #[error(
+        "{context}: HTTP {status} redirect{} refused: signed calls are sent only to the \
+         configured base URL",
+        display_location(.location)
+    )]
+    Redirect {
+        /// The call.
+        context: CallContext,
+        /// The 3xx status.
+        status: u16,
+        /// The origin (`scheme://host[:port]`) the redirect pointed to, never
+        /// its path or query; `None` when `Location` was missing or unusable.
+        location: Option<String>,
+    },
 
     /// The request could not be sent or the response not read (connection,
     /// TLS, timeout). The URL is stripped from the source error: it may hold tokens.
@@ -166,12 +198,52 @@ pub enum Error {
     Config(String),
 }
 
-fn display_hint(hint: &str) -> &str {
+fn display_hint(hint: &str) -> std::borrow::Cow<'_, str> {
     if hint.is_empty() {
-        "(no hint)"
+        "(no hint)".into()
     } else {
-        hint
+        escape_controls(hint)
     }
+}
+
+fn display_skew(skew: Option<i64>) -> String {
+    match skew {
+        Some(secs) => format!(
+            "; the service's clock is {secs} s from the request's Date, more than the client \
+             corrects (Config::with_max_clock_correction)"
+        ),
+        None => String::new(),
+    }
+}
+
+fn display_location(location: &Option<String>) -> String {
+    match location {
+        Some(origin) => format!(" to {origin}"),
+        None => String::new(),
+    }
+}
+
+/// `text` with control characters (CR, LF, ESC, C1 controls, …) and the
+/// invisible bidi and zero-width formatting characters escaped as `\n`,
+/// `\u{1b}`…, so service text cannot forge a log line, move a terminal's
+/// cursor or reorder what a reader sees.
+pub(crate) fn escape_controls(text: &str) -> std::borrow::Cow<'_, str> {
+    fn hidden(c: char) -> bool {
+        c.is_control()
+            || matches!(c, '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{FEFF}')
+    }
+    if !text.chars().any(hidden) {
+        return text.into();
+    }
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        if hidden(c) {
+            out.extend(c.escape_default());
+        } else {
+            out.push(c);
+        }
+    }
+    out.into()
 }
 
 fn display_limit(limit: &Option<Duration>) -> String {
@@ -219,6 +291,7 @@ impl Error {
             Error::Decode(e) => Some(&e.context),
             Error::Transport { context, .. }
             | Error::Timeout { context, .. }
+            | Error::Redirect { context, .. }
             | Error::InvalidArgument { context, .. } => Some(context),
             Error::Config(_) => None,
         }
@@ -240,7 +313,7 @@ impl Error {
             Error::Decode(e) => is_retryable_status(e.status),
             Error::Transport { source, .. } => !source.is_builder() && !source.is_redirect(),
             Error::Timeout { kind, .. } => *kind != TimeoutKind::Operation,
-            Error::InvalidArgument { .. } | Error::Config(_) => false,
+            Error::Redirect { .. } | Error::InvalidArgument { .. } | Error::Config(_) => false,
         }
     }
 
@@ -267,50 +340,9 @@ impl Error {
         match self {
             Error::Api(e) => Some(e.status),
             Error::Decode(e) => Some(e.status),
+            Error::Redirect { status, .. } => Some(*status),
             _ => None,
         }
-    }
-}
-
-/// Replaces every occurrence of a secret in the service-supplied text of
-/// `error` (message, hint, extra, decode reason, body excerpt) by `***`: a
-/// service may echo a token back. Secrets shorter than 4 characters are left
-/// alone (they would match everywhere and protect nothing).
-pub(crate) fn scrub(error: Error, secrets: &[&str]) -> Error {
-    let secrets: Vec<&str> = secrets.iter().copied().filter(|s| s.len() >= 4).collect();
-    if secrets.is_empty() {
-        return error;
-    }
-    let clean = |text: &mut String| {
-        for secret in &secrets {
-            if text.contains(secret) {
-                *text = text.replace(secret, "***");
-            }
-        }
-    };
-    fn clean_json(value: &mut serde_json::Value, clean: &dyn Fn(&mut String)) {
-        match value {
-            serde_json::Value::String(s) => clean(s),
-            serde_json::Value::Array(items) => items.iter_mut().for_each(|v| clean_json(v, clean)),
-            serde_json::Value::Object(map) => map.values_mut().for_each(|v| clean_json(v, clean)),
-            _ => {}
-        }
-    }
-    match error {
-        Error::Api(mut api) => {
-            clean(&mut api.message);
-            clean(&mut api.hint);
-            if let Some(extra) = api.extra.as_mut() {
-                clean_json(extra, &clean);
-            }
-            Error::Api(api)
-        }
-        Error::Decode(mut decode) => {
-            clean(&mut decode.reason);
-            clean(&mut decode.excerpt);
-            Error::Decode(decode)
-        }
-        other => other,
     }
 }
 
@@ -387,10 +419,13 @@ pub(crate) fn mask_token_like(text: &str) -> String {
     out
 }
 
-/// At most `max` characters of `body`, lossily decoded, with string values redacted.
-pub(crate) fn excerpt(body: &[u8], max: usize) -> String {
-    let head = &body[..body.len().min(max * 4)];
+/// At most `max` characters of `body`, lossily decoded, with the request's
+/// secrets removed (before the cut, so no prefix of one survives), JSON string
+/// values redacted and token-like runs masked.
+pub(crate) fn excerpt(body: &[u8], max: usize, scrubber: &Scrubber<'_>) -> String {
+    let head = &body[..body.len().min(max * 4 + scrubber.max_encoded_len())];
     let text = String::from_utf8_lossy(head);
+    let text = scrubber.scrub(&text);
     let redacted = mask_token_like(&redact_json_strings(&text));
     let mut short: String = redacted.chars().take(max).collect();
     if redacted.chars().count() > max || body.len() > head.len() {
@@ -420,6 +455,7 @@ mod tests {
             hint: "signature does not match".into(),
             extra: None,
             retry_after: None,
+            clock_skew_secs: None,
         }));
         assert_eq!(
             e.to_string(),
@@ -445,40 +481,101 @@ mod tests {
     }
 
     #[test]
-    fn scrub_hides_echoed_secrets() {
+    fn control_characters_are_escaped_in_display() {
+        let e = Error::Api(Box::new(ApiError {
+            context: CONTEXT,
+            status: 400,
+            code: 10001,
+            message: "Bad\r\nINFO forged line".into(),
+            hint: "\u{1b}[2Jcleared \u{202e}txt.exe\u{9b}".into(),
+            extra: None,
+            retry_after: None,
+            clock_skew_secs: None,
+        }));
+        let text = e.to_string();
+        assert!(
+            !text.chars().any(|c| c.is_control() || c == '\u{202e}'),
+            "{text:?}"
+        );
+        assert!(
+            text.ends_with(
+                r"code 10001 Bad\r\nINFO forged line: \u{1b}[2Jcleared \u{202e}txt.exe\u{9b}"
+            ),
+            "{text}"
+        );
+        assert_eq!(escape_controls("plain 中文 text"), "plain 中文 text");
+    }
+
+    #[test]
+    fn skew_beyond_the_bound_is_reported() {
         let e = Error::Api(Box::new(ApiError {
             context: CONTEXT,
             status: 403,
-            code: 90003,
-            message: "AnonymousTokenInvalid".into(),
-            hint: "token Anonymous-abcdef is unknown".into(),
-            extra: Some(serde_json::json!({"t": ["Anonymous-abcdef"]})),
+            code: 7,
+            message: "Refused".into(),
+            hint: String::new(),
+            extra: None,
             retry_after: None,
+            clock_skew_secs: Some(-817_852_907),
         }));
-        let e = scrub(e, &["Anonymous-abcdef", "ab"]);
-        let api = e.api().unwrap();
-        assert_eq!(api.hint, "token *** is unknown");
-        assert_eq!(api.extra, Some(serde_json::json!({"t": ["***"]})));
-        let d = Error::Decode(Box::new(DecodeError {
+        assert!(
+            e.to_string()
+                .ends_with("Refused: (no hint); the service's clock is -817852907 s from the request's Date, more than the client corrects (Config::with_max_clock_correction)"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn redirects_name_the_origin_only() {
+        let e = Error::Redirect {
             context: CONTEXT,
-            status: 502,
-            reason: "x".into(),
-            excerpt: "<html>key-123456</html>".into(),
-        }));
-        assert!(!scrub(d, &["key-123456"]).to_string().contains("key-123456"));
+            status: 307,
+            location: Some("https://elsewhere.example:8443".into()),
+        };
+        assert_eq!(
+            e.to_string(),
+            "kdocs get_download_url (GET /files/{file_token}): HTTP 307 redirect to \
+             https://elsewhere.example:8443 refused: signed calls are sent only to the configured \
+             base URL"
+        );
+        assert!(!e.is_retryable());
+        assert_eq!(e.status(), Some(307));
     }
 
     #[test]
     fn excerpt_is_short_and_marks_truncation() {
-        assert_eq!(excerpt(b"<html>", 100), "<html>");
-        assert_eq!(excerpt(b"abcdef", 3), "abc…");
-        assert_eq!(excerpt(&[0xff, b'a'], 10), "\u{fffd}a");
+        let none = Scrubber::default();
+        assert_eq!(excerpt(b"<html>", 100, &none), "<html>");
+        assert_eq!(excerpt(b"abcdef", 3, &none), "abc…");
+        assert_eq!(excerpt(&[0xff, b'a'], 10, &none), "\u{fffd}a");
         assert_eq!(
             excerpt(
                 b"<html>Bad Gateway eprubvbmmdvuktimdsijtghtusyklyui</html>",
-                100
+                100,
+                &none
             ),
             "<html>Bad Gateway …</html>"
         );
+    }
+
+    /// A secret that straddles the cut leaves no prefix behind, in any form.
+    #[test]
+    fn secrets_are_removed_before_the_cut() {
+        let secret = "RTANON/abc+def=";
+        let scrubber = Scrubber::new([secret]);
+        for form in [
+            "RTANON/abc+def=",
+            "RTANON%2Fabc%2Bdef%3D",
+            "RTANON%2fabc%2bdef%3d",
+        ] {
+            for pad in 0..40 {
+                let body = format!("<p>{}{form} refused</p>", "x ".repeat(pad));
+                let shown = excerpt(body.as_bytes(), 30, &scrubber);
+                for prefix_len in 4..=form.len() {
+                    assert!(!shown.contains(&form[..prefix_len]), "{shown}");
+                }
+                assert!(!shown.contains("RTAN"), "{shown}");
+            }
+        }
     }
 }

@@ -12,7 +12,10 @@
 //! - [`Error`]: every failure, with the operation, method and path template;
 //! - [`RetryPolicy`]: retries with backoff, timeouts and clock-skew correction
 //!   (in [`Client::execute`]);
-//! - [`Secret`]: values that never show in `Debug`.
+//! - [`Secret`]: values that never show in `Debug`; `scrub`: secrets echoed
+//!   back by a server, in any encoding, removed from errors;
+//! - `url_policy`: which URLs anything is sent to (https, loopback, no
+//!   redirects for signed calls) and how URLs are shown.
 
 mod client;
 mod config;
@@ -20,12 +23,13 @@ mod envelope;
 mod error;
 mod request;
 pub mod retry;
+mod scrub;
 mod secret;
 pub mod signing;
+pub(crate) mod url_policy;
 
-pub(crate) use client::is_loopback as client_is_loopback;
 pub use client::Client;
-pub use config::{Config, Credentials, DEFAULT_BASE_URL};
+pub use config::{Config, Credentials, DEFAULT_BASE_URL, DEFAULT_MAX_CLOCK_CORRECTION};
 pub use error::{ApiError, CallContext, DecodeError, Error, ErrorCategory, TimeoutKind};
 pub use request::{Method, Operation, OperationSpec, ParamValue, RequestParts};
 pub use retry::RetryPolicy;
