@@ -608,29 +608,29 @@ impl<'a> Download<'a> {
         let file = writer.into_inner();
         file.sync_all().await.map_err(file_error("sync", &temp))?;
         drop(file);
+        // The rename and the folder's fsync run inline, in the poll that
+        // returns: the destination changes only when `Ok` is returned, never
+        // behind the back of a dropped future. Both are metadata operations.
         let replace = report.completeness != Completeness::Unconfirmed;
-        let destination = path.clone();
-        blocking(move || {
-            if replace {
-                temp.persist(&destination)
-            } else {
-                temp.persist_noclobber(&destination)
-            }
-            .map(drop)
-            .map_err(|e| e.error)
-        })
-        .await
-        .map_err(|source| {
-            if !replace && source.kind() == std::io::ErrorKind::AlreadyExists {
-                DownloadError::NotReplaced {
-                    path: path.clone(),
-                    bytes: report.bytes,
-                }
-            } else {
-                file_error("rename to the destination", &path)(source)
-            }
-        })?;
-        sync_dir(&dir).await;
+        let persisted = if replace {
+            temp.persist(&path)
+        } else {
+            temp.persist_noclobber(&path)
+        };
+        if let Err(e) = persisted {
+            // `e.path` (the temporary file) is dropped here, and removed.
+            return Err(
+                if !replace && e.error.kind() == std::io::ErrorKind::AlreadyExists {
+                    DownloadError::NotReplaced {
+                        path,
+                        bytes: report.bytes,
+                    }
+                } else {
+                    file_error("rename to the destination", &path)(e.error)
+                },
+            );
+        }
+        sync_dir(&dir);
         Ok(report)
     }
 }
@@ -646,10 +646,10 @@ async fn blocking<T: Send + 'static>(
 }
 
 /// Makes the rename durable (best effort; a no-op where directories cannot be opened).
-async fn sync_dir(dir: &Path) {
+fn sync_dir(dir: &Path) {
     #[cfg(unix)]
-    if let Ok(d) = tokio::fs::File::open(dir).await {
-        let _ = d.sync_all().await;
+    if let Ok(d) = std::fs::File::open(dir) {
+        let _ = d.sync_all();
     }
     #[cfg(not(unix))]
     let _ = dir;
@@ -1038,5 +1038,49 @@ mod tests {
         );
         let err = Expected::from_checksums(&checksums(json!({ "sha1": 1 }))).unwrap_err();
         assert!(err.to_string().contains("a number"), "{err}");
+    }
+
+    fn redirect(location: Option<&str>) -> reqwest::Response {
+        let mut builder = http::Response::builder().status(302);
+        if let Some(location) = location {
+            builder = builder.header("Location", location);
+        }
+        reqwest::Response::from(builder.body("").unwrap())
+    }
+
+    #[test]
+    fn hops_follow_the_url_rule_and_never_downgrade() {
+        let https = reqwest::Url::parse("https://cdn.example.com/a/b?Signature=s").unwrap();
+        let next = |from: &reqwest::Url, to: Option<&str>, insecure: bool| {
+            next_hop(from, &redirect(to), insecure).map(|u| u.to_string())
+        };
+        assert_eq!(
+            next(&https, Some("/c?x=1"), false).unwrap(),
+            "https://cdn.example.com/c?x=1"
+        );
+        assert_eq!(
+            next(&https, Some("https://other.example.net/o"), false).unwrap(),
+            "https://other.example.net/o"
+        );
+        // https stays https, even to loopback and with the opt-in.
+        for target in ["http://127.0.0.1/x", "http://cdn.example.com/x"] {
+            let err = next(&https, Some(target), true).unwrap_err().to_string();
+            assert!(err.contains("never continues over plain http"), "{err}");
+        }
+        let err = next(&https, Some("https://u:p@cdn.example.com/"), false).unwrap_err();
+        assert!(
+            matches!(&err, DownloadError::Redirect { to: Some(to), .. } if to == "https://cdn.example.com"),
+            "{err:?}"
+        );
+        assert!(!err.to_string().contains("u:p"), "{err}");
+        let err = next(&https, None, false).unwrap_err();
+        assert!(err.to_string().contains("no Location"), "{err}");
+        let err = next(&https, Some("http://[::]:80/"), true).unwrap_err();
+        assert!(err.to_string().contains("unspecified"), "{err}");
+        // From plain http on loopback, loopback http is fine; elsewhere only with the opt-in.
+        let local = reqwest::Url::parse("http://127.0.0.1:8080/f").unwrap();
+        assert!(next(&local, Some("http://localhost:9/g"), false).is_ok());
+        assert!(next(&local, Some("http://cdn.example.com/g"), false).is_err());
+        assert!(next(&local, Some("http://cdn.example.com/g"), true).is_ok());
     }
 }

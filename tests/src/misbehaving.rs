@@ -75,6 +75,34 @@ pub enum Reply {
     Reset,
     /// Keeps the connection open and never answers.
     Silence,
+    /// Sends `chunk` `count` times (`None`: until the client goes away),
+    /// waiting `interval` before each, framed as `framing` says.
+    Stream {
+        /// HTTP status.
+        status: u16,
+        /// Extra headers (framing headers are added).
+        headers: Vec<(String, String)>,
+        /// How the body's end is marked.
+        framing: Framing,
+        /// What each write sends.
+        chunk: Vec<u8>,
+        /// How many writes (`None`: endless).
+        count: Option<usize>,
+        /// Pause before each write.
+        interval: Duration,
+    },
+}
+
+/// How a [`Reply::Stream`] body marks its end.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Framing {
+    /// `Content-Length: n` (the stream may send less, then close: truncated).
+    Length(u64),
+    /// `Transfer-Encoding: chunked`, with the final chunk after the last write
+    /// (never, for an endless stream).
+    Chunked,
+    /// No length: the body ends when the connection closes.
+    Close,
 }
 
 impl Reply {
@@ -109,9 +137,36 @@ impl Reply {
         }
     }
 
-    /// Adds a header to a [`Reply::Response`] (no effect on other replies).
+    /// A redirect to `location`, with an empty body.
+    pub fn redirect(status: u16, location: &str) -> Reply {
+        Reply::Response {
+            status,
+            headers: vec![("Location".into(), location.into())],
+            body: Vec::new(),
+        }
+    }
+
+    /// `200` with a body streamed in `chunk`s, see [`Reply::Stream`].
+    pub fn stream(
+        framing: Framing,
+        chunk: &[u8],
+        count: Option<usize>,
+        interval: Duration,
+    ) -> Reply {
+        Reply::Stream {
+            status: 200,
+            headers: vec![("Content-Type".into(), "application/octet-stream".into())],
+            framing,
+            chunk: chunk.to_vec(),
+            count,
+            interval,
+        }
+    }
+
+    /// Adds a header to a [`Reply::Response`] or [`Reply::Stream`] (no effect
+    /// on other replies).
     pub fn with_header(mut self, name: &str, value: impl Into<String>) -> Reply {
-        if let Reply::Response { headers, .. } = &mut self {
+        if let Reply::Response { headers, .. } | Reply::Stream { headers, .. } = &mut self {
             headers.push((name.to_owned(), value.into()));
         }
         self
@@ -270,12 +325,79 @@ async fn serve(mut stream: TcpStream, shared: Arc<Shared>) {
             // Hold the connection until the server is dropped.
             std::future::pending::<()>().await;
         }
+        Reply::Stream {
+            status,
+            headers,
+            framing,
+            chunk,
+            count,
+            interval,
+        } => {
+            let _ = stream_body(
+                &mut stream,
+                status,
+                &headers,
+                framing,
+                &chunk,
+                count,
+                interval,
+            )
+            .await;
+            let _ = stream.shutdown().await;
+        }
     }
+}
+
+/// Writes a [`Reply::Stream`]; stops at the first write error (the client left).
+async fn stream_body(
+    stream: &mut TcpStream,
+    status: u16,
+    headers: &[(String, String)],
+    framing: Framing,
+    chunk: &[u8],
+    count: Option<usize>,
+    interval: Duration,
+) -> io::Result<()> {
+    let mut out = format!("HTTP/1.1 {status} {}\r\n", reason(status));
+    for (name, value) in headers {
+        out.push_str(&format!("{name}: {value}\r\n"));
+    }
+    match framing {
+        Framing::Length(n) => out.push_str(&format!("Content-Length: {n}\r\n")),
+        Framing::Chunked => out.push_str("Transfer-Encoding: chunked\r\n"),
+        Framing::Close => {}
+    }
+    out.push_str("Connection: close\r\n\r\n");
+    stream.write_all(out.as_bytes()).await?;
+    let mut sent = 0;
+    while count.is_none_or(|count| sent < count) {
+        if !interval.is_zero() {
+            tokio::time::sleep(interval).await;
+        }
+        if framing == Framing::Chunked {
+            let mut framed = format!("{:x}\r\n", chunk.len()).into_bytes();
+            framed.extend_from_slice(chunk);
+            framed.extend_from_slice(b"\r\n");
+            stream.write_all(&framed).await?;
+        } else {
+            stream.write_all(chunk).await?;
+        }
+        sent += 1;
+    }
+    if framing == Framing::Chunked {
+        stream.write_all(b"0\r\n\r\n").await?;
+    }
+    stream.flush().await
 }
 
 fn reason(status: u16) -> &'static str {
     match status {
         200 => "OK",
+        301 => "Moved Permanently",
+        302 => "Found",
+        303 => "See Other",
+        307 => "Temporary Redirect",
+        308 => "Permanent Redirect",
         400 => "Bad Request",
         401 => "Unauthorized",
         403 => "Forbidden",

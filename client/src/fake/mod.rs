@@ -177,6 +177,7 @@ pub struct FakeConfig {
     addr: SocketAddr,
     clock: FakeClock,
     max_connections: usize,
+    read_timeout: Duration,
 }
 
 impl std::fmt::Debug for FakeConfig {
@@ -189,12 +190,16 @@ impl std::fmt::Debug for FakeConfig {
             .field("addr", &self.addr)
             .field("clock", &self.clock)
             .field("max_connections", &self.max_connections)
+            .field("read_timeout", &self.read_timeout)
             .finish()
     }
 }
 
 /// Connections the fake serves at once unless told otherwise.
 pub const DEFAULT_MAX_CONNECTIONS: usize = 512;
+/// Time a client has to send a request head (also between two requests on a
+/// kept-alive connection), and then its body, unless told otherwise.
+pub const DEFAULT_READ_TIMEOUT: Duration = Duration::from_secs(10);
 
 impl Default for FakeConfig {
     fn default() -> Self {
@@ -206,6 +211,7 @@ impl Default for FakeConfig {
             addr: SocketAddr::from((Ipv4Addr::LOCALHOST, 0)),
             clock: FakeClock::new(),
             max_connections: DEFAULT_MAX_CONNECTIONS,
+            read_timeout: DEFAULT_READ_TIMEOUT,
         }
     }
 }
@@ -244,10 +250,18 @@ impl FakeConfig {
     }
 
     /// Connections served at once (default [`DEFAULT_MAX_CONNECTIONS`]); more
-    /// wait until one closes. A connection that sends no complete request
-    /// head for 10 s, or no body 10 s after its head, is closed or refused.
+    /// wait until one closes.
     pub fn with_max_connections(mut self, max_connections: usize) -> Self {
         self.max_connections = max_connections.max(1);
+        self
+    }
+
+    /// Time a client has to send a complete request head (also while a
+    /// kept-alive connection sits idle between requests: the connection is
+    /// then closed), and then, separately, its body (the request is then
+    /// answered 408). Default [`DEFAULT_READ_TIMEOUT`].
+    pub fn with_read_timeout(mut self, timeout: Duration) -> Self {
+        self.read_timeout = timeout;
         self
     }
 }
@@ -289,6 +303,7 @@ pub(crate) struct Shared {
     base_url: String,
     addr: SocketAddr,
     connections: AtomicU64,
+    read_timeout: Duration,
 }
 
 impl Shared {
@@ -357,6 +372,7 @@ impl FakeKdocs {
             base_url: format!("http://{addr}"),
             addr,
             connections: AtomicU64::new(0),
+            read_timeout: config.read_timeout,
         });
         let (tx, rx) = watch::channel(false);
         let task = tokio::spawn(server::serve(

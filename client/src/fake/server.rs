@@ -30,11 +30,7 @@ use super::{Fault, Shared};
 /// Largest request body the fake reads on a route that takes JSON (every
 /// route today); a larger one is refused before it is read.
 const MAX_JSON_BODY: usize = 64 * 1024;
-/// Time a client has to send a request head, also between two requests on a
-/// kept-alive connection (hyper's header read timeout).
-pub(crate) const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(10);
-/// Time a client has to send a request body once the head is in.
-pub(crate) const BODY_READ_DEADLINE: Duration = Duration::from_secs(10);
+
 /// Frame size for streamed downloads.
 const DOWNLOAD_CHUNK: usize = 64 * 1024;
 /// Lifetime of exchange tokens returned with edit URLs.
@@ -200,11 +196,13 @@ pub(crate) async fn serve(
 
 async fn connection(stream: TcpStream, shared: Arc<Shared>, mut shutdown: watch::Receiver<bool>) {
     let _ = stream.set_nodelay(true);
+    // Also the time allowed between two requests on a kept-alive connection.
+    let read_timeout = shared.read_timeout;
     let service = service_fn(move |req| handle(shared.clone(), req));
     let conn = http1::Builder::new()
         .keep_alive(true)
         .timer(TokioTimer::new())
-        .header_read_timeout(HEADER_READ_TIMEOUT)
+        .header_read_timeout(read_timeout)
         .serve_connection(TokioIo::new(stream), service);
     let mut conn = std::pin::pin!(conn);
     tokio::select! {
@@ -365,9 +363,9 @@ fn route(path: &str, method: &Method) -> Result<Route, ApiError> {
     Ok(route)
 }
 
-/// Reads a request body of at most `limit` bytes within [`BODY_READ_DEADLINE`].
-/// A `Content-Length` over the limit is refused before anything is read.
-async fn read_body(body: Incoming, limit: usize) -> Result<Bytes, ApiError> {
+/// Reads a request body of at most `limit` bytes within `deadline`. A
+/// `Content-Length` over the limit is refused before anything is read.
+async fn read_body(body: Incoming, limit: usize, deadline: Duration) -> Result<Bytes, ApiError> {
     let too_large = || {
         ApiError::invalid_argument(format!("request body is larger than {limit} bytes"))
             .with_status(StatusCode::PAYLOAD_TOO_LARGE)
@@ -376,9 +374,9 @@ async fn read_body(body: Incoming, limit: usize) -> Result<Bytes, ApiError> {
         return Err(too_large());
     }
     let read = Limited::new(body, limit).collect();
-    match tokio::time::timeout(BODY_READ_DEADLINE, read).await {
+    match tokio::time::timeout(deadline, read).await {
         Err(_) => Err(ApiError::invalid_argument(format!(
-            "the request body did not arrive within {BODY_READ_DEADLINE:?}"
+            "the request body did not arrive within {deadline:?}"
         ))
         .with_status(StatusCode::REQUEST_TIMEOUT)),
         Ok(Ok(collected)) => Ok(collected.to_bytes()),
@@ -411,7 +409,7 @@ async fn api(
         }
         Some(Fault::CorruptDownload) | Some(Fault::TruncateDownload) | None => {}
     }
-    let body = read_body(body, MAX_JSON_BODY).await?;
+    let body = read_body(body, MAX_JSON_BODY, shared.read_timeout).await?;
     let path_and_query = parts.uri.path_and_query().map_or("", |pq| pq.as_str());
     let now = shared.clock.now();
     let app_id = signature::verify(&parts.headers, path_and_query, &body, now, |app_id| {

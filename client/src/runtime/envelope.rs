@@ -8,7 +8,9 @@
 use serde::de::DeserializeOwned;
 use serde::Deserialize;
 
-use super::error::{excerpt, redact_json_strings, ApiError, CallContext, DecodeError, Error};
+use super::error::{
+    escape_controls, excerpt, redact_json_strings, ApiError, CallContext, DecodeError, Error,
+};
 use super::scrub::Scrubber;
 
 /// How many characters of a bad body an error shows.
@@ -57,8 +59,10 @@ pub(crate) fn decode<T: DeserializeOwned>(
         return Err(decode_error("the envelope has no `code`".into()));
     };
     if code != 0 {
-        let mut message = envelope.message.unwrap_or_default();
-        let mut hint = envelope.hint.unwrap_or_default();
+        // Stored escaped: whoever prints these fields (a log, a terminal, a
+        // web page) gets no control characters from the service.
+        let mut message = escape_controls(&envelope.message.unwrap_or_default()).into_owned();
+        let mut hint = escape_controls(&envelope.hint.unwrap_or_default()).into_owned();
         let mut extra = envelope.extra;
         scrubber.scrub_string(&mut message);
         scrubber.scrub_string(&mut hint);

@@ -60,9 +60,11 @@ pub struct ApiError {
     pub status: u16,
     /// The envelope's `code`.
     pub code: i64,
-    /// The envelope's `message` (a name such as `InvalidSignature`).
+    /// The envelope's `message` (a name such as `InvalidArgument`), with
+    /// control characters escaped (`\n`, `\u{1b}`…).
     pub message: String,
-    /// The envelope's `hint`: what went wrong, in words.
+    /// The envelope's `hint`: what went wrong, in words, with control
+    /// characters escaped.
     pub hint: String,
     /// The envelope's `extra`, when present.
     pub extra: Option<serde_json::Value>,

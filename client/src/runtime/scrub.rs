@@ -8,7 +8,8 @@
 //! - raw: `RTANON/abc+def=`;
 //! - percent-encoded, in either hex case, with `+` for a space:
 //!   `RTANON%2Fabc%2Bdef%3D`, `RTANON%2fabc%2bdef%3d`, or only some bytes
-//!   encoded (`RTANON%2Fabc+def=`), as URL encoders differ in what they escape;
+//!   encoded (`RTANON%2Fabc+def=`), as URL encoders differ in what they escape,
+//!   or encoded twice (`RTANON%252Fabc`: a request URI put into a URL);
 //! - JSON-escaped: `RTANON\/abc+def=`, `\u0052TANON…`, surrogate pairs.
 //!
 //! [`Scrubber::scrub`] matches a secret byte by byte, accepting at each position
@@ -48,7 +49,8 @@ impl<'a> Scrubber<'a> {
     }
 
     /// The longest text one secret can take when fully escaped (`\uXXXX` per
-    /// byte of ASCII is 6 bytes): how far past a cut a match may reach.
+    /// byte of ASCII is 6 bytes, more than `%25XX`): how far past a cut a match
+    /// may reach.
     pub(crate) fn max_encoded_len(&self) -> usize {
         self.secrets.first().map_or(0, |s| s.len() * 6)
     }
@@ -131,11 +133,17 @@ fn match_at(text: &[u8], start: usize, secret: &[u8]) -> Option<usize> {
             t += 1;
             s += 1;
         } else if here == b'%' {
-            let byte = hex_byte(text.get(t + 1..t + 3)?)?;
+            let mut byte = hex_byte(text.get(t + 1..t + 3)?)?;
+            let mut used = 3;
+            // `%25XX`: a byte percent-encoded twice (a URI put into a URL).
+            if byte == b'%' && want != b'%' {
+                byte = hex_byte(text.get(t + 3..t + 5)?)?;
+                used = 5;
+            }
             if byte != want {
                 return None;
             }
-            t += 3;
+            t += used;
             s += 1;
         } else if here == b'+' && want == b' ' {
             t += 1;
@@ -216,6 +224,7 @@ mod tests {
             "RTANON%2fabc%2bdef%3d%20x",
             "RTANON%2Fabc%2Bdef%3D+x",
             "RTANON%2Fabc+def=+x",
+            "RTANON%252Fabc%252Bdef%253D%2520x",
             "%52%54%41%4E%4F%4E%2F%61%62%63%2B%64%65%66%3D%20%78",
             r"RTANON\/abc+def= x",
             r"\u0052TANON\u002fabc\u002Bdef= x",

@@ -1,0 +1,896 @@
+//! The client and the fake against hostile servers (issue 9), all on
+//! 127.0.0.1, each bounded in time and in count.
+//!
+//! Run with `cargo test -p kdocs-tests --test hostile -- --nocapture` to see
+//! the counts each test prints (they are the figures in RELIABILITY.md).
+//!
+//! - signed calls answered with a redirect: never followed, typed error, no
+//!   request to any other host, nothing retried;
+//! - presigned downloads: redirects followed by the client itself, each hop
+//!   checked; no `Referer`, credential or presigned URL reaches the next host;
+//! - download limits: size, overall deadline, declared and expected length;
+//!   completeness reported, unconfirmed downloads never replace a file;
+//! - `to_file` dropped at any point leaves no file behind;
+//! - secrets echoed back in any encoding, and control characters, never reach
+//!   `Display` or `Debug`;
+//! - the fake: header and body read timeouts, body size limit, connection cap,
+//!   no key in `Debug`.
+
+use std::future::Future;
+use std::path::Path;
+use std::pin::Pin;
+use std::task::Poll;
+use std::time::{Duration, Instant};
+
+use kdocs_client::download::{Completeness, Download, DownloadError, DownloadLimits};
+use kdocs_client::fake::{FakeConfig, FakeKdocs};
+use kdocs_client::runtime::RetryPolicy;
+use kdocs_client::{
+    CancelAnonymousTokenRequest, Client, Config, Credentials, Error, GetDownloadUrlRequest,
+    GetDownloadUrlResponse, GetEditUrlWithTokenRequest, RefreshAnonymousTokenRequest,
+};
+use kdocs_tests::misbehaving::{Framing, MisbehavingServer, RecordedRequest, Reply};
+use md5::{Digest, Md5};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+const APP_ID: &str = "SX20240101HOSTILE";
+const APP_KEY: &str = "hostile-app-key-SECRET-1b7e";
+const DOWNLOAD_DATA: &str =
+    r#"{"download_url":"https://cdn.example.invalid/f","checksums":{},"sys_metadata":{}}"#;
+
+fn config(base_url: &str) -> Config {
+    Config::new()
+        .with_base_url(base_url)
+        .with_timeout(Duration::from_millis(1000))
+        .with_connect_timeout(Duration::from_millis(500))
+        .with_operation_timeout(Duration::from_secs(3))
+        .with_retry_policy(
+            RetryPolicy::new()
+                .with_initial_backoff(Duration::from_millis(5))
+                .with_max_backoff(Duration::from_millis(20)),
+        )
+}
+
+fn client(base_url: &str) -> Client {
+    Client::new(Credentials::new(APP_ID, APP_KEY), config(base_url)).unwrap()
+}
+
+/// A `get_download_url` answer for `url`, decoded as the client decodes one
+/// (so it follows the generated type, whatever its field types).
+fn url_answer(url: &str, md5: Option<&[u8]>) -> GetDownloadUrlResponse {
+    let checksums = match md5 {
+        Some(content) => serde_json::json!({ "md5": hex::encode(Md5::digest(content)) }),
+        None => serde_json::json!({}),
+    };
+    serde_json::from_value(serde_json::json!({
+        "download_url": url,
+        "checksums": checksums,
+        "sys_metadata": {},
+    }))
+    .unwrap()
+}
+
+/// Fails the test if `future` runs past `limit`.
+async fn bounded<T>(limit: Duration, future: impl Future<Output = T>) -> T {
+    tokio::time::timeout(limit, future)
+        .await
+        .unwrap_or_else(|_| panic!("did not finish within {limit:?}"))
+}
+
+/// Whether any header of `request` is `name` (case-insensitive).
+fn has_header(request: &RecordedRequest, name: &str) -> bool {
+    request.header(name).is_some()
+}
+
+// ---- signed calls and redirects ----------------------------------------------
+
+/// Every 3xx a signed call can get, to another origin, to the same origin and
+/// to `0.0.0.0`: a typed error, one request, nothing sent anywhere else.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn signed_calls_never_follow_redirects() {
+    // The other origin would answer like kdocs, with a download URL of its own.
+    let elsewhere = MisbehavingServer::start(|_, _| Reply::ok(DOWNLOAD_DATA))
+        .await
+        .unwrap();
+    let elsewhere_port = elsewhere.base_url().rsplit(':').next().unwrap().to_owned();
+    let targets = [
+        (
+            format!("{}/steal/path?leak=1", elsewhere.base_url()),
+            Some(elsewhere.base_url()),
+        ),
+        ("/api/v1/openapi/other?leak=1".to_owned(), None),
+        (
+            format!("http://0.0.0.0:{elsewhere_port}/steal?leak=1"),
+            Some(format!("http://0.0.0.0:{elsewhere_port}")),
+        ),
+        (
+            "https://user:pw@evil.example:8443/x?leak=1".to_owned(),
+            Some("https://evil.example:8443".to_owned()),
+        ),
+    ];
+    let mut calls = 0;
+    let mut api_requests = 0;
+    for status in [301, 302, 303, 307, 308] {
+        for (target, origin) in &targets {
+            let location = target.clone();
+            let api = MisbehavingServer::start(move |_, _| Reply::redirect(status, &location))
+                .await
+                .unwrap();
+            let expected_origin = origin.clone().unwrap_or_else(|| api.base_url());
+            let client = client(&api.base_url());
+            let results: Vec<Result<(), Error>> = vec![
+                client
+                    .get_download_url(GetDownloadUrlRequest::new("file-1"))
+                    .await
+                    .map(drop),
+                client
+                    .get_edit_url_with_token(GetEditUrlWithTokenRequest::new(
+                        "file-1",
+                        "access-token-SECRET-9f2",
+                    ))
+                    .await
+                    .map(drop),
+                client
+                    .refresh_anonymous_token(RefreshAnonymousTokenRequest::new(
+                        "Anonymous-SECRET-body-token",
+                    ))
+                    .await
+                    .map(drop),
+                client
+                    .cancel_anonymous_token(CancelAnonymousTokenRequest::new(
+                        "Anonymous-SECRET-path-token",
+                    ))
+                    .await
+                    .map(drop),
+            ];
+            for result in results {
+                calls += 1;
+                let err = result.unwrap_err();
+                match &err {
+                    Error::Redirect {
+                        status: got,
+                        location,
+                        ..
+                    } => {
+                        assert_eq!(*got, status);
+                        assert_eq!(location.as_deref(), Some(expected_origin.as_str()));
+                    }
+                    other => panic!("{status} to {target}: {other:?}"),
+                }
+                let shown = format!("{err} {err:?}");
+                for hidden in ["steal", "leak", "pw@", "SECRET", "/other"] {
+                    assert!(!shown.contains(hidden), "{shown}");
+                }
+                assert!(!err.is_retryable());
+            }
+            // Each call sent once, never repeated, never with a Referer.
+            let recorded = api.recorded();
+            assert_eq!(recorded.len(), 4, "{status} to {target}");
+            assert!(recorded.iter().all(|r| !has_header(r, "referer")));
+            api_requests += recorded.len();
+        }
+    }
+    assert_eq!(elsewhere.requests(), 0, "a redirect was followed");
+    println!(
+        "signed calls answered with a redirect: {calls} calls (5 statuses x 4 targets x 4 \
+         endpoints), {api_requests} requests to the API host, {} requests to any other host",
+        elsewhere.requests()
+    );
+}
+
+// ---- presigned downloads and redirects -----------------------------------------
+
+const CONTENT: &[u8] = b"the content of the document, 48 bytes of it....";
+
+/// A file server: `CONTENT` at any path.
+async fn file_server() -> MisbehavingServer {
+    MisbehavingServer::start(|_, _| Reply::Response {
+        status: 200,
+        headers: vec![("Content-Type".into(), "application/octet-stream".into())],
+        body: CONTENT.to_vec(),
+    })
+    .await
+    .unwrap()
+}
+
+/// A server that answers every request with a redirect to `location`.
+async fn redirector(status: u16, location: String) -> MisbehavingServer {
+    MisbehavingServer::start(move |_, _| Reply::redirect(status, &location))
+        .await
+        .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn downloads_follow_checked_redirects_without_leaking_the_url() {
+    let files = file_server().await;
+    let client = client("http://127.0.0.1:9");
+
+    // One hop to another loopback origin: followed, nothing of the first URL
+    // or of the client's credentials reaches the second host.
+    let hop = redirector(302, format!("{}/cdn/object", files.base_url())).await;
+    let presigned = format!(
+        "{}/presigned/CAPABILITY-path?Signature=SECRET-sig",
+        hop.base_url()
+    );
+    let mut sink = Vec::new();
+    let report = bounded(
+        Duration::from_secs(5),
+        Download::from_response(&client, url_answer(&presigned, Some(CONTENT)))
+            .to_writer(&mut sink),
+    )
+    .await
+    .unwrap();
+    assert_eq!(sink, CONTENT);
+    assert_eq!(report.redirects, 1);
+    assert_eq!(report.completeness, Completeness::Checksum);
+    let at_files = files.recorded();
+    assert_eq!(at_files.len(), 1);
+    let request = &at_files[0];
+    assert_eq!(request.target, "/cdn/object");
+    for (name, value) in &request.headers {
+        for leak in ["SECRET", "CAPABILITY", APP_KEY, "WPS-2"] {
+            assert!(!value.contains(leak), "{name}: {value}");
+        }
+    }
+    for header in ["referer", "authorization", "content-md5", "cookie"] {
+        assert!(!has_header(request, header), "{header} sent: {request:?}");
+    }
+
+    // Five hops are followed; a sixth is refused without being sent.
+    for hops in [5usize, 6] {
+        let chain = MisbehavingServer::start(move |i, _| {
+            if i < hops {
+                Reply::redirect(307, &format!("/hop/{}?Signature=SECRET", i + 1))
+            } else {
+                Reply::Response {
+                    status: 200,
+                    headers: vec![],
+                    body: CONTENT.to_vec(),
+                }
+            }
+        })
+        .await
+        .unwrap();
+        let result = Download::from_response(
+            &client,
+            url_answer(&format!("{}/hop/0", chain.base_url()), None),
+        )
+        .to_writer(&mut tokio::io::sink())
+        .await;
+        assert_eq!(
+            chain.requests(),
+            6,
+            "{hops} hops: never more than 6 requests"
+        );
+        assert!(chain.recorded().iter().all(|r| !has_header(r, "referer")));
+        match result {
+            Ok(report) => assert_eq!((hops, report.redirects), (5, 5)),
+            Err(err) => {
+                assert_eq!(hops, 6);
+                assert!(
+                    matches!(err, DownloadError::TooManyRedirects { limit: 5, .. }),
+                    "{err:?}"
+                );
+            }
+        }
+    }
+
+    // Hops that break the URL rule are refused before anything is sent.
+    let files_port = files.base_url().rsplit(':').next().unwrap().to_owned();
+    let refused = [
+        (
+            format!("http://0.0.0.0:{files_port}/x?Signature=SECRET"),
+            "unspecified",
+        ),
+        (
+            format!("http://user:pw@127.0.0.1:{files_port}/x"),
+            "user name",
+        ),
+        ("http://cdn.example.invalid/x".to_owned(), "clear text"),
+        ("ftp://127.0.0.1/x".to_owned(), "not http(s)"),
+    ];
+    let before = files.requests();
+    for (location, reason) in &refused {
+        let hop = redirector(302, location.clone()).await;
+        let err = Download::from_response(
+            &client,
+            url_answer(&format!("{}/p?Signature=SECRET", hop.base_url()), None),
+        )
+        .to_writer(&mut tokio::io::sink())
+        .await
+        .unwrap_err();
+        let shown = format!("{err} {err:?}");
+        assert!(
+            matches!(err, DownloadError::Redirect { status: 302, .. }),
+            "{shown}"
+        );
+        assert!(shown.contains(reason), "{shown}");
+        assert!(
+            !shown.contains("SECRET") && !shown.contains("pw"),
+            "{shown}"
+        );
+    }
+    // A redirect without a Location.
+    let hop = MisbehavingServer::start(|_, _| Reply::Response {
+        status: 302,
+        headers: vec![],
+        body: vec![],
+    })
+    .await
+    .unwrap();
+    let err = Download::from_response(&client, url_answer(&hop.base_url(), None))
+        .to_writer(&mut tokio::io::sink())
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("no Location"), "{err}");
+    assert_eq!(
+        files.requests(),
+        before,
+        "a refused hop reached the file server"
+    );
+    println!(
+        "download redirects: 1 hop followed without Referer/credentials/URL, 5 hops followed, \
+         6th refused, {} rule-breaking hops refused with 0 requests sent",
+        refused.len() + 1
+    );
+}
+
+// ---- download limits and completeness ------------------------------------------
+
+/// Counts what a download wrote.
+#[derive(Default)]
+struct Counter(u64);
+
+impl tokio::io::AsyncWrite for Counter {
+    fn poll_write(
+        mut self: Pin<&mut Self>,
+        _: &mut std::task::Context<'_>,
+        buf: &[u8],
+    ) -> Poll<std::io::Result<usize>> {
+        self.0 += buf.len() as u64;
+        Poll::Ready(Ok(buf.len()))
+    }
+    fn poll_flush(
+        self: Pin<&mut Self>,
+        _: &mut std::task::Context<'_>,
+    ) -> Poll<std::io::Result<()>> {
+        Poll::Ready(Ok(()))
+    }
+    fn poll_shutdown(
+        self: Pin<&mut Self>,
+        _: &mut std::task::Context<'_>,
+    ) -> Poll<std::io::Result<()>> {
+        Poll::Ready(Ok(()))
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn downloads_stay_within_their_limits() {
+    let client = client("http://127.0.0.1:9");
+    assert_eq!(DownloadLimits::new().max_bytes(), 2 * 1024 * 1024 * 1024);
+    assert_eq!(
+        DownloadLimits::new().deadline(),
+        Some(Duration::from_secs(600))
+    );
+    assert_eq!(DownloadLimits::new().max_redirects(), 5);
+    let chunk = vec![b'z'; 64 * 1024];
+    let limit = 1024 * 1024;
+
+    // Endless bodies, chunked and close-delimited: cut at the size limit.
+    for framing in [Framing::Chunked, Framing::Close] {
+        let server = MisbehavingServer::start({
+            let chunk = chunk.clone();
+            move |_, _| Reply::stream(framing, &chunk, None, Duration::ZERO)
+        })
+        .await
+        .unwrap();
+        let mut counter = Counter::default();
+        let started = Instant::now();
+        let err = bounded(
+            Duration::from_secs(10),
+            Download::from_response(&client, url_answer(&server.base_url(), None))
+                .max_bytes(limit)
+                .to_writer(&mut counter),
+        )
+        .await
+        .unwrap_err();
+        assert!(
+            matches!(err, DownloadError::TooLarge { declared: None, .. }),
+            "{err:?}"
+        );
+        assert!(counter.0 <= limit, "{} bytes written", counter.0);
+        println!(
+            "endless {framing:?} body, 1 MiB limit: stopped after {} bytes written in {:?}",
+            counter.0,
+            started.elapsed()
+        );
+    }
+
+    // A declared length over the limit: refused before a byte is written.
+    let server = MisbehavingServer::start({
+        let chunk = chunk.clone();
+        move |_, _| Reply::stream(Framing::Length(10 << 30), &chunk, None, Duration::ZERO)
+    })
+    .await
+    .unwrap();
+    let mut counter = Counter::default();
+    let err = Download::from_response(&client, url_answer(&server.base_url(), None))
+        .max_bytes(limit)
+        .to_writer(&mut counter)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, DownloadError::TooLarge { declared: Some(n), received: 0, .. } if n == 10 << 30),
+        "{err:?}"
+    );
+    assert_eq!(counter.0, 0);
+
+    // One byte every 20 ms of a declared 1000: the overall deadline ends it
+    // (the idle limit alone, 1 s, never would).
+    let server = MisbehavingServer::start(|_, _| {
+        Reply::stream(Framing::Length(1000), b"x", None, Duration::from_millis(20))
+    })
+    .await
+    .unwrap();
+    let started = Instant::now();
+    let err = bounded(
+        Duration::from_secs(5),
+        Download::from_response(&client, url_answer(&server.base_url(), None))
+            .timeout(Duration::from_millis(400))
+            .to_writer(&mut tokio::io::sink()),
+    )
+    .await
+    .unwrap_err();
+    let took = started.elapsed();
+    match &err {
+        DownloadError::Deadline {
+            received, limit, ..
+        } => {
+            assert!(*received < 1000);
+            assert_eq!(*limit, Duration::from_millis(400));
+        }
+        other => panic!("{other:?}"),
+    }
+    assert!(took < Duration::from_secs(2), "{took:?}");
+    println!("1 byte / 20 ms trickle of a declared 1000: {err} after {took:?}");
+
+    // The length the caller expects: a different Content-Length is refused
+    // before writing, a different body length after.
+    let files = file_server().await;
+    let mut counter = Counter::default();
+    let err = Download::from_response(&client, url_answer(&files.base_url(), None))
+        .expect_size(CONTENT.len() as u64 + 1)
+        .to_writer(&mut counter)
+        .await
+        .unwrap_err();
+    assert!(matches!(err, DownloadError::SizeMismatch { .. }), "{err:?}");
+    assert_eq!(counter.0, 0);
+    let close = MisbehavingServer::start(|_, _| {
+        Reply::stream(Framing::Close, b"0123456789", Some(3), Duration::ZERO)
+    })
+    .await
+    .unwrap();
+    let err = Download::from_response(&client, url_answer(&close.base_url(), None))
+        .expect_size(100)
+        .to_writer(&mut tokio::io::sink())
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            err,
+            DownloadError::SizeMismatch {
+                expected: 100,
+                received: 30
+            }
+        ),
+        "{err:?}"
+    );
+    let report = Download::from_response(&client, url_answer(&close.base_url(), None))
+        .expect_size(30)
+        .to_writer(&mut tokio::io::sink())
+        .await
+        .unwrap();
+    assert_eq!(report.completeness, Completeness::Length);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn completeness_is_reported_and_unconfirmed_downloads_replace_nothing() {
+    let client = client("http://127.0.0.1:9");
+    // The body ends with the connection: 3 of what might have been 10 chunks.
+    let cut = MisbehavingServer::start(|_, _| {
+        Reply::stream(Framing::Close, b"0123456789", Some(3), Duration::ZERO)
+    })
+    .await
+    .unwrap();
+    let report = Download::from_response(&client, url_answer(&cut.base_url(), None))
+        .to_writer(&mut tokio::io::sink())
+        .await
+        .unwrap();
+    assert_eq!(report.completeness, Completeness::Unconfirmed);
+    assert!(!report.is_verified());
+    assert!(report.completeness.to_string().starts_with("UNCONFIRMED"));
+
+    // Onto an existing file: refused, the file untouched, nothing left over.
+    let dir = tempfile::tempdir().unwrap();
+    let existing = dir.path().join("report.docx");
+    std::fs::write(&existing, b"the good old version").unwrap();
+    let err = Download::from_response(&client, url_answer(&cut.base_url(), None))
+        .to_file(&existing)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, DownloadError::NotReplaced { bytes: 30, .. }),
+        "{err:?}"
+    );
+    assert_eq!(std::fs::read(&existing).unwrap(), b"the good old version");
+    assert_eq!(entries(dir.path()), ["report.docx"]);
+    // To a new path it is written, and the report says what it is.
+    let fresh = dir.path().join("new.docx");
+    let report = Download::from_response(&client, url_answer(&cut.base_url(), None))
+        .to_file(&fresh)
+        .await
+        .unwrap();
+    assert_eq!(report.completeness, Completeness::Unconfirmed);
+    assert_eq!(
+        std::fs::read(&fresh).unwrap(),
+        b"012345678901234567890123456789"
+    );
+
+    // With a checksum the same close-delimited body is verified, and may replace.
+    let report = Download::from_response(
+        &client,
+        url_answer(&cut.base_url(), Some(b"012345678901234567890123456789")),
+    )
+    .to_file(&existing)
+    .await
+    .unwrap();
+    assert_eq!(report.completeness, Completeness::Checksum);
+    assert!(report.is_verified());
+
+    // Chunked, complete: its framing confirms it. A Content-Length: its length.
+    let chunked = MisbehavingServer::start(|_, _| {
+        Reply::stream(Framing::Chunked, b"abc", Some(4), Duration::ZERO)
+    })
+    .await
+    .unwrap();
+    let report = Download::from_response(&client, url_answer(&chunked.base_url(), None))
+        .to_writer(&mut tokio::io::sink())
+        .await
+        .unwrap();
+    assert_eq!(
+        (report.bytes, report.completeness),
+        (12, Completeness::Framing)
+    );
+    let files = file_server().await;
+    let report = Download::from_response(&client, url_answer(&files.base_url(), None))
+        .to_file(&existing)
+        .await
+        .unwrap();
+    assert_eq!(report.completeness, Completeness::Length);
+    assert_eq!(std::fs::read(&existing).unwrap(), CONTENT);
+    assert_eq!(entries(dir.path()), ["new.docx", "report.docx"]);
+}
+
+fn entries(dir: &Path) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    names
+}
+
+/// 200 downloads dropped after 1 to 20 polls (before, during and after the
+/// temporary file is created, mid-stream, at the rename): no file survives.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn to_file_dropped_at_any_point_leaves_nothing() {
+    let fake = FakeKdocs::start(FakeConfig::default().with_app(APP_ID, APP_KEY))
+        .await
+        .unwrap();
+    let file = fake.add_file("big.bin", vec![7u8; 512 * 1024]);
+    let client = client(&fake.base_url());
+    let dir = tempfile::tempdir().unwrap();
+    let mut completed = 0;
+    for i in 0..200 {
+        let destination = dir.path().join(format!("copy-{i}.bin"));
+        let mut download = Box::pin(client.download(&file).to_file(&destination));
+        let polls = 1 + i % 20;
+        let mut done = false;
+        for _ in 0..polls {
+            let poll = std::future::poll_fn(|cx| Poll::Ready(download.as_mut().poll(cx))).await;
+            if let Poll::Ready(result) = poll {
+                result.unwrap();
+                done = true;
+                break;
+            }
+            // Let the blocking pool and the sockets make progress.
+            tokio::task::yield_now().await;
+            tokio::time::sleep(Duration::from_micros(200)).await;
+        }
+        drop(download);
+        if done {
+            completed += 1;
+            std::fs::remove_file(&destination).unwrap();
+        }
+    }
+    // A temporary file still being created when its future was dropped is
+    // removed when the blocking task ends: wait for the pool to drain.
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while !entries(dir.path()).is_empty() && Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let left = entries(dir.path());
+    println!(
+        "to_file dropped after 1..=20 polls: 200 downloads, {completed} completed first, {} files left",
+        left.len()
+    );
+    assert!(left.is_empty(), "{left:?}");
+    fake.shutdown().await;
+}
+
+// ---- secrets and service text --------------------------------------------------
+
+/// Every form a server may echo `secret` in.
+fn forms(secret: &str) -> Vec<String> {
+    let percent = |lower: bool| -> String {
+        secret
+            .bytes()
+            .map(|b| match (b.is_ascii_alphanumeric(), lower) {
+                (true, _) => (b as char).to_string(),
+                (false, false) => format!("%{b:02X}"),
+                (false, true) => format!("%{b:02x}"),
+            })
+            .collect()
+    };
+    let plus: String = secret
+        .bytes()
+        .map(|b| match b {
+            b' ' => "+".to_owned(),
+            b if b.is_ascii_alphanumeric() || b"*-._".contains(&b) => (b as char).to_string(),
+            b => format!("%{b:02X}"),
+        })
+        .collect();
+    let json = serde_json::to_string(secret).unwrap();
+    let json_slashes = json.trim_matches('"').replace('/', "\\/");
+    vec![
+        secret.to_owned(),
+        percent(false),
+        percent(true),
+        plus,
+        json.trim_matches('"').to_owned(),
+        json_slashes,
+    ]
+}
+
+/// A server that echoes the request URI and body in every field it has,
+/// at every offset, in every encoding.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn echoed_secrets_are_scrubbed_in_every_form_and_at_every_cut() {
+    let token = "RTANON/abc+def= ghi";
+    let access = "AT/x+y=z SECRET";
+    let mut checked = 0;
+    for pad in 0..24 {
+        let echo = MisbehavingServer::start(move |i, request| {
+            let target = request.target.clone();
+            let body = String::from_utf8_lossy(&request.body).into_owned();
+            let mut shown = forms(&target).join(" | ");
+            shown.push_str(&forms(&body).join(" | "));
+            let padding = "x".repeat(pad * 7);
+            if i % 2 == 0 {
+                Reply::json(
+                    403,
+                    serde_json::json!({
+                        "code": 403001,
+                        "message": format!("{padding}{target}"),
+                        "hint": format!("{padding}{shown}"),
+                        "extra": { "uri": target, "body": body, "all": shown },
+                    })
+                    .to_string(),
+                )
+            } else {
+                Reply::html(502, &format!("<html>{padding}{shown}</html>"))
+            }
+        })
+        .await
+        .unwrap();
+        let client = Client::new(
+            Credentials::new(APP_ID, APP_KEY),
+            config(&echo.base_url()).with_retry_policy(RetryPolicy::none()),
+        )
+        .unwrap();
+        let mut errors = Vec::new();
+        for _ in 0..2 {
+            errors.push(
+                client
+                    .cancel_anonymous_token(CancelAnonymousTokenRequest::new(token))
+                    .await
+                    .unwrap_err(),
+            );
+            errors.push(
+                client
+                    .get_edit_url_with_token(GetEditUrlWithTokenRequest::new("file", access))
+                    .await
+                    .unwrap_err(),
+            );
+            errors.push(
+                client
+                    .refresh_anonymous_token(RefreshAnonymousTokenRequest::new(token))
+                    .await
+                    .unwrap_err(),
+            );
+        }
+        for err in &errors {
+            let shown = format!("{err} {err:?} {err:#?}");
+            for secret in [token, access, APP_KEY] {
+                for form in forms(secret) {
+                    // No form, and no head of one long enough to mean something.
+                    assert!(
+                        !shown.contains(&form[..8.min(form.len())]),
+                        "{form} in {shown}"
+                    );
+                }
+            }
+            checked += 1;
+        }
+    }
+    println!(
+        "echoed secrets: {checked} errors (envelope and HTML, 24 offsets), 3 secrets x 6 forms: \
+         0 found"
+    );
+}
+
+#[tokio::test]
+async fn control_characters_in_service_text_are_escaped() {
+    let server = MisbehavingServer::sequence(vec![Reply::json(
+        400,
+        serde_json::json!({
+            "code": 10001,
+            "message": "Bad\r\n2026-12-02T00:00:00Z INFO forged line",
+            "hint": "\u{1b}[2J\u{1b}[Hscreen cleared \u{202e}fdp.exe \u{7}",
+        })
+        .to_string(),
+    )])
+    .await
+    .unwrap();
+    let client = client(&server.base_url());
+    let err = client
+        .get_download_url(GetDownloadUrlRequest::new("f"))
+        .await
+        .unwrap_err();
+    let api = err.api().unwrap();
+    for text in [
+        err.to_string(),
+        format!("{err:?}"),
+        api.message.clone(),
+        api.hint.clone(),
+    ] {
+        assert!(
+            !text.chars().any(|c| c.is_control() || c == '\u{202e}'),
+            "{text:?}"
+        );
+    }
+    assert_eq!(api.message, r"Bad\r\n2026-12-02T00:00:00Z INFO forged line");
+    assert!(api.hint.starts_with(r"\u{1b}[2J"), "{}", api.hint);
+}
+
+// ---- the fake under hostile clients ---------------------------------------------
+
+async fn fake_with(config: FakeConfig) -> FakeKdocs {
+    FakeKdocs::start(config.with_app(APP_ID, APP_KEY))
+        .await
+        .unwrap()
+}
+
+/// Reads until the server closes the connection; the bytes it sent.
+async fn read_to_close(stream: &mut tokio::net::TcpStream) -> Vec<u8> {
+    let mut out = Vec::new();
+    let _ = stream.read_to_end(&mut out).await;
+    out
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_fake_bounds_slow_and_large_requests() {
+    let timeout = Duration::from_millis(300);
+    let fake = fake_with(FakeConfig::default().with_read_timeout(timeout)).await;
+    let addr = fake.addr();
+
+    // An incomplete head: the connection is closed after the read timeout.
+    let mut slow = tokio::net::TcpStream::connect(addr).await.unwrap();
+    slow.write_all(b"GET /api/v1/openapi/user HTTP/1.1\r\nHost: x\r\n")
+        .await
+        .unwrap();
+    let started = Instant::now();
+    bounded(Duration::from_secs(3), read_to_close(&mut slow)).await;
+    let head_closed = started.elapsed();
+    assert!(head_closed >= timeout / 2, "{head_closed:?}");
+
+    // An idle kept-alive connection after a request: closed as well.
+    let mut idle = tokio::net::TcpStream::connect(addr).await.unwrap();
+    idle.write_all(b"GET /nowhere HTTP/1.1\r\nHost: x\r\n\r\n")
+        .await
+        .unwrap();
+    let started = Instant::now();
+    let answer = bounded(Duration::from_secs(3), read_to_close(&mut idle)).await;
+    assert!(String::from_utf8_lossy(&answer).starts_with("HTTP/1.1 404"));
+    let idle_closed = started.elapsed();
+
+    // A body that never comes: 408 once the deadline passes.
+    let mut stalled = tokio::net::TcpStream::connect(addr).await.unwrap();
+    stalled
+        .write_all(
+            b"POST /api/v1/openapi/anonymous/token HTTP/1.1\r\nHost: x\r\n\
+              Content-Type: application/json\r\nContent-Length: 100\r\n\r\n{\"tok",
+        )
+        .await
+        .unwrap();
+    let started = Instant::now();
+    let answer = bounded(Duration::from_secs(3), read_to_close(&mut stalled)).await;
+    let answer = String::from_utf8_lossy(&answer);
+    assert!(answer.starts_with("HTTP/1.1 408"), "{answer}");
+    let body_refused = started.elapsed();
+
+    // A body over the limit on a JSON route: 413 before it is read.
+    let mut large = tokio::net::TcpStream::connect(addr).await.unwrap();
+    large
+        .write_all(
+            b"POST /api/v1/openapi/anonymous/token HTTP/1.1\r\nHost: x\r\n\
+              Content-Type: application/json\r\nContent-Length: 4194304\r\n\r\n",
+        )
+        .await
+        .unwrap();
+    let answer = bounded(Duration::from_secs(3), read_to_close(&mut large)).await;
+    let answer = String::from_utf8_lossy(&answer);
+    assert!(answer.starts_with("HTTP/1.1 413"), "{answer}");
+
+    println!(
+        "fake, read timeout {timeout:?}: incomplete head closed after {head_closed:?}, idle \
+         keep-alive closed after {idle_closed:?}, missing body answered 408 after \
+         {body_refused:?}, 4 MiB body on a JSON route answered 413 unread"
+    );
+    fake.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_fake_caps_its_connections_and_recovers() {
+    let fake = fake_with(
+        FakeConfig::default()
+            .with_max_connections(4)
+            .with_read_timeout(Duration::from_millis(300)),
+    )
+    .await;
+    let file = fake.add_file("f.docx", b"x".to_vec());
+    // Ten connections that never send anything.
+    let mut silent = Vec::new();
+    for _ in 0..10 {
+        silent.push(tokio::net::TcpStream::connect(fake.addr()).await.unwrap());
+    }
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    let accepted_while_held = fake.stats().connections_accepted;
+    assert_eq!(accepted_while_held, 4);
+    // A real call still gets through once the silent ones time out.
+    let client = client(&fake.base_url());
+    let started = Instant::now();
+    bounded(
+        Duration::from_secs(5),
+        client.get_download_url(GetDownloadUrlRequest::new(&file)),
+    )
+    .await
+    .unwrap();
+    println!(
+        "fake, 4 connections max, 10 silent connections: {accepted_while_held} accepted while \
+         held, a signed call answered after {:?}",
+        started.elapsed()
+    );
+    drop(silent);
+    fake.shutdown().await;
+}
+
+#[test]
+fn the_fakes_config_never_shows_the_key() {
+    let config = FakeConfig::default().with_app("SX1", "fake-app-key-SECRET");
+    let shown = format!("{config:?} {config:#?}");
+    assert!(
+        shown.contains("SX1") && !shown.contains("fake-app-key-SECRET"),
+        "{shown}"
+    );
+}
