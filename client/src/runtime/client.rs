@@ -136,6 +136,8 @@ impl Client {
     }
 
     /// The HTTP client underneath (for downloads from URLs the API returns).
+    /// It never follows redirects and sends no `Referer`: a caller using it
+    /// directly sees a 3xx as it is.
     pub fn http(&self) -> &reqwest::Client {
         &self.inner.http
     }
