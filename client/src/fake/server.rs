@@ -23,7 +23,7 @@ use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::watch;
 
 use super::clock::unix_secs;
-use super::errors::ApiError;
+use super::errors::{ApiError, FakeCode};
 use super::signature;
 use super::{Fault, Shared};
 
@@ -322,17 +322,19 @@ fn route(path: &str, method: &Method) -> Result<Route, ApiError> {
             Route::DownloadUrl(non_empty(file, "file_token")?),
         ),
         _ => {
-            return Err(ApiError::invalid_argument(format!(
-            "no endpoint {method} {path}; the fake serves only the five documented kdocs endpoints"
-        ))
-            .with_status(StatusCode::NOT_FOUND))
+            return Err(ApiError::fake(
+                FakeCode::NoSuchEndpoint,
+                format!(
+                    "no endpoint {method} {path}; the fake serves only the five documented kdocs endpoints"
+                ),
+            ))
         }
     };
     if *method != allowed {
-        return Err(ApiError::invalid_argument(format!(
-            "{path} only accepts {allowed}, got {method}"
-        ))
-        .with_status(StatusCode::METHOD_NOT_ALLOWED));
+        return Err(ApiError::fake(
+            FakeCode::MethodNotAllowed,
+            format!("{path} only accepts {allowed}, got {method}"),
+        ));
     }
     Ok(route)
 }
@@ -545,17 +547,14 @@ fn download_url(
 /// `GET /fake/download/<id>`: unsigned, like a presigned CDN URL.
 fn download(shared: &Shared, req: &Request<Incoming>) -> Response<FakeBody> {
     if req.method() != Method::GET {
-        return error_response(
-            &ApiError::invalid_argument(format!(
-                "download URLs only accept GET, got {}",
-                req.method()
-            ))
-            .with_status(StatusCode::METHOD_NOT_ALLOWED),
-        );
+        return error_response(&ApiError::fake(
+            FakeCode::MethodNotAllowed,
+            format!("download URLs only accept GET, got {}", req.method()),
+        ));
     }
     let segments = match decode_segments(req.uri().path()) {
         Ok(s) => s,
-        Err(e) => return error_response(&e.with_status(StatusCode::NOT_FOUND)),
+        Err(e) => return error_response(&ApiError::file_not_found(e.hint)),
     };
     let id = match segments.as_slice() {
         [_, _, _, id] => id.as_str(),

@@ -481,19 +481,17 @@ impl Client {
     ) -> Option<i64> {
         let server = unix_secs(server_date?);
         let difference = server - unix_secs(signed_at);
+        // No kdocs page gives a code for a refused signature or `Date`: only a
+        // code this client does not know can be one.
         let told = error.api().is_some_and(|api| {
-            api.code == crate::ErrorCode::InvalidSignature.code()
+            matches!(api.error_code(), crate::ErrorCode::Unknown(_))
                 && api.hint.to_ascii_lowercase().contains("date")
         });
-        // A 403 for a known other reason (an expired token, say) says nothing
-        // about the clock: only a signature refusal, a code this client does
-        // not know, or a 403 that is not a kdocs envelope (a gateway's) is
-        // taken as a hint of skew.
+        // A 403 for a documented other reason says nothing about the clock:
+        // only a code this client does not know, or a 403 that is not a kdocs
+        // envelope (a gateway's), is taken as a hint of skew.
         let signature_or_foreign = match error.api() {
-            Some(api) => matches!(
-                api.error_code(),
-                crate::ErrorCode::InvalidSignature | crate::ErrorCode::Unknown(_)
-            ),
+            Some(api) => matches!(api.error_code(), crate::ErrorCode::Unknown(_)),
             None => true,
         };
         let repeatable = matches!(spec.method, Method::Get | Method::Delete) || spec.idempotent;
