@@ -19,9 +19,16 @@
 //!   failure, instead of sending their own request. The refresh runs on its own
 //!   task, so a caller that gives up (drops its future) does not lose the new
 //!   token;
-//! - a token past its expiry is not sent to the server: the call fails with
-//!   [`SessionError::NewPreviewTaskNeeded`], as it does when the server refuses
-//!   a refresh because the token expired;
+//! - a token past its expiry (by the session's clock, [`TimeSource`]) is not
+//!   sent to the server: the call fails with [`SessionError::NewPreviewTaskNeeded`];
+//! - when kdocs refuses the token in a refresh, the session ends with
+//!   [`SessionError::TokenRevoked`] (or `NewPreviewTaskNeeded` when the
+//!   session's clock says the token has expired by then). The public kdocs pages
+//!   give no error code for a refused anonymous token, so a refusal is
+//!   recognised by what is documented: a kdocs error envelope whose error is
+//!   [`Error::is_auth`] or [`Error::is_not_found`] (an error code of the spec's
+//!   table in those categories, or else HTTP 401, 403, 404 or 410). Other
+//!   failures keep the token for a later attempt;
 //! - [`AnonymousSession::cancel`] cancels the token; the session then refuses
 //!   every call with [`SessionError::Cancelled`];
 //! - [`AnonymousSession::web_office_token`] gives the `{token, timeout}` pair
@@ -91,18 +98,6 @@ use crate::{
 /// How long before expiry a token is refreshed, unless set otherwise (5 minutes).
 pub const DEFAULT_REFRESH_MARGIN: Duration = Duration::from_secs(5 * 60);
 
-/// The error `code` with which a refresh of an expired token is refused.
-///
-/// The public kdocs pages give no code for this; `90002` is the one the fake
-/// server of the `fake` feature uses (its `ANONYMOUS_TOKEN_EXPIRED`). An error
-/// whose `message` is `AnonymousTokenExpired` is recognised as well.
-pub const CODE_ANONYMOUS_TOKEN_EXPIRED: i64 = 90002;
-
-/// The error `code` with which an unknown, cancelled or replaced anonymous
-/// token is refused (the fake's `90003`; see [`CODE_ANONYMOUS_TOKEN_EXPIRED`]).
-/// An error whose `message` is `AnonymousTokenInvalid` is recognised as well.
-pub const CODE_ANONYMOUS_TOKEN_INVALID: i64 = 90003;
-
 /// Where a session reads the current time.
 ///
 /// Implemented by [`SystemClock`] and by every `Fn() -> SystemTime + Send + Sync`,
@@ -167,9 +162,10 @@ pub struct WebOfficeToken {
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum SessionError {
-    /// The token expired (by the session's clock, or as the server said when
-    /// asked to refresh it). An expired anonymous token cannot be refreshed:
-    /// create a new anonymous preview task to get a new token.
+    /// The token expired by the session's clock (its `expire_at`): before a
+    /// refresh was sent, or by the time the server refused the refresh. An
+    /// expired anonymous token cannot be refreshed: create a new anonymous
+    /// preview task to get a new token.
     #[error(
         "the anonymous token expired{} and cannot be refreshed; \
          a new anonymous preview task is needed to get a new token",
@@ -178,17 +174,22 @@ pub enum SessionError {
     NewPreviewTaskNeeded {
         /// The token's expiry, Unix seconds, when known.
         expired_at: Option<i64>,
-        /// The server's refusal, when the server said so (rather than the session's clock).
+        /// The server's refusal of the refresh, when one was sent (`None` when
+        /// the session's clock decided without asking).
         #[source]
         source: Option<Arc<Error>>,
     },
 
-    /// The server refused the token as unknown, cancelled or replaced by a
-    /// refresh made elsewhere. The session cannot recover: a new anonymous
-    /// preview task is needed.
+    /// kdocs refused the refresh of a token the session's clock still holds
+    /// valid: a kdocs error envelope that [`Error::is_auth`] or
+    /// [`Error::is_not_found`] (no public page gives a code for this). The token
+    /// is unknown, expired by the server's clock, cancelled or replaced by a
+    /// refresh made elsewhere, or the app's own credentials were refused; the
+    /// source error tells which as far as the server said. The session does not
+    /// ask again: a new anonymous preview task is needed.
     #[error(
-        "the anonymous token was refused (unknown, cancelled or replaced by another refresh); \
-         a new anonymous preview task is needed: {source}"
+        "kdocs refused the anonymous token (unknown, expired, cancelled, replaced by another \
+         refresh, or the app's credentials refused); a new anonymous preview task is needed: {source}"
     )]
     TokenRevoked {
         /// The server's refusal.
@@ -203,7 +204,8 @@ pub enum SessionError {
     Cancelled,
 
     /// The refresh call failed for another reason (transport, rate limit,
-    /// server error). The current token is kept; a later call tries again.
+    /// server error, a body that is not a kdocs envelope). The current token is
+    /// kept; a later call tries again.
     /// Callers that waited for the same refresh share this error.
     #[error("refreshing the anonymous token failed: {source}")]
     Refresh {
@@ -396,9 +398,9 @@ struct State {
 #[derive(Clone, Debug)]
 enum Phase {
     Live,
-    /// Past expiry (by the clock or the server).
+    /// Past expiry by the session's clock.
     Expired,
-    /// Refused by the server as unknown, cancelled or replaced.
+    /// Refused by kdocs in a refresh (see [`refuses_the_token`]).
     Revoked(Arc<Error>),
     Cancelled,
 }
@@ -475,10 +477,15 @@ fn expiry_time(expire_at: i64) -> SystemTime {
         .unwrap_or(UNIX_EPOCH + Duration::from_secs(253_402_300_799))
 }
 
-fn api_says(error: &Error, code: i64, message: &str) -> bool {
-    error
-        .api()
-        .is_some_and(|api| api.code == code || api.message == message)
+/// Whether `error` is kdocs refusing the token (or the caller) rather than a
+/// failure to get an answer: a kdocs error envelope that is an auth or
+/// not-found error ([`Error::is_auth`], [`Error::is_not_found`]: the code's
+/// category when the spec's error table has the code, otherwise HTTP 401, 403,
+/// 404 or 410). No public kdocs page gives a code for a refused anonymous
+/// token, so no code number is looked for; a body that is not a kdocs envelope
+/// (a gateway's page) is not a refusal.
+fn refuses_the_token(error: &Error) -> bool {
+    error.api().is_some() && (error.is_auth() || error.is_not_found())
 }
 
 impl AnonymousSession {
@@ -555,11 +562,15 @@ impl AnonymousSession {
     /// Cancels the token on the server. Afterwards every call fails with
     /// [`SessionError::Cancelled`]; cancelling again does nothing.
     ///
-    /// Waits for a refresh under way. When the server answers that the token
-    /// is already expired, unknown or replaced, the token is unusable either
-    /// way (this is also what a retried cancel sees when its first attempt got
-    /// through but the answer was lost): the session is marked cancelled and
-    /// the cancel succeeds. Other failures are returned.
+    /// Waits for a refresh under way. The token is unusable either way, so the
+    /// session is marked cancelled and the cancel succeeds, when kdocs answers
+    /// that the token does not exist ([`Error::is_not_found`]: unknown,
+    /// cancelled or replaced; this is also what a retried cancel sees when its
+    /// first attempt got through but the answer was lost), or refuses it
+    /// ([`Error::is_auth`]) once the session's clock says it has expired. Other
+    /// failures are returned, among them an auth refusal of a token the
+    /// session's clock still holds valid: that may be the app's credentials
+    /// being refused, and the token may still work.
     pub async fn cancel(&self) -> Result<(), SessionError> {
         let _gate = self.inner.gate.lock().await;
         let token = {
@@ -581,15 +592,11 @@ impl AnonymousSession {
                 Ok(())
             }
             Err(source) => {
-                if api_says(
-                    &source,
-                    CODE_ANONYMOUS_TOKEN_EXPIRED,
-                    "AnonymousTokenExpired",
-                ) || api_says(
-                    &source,
-                    CODE_ANONYMOUS_TOKEN_INVALID,
-                    "AnonymousTokenInvalid",
-                ) {
+                let expired = state.expiry_known
+                    && self.inner.clock.now() >= expiry_time(state.token.expire_at);
+                let gone = source.api().is_some()
+                    && (source.is_not_found() || (expired && source.is_auth()));
+                if gone {
                     state.phase = Phase::Cancelled;
                     tracing::debug!(
                         code = source.api().map(|api| api.code),
@@ -647,17 +654,20 @@ impl AnonymousSession {
                     state.expiry_known = true;
                     Ok(token)
                 }
-                Err(e) if api_says(&e, CODE_ANONYMOUS_TOKEN_EXPIRED, "AnonymousTokenExpired") => {
-                    state.phase = Phase::Expired;
-                    Err(SessionError::NewPreviewTaskNeeded {
-                        expired_at: expiry_known.then_some(old.expire_at),
-                        source: Some(Arc::new(e)),
-                    })
-                }
-                Err(e) if api_says(&e, CODE_ANONYMOUS_TOKEN_INVALID, "AnonymousTokenInvalid") => {
-                    let e = Arc::new(e);
-                    state.phase = Phase::Revoked(e.clone());
-                    Err(SessionError::TokenRevoked { source: e })
+                Err(e) if refuses_the_token(&e) => {
+                    // Expired by the session's own clock by now: say so; else
+                    // the server refused a token the session holds valid.
+                    if expiry_known && inner.clock.now() >= expiry_time(old.expire_at) {
+                        state.phase = Phase::Expired;
+                        Err(SessionError::NewPreviewTaskNeeded {
+                            expired_at: Some(old.expire_at),
+                            source: Some(Arc::new(e)),
+                        })
+                    } else {
+                        let e = Arc::new(e);
+                        state.phase = Phase::Revoked(e.clone());
+                        Err(SessionError::TokenRevoked { source: e })
+                    }
                 }
                 Err(e) => {
                     let e = Arc::new(e);

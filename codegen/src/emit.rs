@@ -679,6 +679,13 @@ impl<'a> Context<'a> {
             let name = &c.name;
             quote!(Self::#ident => #name,)
         });
+        let messages = codes.iter().map(|c| {
+            let ident = format_ident!("{}", c.name);
+            match &c.message {
+                Some(message) => quote!(Self::#ident => ::std::option::Option::Some(#message),),
+                None => quote!(Self::#ident => ::std::option::Option::None,),
+            }
+        });
         let retryable = codes.iter().filter(|c| c.retryable).map(|c| {
             let ident = format_ident!("{}", c.name);
             quote!(Self::#ident)
@@ -698,10 +705,15 @@ impl<'a> Context<'a> {
             quote!(Self::#ident => #category,)
         });
         quote! {
-            /// The service error codes this client knows, from the spec's `errors:` table.
+            /// The service error codes this client knows, from the spec's `errors:` table:
+            /// only codes a source names (a documentation page, or answers observed in
+            /// public clients), each variant saying which.
             ///
-            /// A code it does not know is kept in `Unknown`.
+            /// A code it does not know is kept in `Unknown`. More codes may be added as
+            /// sources are found, so the enum is `#[non_exhaustive]`: match it with a
+            /// wildcard arm.
             #[derive(::std::clone::Clone, ::std::marker::Copy, ::std::fmt::Debug, ::std::cmp::PartialEq, ::std::cmp::Eq, ::std::hash::Hash)]
+            #[non_exhaustive]
             pub enum ErrorCode {
                 #(#variants)*
                 /// A code not in the spec.
@@ -725,12 +737,21 @@ impl<'a> Context<'a> {
                     }
                 }
 
-                /// The service's name for the code (its `message`), when known.
+                /// The variant's name for a known code (the service's `message` when a
+                /// source shows one); `None` for `Unknown`.
                 pub fn name(self) -> ::std::option::Option<&'static str> {
                     ::std::option::Option::Some(match self {
                         #(#names)*
                         Self::Unknown(_) => return ::std::option::Option::None,
                     })
+                }
+
+                /// The `message` the service sends with the code, when a source shows it.
+                pub fn message(self) -> ::std::option::Option<&'static str> {
+                    match self {
+                        #(#messages)*
+                        Self::Unknown(_) => ::std::option::Option::None,
+                    }
                 }
 
                 /// Whether the spec marks the failure as worth retrying later.

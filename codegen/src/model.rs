@@ -161,9 +161,11 @@ pub struct OperationModel {
 pub struct ErrorCodeModel {
     /// Numeric code.
     pub code: i64,
-    /// Variant name (the service's `message`).
+    /// Variant name (the service's `message` when known).
     pub name: String,
-    /// Rustdoc.
+    /// The `message` the service sends with the code, when a source shows it.
+    pub message: Option<String>,
+    /// Rustdoc, ending with where the code comes from.
     pub doc: String,
     /// Whether a later repeat may succeed.
     pub retryable: bool,
@@ -208,10 +210,18 @@ pub fn build(spec: &Spec) -> Model {
         .map(|e| ErrorCodeModel {
             code: e.code,
             name: e.name.clone(),
-            doc: if e.description.is_empty() {
-                format!("`{}` (code {}).", e.name, e.code)
-            } else {
-                format!("`{}` (code {}): {}", e.name, e.code, e.description.trim())
+            message: e.message.clone(),
+            doc: {
+                let head = if e.description.trim().is_empty() {
+                    format!("`{}` (code {}).", e.name, e.code)
+                } else {
+                    format!("`{}` (code {}): {}", e.name, e.code, e.description.trim())
+                };
+                let message = match &e.message {
+                    Some(m) => format!("The service's `message`: `{m}`."),
+                    None => "The source shows no `message` for it.".to_owned(),
+                };
+                format!("{head}\n\n{message} Source: {}.", e.source.summary())
             },
             retryable: e.retryable,
             category: e.category,

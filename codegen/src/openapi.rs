@@ -98,12 +98,23 @@ pub fn document(spec: &Spec) -> Value {
                     .find(|(_, c)| *c == e.category)
                     .map(|(name, _)| *name)
                     .unwrap_or("request");
+                let source = match &e.source {
+                    crate::spec::ErrorSource::Pages { pages, note } => {
+                        json!({ "pages": pages, "note": note })
+                    }
+                    crate::spec::ErrorSource::ObservedInPublicClients { note } => json!({
+                        "observed": crate::spec::ErrorSource::OBSERVED_IN_PUBLIC_CLIENTS,
+                        "note": note,
+                    }),
+                };
                 json!({
                     "code": e.code,
                     "name": e.name,
+                    "message": e.message,
                     "description": e.description,
                     "retryable": e.retryable,
                     "category": category,
+                    "source": source,
                 })
             })
             .collect();

@@ -296,22 +296,78 @@ pub struct Endpoint {
 pub struct ErrorCode {
     /// The numeric `code`.
     pub code: i64,
-    /// The `message` the service sends (PascalCase, used as the variant name).
+    /// The variant name (PascalCase): the service's `message` when a source
+    /// gives one, else a name for what the source says.
     pub name: String,
-    /// What it means.
+    /// The `message` the service sends with the code, when a source shows it.
+    pub message: Option<String>,
+    /// What it means, in the source's words.
     pub description: String,
     /// Whether the failed call may succeed if repeated later.
     pub retryable: bool,
     /// Which family of failure it is.
     pub category: ErrorCategory,
+    /// Where the code comes from.
+    pub source: ErrorSource,
+}
+
+/// Where a known error code comes from: every entry of the error table names
+/// one, so that no code is an invention.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ErrorSource {
+    /// Documentation pages that state the code: paths on the service's
+    /// documentation site (`/server/anonymous/local.html`), at least one.
+    Pages {
+        /// The pages, in spec order.
+        pages: Vec<String>,
+        /// More about where or how the pages state it.
+        note: Option<String>,
+    },
+    /// No page states the code; it was seen in the answers quoted by public
+    /// clients of the service.
+    ObservedInPublicClients {
+        /// What was observed where.
+        note: String,
+    },
+}
+
+impl ErrorSource {
+    /// The value of `observed:` for [`ErrorSource::ObservedInPublicClients`].
+    pub const OBSERVED_IN_PUBLIC_CLIENTS: &'static str = "public clients";
+
+    /// One line for documentation: `stated on /a.html, /b.html` or
+    /// `observed in public clients: <note>`.
+    pub fn summary(&self) -> String {
+        match self {
+            ErrorSource::Pages { pages, note } => {
+                let list = pages
+                    .iter()
+                    .map(|p| format!("`{p}`"))
+                    .collect::<Vec<_>>()
+                    .join(", ");
+                match note {
+                    Some(note) => format!("stated on {list} ({})", note.trim()),
+                    None => format!("stated on {list}"),
+                }
+            }
+            ErrorSource::ObservedInPublicClients { note } => {
+                format!(
+                    "not on a documentation page; observed in public clients: {}",
+                    note.trim()
+                )
+            }
+        }
+    }
 }
 
 /// Families of service errors.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum ErrorCategory {
-    /// Credentials or signature were refused.
+    /// The caller was refused: credentials, a token or the signature, or a
+    /// permission the caller lacks.
     Auth,
-    /// The request was malformed.
+    /// The request cannot be carried out as sent (a wrong parameter, or a limit
+    /// of the resource it acts on); repeating it unchanged fails again.
     Request,
     /// A quota was exhausted.
     RateLimit,

@@ -387,8 +387,9 @@ mod tests {
         let report = run(&target, &mut out).await.unwrap();
         let text = String::from_utf8(out).unwrap();
         assert_eq!(report.passed, 0, "{text}");
+        // The fake's own code for a refused signature (no kdocs page gives one).
         assert!(
-            text.contains("code=30003 message=InvalidSignature hint="),
+            text.contains("code=994031 message=FakeSignatureRefused hint="),
             "{text}"
         );
         assert!(!text.contains("wrong-key"), "{text}");

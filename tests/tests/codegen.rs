@@ -127,6 +127,34 @@ fn api_spec_generated_code_snapshot() {
     insta::assert_snapshot!("api_spec_generated", code);
 }
 
+/// The error table of `api-spec/`, one line per code: what `ErrorCode` is
+/// generated from, with the source of every code. A code without a source
+/// cannot get here (the validator refuses it, see `bad-specs/error-*`).
+#[test]
+fn api_spec_error_table_snapshot() {
+    let spec = kdocs_codegen::check_dir(&workspace_dir().join("api-spec"))
+        .unwrap_or_else(|d| panic!("{d}"));
+    let mut table = String::new();
+    for e in &spec.errors {
+        table.push_str(&format!(
+            "{} {} message={} category={:?} retryable={}\n    source: {}\n",
+            e.code,
+            e.name,
+            e.message.as_deref().unwrap_or("(none shown)"),
+            e.category,
+            e.retryable,
+            e.source.summary(),
+        ));
+    }
+    insta::assert_snapshot!("api_spec_error_table", table);
+    // Only five-digit codes, as kdocs pages give them; no code of this
+    // project's fake (six digits) and none it once made up (9xxxx, 30003).
+    for e in &spec.errors {
+        assert!((10_000..90_000).contains(&e.code), "{}", e.code);
+        assert_ne!(e.code, 30003);
+    }
+}
+
 fn read_spec_files(dir: &Path) -> Vec<(String, String)> {
     kdocs_codegen::load::spec_file_paths(dir)
         .expect("spec folder")

@@ -401,13 +401,13 @@ async fn error_envelope_with_http_200_is_an_api_error() {
 async fn error_envelope_with_http_403_is_an_api_error() {
     let err = error_for(
         403,
-        r#"{"code":30003,"message":"InvalidSignature","hint":"signature mismatch","extra":{"request_id":"r1"}}"#,
+        r#"{"code":424031,"message":"Undocumented","hint":"signature mismatch","extra":{"request_id":"r1"}}"#,
     )
     .await;
     let api = err.api().expect("an API error");
     assert_eq!(
         (api.status, api.code, api.message.as_str()),
-        (403, 30003, "InvalidSignature")
+        (403, 424031, "Undocumented")
     );
     assert_eq!(api.extra, Some(serde_json::json!({"request_id": "r1"})));
     let text = err.to_string();
@@ -416,8 +416,8 @@ async fn error_envelope_with_http_403_is_an_api_error() {
         "GET",
         "/download",
         "HTTP 403",
-        "30003",
-        "InvalidSignature",
+        "424031",
+        "Undocumented",
         "signature mismatch",
     ] {
         assert!(text.contains(part), "{text:?} lacks {part:?}");

@@ -8,7 +8,7 @@ use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
 use kdocs_client::download::DownloadError;
-use kdocs_client::fake::{FakeConfig, FakeKdocs, Fault};
+use kdocs_client::fake::{FakeCode, FakeConfig, FakeKdocs, Fault};
 use kdocs_client::runtime::{signing, RetryPolicy};
 use kdocs_client::session::{AnonymousSession, SessionError, TimeSource};
 use kdocs_client::{
@@ -120,8 +120,13 @@ async fn lifecycle_create_refresh_old_refused_cancel_refused() {
         .await
         .unwrap_err();
     let (code, status, hint) = api_code(&err);
-    assert_eq!((code, status), (90003, 403), "{err}");
+    assert_eq!(
+        (code, status),
+        (FakeCode::AnonymousTokenNotFound.code(), 404),
+        "{err}"
+    );
     assert!(hint.contains("replaced by a refresh"), "{hint}");
+    assert!(err.is_not_found() && !err.is_auth());
     assert!(!err.to_string().contains(first.expose().as_str()));
 
     // Cancel -> refused, by the session and by the server.
@@ -135,7 +140,11 @@ async fn lifecycle_create_refresh_old_refused_cancel_refused() {
         .await
         .unwrap_err();
     let (code, status, hint) = api_code(&err);
-    assert_eq!((code, status), (90003, 403), "{err}");
+    assert_eq!(
+        (code, status),
+        (FakeCode::AnonymousTokenNotFound.code(), 404),
+        "{err}"
+    );
     assert!(hint.contains("cancelled"), "{hint}");
     // Cancelling again is a no-op without a call.
     session.cancel().await.unwrap();
@@ -150,7 +159,8 @@ async fn refresh_after_expiry_needs_a_new_preview_task() {
     let fake = start(FakeConfig::default().with_anonymous_token_ttl(TTL)).await;
     let file = fake.add_file("expiry.docx", b"x".to_vec());
     // Session A follows the fake clock; session B trusts the system clock and
-    // refreshes anyway, so the server is the one that says "expired".
+    // refreshes anyway, so the server is the one that refuses the token. No
+    // kdocs page gives a code for that: B goes by the refusal's HTTP status.
     let a = session_on_new_task(&fake, &file).await;
     let b_token = fake.create_preview_token(&file);
     let b_expiry = (fake.clock().unix_now() + TTL.as_secs()) as i64;
@@ -174,22 +184,28 @@ async fn refresh_after_expiry_needs_a_new_preview_task() {
 
     let err = b.refresh().await.unwrap_err();
     match &err {
-        SessionError::NewPreviewTaskNeeded {
-            source: Some(source),
-            ..
-        } => {
-            let (code, status, _) = api_code(source);
-            assert_eq!((code, status), (90002, 403));
+        SessionError::TokenRevoked { source } => {
+            let (code, status, hint) = api_code(source);
+            assert_eq!(
+                (code, status),
+                (FakeCode::AnonymousTokenExpired.code(), 403)
+            );
+            assert!(hint.contains("expired"), "{hint}");
+            assert_eq!(
+                source.error_code(),
+                Some(kdocs_client::ErrorCode::Unknown(code))
+            );
+            assert!(source.is_auth());
         }
         other => panic!("{other:?}"),
     }
     assert!(err.needs_new_preview_task());
     assert!(!format!("{err} {err:?}").contains(&b_token));
     assert_eq!(fake.stats().calls_to("refresh_anonymous_token"), 1);
-    // The session stays expired without asking again.
+    // The session stays refused without asking again.
     assert!(matches!(
         b.token().await.unwrap_err(),
-        SessionError::NewPreviewTaskNeeded { .. }
+        SessionError::TokenRevoked { .. }
     ));
     assert_eq!(fake.stats().calls_to("refresh_anonymous_token"), 1);
     fake.shutdown().await;
@@ -261,8 +277,13 @@ async fn signature_failures_are_refused_with_the_right_hint() {
         .await
         .unwrap_err();
     let (code, status, hint) = api_code(&err);
-    assert_eq!((code, status), (30003, 403), "{err}");
+    assert_eq!(
+        (code, status),
+        (FakeCode::SignatureRefused.code(), 403),
+        "{err}"
+    );
     assert!(hint.contains("signature does not match"), "{hint}");
+    assert!(err.is_auth(), "judged by the HTTP status");
     assert!(!err.to_string().contains("not-the-app-key"));
 
     // Stale Date: the server's clock is 20 minutes ahead of ours. Without
@@ -278,7 +299,11 @@ async fn signature_failures_are_refused_with_the_right_hint() {
         .await
         .unwrap_err();
     let (code, status, hint) = api_code(&err);
-    assert_eq!((code, status), (30003, 403), "{err}");
+    assert_eq!(
+        (code, status),
+        (FakeCode::SignatureRefused.code(), 403),
+        "{err}"
+    );
     assert!(hint.contains("more than 15 minutes"), "{hint}");
     // With it (the default), the client adopts the fake's clock from the
     // response's `Date`, retries once, and keeps the offset for later calls.
@@ -329,8 +354,8 @@ async fn signature_failures_are_refused_with_the_right_hint() {
     let response = send(sent_body).await.unwrap();
     assert_eq!(response.status().as_u16(), 403);
     let json: serde_json::Value = serde_json::from_slice(&response.bytes().await.unwrap()).unwrap();
-    assert_eq!(json["code"], 30003, "{json}");
-    assert_eq!(json["message"], "InvalidSignature", "{json}");
+    assert_eq!(json["code"], FakeCode::SignatureRefused.code(), "{json}");
+    assert_eq!(json["message"], "FakeSignatureRefused", "{json}");
     let hint = json["hint"].as_str().unwrap();
     assert!(
         hint.contains("Content-Md5 does not match md5 of the body"),
@@ -369,8 +394,13 @@ async fn daily_limit_reached_is_the_documented_error() {
         .await
         .unwrap_err();
     let api = err.api().unwrap();
-    assert_eq!((api.code, api.status), (90004, 429), "{err}");
-    assert_eq!(api.message, "RateLimitExceeded");
+    assert_eq!(
+        (api.code, api.status),
+        (FakeCode::DailyLimitReached.code(), 429),
+        "{err}"
+    );
+    assert_eq!(api.message, "FakeDailyLimitReached");
+    assert!(err.is_retryable(), "HTTP 429");
     assert!(api.retry_after.is_some_and(|s| s > 0 && s <= 86_400));
     assert!(api.hint.contains("5 calls"), "{}", api.hint);
     assert_eq!(fake.stats().calls_today[fake.app_id()], 5);
@@ -801,4 +831,163 @@ async fn plain_http_download_urls_are_refused_off_loopback() {
     assert!(matches!(err, DownloadError::InvalidUrl { .. }), "{text}");
     assert!(text.contains("clear text"), "{text}");
     assert!(!text.contains("very-secret"), "{text}");
+}
+
+// ---- refusals without a documented code ----------------------------------------
+
+/// A session on `server`, whose clock reads `clock` (Unix seconds), holding a
+/// token that expires at 1000: at 990 it is due for a refresh (5-minute margin)
+/// but not expired.
+fn session_on(
+    server: &kdocs_tests::misbehaving::MisbehavingServer,
+    clock: &Arc<std::sync::atomic::AtomicU64>,
+) -> AnonymousSession {
+    let client = Client::new(
+        Credentials::new("SX20240101SESSION", "session-app-key"),
+        Config::new()
+            .with_base_url(server.base_url())
+            .with_retry_policy(RetryPolicy::none()),
+    )
+    .unwrap();
+    let clock = clock.clone();
+    AnonymousSession::builder(client)
+        .time_source(move || {
+            std::time::UNIX_EPOCH
+                + Duration::from_secs(clock.load(std::sync::atomic::Ordering::SeqCst))
+        })
+        .from_token("Anonymous-session-token", 1000)
+}
+
+/// No kdocs page gives a code for a refused anonymous token: the session
+/// recognises a refusal by a kdocs envelope that is an auth or not-found error
+/// (HTTP 401/403/404/410 for a code the table does not know), and nothing else.
+#[tokio::test]
+async fn a_refused_refresh_is_judged_by_the_answer_not_by_a_code_number() {
+    use kdocs_tests::misbehaving::{MisbehavingServer, Reply};
+    use std::sync::atomic::AtomicU64;
+
+    let clock = Arc::new(AtomicU64::new(990));
+    // Refusals: the session ends and does not ask again.
+    for status in [401, 403, 404, 410] {
+        let server = MisbehavingServer::sequence(vec![Reply::error(
+            status,
+            424_242,
+            "Undocumented",
+            "token refused",
+        )])
+        .await
+        .unwrap();
+        let session = session_on(&server, &clock);
+        let err = session.token().await.unwrap_err();
+        match &err {
+            SessionError::TokenRevoked { source } => {
+                assert_eq!(source.status(), Some(status));
+            }
+            other => panic!("HTTP {status}: {other:?}"),
+        }
+        assert!(err.needs_new_preview_task());
+        assert!(matches!(
+            session.token().await.unwrap_err(),
+            SessionError::TokenRevoked { .. }
+        ));
+        assert_eq!(server.requests(), 1, "HTTP {status}: asked once");
+    }
+    // Not refusals: the token is kept and a later call tries again.
+    for reply in [
+        Reply::html(403, "<html>a gateway's page, not a kdocs envelope</html>"),
+        Reply::error(503, 424_242, "Undocumented", "busy"),
+        Reply::error(400, 10001, "InvalidArgument", "token is required"),
+        // A documented code decides over the status: 10001 is a request error.
+        Reply::error(403, 10001, "InvalidArgument", "token is required"),
+    ] {
+        let server = MisbehavingServer::sequence(vec![reply.clone()])
+            .await
+            .unwrap();
+        let session = session_on(&server, &clock);
+        for attempt in 1..=2 {
+            let err = session.token().await.unwrap_err();
+            assert!(
+                matches!(err, SessionError::Refresh { .. }),
+                "{reply:?}: {err:?}"
+            );
+            assert!(!err.needs_new_preview_task());
+            assert_eq!(server.requests(), attempt, "{reply:?}");
+        }
+        assert_eq!(session.expire_at(), Some(1000));
+    }
+}
+
+/// A refusal that arrives once the session's own clock has passed the token's
+/// expiry says the token expired, with the refusal as its source.
+#[tokio::test]
+async fn a_refusal_after_expiry_by_the_sessions_clock_needs_a_new_task() {
+    use kdocs_tests::misbehaving::{MisbehavingServer, Reply};
+    use std::sync::atomic::{AtomicU64, Ordering};
+
+    let clock = Arc::new(AtomicU64::new(990));
+    let moved = clock.clone();
+    let server = MisbehavingServer::start(move |_, _| {
+        // The clock passes the expiry while the refresh is under way.
+        moved.store(1001, Ordering::SeqCst);
+        Reply::error(403, 424_242, "Undocumented", "token refused")
+    })
+    .await
+    .unwrap();
+    let session = session_on(&server, &clock);
+    let err = session.token().await.unwrap_err();
+    match &err {
+        SessionError::NewPreviewTaskNeeded {
+            expired_at: Some(1000),
+            source: Some(source),
+        } => assert_eq!(source.status(), Some(403)),
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(server.requests(), 1);
+}
+
+/// A cancel succeeds when kdocs says the token does not exist, or refuses it
+/// once it has expired by the session's clock; an auth refusal of a token the
+/// session still holds valid may be the app's credentials, so it is an error
+/// and the session keeps the token.
+#[tokio::test]
+async fn cancel_outcomes_follow_the_answer_and_the_sessions_clock() {
+    use kdocs_tests::misbehaving::{MisbehavingServer, Reply};
+    use std::sync::atomic::{AtomicU64, Ordering};
+
+    let clock = Arc::new(AtomicU64::new(500));
+    let server = MisbehavingServer::sequence(vec![Reply::error(
+        404,
+        424_242,
+        "Undocumented",
+        "no such token",
+    )])
+    .await
+    .unwrap();
+    let session = session_on(&server, &clock);
+    session.cancel().await.unwrap();
+    assert!(matches!(
+        session.token().await.unwrap_err(),
+        SessionError::Cancelled
+    ));
+
+    let server =
+        MisbehavingServer::sequence(vec![Reply::error(403, 424_242, "Undocumented", "refused")])
+            .await
+            .unwrap();
+    let session = session_on(&server, &clock);
+    let err = session.cancel().await.unwrap_err();
+    assert!(matches!(err, SessionError::Cancel { .. }), "{err:?}");
+    // Not cancelled: the token (fresh by the clock) is still handed out.
+    assert_eq!(
+        session.token().await.unwrap().expose(),
+        "Anonymous-session-token"
+    );
+    // Once expired by the session's clock, the same refusal ends it.
+    clock.store(1000, Ordering::SeqCst);
+    session.cancel().await.unwrap();
+    assert!(matches!(
+        session.token().await.unwrap_err(),
+        SessionError::Cancelled
+    ));
+    assert_eq!(server.requests(), 2);
 }

@@ -35,6 +35,8 @@ static EXCLUSIVE: tokio::sync::RwLock<()> = tokio::sync::RwLock::const_new(());
 
 const APP_ID: &str = "SX20240101RELIABLE";
 const APP_KEY: &str = "reliability-app-key-SECRET-7f3a9c";
+/// An error code no kdocs page gives: the client judges it by the HTTP status.
+const UNDOCUMENTED: i64 = 424_299;
 const DOWNLOAD_DATA: &str =
     r#"{"download_url":"https://cdn.example.invalid/f","checksums":{},"sys_metadata":{}}"#;
 
@@ -102,7 +104,8 @@ async fn a_503_then_200_is_retried_to_success() {
 async fn a_429_with_retry_after_waits_and_signs_again() {
     let _shared = EXCLUSIVE.read().await;
     let server = MisbehavingServer::sequence(vec![
-        Reply::error(429, 90004, "RateLimitExceeded", "slow down").with_header("Retry-After", "1"),
+        Reply::error(429, UNDOCUMENTED, "Undocumented", "slow down")
+            .with_header("Retry-After", "1"),
         Reply::ok(DOWNLOAD_DATA),
     ])
     .await
@@ -127,8 +130,8 @@ async fn a_retry_after_beyond_the_limit_is_not_waited_for() {
     let _shared = EXCLUSIVE.read().await;
     let server = MisbehavingServer::sequence(vec![Reply::error(
         429,
-        90004,
-        "RateLimitExceeded",
+        UNDOCUMENTED,
+        "Undocumented",
         "quota used up",
     )
     .with_header("Retry-After", "86400")])
@@ -137,7 +140,8 @@ async fn a_retry_after_beyond_the_limit_is_not_waited_for() {
     let client = client(fast_config(&server.base_url()));
     let (result, elapsed) = timed(Duration::from_secs(2), download(&client)).await;
     let err = result.unwrap_err();
-    assert_eq!(err.error_code(), Some(ErrorCode::RateLimitExceeded));
+    // No kdocs page gives a rate-limit code: HTTP 429 makes it retryable.
+    assert_eq!(err.error_code(), Some(ErrorCode::Unknown(UNDOCUMENTED)));
     assert!(err.is_retryable());
     assert_eq!(err.api().unwrap().retry_after, Some(86400));
     assert_eq!(server.requests(), 1);
@@ -388,9 +392,10 @@ async fn retries_follow_the_method_and_the_spec() {
         assert_eq!((err.status(), server.requests()), (Some(503), 1));
     }
 
-    // A retryable error code (InternalError) is retried; a non-retryable one is not.
+    // A code no page gives is judged by its HTTP status: retried with 503,
+    // not with 404 (nor with 500).
     let server = MisbehavingServer::sequence(vec![
-        Reply::error(500, 90500, "InternalError", "boom"),
+        Reply::error(503, UNDOCUMENTED, "Undocumented", "busy"),
         Reply::ok(DOWNLOAD_DATA),
     ])
     .await
@@ -399,18 +404,34 @@ async fn retries_follow_the_method_and_the_spec() {
         .await
         .unwrap();
     assert_eq!(server.requests(), 2);
-    let server = MisbehavingServer::sequence(vec![Reply::error(
-        404,
-        90001,
-        "FileNotFound",
-        "no such file",
-    )])
+    for status in [404, 500] {
+        let server = MisbehavingServer::sequence(vec![Reply::error(
+            status,
+            UNDOCUMENTED,
+            "Undocumented",
+            "no such file",
+        )])
+        .await
+        .unwrap();
+        let err = download(&self::client(fast_config(&server.base_url())))
+            .await
+            .unwrap_err();
+        assert_eq!(err.error_code(), Some(ErrorCode::Unknown(UNDOCUMENTED)));
+        assert_eq!(err.is_not_found(), status == 404);
+        assert_eq!(server.requests(), 1, "HTTP {status}");
+    }
+    // A documented code decides over the status: 30016 is not retryable, even
+    // with a 503.
+    let server = MisbehavingServer::sequence(vec![
+        Reply::error(503, 30016, "TooManyWebhooks", "10 webhooks already"),
+        Reply::ok(DOWNLOAD_DATA),
+    ])
     .await
     .unwrap();
     let err = download(&self::client(fast_config(&server.base_url())))
         .await
         .unwrap_err();
-    assert_eq!(err.error_code(), Some(ErrorCode::FileNotFound));
+    assert_eq!(err.error_code(), Some(ErrorCode::TooManyWebhooks));
     assert_eq!(server.requests(), 1);
 
     // RetryPolicy::none sends once.
@@ -454,8 +475,8 @@ fn skewed_server_script(skew: i64) -> impl Fn(usize, &RecordedRequest) -> Reply 
         if off > Duration::from_secs(15 * 60) {
             Reply::error(
                 403,
-                30003,
-                "InvalidSignature",
+                UNDOCUMENTED,
+                "Undocumented",
                 &format!(
                     "Date {:?} is more than 15 minutes from server time",
                     request.header("date").unwrap_or("")
@@ -589,15 +610,60 @@ async fn skew_is_learnt_only_from_kdocs_refusals_and_only_within_the_bound() {
 #[tokio::test]
 async fn error_codes_are_typed_and_displayed_in_full() {
     let _shared = EXCLUSIVE.read().await;
+    // (status, code, typed code, is_auth, is_not_found, is_retryable): a
+    // documented code decides by its category, another one by the status.
     let cases = [
-        (403, 30003, ErrorCode::InvalidSignature, true, false),
-        (401, 20007, ErrorCode::AccessTokenInvalid, true, false),
-        (400, 10001, ErrorCode::InvalidArgument, false, false),
-        (403, 90003, ErrorCode::AnonymousTokenInvalid, true, false),
-        (403, 424242, ErrorCode::Unknown(424242), true, false),
-        (200, 424243, ErrorCode::Unknown(424243), false, false),
+        (
+            401,
+            20007,
+            ErrorCode::AccessTokenInvalid,
+            true,
+            false,
+            false,
+        ),
+        (
+            200,
+            20007,
+            ErrorCode::AccessTokenInvalid,
+            true,
+            false,
+            false,
+        ),
+        (400, 10001, ErrorCode::InvalidArgument, false, false, false),
+        (403, 10001, ErrorCode::InvalidArgument, false, false, false),
+        (
+            200,
+            10003,
+            ErrorCode::NoShareEditPermission,
+            true,
+            false,
+            false,
+        ),
+        (
+            400,
+            20001,
+            ErrorCode::AuthorizationCodeInvalid,
+            true,
+            false,
+            false,
+        ),
+        (
+            404,
+            30004,
+            ErrorCode::VolumeFileNumLimit,
+            false,
+            false,
+            false,
+        ),
+        (400, 30016, ErrorCode::TooManyWebhooks, false, false, false),
+        (403, 424242, ErrorCode::Unknown(424242), true, false, false),
+        (404, 424244, ErrorCode::Unknown(424244), false, true, false),
+        (200, 424243, ErrorCode::Unknown(424243), false, false, false),
+        // The codes this project's fake once made up are not kdocs codes.
+        (404, 90001, ErrorCode::Unknown(90001), false, true, false),
+        (403, 30003, ErrorCode::Unknown(30003), true, false, false),
     ];
-    for (status, code, expected, auth, retryable) in cases {
+    for (status, code, expected, auth, not_found, retryable) in cases {
         let server = MisbehavingServer::sequence(vec![Reply::error(
             status,
             code,
@@ -612,10 +678,11 @@ async fn error_codes_are_typed_and_displayed_in_full() {
         assert_eq!(err.error_code(), Some(expected));
         assert_eq!(err.api().unwrap().error_code(), expected);
         assert_eq!(
-            (err.is_auth(), err.is_retryable()),
-            (auth, retryable),
+            (err.is_auth(), err.is_not_found(), err.is_retryable()),
+            (auth, not_found, retryable),
             "{err}"
         );
+        assert!(!err.is_timeout());
         assert_eq!(
             err.to_string(),
             format!(
@@ -624,11 +691,22 @@ async fn error_codes_are_typed_and_displayed_in_full() {
             )
         );
     }
-    assert_eq!(ErrorCode::from_code(90004), ErrorCode::RateLimitExceeded);
-    assert!(ErrorCode::RateLimitExceeded.is_retryable());
-    assert!(ErrorCode::InternalError.is_retryable());
-    assert_eq!(ErrorCode::InvalidSignature.name(), Some("InvalidSignature"));
+    assert_eq!(ErrorCode::from_code(30004), ErrorCode::VolumeFileNumLimit);
+    assert_eq!(ErrorCode::from_code(90004), ErrorCode::Unknown(90004));
+    assert!(!ErrorCode::VolumeFileNumLimit.is_retryable());
+    assert_eq!(
+        ErrorCode::VolumeFileNumLimit.message(),
+        Some("VolumeFileNumLimit")
+    );
+    // The pages give 10003 and 20001 without a `message`.
+    assert_eq!(
+        ErrorCode::NoShareEditPermission.name(),
+        Some("NoShareEditPermission")
+    );
+    assert_eq!(ErrorCode::NoShareEditPermission.message(), None);
+    assert_eq!(ErrorCode::AuthorizationCodeInvalid.message(), None);
     assert_eq!(ErrorCode::Unknown(7).code(), 7);
+    assert_eq!(ErrorCode::Unknown(7).name(), None);
 }
 
 // ---- input and configuration -------------------------------------------------
@@ -931,7 +1009,12 @@ fn outcome<T>(result: &Result<T, impl std::borrow::Borrow<Error>>) -> String {
     match result {
         Ok(_) => "ok".into(),
         Err(error) => match error.borrow() {
-            Error::Api(api) => format!("api error {} ({:?})", api.code, api.error_code()),
+            Error::Api(api) => format!(
+                "api error HTTP {} code {} ({:?})",
+                api.status,
+                api.code,
+                api.error_code()
+            ),
             Error::Decode(d) => format!("decode error (HTTP {})", d.status),
             Error::Transport { .. } => "transport error".into(),
             Error::Timeout { kind, .. } => format!("timeout ({kind:?})"),
@@ -965,7 +1048,7 @@ fn random_fault(seed: u64, index: usize) -> (&'static str, Reply) {
         500..=579 => ("503 html", Reply::html(503, "<html>busy</html>")),
         580..=629 => (
             "429 retry-after 0",
-            Reply::error(429, 90004, "RateLimitExceeded", "slow down")
+            Reply::error(429, UNDOCUMENTED, "Undocumented", "slow down")
                 .with_header("Retry-After", "0"),
         ),
         630..=689 => ("reset", Reply::Reset),
@@ -992,12 +1075,12 @@ fn random_fault(seed: u64, index: usize) -> (&'static str, Reply) {
             Reply::ok(r#"{"download_url":[],"checksums":1,"sys_metadata":{}}"#),
         ),
         905..=944 => (
-            "500 InternalError",
-            Reply::error(500, 90500, "InternalError", "boom"),
+            "500 undocumented code",
+            Reply::error(500, UNDOCUMENTED, "Undocumented", "boom"),
         ),
         945..=974 => (
-            "403 InvalidSignature",
-            Reply::error(403, 30003, "InvalidSignature", "bad key"),
+            "403 undocumented code",
+            Reply::error(403, UNDOCUMENTED, "Undocumented", "bad key"),
         ),
         _ => ("504 html", Reply::html(504, "<html>timeout</html>")),
     }

@@ -72,18 +72,27 @@
 //!
 //! | `code` | `message` | HTTP | Origin | When |
 //! |---|---|---|---|---|
-//! | `10001` | `InvalidArgument` | 400 | documented by kdocs | missing or mistyped parameter, body not valid JSON; the hint names the parameter. The fake also uses it, with HTTP 404 / 405, for an unknown path or a wrong method |
-//! | `20007` | `AccessTokenInvalid` | 401 | documented by kdocs | `access_token` was not issued by the fake |
-//! | `30003` | `InvalidSignature` | 403 | documented by kdocs | signature headers missing or wrong, `Date` more than 15 minutes off, unknown app id; the hint says which part failed |
-//! | `90001` | `FileNotFound` | 404 | defined by the fake | unknown `file_token` or download id |
-//! | `90002` | `AnonymousTokenExpired` | 403 | defined by the fake | anonymous token past its expiry; create a new anonymous preview task |
-//! | `90003` | `AnonymousTokenInvalid` | 403 | defined by the fake | anonymous token unknown, cancelled, or replaced by a refresh |
-//! | `90004` | `RateLimitExceeded` | 429 | defined by the fake | the app's daily quota is used up; `Retry-After` = seconds until the next UTC day on the fake clock |
-//! | `90500` | `InternalError` | 500 | defined by the fake | only from [`Fault::InternalError`] |
+//! | `10001` | `InvalidArgument` | 400 | kdocs, stated on `/server/anonymous/local.html` | missing, empty or mistyped parameter, body not valid JSON; the hint names the parameter |
+//! | `20007` | `AccessTokenInvalid` | 401 | kdocs, seen in answers quoted by public clients | `access_token` was not issued by the fake |
+//! | `994031` | `FakeSignatureRefused` | 403 | **invented by this fake** | signature headers missing or wrong, `Date` more than 15 minutes off, unknown app id; the hint says which part failed |
+//! | `994032` | `FakeAnonymousTokenExpired` | 403 | **invented by this fake** | refresh of an anonymous token past its expiry; create a new anonymous preview task |
+//! | `994041` | `FakeFileNotFound` | 404 | **invented by this fake** | unknown `file_token` or download id |
+//! | `994042` | `FakeAnonymousTokenNotFound` | 404 | **invented by this fake** | anonymous token unknown, cancelled, or replaced by a refresh |
+//! | `994043` | `FakeNoSuchEndpoint` | 404 | **invented by this fake** | no endpoint has the path |
+//! | `994051` | `FakeMethodNotAllowed` | 405 | **invented by this fake** | the path exists with another method |
+//! | `994291` | `FakeDailyLimitReached` | 429 | **invented by this fake** | the app's daily quota is used up; `Retry-After` = seconds until the next UTC day on the fake clock |
+//! | `995001` | `FakeInternalError` | 500 | **invented by this fake** | only from [`Fault::InternalError`] |
 //!
 //! The public kdocs pages refer to an error-code page without listing codes for
-//! these situations, so the `9xxxx` codes are the fake's own.
-//!
+//! the situations of the [`FakeCode`] rows, so those codes are the fake's own: six
+//! digits (`99`, the HTTP status, a running number), which no five-digit kdocs
+//! code can be mistaken for, and a `message` starting with `Fake`. The real
+//! service answers these situations with codes no public page gives. The client
+//! knows none of the fake's codes: they reach it as `ErrorCode::Unknown(n)`, and
+//! its `Error::is_auth`, `is_not_found` and `is_retryable` then go by the HTTP
+//! status, as they would for an undocumented kdocs code. Code written against the
+//! fake should do the same and never match these numbers.
+
 //! # Fault switches
 //!
 //! [`FakeKdocs::set_fault`] turns on one [`Fault`] until it is switched off with
@@ -91,7 +100,8 @@
 //! `/fake/download/…`:
 //!
 //! * [`Fault::ServerError`] (API): HTTP 500 with an HTML page instead of JSON.
-//! * [`Fault::InternalError`] (API): HTTP 500 with the JSON envelope, code `90500`.
+//! * [`Fault::InternalError`] (API): HTTP 500 with the JSON envelope, code `995001`
+//!   ([`FakeCode::InternalError`]).
 //! * [`Fault::BreakConnection`] (API): the connection is closed without any response.
 //! * [`Fault::CorruptDownload`] (download): some bytes of the content are flipped;
 //!   the checksums returned by `get_download_url` stay those of the original.
@@ -124,10 +134,7 @@ use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
 pub use self::clock::FakeClock;
-pub use self::errors::{
-    ACCESS_TOKEN_INVALID, ANONYMOUS_TOKEN_EXPIRED, ANONYMOUS_TOKEN_INVALID, FILE_NOT_FOUND,
-    INTERNAL_ERROR, INVALID_ARGUMENT, INVALID_SIGNATURE, RATE_LIMIT_EXCEEDED,
-};
+pub use self::errors::{FakeCode, ACCESS_TOKEN_INVALID, INVALID_ARGUMENT};
 use self::state::State;
 
 /// App id of the default test app.
@@ -155,7 +162,8 @@ pub enum Fault {
     TruncateDownload,
     /// API fault: answer HTTP 500 with a `text/html` page (not JSON).
     ServerError,
-    /// API fault: answer HTTP 500 with the JSON envelope, code [`INTERNAL_ERROR`].
+    /// API fault: answer HTTP 500 with the JSON envelope, code
+    /// [`FakeCode::InternalError`] (`995001`, the fake's own).
     InternalError,
     /// API fault: close the connection without sending a response.
     BreakConnection,

@@ -23,7 +23,7 @@ use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{watch, Semaphore};
 
 use super::clock::unix_secs;
-use super::errors::ApiError;
+use super::errors::{ApiError, FakeCode};
 use super::signature;
 use super::{Fault, Shared};
 
@@ -348,17 +348,19 @@ fn route(path: &str, method: &Method) -> Result<Route, ApiError> {
             Route::DownloadUrl(non_empty(file, "file_token")?),
         ),
         _ => {
-            return Err(ApiError::invalid_argument(format!(
-            "no endpoint {method} {path}; the fake serves only the five documented kdocs endpoints"
-        ))
-            .with_status(StatusCode::NOT_FOUND))
+            return Err(ApiError::fake(
+                FakeCode::NoSuchEndpoint,
+                format!(
+                    "no endpoint {method} {path}; the fake serves only the five documented kdocs endpoints"
+                ),
+            ))
         }
     };
     if *method != allowed {
-        return Err(ApiError::invalid_argument(format!(
-            "{path} only accepts {allowed}, got {method}"
-        ))
-        .with_status(StatusCode::METHOD_NOT_ALLOWED));
+        return Err(ApiError::fake(
+            FakeCode::MethodNotAllowed,
+            format!("{path} only accepts {allowed}, got {method}"),
+        ));
     }
     Ok(route)
 }
@@ -367,18 +369,20 @@ fn route(path: &str, method: &Method) -> Result<Route, ApiError> {
 /// `Content-Length` over the limit is refused before anything is read.
 async fn read_body(body: Incoming, limit: usize, deadline: Duration) -> Result<Bytes, ApiError> {
     let too_large = || {
-        ApiError::invalid_argument(format!("request body is larger than {limit} bytes"))
-            .with_status(StatusCode::PAYLOAD_TOO_LARGE)
+        ApiError::fake(
+            FakeCode::BodyTooLarge,
+            format!("request body is larger than {limit} bytes"),
+        )
     };
     if body.size_hint().lower() > limit as u64 {
         return Err(too_large());
     }
     let read = Limited::new(body, limit).collect();
     match tokio::time::timeout(deadline, read).await {
-        Err(_) => Err(ApiError::invalid_argument(format!(
-            "the request body did not arrive within {deadline:?}"
-        ))
-        .with_status(StatusCode::REQUEST_TIMEOUT)),
+        Err(_) => Err(ApiError::fake(
+            FakeCode::BodyTimeout,
+            format!("the request body did not arrive within {deadline:?}"),
+        )),
         Ok(Ok(collected)) => Ok(collected.to_bytes()),
         Ok(Err(e)) if e.is::<http_body_util::LengthLimitError>() => Err(too_large()),
         Ok(Err(e)) => Err(ApiError::invalid_argument(format!(
@@ -583,17 +587,14 @@ fn download_url(
 /// `GET /fake/download/<id>`: unsigned, like a presigned CDN URL.
 fn download(shared: &Shared, req: &Request<Incoming>) -> Response<FakeBody> {
     if req.method() != Method::GET {
-        return error_response(
-            &ApiError::invalid_argument(format!(
-                "download URLs only accept GET, got {}",
-                req.method()
-            ))
-            .with_status(StatusCode::METHOD_NOT_ALLOWED),
-        );
+        return error_response(&ApiError::fake(
+            FakeCode::MethodNotAllowed,
+            format!("download URLs only accept GET, got {}", req.method()),
+        ));
     }
     let segments = match decode_segments(req.uri().path()) {
         Ok(s) => s,
-        Err(e) => return error_response(&e.with_status(StatusCode::NOT_FOUND)),
+        Err(e) => return error_response(&ApiError::file_not_found(e.hint)),
     };
     let id = match segments.as_slice() {
         [_, _, _, id] => id.as_str(),

@@ -5,7 +5,8 @@
 //!
 //! * `Content-Type` is exactly `application/json`;
 //! * `Content-Md5` is the lowercase hex md5 of the body bytes, or of the request
-//!   URI as sent (path plus `?query`) when the body is empty;
+//!   URI as sent (path plus `?query`) when there are no body bytes (an absent
+//!   body and an empty one are the same rule);
 //! * `Date` is an RFC 1123 GMT date no more than 15 minutes from the server clock;
 //! * `Authorization` is `WPS-2:<app_id>:<sha1 hex of app_key + Content-Md5 + Content-Type + Date>`.
 
@@ -167,6 +168,34 @@ mod tests {
         h.insert("content-md5", HeaderValue::from_str(md5).unwrap());
         h.insert(DATE, HeaderValue::from_str(date).unwrap());
         h
+    }
+
+    /// The same rule as the client's signer, written again here: an empty body
+    /// is signed like an absent one, with the md5 of the request URI.
+    #[test]
+    fn empty_body_is_signed_with_the_md5_of_the_uri() {
+        let date = "Wed, 23 Jan 2013 06:43:08 GMT";
+        let now = httpdate::parse_http_date(date).unwrap();
+        let uri = "/api/v1/openapi/anonymous/token";
+        let key = "wJalrXUtnFEYEXAMPLEKES";
+        let signed = |md5: &str| {
+            let auth = format!(
+                "WPS-2:AK:{}",
+                expected_signature(key, md5, JSON_CONTENT_TYPE, date)
+            );
+            headers(&auth, md5, date)
+        };
+        let uri_md5 = md5_hex(uri.as_bytes());
+        assert_eq!(
+            verify(&signed(&uri_md5), uri, b"", now, |_| Some(key.into())).unwrap(),
+            "AK"
+        );
+        // md5 of the empty string is not the rule for an empty body.
+        let err = verify(&signed(&md5_hex(b"")), uri, b"", now, |_| Some(key.into())).unwrap_err();
+        assert!(err.hint.contains("md5 of the request URI"), "{}", err.hint);
+        // With body bytes, the body is hashed, not the URI.
+        let err = verify(&signed(&uri_md5), uri, b"{}", now, |_| Some(key.into())).unwrap_err();
+        assert!(err.hint.contains("md5 of the body"), "{}", err.hint);
     }
 
     #[test]

@@ -172,12 +172,12 @@ impl State {
             Some(t) => Ok(t),
             None => Err(match self.dead_tokens.get(token) {
                 Some(DeadReason::Cancelled) => {
-                    ApiError::anonymous_token_invalid("the anonymous token was cancelled")
+                    ApiError::anonymous_token_not_found("the anonymous token was cancelled")
                 }
-                Some(DeadReason::Replaced) => ApiError::anonymous_token_invalid(
+                Some(DeadReason::Replaced) => ApiError::anonymous_token_not_found(
                     "the anonymous token was replaced by a refresh; use the new token",
                 ),
-                None => ApiError::anonymous_token_invalid(
+                None => ApiError::anonymous_token_not_found(
                     "unknown anonymous token; tokens come from an anonymous preview task",
                 ),
             }),
@@ -213,7 +213,7 @@ impl State {
     pub(crate) fn cancel(&mut self, token: &str, now: SystemTime) -> Result<(), ApiError> {
         match self.live_anon_token(token, now) {
             Ok(_) => {}
-            Err(e) if e.code == super::ANONYMOUS_TOKEN_EXPIRED => {}
+            Err(e) if e.code == super::FakeCode::AnonymousTokenExpired.code() => {}
             Err(e) => return Err(e),
         }
         if let Some(t) = self.anon_tokens.remove(token) {

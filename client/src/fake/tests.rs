@@ -151,9 +151,14 @@ async fn preview_refresh_cancel_lifecycle() {
 
     // The old token is refused now.
     let r = call(&fake, Method::POST, TOKEN, Some(json!({ "token": token }))).await;
-    assert_error(&r, 403, ANONYMOUS_TOKEN_INVALID, "replaced by a refresh");
+    assert_error(
+        &r,
+        404,
+        FakeCode::AnonymousTokenNotFound.code(),
+        "replaced by a refresh",
+    );
     let r = call(&fake, Method::DELETE, &format!("{TOKEN}/{token}"), None).await;
-    assert_error(&r, 403, ANONYMOUS_TOKEN_INVALID, "replaced");
+    assert_error(&r, 404, FakeCode::AnonymousTokenNotFound.code(), "replaced");
 
     // Cancel the new one.
     let r = call(&fake, Method::DELETE, &format!("{TOKEN}/{new}"), None).await;
@@ -161,10 +166,15 @@ async fn preview_refresh_cancel_lifecycle() {
     assert_eq!(r.json, json!({ "code": 0, "data": {} }));
     assert_eq!(fake.anonymous_token_for_task(&task_id), None);
     let r = call(&fake, Method::POST, TOKEN, Some(json!({ "token": new }))).await;
-    assert_error(&r, 403, ANONYMOUS_TOKEN_INVALID, "cancelled");
+    assert_error(
+        &r,
+        404,
+        FakeCode::AnonymousTokenNotFound.code(),
+        "cancelled",
+    );
 
     let r = call(&fake, Method::POST, TOKEN, Some(json!({ "token": "nope" }))).await;
-    assert_error(&r, 403, ANONYMOUS_TOKEN_INVALID, "unknown");
+    assert_error(&r, 404, FakeCode::AnonymousTokenNotFound.code(), "unknown");
 
     let stats = fake.stats();
     assert_eq!(stats.calls_to("create_anonymous_preview"), 1);
@@ -212,7 +222,7 @@ async fn preview_parameter_errors() {
         Some(json!({ "file_token": "missing" })),
     )
     .await;
-    assert_error(&r, 404, FILE_NOT_FOUND, "missing");
+    assert_error(&r, 404, FakeCode::FileNotFound.code(), "missing");
     let r = call(&fake, Method::POST, PREVIEW, Some(json!([1]))).await;
     assert_error(&r, 400, INVALID_ARGUMENT, "JSON object");
 
@@ -235,9 +245,14 @@ async fn preview_parameter_errors() {
     assert_error(&send(c.build(&fake)).await, 400, INVALID_ARGUMENT, "empty");
 
     let r = call(&fake, Method::GET, "/api/v1/nothing", None).await;
-    assert_error(&r, 404, INVALID_ARGUMENT, "no endpoint");
+    assert_error(&r, 404, FakeCode::NoSuchEndpoint.code(), "no endpoint");
     let r = call(&fake, Method::GET, TOKEN, None).await;
-    assert_error(&r, 405, INVALID_ARGUMENT, "only accepts POST");
+    assert_error(
+        &r,
+        405,
+        FakeCode::MethodNotAllowed.code(),
+        "only accepts POST",
+    );
 }
 
 #[tokio::test]
@@ -255,7 +270,7 @@ async fn anonymous_token_expires_with_the_clock() {
     assert_error(
         &r,
         403,
-        ANONYMOUS_TOKEN_EXPIRED,
+        FakeCode::AnonymousTokenExpired.code(),
         "create a new anonymous preview task",
     );
     // An expired token can still be cancelled.
@@ -273,7 +288,7 @@ async fn signature_failures_name_the_part() {
     assert_error(
         &send(c.build(&fake)).await,
         403,
-        INVALID_SIGNATURE,
+        FakeCode::SignatureRefused.code(),
         "signature does not match",
     );
 
@@ -282,7 +297,7 @@ async fn signature_failures_name_the_part() {
     assert_error(
         &send(c.build(&fake)).await,
         403,
-        INVALID_SIGNATURE,
+        FakeCode::SignatureRefused.code(),
         "more than 15 minutes",
     );
 
@@ -291,7 +306,7 @@ async fn signature_failures_name_the_part() {
     assert_error(
         &send(c.build(&fake)).await,
         403,
-        INVALID_SIGNATURE,
+        FakeCode::SignatureRefused.code(),
         "unknown app_id",
     );
 
@@ -301,7 +316,7 @@ async fn signature_failures_name_the_part() {
     assert_error(
         &send(req).await,
         403,
-        INVALID_SIGNATURE,
+        FakeCode::SignatureRefused.code(),
         "Content-Md5 does not match md5 of the body",
     );
 
@@ -311,7 +326,7 @@ async fn signature_failures_name_the_part() {
         assert_error(
             &send(req).await,
             403,
-            INVALID_SIGNATURE,
+            FakeCode::SignatureRefused.code(),
             &format!("{header} header missing"),
         );
     }
@@ -324,14 +339,19 @@ async fn signature_failures_name_the_part() {
     assert_error(
         &send(req).await,
         403,
-        INVALID_SIGNATURE,
+        FakeCode::SignatureRefused.code(),
         "Content-Type must be application/json",
     );
 
     let mut req = c.build(&fake);
     req.headers_mut()
         .insert("Date", HeaderValue::from_static("yesterday"));
-    assert_error(&send(req).await, 403, INVALID_SIGNATURE, "RFC 1123");
+    assert_error(
+        &send(req).await,
+        403,
+        FakeCode::SignatureRefused.code(),
+        "RFC 1123",
+    );
 
     // GET: the URI (with query) is hashed; changing the query after signing fails.
     let file = fake.add_file("f", b"x".to_vec());
@@ -343,7 +363,7 @@ async fn signature_failures_name_the_part() {
     assert_error(
         &send(req).await,
         403,
-        INVALID_SIGNATURE,
+        FakeCode::SignatureRefused.code(),
         "md5 of the request URI",
     );
 
@@ -365,10 +385,10 @@ async fn rate_limit_per_app_and_day() {
     let body = Some(json!({ "token": "nope" }));
     for _ in 0..2 {
         let r = call(&fake, Method::POST, TOKEN, body.clone()).await;
-        assert_eq!(r.json["code"], ANONYMOUS_TOKEN_INVALID);
+        assert_eq!(r.json["code"], FakeCode::AnonymousTokenNotFound.code());
     }
     let r = call(&fake, Method::POST, TOKEN, Some(json!({ "token": token }))).await;
-    assert_error(&r, 429, RATE_LIMIT_EXCEEDED, "00:00 UTC");
+    assert_error(&r, 429, FakeCode::DailyLimitReached.code(), "00:00 UTC");
     let retry: u64 = r.retry_after.unwrap().parse().unwrap();
     assert!((3595..=3600).contains(&retry), "{retry}");
 
@@ -378,7 +398,7 @@ async fn rate_limit_per_app_and_day() {
     c.app_key = "prod-key".into();
     assert_eq!(
         send(c.build(&fake)).await.json["code"],
-        ANONYMOUS_TOKEN_INVALID
+        FakeCode::AnonymousTokenNotFound.code()
     );
     let stats = fake.stats();
     assert_eq!(stats.calls_today[fake.app_id()], 2);
@@ -388,7 +408,7 @@ async fn rate_limit_per_app_and_day() {
     fake.clock().advance(Duration::from_secs(3601));
     assert_eq!(fake.stats().calls_today[fake.app_id()], 0);
     let r = call(&fake, Method::POST, TOKEN, body).await;
-    assert_eq!(r.json["code"], ANONYMOUS_TOKEN_INVALID);
+    assert_eq!(r.json["code"], FakeCode::AnonymousTokenNotFound.code());
 }
 
 #[tokio::test]
@@ -436,7 +456,7 @@ async fn edit_url_with_token() {
     assert_error(
         &call(&fake, Method::GET, &pq, None).await,
         404,
-        FILE_NOT_FOUND,
+        FakeCode::FileNotFound.code(),
         "nofile",
     );
     assert_eq!(fake.stats().calls_to("get_edit_url_with_token"), 4);
@@ -497,7 +517,7 @@ async fn download_url_and_bytes() {
     assert_error(
         &call(&fake, Method::GET, pq, None).await,
         404,
-        FILE_NOT_FOUND,
+        FakeCode::FileNotFound.code(),
         "nofile",
     );
 }
@@ -553,7 +573,12 @@ async fn api_faults() {
 
     fake.set_fault(Some(Fault::InternalError));
     let r = call(&fake, Method::POST, TOKEN, body.clone()).await;
-    assert_error(&r, 500, INTERNAL_ERROR, "Fault::InternalError");
+    assert_error(
+        &r,
+        500,
+        FakeCode::InternalError.code(),
+        "Fault::InternalError",
+    );
 
     fake.set_fault(Some(Fault::BreakConnection));
     let err = reqwest::Client::new()
@@ -563,7 +588,7 @@ async fn api_faults() {
 
     fake.set_fault(None);
     let r = call(&fake, Method::POST, TOKEN, body).await;
-    assert_eq!(r.json["code"], ANONYMOUS_TOKEN_INVALID);
+    assert_eq!(r.json["code"], FakeCode::AnonymousTokenNotFound.code());
     let stats = fake.stats();
     assert_eq!(stats.rejected_calls, 4);
     assert_eq!(stats.calls_to("refresh_anonymous_token"), 4);
@@ -580,7 +605,7 @@ async fn percent_encoded_path_segments() {
         None,
     )
     .await;
-    assert_error(&r, 403, ANONYMOUS_TOKEN_INVALID, "unknown");
+    assert_error(&r, 404, FakeCode::AnonymousTokenNotFound.code(), "unknown");
     assert_eq!(
         server_decode("/x/a%2Fb%3Fc%23d/%E4%B8%AD"),
         vec!["", "x", "a/b?c#d", "中"]
@@ -601,7 +626,7 @@ async fn concurrent_connections_and_shutdown() {
         let fake = fake.clone();
         tasks.push(tokio::spawn(async move {
             let r = call(&fake, Method::POST, TOKEN, Some(json!({ "token": "t" }))).await;
-            assert_eq!(r.json["code"], ANONYMOUS_TOKEN_INVALID);
+            assert_eq!(r.json["code"], FakeCode::AnonymousTokenNotFound.code());
         }));
     }
     for t in tasks {
@@ -635,8 +660,8 @@ async fn garbage_requests_get_answers() {
     let n = s.read(&mut buf).await.unwrap();
     let text = String::from_utf8_lossy(&buf[..n]);
     assert!(text.starts_with("HTTP/1.1 403"), "{text}");
-    assert!(text.contains("\"code\":30003"), "{text}");
+    assert!(text.contains("\"code\":994031"), "{text}");
     // Still serving.
     let r = call(&fake, Method::POST, TOKEN, Some(json!({ "token": "t" }))).await;
-    assert_eq!(r.json["code"], ANONYMOUS_TOKEN_INVALID);
+    assert_eq!(r.json["code"], FakeCode::AnonymousTokenNotFound.code());
 }

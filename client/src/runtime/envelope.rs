@@ -155,8 +155,7 @@ mod tests {
     #[test]
     fn error_envelope_with_any_status() {
         for status in [200, 403] {
-            let body =
-                br#"{"code":30003,"message":"InvalidSignature","hint":"bad sig","extra":{"a":1}}"#;
+            let body = br#"{"code":20007,"message":"AccessTokenInvalid","hint":"access_token is required","extra":{"a":1}}"#;
             let err =
                 decode::<Data>(CONTEXT, status, None, body, &Scrubber::default()).unwrap_err();
             let api = err.api().expect("api error");
@@ -167,7 +166,12 @@ mod tests {
                     api.message.as_str(),
                     api.hint.as_str()
                 ),
-                (status, 30003, "InvalidSignature", "bad sig")
+                (
+                    status,
+                    20007,
+                    "AccessTokenInvalid",
+                    "access_token is required"
+                )
             );
             assert_eq!(api.extra, Some(serde_json::json!({"a": 1})));
         }
@@ -270,7 +274,7 @@ mod tests {
         b"\"expire_at\"",
         b"0",
         b"-1",
-        b"30003",
+        b"20007",
         b"1e999",
         b"9223372036854775808",
         b"null",

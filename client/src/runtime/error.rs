@@ -31,12 +31,15 @@ impl fmt::Display for CallContext {
     }
 }
 
-/// Families of service errors, used to tell auth failures from the rest.
+/// Families of service errors, as the spec's error table assigns them to the
+/// codes it knows ([`ErrorCode::category`](crate::ErrorCode::category)).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum ErrorCategory {
-    /// Credentials, tokens or the signature were refused.
+    /// The caller was refused: credentials, a token or the signature, or a
+    /// permission the caller lacks.
     Auth,
-    /// The request was malformed.
+    /// The request cannot be carried out as sent (a wrong parameter, or a limit
+    /// of the resource it acts on); repeating it unchanged fails again.
     Request,
     /// A quota was exhausted.
     RateLimit,
@@ -277,6 +280,17 @@ pub(crate) fn is_retryable_status(status: u16) -> bool {
     matches!(status, 429 | 502 | 503 | 504)
 }
 
+/// What a failure with a response is judged by: the code's entry in the error
+/// table when a source gives the code, otherwise the HTTP status.
+enum Judged {
+    /// A code of the spec's error table.
+    Code(crate::ErrorCode),
+    /// An unknown code, or no kdocs envelope at all: the HTTP status decides.
+    Status(u16),
+    /// No response (transport failure, timeout, bad argument, configuration).
+    NoResponse,
+}
+
 impl Error {
     /// The service error, when the failure is an error envelope.
     pub fn api(&self) -> Option<&ApiError> {
@@ -304,37 +318,80 @@ impl Error {
         self.api().map(ApiError::error_code)
     }
 
-    /// Whether the same call may succeed if sent again later: connection
-    /// errors, connect and per-attempt timeouts, HTTP 429, 502, 503 and 504, and
-    /// error codes the `api-spec/errors.yaml` table marks `retryable`. The
-    /// client's [`RetryPolicy`](super::RetryPolicy) retries these for
-    /// idempotent calls.
-    pub fn is_retryable(&self) -> bool {
+    /// What the categories below are decided from.
+    fn judged(&self) -> Judged {
         match self {
-            Error::Api(e) => is_retryable_status(e.status) || e.error_code().is_retryable(),
-            Error::Decode(e) => is_retryable_status(e.status),
-            Error::Transport { source, .. } => !source.is_builder() && !source.is_redirect(),
-            Error::Timeout { kind, .. } => *kind != TimeoutKind::Operation,
-            Error::Redirect { .. } | Error::InvalidArgument { .. } | Error::Config(_) => false,
-        }
-    }
-
-    /// Whether credentials, a token or the signature were refused: an error
-    /// code in the `auth` category (20007, 30003, the anonymous-token codes), or
-    /// an unknown code with HTTP 401 or 403.
-    pub fn is_auth(&self) -> bool {
-        match self {
-            Error::Api(e) => match e.error_code().category() {
-                Some(category) => category == ErrorCategory::Auth,
-                None => matches!(e.status, 401 | 403),
+            Error::Api(e) => match e.error_code() {
+                code if code.category().is_some() => Judged::Code(code),
+                _ => Judged::Status(e.status),
             },
-            _ => false,
+            Error::Decode(e) => Judged::Status(e.status),
+            _ => Judged::NoResponse,
         }
     }
 
-    /// Whether a time limit elapsed ([`Error::Timeout`]).
+    /// Whether the same call may succeed if sent again later. The client's
+    /// [`RetryPolicy`](super::RetryPolicy) retries these for idempotent calls.
+    ///
+    /// Decided from what is documented: for an error code of the
+    /// `api-spec/errors.yaml` table (a code a kdocs page gives), whether the
+    /// table marks it `retryable` (none is today); for any other answer (an
+    /// unknown code, or a body that is not a kdocs envelope), the HTTP status:
+    /// 429, 502, 503 and 504 are retryable. Without an answer: connection
+    /// errors and connect or per-attempt timeouts are retryable; the operation
+    /// timeout, a refused parameter and a configuration error are not.
+    pub fn is_retryable(&self) -> bool {
+        match self.judged() {
+            Judged::Code(code) => code.is_retryable(),
+            Judged::Status(status) => is_retryable_status(status),
+            Judged::NoResponse => match self {
+                Error::Transport { source, .. } => !source.is_builder() && !source.is_redirect(),
+                Error::Timeout { kind, .. } => *kind != TimeoutKind::Operation,
+                _ => false,
+            },
+        }
+    }
+
+    /// Whether the caller was refused: credentials, a token or the signature,
+    /// or a permission it lacks.
+    ///
+    /// Decided from what is documented: for an error code of the
+    /// `api-spec/errors.yaml` table, whether its category is `auth` (10003,
+    /// 20001, 20007); for any other answer (an unknown code, or a body that is
+    /// not a kdocs envelope), the HTTP status 401 or 403. `false` without an answer.
+    pub fn is_auth(&self) -> bool {
+        match self.judged() {
+            Judged::Code(code) => code.category() == Some(ErrorCategory::Auth),
+            Judged::Status(status) => matches!(status, 401 | 403),
+            Judged::NoResponse => false,
+        }
+    }
+
+    /// Whether the resource the call names does not exist (or no longer does).
+    ///
+    /// Decided from what is documented: for an error code of the
+    /// `api-spec/errors.yaml` table, whether its category is `not_found` (no
+    /// page gives such a code today); for any other answer (an unknown code, or
+    /// a body that is not a kdocs envelope), the HTTP status 404 or 410. `false`
+    /// without an answer.
+    pub fn is_not_found(&self) -> bool {
+        match self.judged() {
+            Judged::Code(code) => code.category() == Some(ErrorCategory::NotFound),
+            Judged::Status(status) => matches!(status, 404 | 410),
+            Judged::NoResponse => false,
+        }
+    }
+
+    /// Whether a time limit elapsed: one of the client's own
+    /// ([`Error::Timeout`]), or, for an answer that is not a code of the
+    /// `api-spec/errors.yaml` table, one the HTTP status reports (408 Request
+    /// Timeout, 504 Gateway Timeout). No kdocs page gives a timeout code.
     pub fn is_timeout(&self) -> bool {
-        matches!(self, Error::Timeout { .. })
+        match self.judged() {
+            Judged::Code(_) => false,
+            Judged::Status(status) => matches!(status, 408 | 504),
+            Judged::NoResponse => matches!(self, Error::Timeout { .. }),
+        }
     }
 
     /// The HTTP status, when a response was received.
@@ -451,17 +508,140 @@ mod tests {
     fn api_error_display_names_everything() {
         let e = Error::Api(Box::new(ApiError {
             context: CONTEXT,
-            status: 403,
-            code: 30003,
-            message: "InvalidSignature".into(),
-            hint: "signature does not match".into(),
+            status: 401,
+            code: 20007,
+            message: "AccessTokenInvalid".into(),
+            hint: "access_token is required".into(),
             extra: None,
             retry_after: None,
             clock_skew_secs: None,
         }));
         assert_eq!(
             e.to_string(),
-            "kdocs get_download_url (GET /files/{file_token}): HTTP 403, code 30003 InvalidSignature: signature does not match"
+            "kdocs get_download_url (GET /files/{file_token}): HTTP 401, code 20007 AccessTokenInvalid: access_token is required"
+        );
+    }
+
+    fn api(status: u16, code: i64) -> Error {
+        Error::Api(Box::new(ApiError {
+            context: CONTEXT,
+            status,
+            code,
+            message: String::new(),
+            hint: String::new(),
+            extra: None,
+            retry_after: None,
+            clock_skew_secs: None,
+        }))
+    }
+
+    fn decode(status: u16) -> Error {
+        Error::Decode(Box::new(DecodeError {
+            context: CONTEXT,
+            status,
+            reason: "not JSON".into(),
+            excerpt: "<html>".into(),
+        }))
+    }
+
+    /// `(is_auth, is_not_found, is_retryable, is_timeout)`.
+    fn categories(e: &Error) -> (bool, bool, bool, bool) {
+        (
+            e.is_auth(),
+            e.is_not_found(),
+            e.is_retryable(),
+            e.is_timeout(),
+        )
+    }
+
+    #[test]
+    fn a_documented_code_decides_over_the_http_status() {
+        use crate::ErrorCode;
+        // 20007 (auth) even with HTTP 200, as kdocs sends errors with 200 too.
+        assert_eq!(
+            api(200, 20007).error_code(),
+            Some(ErrorCode::AccessTokenInvalid)
+        );
+        assert_eq!(categories(&api(200, 20007)), (true, false, false, false));
+        // 10003 and 20001 are auth; 10001, 30004 and 30016 are request errors.
+        for code in [10003, 20001] {
+            assert_eq!(
+                categories(&api(400, code)),
+                (true, false, false, false),
+                "{code}"
+            );
+        }
+        for code in [10001, 30004, 30016] {
+            // The status would say auth, not found, retry or timeout: the code wins.
+            for status in [401, 403, 404, 410, 429, 503, 504] {
+                assert_eq!(
+                    categories(&api(status, code)),
+                    (false, false, false, false),
+                    "{code} with HTTP {status}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn an_unknown_code_is_judged_by_the_http_status() {
+        use crate::ErrorCode;
+        // A code no page gives (the fake's own codes among them).
+        let code = 994_031;
+        assert_eq!(api(403, code).error_code(), Some(ErrorCode::Unknown(code)));
+        let cases = [
+            (401, (true, false, false, false)),
+            (403, (true, false, false, false)),
+            (404, (false, true, false, false)),
+            (410, (false, true, false, false)),
+            (408, (false, false, false, true)),
+            (429, (false, false, true, false)),
+            (500, (false, false, false, false)),
+            (502, (false, false, true, false)),
+            (503, (false, false, true, false)),
+            (504, (false, false, true, true)),
+            (200, (false, false, false, false)),
+            (400, (false, false, false, false)),
+        ];
+        for (status, expected) in cases {
+            assert_eq!(categories(&api(status, code)), expected, "HTTP {status}");
+            // A body that is not a kdocs envelope is judged the same way.
+            assert_eq!(
+                categories(&decode(status)),
+                expected,
+                "HTTP {status} (decode)"
+            );
+        }
+    }
+
+    #[test]
+    fn failures_without_an_answer() {
+        let timeout = |kind| Error::Timeout {
+            context: CONTEXT,
+            kind,
+            limit: None,
+        };
+        assert_eq!(
+            categories(&timeout(TimeoutKind::Attempt)),
+            (false, false, true, true)
+        );
+        assert_eq!(
+            categories(&timeout(TimeoutKind::Connect)),
+            (false, false, true, true)
+        );
+        assert_eq!(
+            categories(&timeout(TimeoutKind::Operation)),
+            (false, false, false, true)
+        );
+        let invalid = Error::InvalidArgument {
+            context: CONTEXT,
+            parameter: "token",
+            reason: "empty".into(),
+        };
+        assert_eq!(categories(&invalid), (false, false, false, false));
+        assert_eq!(
+            categories(&Error::Config("x".into())),
+            (false, false, false, false)
         );
     }
 

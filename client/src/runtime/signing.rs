@@ -6,13 +6,14 @@
 //! |-----------------|-------|
 //! | `Date`          | the current time, RFC 1123, GMT (`Wed, 23 Jan 2013 06:43:08 GMT`) |
 //! | `Content-Type`  | `application/json` |
-//! | `Content-Md5`   | md5 of the exact body bytes; for a request without a body, md5 of the request URI as sent (path plus `?query`, no scheme or host) |
+//! | `Content-Md5`   | md5 of the exact body bytes; for a request without a body or with an empty one, md5 of the request URI as sent (path plus `?query`, no scheme or host) |
 //! | `Authorization` | `WPS-2:{app_id}:{sha1_hex(app_key + Content-Md5 + Content-Type + Date)}` |
 //!
-//! The docs only say "GET requests use the URI"; how a bodyless DELETE is signed
-//! is undocumented. Public kdocs clients use the URI for every bodyless request,
-//! and so does [`content_md5`]: that rule lives here and nowhere else, so it can
-//! change without touching generated code.
+//! The docs only say "GET requests use the URI"; how a bodyless DELETE, or a
+//! POST with an empty body, is signed is undocumented. Two public kdocs clients
+//! hash the URI for every request whose body is absent or empty, and so does
+//! [`content_md5`]: one rule, empty or absent body → md5 of the request URI. It
+//! lives here and nowhere else, so it can change without touching generated code.
 //!
 //! The signer takes the time as an argument, which keeps it a pure function.
 
@@ -52,12 +53,13 @@ impl std::fmt::Debug for SignedHeaders {
     }
 }
 
-/// The `Content-Md5` of a request: md5 of `body` when there is one, otherwise
-/// md5 of `request_uri` (path plus `?query`, exactly as sent).
+/// The `Content-Md5` of a request: md5 of `body` when it has at least one
+/// byte, otherwise (no body, or an empty one) md5 of `request_uri` (path plus
+/// `?query`, exactly as sent).
 pub fn content_md5(body: Option<&[u8]>, request_uri: &str) -> String {
     match body {
-        Some(bytes) => md5_hex(bytes),
-        None => md5_hex(request_uri.as_bytes()),
+        Some(bytes) if !bytes.is_empty() => md5_hex(bytes),
+        _ => md5_hex(request_uri.as_bytes()),
     }
 }
 
@@ -136,6 +138,24 @@ mod tests {
         let with_body = sign("SX1", &key, Some(b"{}"), "/a?b=c", now);
         assert_eq!(with_body.content_md5, "99914b932bd37a50b983c5e7c90ae93b");
         assert!(!format!("{with_body:?}").contains(&with_body.authorization));
+    }
+
+    /// One rule for every request without body bytes: an empty body is signed
+    /// like an absent one, with the md5 of the request URI (never md5 of "").
+    #[test]
+    fn empty_body_hashes_the_request_uri_like_an_absent_one() {
+        let uri = "/api/v1/openapi/anonymous/token?x=1";
+        assert_eq!(content_md5(Some(b""), uri), md5_hex(uri.as_bytes()));
+        assert_eq!(content_md5(Some(b""), uri), content_md5(None, uri));
+        assert_ne!(content_md5(Some(b""), uri), md5_hex(b""));
+        // One byte of body is a body.
+        assert_eq!(content_md5(Some(b" "), uri), md5_hex(b" "));
+        let now = UNIX_EPOCH + Duration::from_secs(1_358_923_388);
+        let key = Secret::new("k".to_owned());
+        assert_eq!(
+            sign("SX1", &key, Some(b""), uri, now),
+            sign("SX1", &key, None, uri, now)
+        );
     }
 
     #[test]
