@@ -542,7 +542,12 @@ impl<'a> Download<'a> {
                 .await
                 .map_err(|source| DownloadError::GetUrl { source })?,
         };
-        let expected = Expected::from_checksums(&response.checksums)?;
+        // `checksums` is optional in the spec (the docs show only `{}`):
+        // absent means nothing to verify against, as an empty map does.
+        let expected = match &response.checksums {
+            Some(checksums) => Expected::from_checksums(checksums)?,
+            None => Expected::default(),
+        };
         if self.require_checksum && expected.md5.is_none() && expected.sha1.is_none() {
             return Err(DownloadError::ChecksumMissing);
         }

@@ -133,6 +133,16 @@ fn default_fn_ident(owner: &str, field: &FieldModel) -> Ident {
     )
 }
 
+/// The deserializer of a field with a default: `null` decodes as the default,
+/// like an absent field.
+fn null_or_default_fn_ident(owner: &str, field: &FieldModel) -> Ident {
+    format_ident!(
+        "null_or_default_{}_{}",
+        crate::validate::to_snake_case(owner),
+        field.rust_name
+    )
+}
+
 impl<'a> Context<'a> {
     fn new(settings: &'a Settings, model: &Model) -> Self {
         let deprecated = model
@@ -266,7 +276,8 @@ impl<'a> Context<'a> {
         });
         let serde = if let Some(_default) = &f.default {
             let path = format!("{}", default_fn_ident(owner, f));
-            quote!(#[serde(default = #path)])
+            let with = format!("{}", null_or_default_fn_ident(owner, f));
+            quote!(#[serde(default = #path, deserialize_with = #with)])
         } else if f.optional {
             quote!(#[serde(default, skip_serializing_if = "::std::option::Option::is_none")])
         } else {
@@ -281,12 +292,16 @@ impl<'a> Context<'a> {
         }
     }
 
-    /// Free functions that give the defaults of fields with `default:`.
+    /// Free functions that give the defaults of fields with `default:`, and
+    /// decode such a field's `null` as its default.
     fn default_fns(&self, model: &Model) -> TokenStream {
+        let serde_path = path_tokens(&self.serde_crate());
         let fns = model.structs.iter().flat_map(|s| {
+            let serde_path = serde_path.clone();
             s.fields.iter().filter_map(move |f| {
                 let default = f.default.as_ref()?;
                 let ident = default_fn_ident(&s.name, f);
+                let with = null_or_default_fn_ident(&s.name, f);
                 let ty = self.rust_type(&f.ty);
                 let value = self.default_value(&f.ty, default);
                 let allow = self.allow_deprecated_if(self.mentions_deprecated(&f.ty));
@@ -294,6 +309,19 @@ impl<'a> Context<'a> {
                     #allow
                     fn #ident() -> #ty {
                         #value
+                    }
+
+                    #allow
+                    fn #with<'de, D>(deserializer: D) -> ::std::result::Result<#ty, D::Error>
+                    where
+                        D: #serde_path::Deserializer<'de>,
+                    {
+                        ::std::result::Result::Ok(
+                            <::std::option::Option<#ty> as #serde_path::Deserialize>::deserialize(
+                                deserializer,
+                            )?
+                            .unwrap_or_else(#ident),
+                        )
                     }
                 })
             })

@@ -502,6 +502,80 @@ fn fixture_enums_and_defaults_round_trip() {
     assert_eq!(owner.email, None);
 }
 
+/// Tolerant decoding of generated response types: an optional field absent
+/// or `null` is `None`, a field with a `default` absent or `null` is the
+/// default, and fields the spec does not know are ignored at every level.
+#[test]
+#[allow(deprecated)]
+fn optional_fields_take_absent_or_null_and_unknown_fields_are_ignored() {
+    use fixture_api::{File, FileKind};
+    let required = serde_json::json!({
+        "id": "f1",
+        "type": "doc",
+        "size": 1,
+        "created_at": 2,
+        "tags": [],
+        "owner": {"id": 1, "name": "Ann"},
+        "meta": {"mime": "text/plain"},
+    });
+    let optional = [
+        "version",
+        "delta",
+        "score",
+        "starred",
+        "kind_default",
+        "title",
+        "labels",
+        "matrix",
+        "owners_by_role",
+        "extra",
+        "legacy",
+        "old_name",
+        "download_key",
+    ];
+    let mut all_null = required.clone();
+    for name in optional {
+        all_null[name] = serde_json::Value::Null;
+    }
+    all_null["owner"]["email"] = serde_json::Value::Null;
+    all_null["meta"]["checksum"] = serde_json::Value::Null;
+    let mut with_unknown = required.clone();
+    with_unknown["not_in_the_spec"] = serde_json::json!({"a": [1, null]});
+    with_unknown["owner"]["nickname"] = serde_json::json!("A");
+    with_unknown["meta"]["checksum"] = serde_json::json!({"md5": "m", "crc32": 5});
+    for (case, json) in [
+        ("absent", required),
+        ("null", all_null),
+        ("unknown fields", with_unknown),
+    ] {
+        let file: File = serde_json::from_value(json).unwrap_or_else(|e| panic!("{case}: {e}"));
+        // Defaults, whether the field was absent or null.
+        assert_eq!(file.version, 1, "{case}");
+        assert_eq!(file.score, 0.5, "{case}");
+        assert!(!file.starred, "{case}");
+        assert_eq!(file.kind_default, FileKind::Sheet, "{case}");
+        assert_eq!(file.title, "untitled", "{case}");
+        // Options, `None` whether absent or null.
+        assert_eq!(file.delta, None, "{case}");
+        assert_eq!(file.labels, None, "{case}");
+        assert_eq!(file.matrix, None, "{case}");
+        assert_eq!(file.owners_by_role, None, "{case}");
+        assert_eq!(file.extra, None, "{case}");
+        assert_eq!(file.legacy, None, "{case}");
+        assert_eq!(file.old_name, None, "{case}");
+        assert!(file.download_key.is_none(), "{case}");
+        assert_eq!(file.owner.email, None, "{case}");
+    }
+    // A required field is still required, and `null` is not a value for it.
+    let err = serde_json::from_value::<File>(serde_json::json!({"id": "f1"})).unwrap_err();
+    assert!(err.to_string().contains("missing field"), "{err}");
+    let err = serde_json::from_value::<fixture_api::Owner>(
+        serde_json::json!({"id": null, "name": "Ann"}),
+    )
+    .unwrap_err();
+    assert!(err.to_string().contains("null"), "{err}");
+}
+
 #[test]
 #[allow(deprecated)]
 fn deprecated_items_still_work() {

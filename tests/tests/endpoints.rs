@@ -334,8 +334,8 @@ async fn get_download_url_sends_file_token_in_path_and_query() {
         !format!("{download:?}").contains("<download_url>"),
         "Debug shows the presigned URL"
     );
-    assert!(download.checksums.is_empty());
-    assert_eq!(download.sys_metadata, serde_json::json!({}));
+    assert_eq!(download.checksums, Some(Default::default()));
+    assert_eq!(download.sys_metadata, Some(serde_json::json!({})));
 
     let seen = server.only_request();
     assert_eq!(seen.method, "GET");
@@ -434,4 +434,173 @@ async fn non_json_body_is_a_decode_error_with_status_and_excerpt() {
         text.contains("<html><body>502 Bad Gateway</body></html>"),
         "{text}"
     );
+}
+
+// ---- tolerant decoding ----------------------------------------------------------
+//
+// A response field is required only where the page's response example shows
+// it (api-spec/README.md); the rest are optional, `null` counts as absent, and
+// fields the spec does not know are ignored.
+
+/// Decodes `data` (the envelope's `data`, as JSON text) as the answer to the
+/// endpoint `op`, through the generated client against a scripted server.
+async fn decode_answer(op: &str, data: &'static str) -> Result<String, Error> {
+    let server = Scripted::start(move |_| (200, format!(r#"{{"code":0,"data":{data}}}"#))).await;
+    let client = server.client();
+    Ok(match op {
+        "create_anonymous_preview" => format!(
+            "{:?}",
+            client
+                .create_anonymous_preview(CreateAnonymousPreviewRequest::new("f"))
+                .await?
+        ),
+        "refresh_anonymous_token" => format!(
+            "{:?}",
+            client
+                .refresh_anonymous_token(RefreshAnonymousTokenRequest::new("t"))
+                .await?
+        ),
+        "cancel_anonymous_token" => format!(
+            "{:?}",
+            client
+                .cancel_anonymous_token(CancelAnonymousTokenRequest::new("t"))
+                .await?
+        ),
+        "get_edit_url_with_token" => format!(
+            "{:?}",
+            client
+                .get_edit_url_with_token(GetEditUrlWithTokenRequest::new("f", "a"))
+                .await?
+        ),
+        "get_download_url" => format!(
+            "{:?}",
+            client
+                .get_download_url(GetDownloadUrlRequest::new("f"))
+                .await?
+        ),
+        other => panic!("no endpoint {other}"),
+    })
+}
+
+/// The `data` of each page's response example (seeds 000-004), verbatim.
+const PAGE_EXAMPLES: [(&str, &str); 5] = [
+    (
+        "refresh_anonymous_token",
+        r#"{"value":"Anonymous-wenlvdhdldmnnanortdmrywrvcpwftrvfetobheumqsamdai","expire_at":1659008671}"#,
+    ),
+    (
+        "get_edit_url_with_token",
+        r#"{"url":"https://appdocs.wpscdn.cn/office/s/t2v4Ga8ZUYKc12KGMdEQpBh?_w_appid=SX20220607DQHNCT","token":{"value":"ExchangeToken-wenlvdhdldmnnanortdmrywrvcpwftrvfetobheumqsamdai","expire_at":1659008671}}"#,
+    ),
+    (
+        "create_anonymous_preview",
+        r#"{"task_id":"open:kvqxrspxjctdojjqdildjhonzwusaquc"}"#,
+    ),
+    ("cancel_anonymous_token", r#"{}"#),
+    (
+        "get_download_url",
+        r#"{"download_url":"<download_url>","checksums":{},"sys_metadata":{}}"#,
+    ),
+];
+
+#[tokio::test]
+async fn answers_with_only_the_fields_the_pages_show_decode() {
+    for (op, data) in PAGE_EXAMPLES {
+        decode_answer(op, data)
+            .await
+            .unwrap_or_else(|e| panic!("{op}: {e}"));
+    }
+}
+
+/// For every endpoint, the answer with every optional field absent, and with
+/// every optional field `null`. Only `get_download_url` has optional fields
+/// (`checksums` and `sys_metadata`, shown only as `{}`); the other pages show
+/// every field of their answer, so their sparse answer is the page's own.
+#[tokio::test]
+async fn sparse_answers_decode_for_every_endpoint() {
+    let sparse: [(&str, &str, &str); 5] = [
+        (
+            "refresh_anonymous_token",
+            r#"{"value":"Anonymous-x","expire_at":1659008671}"#,
+            r#"{"value":"Anonymous-x","expire_at":1659008671}"#,
+        ),
+        (
+            "get_edit_url_with_token",
+            r#"{"url":"https://u","token":{"value":"ExchangeToken-x","expire_at":1}}"#,
+            r#"{"url":"https://u","token":{"value":"ExchangeToken-x","expire_at":1}}"#,
+        ),
+        (
+            "create_anonymous_preview",
+            r#"{"task_id":"open:x"}"#,
+            r#"{"task_id":"open:x"}"#,
+        ),
+        ("cancel_anonymous_token", r#"{}"#, r#"null"#),
+        (
+            "get_download_url",
+            r#"{"download_url":"https://cdn/f"}"#,
+            r#"{"download_url":"https://cdn/f","checksums":null,"sys_metadata":null}"#,
+        ),
+    ];
+    for (op, absent, null) in sparse {
+        for data in [absent, null] {
+            decode_answer(op, data)
+                .await
+                .unwrap_or_else(|e| panic!("{op} with {data}: {e}"));
+        }
+    }
+    // What they decode to.
+    for data in [
+        r#"{"download_url":"https://cdn/f"}"#,
+        r#"{"download_url":"https://cdn/f","checksums":null,"sys_metadata":null}"#,
+    ] {
+        let server =
+            Scripted::start(move |_| (200, format!(r#"{{"code":0,"data":{data}}}"#))).await;
+        let answer = server
+            .client()
+            .get_download_url(GetDownloadUrlRequest::new("f"))
+            .await
+            .unwrap();
+        assert_eq!(answer.download_url.expose(), "https://cdn/f");
+        assert_eq!(answer.checksums, None, "{data}");
+        assert_eq!(answer.sys_metadata, None, "{data}");
+    }
+    // A required field is still required: a page shows it.
+    let err = decode_answer("get_download_url", r#"{"checksums":{}}"#)
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::Decode(_)), "{err:?}");
+    assert!(err.to_string().contains("download_url"), "{err}");
+    let err = decode_answer("refresh_anonymous_token", r#"{"value":"Anonymous-x"}"#)
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("expire_at"), "{err}");
+}
+
+/// Fields the spec does not know are ignored, at every level.
+#[tokio::test]
+async fn unknown_fields_are_ignored_everywhere() {
+    let with_extras: [(&str, &str); 5] = [
+        (
+            "refresh_anonymous_token",
+            r#"{"value":"Anonymous-x","expire_at":1,"new":{"a":[1]}}"#,
+        ),
+        (
+            "get_edit_url_with_token",
+            r#"{"url":"https://u","token":{"value":"ExchangeToken-x","expire_at":1,"scope":"edit"},"extra":null}"#,
+        ),
+        (
+            "create_anonymous_preview",
+            r#"{"task_id":"open:x","status":2}"#,
+        ),
+        ("cancel_anonymous_token", r#"{"cancelled":true}"#),
+        (
+            "get_download_url",
+            r#"{"download_url":"https://cdn/f","checksums":{"md5":"x","crc":1},"sys_metadata":{"size":3},"expires_in":600}"#,
+        ),
+    ];
+    for (op, data) in with_extras {
+        decode_answer(op, data)
+            .await
+            .unwrap_or_else(|e| panic!("{op} with {data}: {e}"));
+    }
 }
