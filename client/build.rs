@@ -1,5 +1,6 @@
-//! Generates the API from `../api-spec` into `$OUT_DIR/kdocs_api.rs`; a bad spec
-//! fails the build with codegen's diagnostics.
+//! Generates the API from `../api-spec` into `$OUT_DIR/kdocs_api.rs` (with the
+//! fake server's side when the `fake` feature is on); a bad spec fails the
+//! build with codegen's diagnostics.
 
 use std::path::PathBuf;
 
@@ -8,9 +9,13 @@ fn main() {
         std::env::var_os("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR"),
     );
     let workspace = manifest_dir.parent().unwrap_or(&manifest_dir).to_path_buf();
-    let settings = kdocs_codegen::Settings::new()
+    let mut settings = kdocs_codegen::Settings::new()
         .with_runtime_path("crate::runtime")
         .with_client_type("crate::runtime::Client");
+    // The fake server's side of the endpoints only exists with the `fake` feature.
+    if std::env::var_os("CARGO_FEATURE_FAKE").is_some() {
+        settings = settings.with_fake_server("crate::fake::wire");
+    }
     let spec_dir = workspace.join("api-spec");
     if let Err(message) =
         kdocs_codegen::generate_for_build(&spec_dir, "kdocs_api.rs", &settings, &workspace)

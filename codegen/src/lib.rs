@@ -7,8 +7,10 @@
 //! 2. [`validate`]: check keys, types, names and path templates, merge the files
 //!    into one [`Spec`], and report *every* problem with file, line, column, YAML
 //!    path, the offending line and a hint;
-//! 3. [`model`]: decide Rust names and shapes;
-//! 4. [`emit`]: write tokens with `quote`, parse them with `syn`, print them with
+//! 3. [`model`]: decide Rust names and shapes, and the example answers;
+//! 4. [`emit`]: one emitter per artefact (the client, the fake server's side,
+//!    the OpenAPI export); the Rust ones write tokens with `quote`, parse them
+//!    with `syn`, print them with
 //!    `prettyplease`.
 //!
 //! The same input always gives byte-identical output: files are read in name
@@ -32,16 +34,17 @@
 
 pub mod diagnostic;
 pub mod emit;
+pub mod example;
 pub mod fuzz;
 pub mod load;
 pub mod model;
-pub mod openapi;
 pub mod spec;
 pub mod validate;
 
 use std::path::Path;
 
 pub use diagnostic::{Diagnostic, Diagnostics, Position};
+pub use emit::openapi;
 pub use spec::Spec;
 
 /// How the generated code refers to the runtime and where the client methods go.
@@ -49,6 +52,7 @@ pub use spec::Spec;
 pub struct Settings {
     runtime_path: String,
     client_type: Option<String>,
+    fake_server_path: Option<String>,
 }
 
 impl Default for Settings {
@@ -65,6 +69,7 @@ impl Settings {
         Self {
             runtime_path: "::kdocs_client::runtime".into(),
             client_type: None,
+            fake_server_path: None,
         }
     }
 
@@ -79,6 +84,22 @@ impl Settings {
     pub fn with_client_type(mut self, path: &str) -> Self {
         self.client_type = Some(path.to_owned());
         self
+    }
+
+    /// Also emit the fake server's side of the endpoints, as a child module
+    /// `fake` of the generated code, on the fake's runtime at `path`
+    /// (`::kdocs_client::fake::wire`, or `crate::fake::wire` inside
+    /// `kdocs-client`): a route table, request decoding into the generated
+    /// request types, and a `Handlers` trait whose methods answer with the
+    /// spec's examples unless a fake overrides them.
+    pub fn with_fake_server(mut self, path: &str) -> Self {
+        self.fake_server_path = Some(path.to_owned());
+        self
+    }
+
+    /// The fake server runtime's path, when the server side is emitted.
+    pub fn fake_server_path(&self) -> Option<&str> {
+        self.fake_server_path.as_deref()
     }
 
     /// The runtime module path.

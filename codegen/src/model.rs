@@ -154,6 +154,9 @@ pub struct OperationModel {
     pub deprecated: Option<String>,
     /// Parameters: required ones first (constructor order), then optional ones.
     pub params: Vec<ParamModel>,
+    /// The example answer (`data`) as compact JSON: what the fake's generated
+    /// handler returns (see [`crate::example`]).
+    pub example_answer: String,
 }
 
 /// A known service error code.
@@ -372,6 +375,7 @@ impl Builder<'_> {
             request_doc: endpoint.summary.trim().to_owned(),
             deprecated: endpoint.deprecated.clone(),
             params,
+            example_answer: crate::example::answer(self.spec, &endpoint.response).to_string(),
         }
     }
 }

@@ -100,6 +100,8 @@ struct FilePart {
     references: Vec<(String, Origin)>,
     /// Endpoints that gave no rate limits, to fill from the service defaults.
     default_limits: Vec<usize>,
+    /// Every `example:` with its field's type, to check once all types are known.
+    examples: Vec<(TypeExpr, Value, Origin)>,
 }
 
 struct FileChecker<'a> {
@@ -746,6 +748,11 @@ impl<'a> FileChecker<'a> {
             } else {
                 field.default = self.default_value(value, &field.ty, &key_at, part);
             }
+        }
+        if let Some(example) = &field.example {
+            let origin = self.origin(&at.key("example"));
+            part.examples
+                .push((field.ty.clone(), example.clone(), origin));
         }
         Some(field)
     }
@@ -1608,6 +1615,7 @@ fn merge(
     let mut errors: Vec<(ErrorCode, Origin)> = Vec::new();
     let mut references = Vec::new();
     let mut default_limits = Vec::new();
+    let mut examples = Vec::new();
     for part in parts {
         if let Some((s, origin)) = part.service {
             match &service {
@@ -1627,6 +1635,7 @@ fn merge(
         endpoints.extend(part.endpoints);
         errors.extend(part.errors);
         references.extend(part.references);
+        examples.extend(part.examples);
     }
 
     unique(
@@ -1777,12 +1786,31 @@ fn merge(
     for index in default_limits {
         endpoints[index].rate_limits = service.default_rate_limits.clone();
     }
-    Some(Spec {
+    let spec = Spec {
         service,
         types: types.into_iter().map(|(t, _)| t).collect(),
         endpoints,
         errors: errors.into_iter().map(|(e, _)| e).collect(),
-    })
+    };
+    // Examples become the fake's answers and the docs' samples: each must fit
+    // its type. Checked once every type reference is known to resolve.
+    if diagnostics.is_empty() {
+        for (ty, example, origin) in &examples {
+            if let Err(message) = crate::example::check(&spec, ty, example) {
+                report(
+                    diagnostics,
+                    origin,
+                    Anchor::Value,
+                    message,
+                    Some(format!(
+                        "write an example of type `{}`, or remove it",
+                        ty.spelling()
+                    )),
+                );
+            }
+        }
+    }
+    Some(spec)
 }
 
 fn unique<T>(

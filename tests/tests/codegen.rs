@@ -108,16 +108,19 @@ fn one_run_reports_every_error_in_file_order() {
 
 #[test]
 fn fixture_generated_code_snapshot() {
-    let code = kdocs_codegen::generate_dir(&manifest_dir().join("fixture-spec"), &Settings::new())
+    // The same settings as `tests/build.rs`: the client and the fake's side.
+    let settings = Settings::new().with_fake_server("::kdocs_client::fake::wire");
+    let code = kdocs_codegen::generate_dir(&manifest_dir().join("fixture-spec"), &settings)
         .unwrap_or_else(|d| panic!("{d}"));
     insta::assert_snapshot!("fixture_generated", code);
 }
 
-/// The same settings as `client/build.rs`.
+/// The same settings as `client/build.rs` with the `fake` feature.
 fn client_settings() -> Settings {
     Settings::new()
         .with_runtime_path("crate::runtime")
         .with_client_type("crate::runtime::Client")
+        .with_fake_server("crate::fake::wire")
 }
 
 #[test]

@@ -19,6 +19,8 @@
 //! `ErrorCode::Unknown(n)`, judging the failure by the HTTP status instead. Their
 //! `message`s start with `Fake`.
 
+use std::borrow::Cow;
+
 use hyper::StatusCode;
 use serde_json::json;
 
@@ -152,50 +154,58 @@ impl FakeCode {
     }
 }
 
-/// An error answer: HTTP status plus the kdocs envelope.
+/// An error answer of the fake: an HTTP status and the kdocs envelope
+/// `{"code", "message", "hint"}`. Handlers return it to refuse a call.
+///
+/// ```
+/// use kdocs_client::fake::{FakeCode, FakeError};
+///
+/// let missing = FakeError::invalid_argument("body parameter `name` is required");
+/// assert_eq!((missing.status(), missing.code()), (400, 10001));
+/// let gone = FakeError::fake(FakeCode::FileNotFound, "no such file");
+/// assert_eq!((gone.status(), gone.code()), (404, 994_041));
+/// ```
 #[derive(Debug, Clone)]
-pub(crate) struct ApiError {
+pub struct FakeError {
     pub(crate) status: StatusCode,
     pub(crate) code: i64,
-    pub(crate) message: &'static str,
+    pub(crate) message: Cow<'static, str>,
     pub(crate) hint: String,
     pub(crate) retry_after: Option<u64>,
 }
 
-impl ApiError {
-    fn new(status: StatusCode, code: i64, message: &'static str, hint: impl Into<String>) -> Self {
-        ApiError {
-            status,
+impl FakeError {
+    /// An answer with any status, code and message (an HTTP status outside
+    /// 100..=999 becomes 500).
+    pub fn new(
+        status: u16,
+        code: i64,
+        message: impl Into<Cow<'static, str>>,
+        hint: impl Into<String>,
+    ) -> Self {
+        FakeError {
+            status: StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
             code,
-            message,
+            message: message.into(),
             hint: hint.into(),
             retry_after: None,
         }
     }
 
     /// An answer with one of the fake's own codes, with its status.
-    pub(crate) fn fake(code: FakeCode, hint: impl Into<String>) -> Self {
-        let status =
-            StatusCode::from_u16(code.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-        Self::new(status, code.code(), code.message(), hint)
+    pub fn fake(code: FakeCode, hint: impl Into<String>) -> Self {
+        Self::new(code.status(), code.code(), code.message(), hint)
     }
 
-    pub(crate) fn invalid_argument(hint: impl Into<String>) -> Self {
-        Self::new(
-            StatusCode::BAD_REQUEST,
-            INVALID_ARGUMENT,
-            "InvalidArgument",
-            hint,
-        )
+    /// `10001` InvalidArgument with HTTP 400, as kdocs answers a missing or
+    /// mistyped parameter; the hint should name the parameter.
+    pub fn invalid_argument(hint: impl Into<String>) -> Self {
+        Self::new(400, INVALID_ARGUMENT, "InvalidArgument", hint)
     }
 
-    pub(crate) fn access_token_invalid(hint: impl Into<String>) -> Self {
-        Self::new(
-            StatusCode::UNAUTHORIZED,
-            ACCESS_TOKEN_INVALID,
-            "AccessTokenInvalid",
-            hint,
-        )
+    /// `20007` AccessTokenInvalid with HTTP 401.
+    pub fn access_token_invalid(hint: impl Into<String>) -> Self {
+        Self::new(401, ACCESS_TOKEN_INVALID, "AccessTokenInvalid", hint)
     }
 
     pub(crate) fn invalid_signature(hint: impl Into<String>) -> Self {
@@ -232,6 +242,30 @@ impl ApiError {
 
     pub(crate) fn internal(hint: impl Into<String>) -> Self {
         Self::fake(FakeCode::InternalError, hint)
+    }
+
+    /// The HTTP status.
+    pub fn status(&self) -> u16 {
+        self.status.as_u16()
+    }
+
+    /// The envelope's `code`.
+    pub fn code(&self) -> i64 {
+        self.code
+    }
+
+    /// The envelope's `hint`.
+    pub fn hint(&self) -> &str {
+        &self.hint
+    }
+
+    /// A route's handler index that the API does not have (a bug in a
+    /// hand-written `Api`; generated ones cannot produce it).
+    pub fn no_such_operation(index: usize) -> Self {
+        Self::fake(
+            FakeCode::InternalError,
+            format!("the API has no operation number {index}"),
+        )
     }
 
     /// The JSON envelope `{"code":N,"message":"Name","hint":"..."}`.

@@ -117,11 +117,13 @@
 
 mod clock;
 mod errors;
+mod handlers;
 mod server;
 mod signature;
 mod state;
 #[cfg(test)]
 mod tests;
+pub mod wire;
 
 use std::collections::BTreeMap;
 use std::net::{Ipv4Addr, SocketAddr};
@@ -134,7 +136,17 @@ use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
 pub use self::clock::FakeClock;
-pub use self::errors::{FakeCode, ACCESS_TOKEN_INVALID, INVALID_ARGUMENT};
+pub use self::errors::{FakeCode, FakeError, ACCESS_TOKEN_INVALID, INVALID_ARGUMENT};
+
+/// The fake server's side of kdocs' own endpoints, generated from `api-spec/`
+/// like the client: the route table, request decoding, and the
+/// [`Handlers`](api::Handlers) trait whose defaults answer with the spec's
+/// examples. [`FakeKdocs::start`] serves it with the stateful handlers of this
+/// module; implement `Handlers` yourself and serve it with
+/// [`FakeKdocs::start_serving`] to script other answers.
+pub mod api {
+    pub use crate::generated::fake::*;
+}
 use self::state::State;
 
 /// App id of the default test app.
@@ -312,6 +324,8 @@ pub(crate) struct Shared {
     addr: SocketAddr,
     connections: AtomicU64,
     read_timeout: Duration,
+    /// The spec's routes and their handlers.
+    api: Box<dyn wire::Api>,
 }
 
 impl Shared {
@@ -358,6 +372,31 @@ impl FakeKdocs {
     /// Fails with [`std::io::ErrorKind::InvalidInput`] for a non-loopback address,
     /// or with the bind error.
     pub async fn start(config: FakeConfig) -> std::io::Result<FakeKdocs> {
+        Self::start_serving(config, api::Service(handlers::Kdocs)).await
+    }
+
+    /// Like [`FakeKdocs::start`], but answers the routes of `api`: the
+    /// `Service` of any client generated with `Settings::with_fake_server`,
+    /// around your `Handlers`. Signatures, quotas, the clock and faults work
+    /// as for kdocs' own API; parameters are decoded and checked by the
+    /// generated code, and every handler you do not write answers with the
+    /// spec's example.
+    ///
+    /// ```no_run
+    /// use kdocs_client::fake::{api, FakeConfig, FakeKdocs};
+    ///
+    /// /// Every endpoint answers with its example from the spec.
+    /// struct Examples;
+    /// impl api::Handlers for Examples {}
+    ///
+    /// # async fn run() -> std::io::Result<()> {
+    /// let fake = FakeKdocs::start_serving(FakeConfig::default(), api::Service(Examples)).await?;
+    /// # let _ = fake; Ok(()) }
+    /// ```
+    pub async fn start_serving(
+        config: FakeConfig,
+        api: impl wire::Api,
+    ) -> std::io::Result<FakeKdocs> {
         if !config.addr.ip().is_loopback() {
             return Err(std::io::Error::new(
                 std::io::ErrorKind::InvalidInput,
@@ -381,6 +420,7 @@ impl FakeKdocs {
             addr,
             connections: AtomicU64::new(0),
             read_timeout: config.read_timeout,
+            api: Box::new(api),
         });
         let (tx, rx) = watch::channel(false);
         let task = tokio::spawn(server::serve(

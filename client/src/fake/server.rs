@@ -1,13 +1,12 @@
 //! The HTTP side of the fake: accept loop, routing, handlers and response bodies.
 
-use std::collections::HashMap;
 use std::future::Future;
 use std::io;
 use std::pin::Pin;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::task::{Context, Poll};
-use std::time::{Duration, SystemTime};
+use std::time::Duration;
 
 use bytes::Bytes;
 use http_body_util::{BodyExt, Limited};
@@ -17,14 +16,14 @@ use hyper::server::conn::http1;
 use hyper::service::service_fn;
 use hyper::{Method, Request, Response, StatusCode};
 use hyper_util::rt::{TokioIo, TokioTimer};
-use percent_encoding::{percent_decode_str, utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
-use serde_json::{json, Map, Value};
+use percent_encoding::percent_decode_str;
+use serde_json::{json, Value};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{watch, Semaphore};
 
-use super::clock::unix_secs;
-use super::errors::{ApiError, FakeCode};
+use super::errors::{FakeCode, FakeError};
 use super::signature;
+use super::wire::{self, Call, WireRequest};
 use super::{Fault, Shared};
 
 /// Largest request body the fake reads on a route that takes JSON (every
@@ -35,20 +34,6 @@ const MAX_JSON_BODY: usize = 64 * 1024;
 const DOWNLOAD_CHUNK: usize = 64 * 1024;
 /// Lifetime of exchange tokens returned with edit URLs.
 pub(crate) const EXCHANGE_TOKEN_TTL: Duration = Duration::from_secs(10 * 60);
-
-/// Characters kept as-is in a URL path segment or query value we build.
-const SEGMENT: &AsciiSet = &NON_ALPHANUMERIC
-    .remove(b'-')
-    .remove(b'_')
-    .remove(b'.')
-    .remove(b'~');
-
-/// Operation names used in [`FakeStats::calls`](super::FakeStats::calls).
-pub(crate) const OP_CREATE_PREVIEW: &str = "create_anonymous_preview";
-pub(crate) const OP_REFRESH: &str = "refresh_anonymous_token";
-pub(crate) const OP_CANCEL: &str = "cancel_anonymous_token";
-pub(crate) const OP_EDIT_URL: &str = "get_edit_url_with_token";
-pub(crate) const OP_DOWNLOAD_URL: &str = "get_download_url";
 
 // ---------------------------------------------------------------------------
 // Response body
@@ -223,15 +208,15 @@ async fn connection(stream: TcpStream, shared: Arc<Shared>, mut shutdown: watch:
 
 /// Why an API request got no success answer.
 enum Rejection {
-    Api(ApiError),
+    Api(FakeError),
     /// `Fault::ServerError`: HTML 500 page.
     Html500,
     /// `Fault::BreakConnection`: drop the connection without answering.
     Break,
 }
 
-impl From<ApiError> for Rejection {
-    fn from(e: ApiError) -> Self {
+impl From<FakeError> for Rejection {
+    fn from(e: FakeError) -> Self {
         Rejection::Api(e)
     }
 }
@@ -283,93 +268,11 @@ async fn respond(
     }
 }
 
-enum Route {
-    CreatePreview,
-    Refresh,
-    Cancel(String),
-    EditUrl(String),
-    DownloadUrl(String),
-}
-
-impl Route {
-    fn op(&self) -> &'static str {
-        match self {
-            Route::CreatePreview => OP_CREATE_PREVIEW,
-            Route::Refresh => OP_REFRESH,
-            Route::Cancel(_) => OP_CANCEL,
-            Route::EditUrl(_) => OP_EDIT_URL,
-            Route::DownloadUrl(_) => OP_DOWNLOAD_URL,
-        }
-    }
-}
-
-/// Splits the raw path on `/` and percent-decodes each segment.
-fn decode_segments(path: &str) -> Result<Vec<String>, ApiError> {
-    path.split('/')
-        .map(|s| {
-            percent_decode_str(s)
-                .decode_utf8()
-                .map(|c| c.into_owned())
-                .map_err(|_| {
-                    ApiError::invalid_argument(format!(
-                        "path segment {s:?} is not percent-encoded UTF-8"
-                    ))
-                })
-        })
-        .collect()
-}
-
-fn non_empty(value: &str, name: &str) -> Result<String, ApiError> {
-    if value.is_empty() {
-        Err(ApiError::invalid_argument(format!(
-            "path parameter {name} is empty"
-        )))
-    } else {
-        Ok(value.to_owned())
-    }
-}
-
-fn route(path: &str, method: &Method) -> Result<Route, ApiError> {
-    let owned = decode_segments(path)?;
-    let segs: Vec<&str> = owned.iter().map(String::as_str).collect();
-    let (allowed, route) = match segs.as_slice() {
-        ["", "api", "v1", "openapi", "anonymous", "preview", "appspace", "with_token"] => {
-            (Method::POST, Route::CreatePreview)
-        }
-        ["", "api", "v1", "openapi", "anonymous", "token"] => (Method::POST, Route::Refresh),
-        ["", "api", "v1", "openapi", "anonymous", "token", token] => {
-            (Method::DELETE, Route::Cancel(non_empty(token, "token")?))
-        }
-        ["", "api", "v1", "openapi", "appspace", "files", file, "url", "with_edit_token"] => {
-            (Method::GET, Route::EditUrl(non_empty(file, "file_token")?))
-        }
-        ["", "api", "v1", "openapi", "appspace", "files", file, "download"] => (
-            Method::GET,
-            Route::DownloadUrl(non_empty(file, "file_token")?),
-        ),
-        _ => {
-            return Err(ApiError::fake(
-                FakeCode::NoSuchEndpoint,
-                format!(
-                    "no endpoint {method} {path}; the fake serves only the five documented kdocs endpoints"
-                ),
-            ))
-        }
-    };
-    if *method != allowed {
-        return Err(ApiError::fake(
-            FakeCode::MethodNotAllowed,
-            format!("{path} only accepts {allowed}, got {method}"),
-        ));
-    }
-    Ok(route)
-}
-
 /// Reads a request body of at most `limit` bytes within `deadline`. A
 /// `Content-Length` over the limit is refused before anything is read.
-async fn read_body(body: Incoming, limit: usize, deadline: Duration) -> Result<Bytes, ApiError> {
+async fn read_body(body: Incoming, limit: usize, deadline: Duration) -> Result<Bytes, FakeError> {
     let too_large = || {
-        ApiError::fake(
+        FakeError::fake(
             FakeCode::BodyTooLarge,
             format!("request body is larger than {limit} bytes"),
         )
@@ -379,36 +282,47 @@ async fn read_body(body: Incoming, limit: usize, deadline: Duration) -> Result<B
     }
     let read = Limited::new(body, limit).collect();
     match tokio::time::timeout(deadline, read).await {
-        Err(_) => Err(ApiError::fake(
+        Err(_) => Err(FakeError::fake(
             FakeCode::BodyTimeout,
             format!("the request body did not arrive within {deadline:?}"),
         )),
         Ok(Ok(collected)) => Ok(collected.to_bytes()),
         Ok(Err(e)) if e.is::<http_body_util::LengthLimitError>() => Err(too_large()),
-        Ok(Err(e)) => Err(ApiError::invalid_argument(format!(
+        Ok(Err(e)) => Err(FakeError::invalid_argument(format!(
             "could not read the request body: {e}"
         ))),
     }
 }
 
+/// An API request: routed by the spec's route table, refused on a fault,
+/// read, verified (WPS-2 and the daily quota), decoded by the generated code,
+/// and answered by its handler.
 async fn api(
     shared: &Shared,
     req: Request<Incoming>,
     fault: Option<Fault>,
 ) -> Result<Value, Rejection> {
     let (parts, body) = req.into_parts();
-    let route = route(parts.uri.path(), &parts.method)?;
+    let method = runtime_method(&parts.method).ok_or_else(|| {
+        FakeError::fake(
+            FakeCode::MethodNotAllowed,
+            format!("method {} is not used by the API", parts.method),
+        )
+    })?;
+    let routes = shared.api.routes();
+    let (index, captured) = wire::match_route(routes, method, parts.uri.path())?;
+    let route = &routes[index];
     *shared
         .lock()
         .calls
-        .entry(route.op().to_owned())
+        .entry(route.operation.to_owned())
         .or_insert(0) += 1;
     match fault {
         Some(Fault::ServerError) => return Err(Rejection::Html500),
         Some(Fault::BreakConnection) => return Err(Rejection::Break),
         Some(Fault::InternalError) => {
             return Err(
-                ApiError::internal("internal error injected by Fault::InternalError").into(),
+                FakeError::internal("internal error injected by Fault::InternalError").into(),
             )
         }
         Some(Fault::CorruptDownload) | Some(Fault::TruncateDownload) | None => {}
@@ -420,186 +334,44 @@ async fn api(
         shared.lock().apps.get(app_id).map(|a| a.key.clone())
     })?;
     shared.lock().count_call(&app_id, now)?;
-
-    let query: HashMap<String, String> = {
-        let mut q = HashMap::new();
-        for (k, v) in url::form_urlencoded::parse(parts.uri.query().unwrap_or("").as_bytes()) {
-            q.entry(k.into_owned()).or_insert_with(|| v.into_owned());
-        }
-        q
+    let request = WireRequest::new(route, captured, parts.uri.query().unwrap_or(""), &body);
+    request.check_body()?;
+    let call = Call {
+        shared,
+        app_id: &app_id,
+        now,
     };
-    let data = match route {
-        Route::CreatePreview => create_preview(shared, &body, now)?,
-        Route::Refresh => refresh(shared, &body, now)?,
-        Route::Cancel(token) => {
-            shared.lock().cancel(&token, now)?;
-            json!({})
-        }
-        Route::EditUrl(file_token) => edit_url(shared, &file_token, &query, &app_id, now)?,
-        Route::DownloadUrl(file_token) => download_url(shared, &file_token, &query)?,
-    };
-    Ok(data)
+    Ok(shared.api.call(index, &call, &request)?)
 }
 
-// ---------------------------------------------------------------------------
-// Handlers
-
-fn json_object(body: &[u8]) -> Result<Map<String, Value>, ApiError> {
-    if body.is_empty() {
-        return Err(ApiError::invalid_argument(
-            "request body is empty; expected a JSON object",
-        ));
-    }
-    match serde_json::from_slice::<Value>(body) {
-        Ok(Value::Object(map)) => Ok(map),
-        Ok(_) => Err(ApiError::invalid_argument(
-            "request body must be a JSON object",
-        )),
-        Err(e) => Err(ApiError::invalid_argument(format!(
-            "request body is not valid JSON: {e}"
-        ))),
-    }
-}
-
-fn required_string<'a>(obj: &'a Map<String, Value>, name: &str) -> Result<&'a str, ApiError> {
-    match obj.get(name) {
-        Some(Value::String(s)) if !s.is_empty() => Ok(s),
-        Some(Value::String(_)) => Err(ApiError::invalid_argument(format!(
-            "body parameter {name} is empty"
-        ))),
-        None | Some(Value::Null) => Err(ApiError::invalid_argument(format!(
-            "body parameter {name} is required (string)"
-        ))),
-        Some(_) => Err(ApiError::invalid_argument(format!(
-            "body parameter {name} must be a string"
-        ))),
-    }
-}
-
-fn create_preview(shared: &Shared, body: &[u8], now: SystemTime) -> Result<Value, ApiError> {
-    let obj = json_object(body)?;
-    let file_token = required_string(&obj, "file_token")?;
-    let download = match obj.get("download") {
-        None | Some(Value::Null) => false,
-        Some(Value::Bool(b)) => *b,
-        Some(_) => {
-            return Err(ApiError::invalid_argument(
-                "body parameter download must be a boolean",
-            ))
-        }
-    };
-    let mut st = shared.lock();
-    if !st.files.contains_key(file_token) {
-        return Err(ApiError::file_not_found(format!(
-            "no file with file_token {file_token:?}"
-        )));
-    }
-    let (task_id, _token) = st.create_task(file_token, download, now + shared.anonymous_token_ttl);
-    Ok(json!({ "task_id": task_id }))
-}
-
-fn refresh(shared: &Shared, body: &[u8], now: SystemTime) -> Result<Value, ApiError> {
-    let obj = json_object(body)?;
-    let token = required_string(&obj, "token")?;
-    let expire_at = now + shared.anonymous_token_ttl;
-    let value = shared.lock().refresh(token, now, expire_at)?;
-    Ok(json!({ "value": value, "expire_at": unix_secs(expire_at) }))
-}
-
-fn edit_url(
-    shared: &Shared,
-    file_token: &str,
-    query: &HashMap<String, String>,
-    app_id: &str,
-    now: SystemTime,
-) -> Result<Value, ApiError> {
-    let access_token = match query.get("access_token") {
-        Some(t) if !t.is_empty() => t,
-        _ => {
-            return Err(ApiError::invalid_argument(
-                "query parameter access_token is required",
-            ))
-        }
-    };
-    let mut st = shared.lock();
-    if !st.access_tokens.contains(access_token) {
-        return Err(ApiError::access_token_invalid(
-            "access_token is not a token this fake issued (see FakeKdocs::issue_access_token)",
-        ));
-    }
-    if !st.files.contains_key(file_token) {
-        return Err(ApiError::file_not_found(format!(
-            "no file with file_token {file_token:?}"
-        )));
-    }
-    let value = format!("ExchangeToken-{}", super::state::random_lowercase(48));
-    let expire_at = now + EXCHANGE_TOKEN_TTL;
-    st.exchange_tokens.insert(
-        value.clone(),
-        super::state::ExchangeToken {
-            file_token: file_token.to_owned(),
-            app_id: app_id.to_owned(),
-            expire_at,
-        },
-    );
-    let url = format!(
-        "{}/office/s/{}?_w_appid={}",
-        shared.base_url,
-        utf8_percent_encode(file_token, SEGMENT),
-        utf8_percent_encode(app_id, SEGMENT)
-    );
-    Ok(json!({ "url": url, "token": { "value": value, "expire_at": unix_secs(expire_at) } }))
-}
-
-fn download_url(
-    shared: &Shared,
-    file_token: &str,
-    query: &HashMap<String, String>,
-) -> Result<Value, ApiError> {
-    match query.get("file_token") {
-        None => {
-            return Err(ApiError::invalid_argument(
-                "query parameter file_token is required and must equal the file_token in the path",
-            ))
-        }
-        Some(q) if q != file_token => {
-            return Err(ApiError::invalid_argument(format!(
-                "query parameter file_token {q:?} differs from the path file_token {file_token:?}"
-            )))
-        }
-        Some(_) => {}
-    }
-    let mut st = shared.lock();
-    let Some(entry) = st.files.get(file_token).cloned() else {
-        return Err(ApiError::file_not_found(format!(
-            "no file with file_token {file_token:?}"
-        )));
-    };
-    let id = super::state::random_alphanumeric(32);
-    st.downloads.insert(id.clone(), entry.clone());
-    Ok(json!({
-        "download_url": format!("{}/fake/download/{id}", shared.base_url),
-        "checksums": { "md5": entry.md5, "sha1": entry.sha1 },
-        "sys_metadata": { "size": entry.content.len(), "file_name": entry.name },
-    }))
+/// The runtime's name for an HTTP method the API may use.
+fn runtime_method(method: &Method) -> Option<crate::runtime::Method> {
+    use crate::runtime::Method as M;
+    Some(match *method {
+        Method::GET => M::Get,
+        Method::POST => M::Post,
+        Method::PUT => M::Put,
+        Method::PATCH => M::Patch,
+        Method::DELETE => M::Delete,
+        _ => return None,
+    })
 }
 
 /// `GET /fake/download/<id>`: unsigned, like a presigned CDN URL.
 fn download(shared: &Shared, req: &Request<Incoming>) -> Response<FakeBody> {
     if req.method() != Method::GET {
-        return error_response(&ApiError::fake(
+        return error_response(&FakeError::fake(
             FakeCode::MethodNotAllowed,
             format!("download URLs only accept GET, got {}", req.method()),
         ));
     }
-    let segments = match decode_segments(req.uri().path()) {
-        Ok(s) => s,
-        Err(e) => return error_response(&ApiError::file_not_found(e.hint)),
-    };
-    let id = match segments.as_slice() {
-        [_, _, _, id] => id.as_str(),
-        _ => "",
-    };
+    let id = req
+        .uri()
+        .path()
+        .strip_prefix("/fake/download/")
+        .map(|id| percent_decode_str(id).decode_utf8_lossy().into_owned())
+        .unwrap_or_default();
+    let id = id.as_str();
     let (entry, fault) = {
         let mut st = shared.lock();
         match st.downloads.get(id).cloned() {
@@ -609,7 +381,7 @@ fn download(shared: &Shared, req: &Request<Incoming>) -> Response<FakeBody> {
             }
             None => {
                 drop(st);
-                return error_response(&ApiError::file_not_found(format!(
+                return error_response(&FakeError::file_not_found(format!(
                     "no download with id {id:?}; get a download_url from the download endpoint"
                 )));
             }
@@ -655,7 +427,7 @@ fn json_response(status: StatusCode, body: &Value, retry_after: Option<u64>) -> 
     resp
 }
 
-fn error_response(e: &ApiError) -> Response<FakeBody> {
+fn error_response(e: &FakeError) -> Response<FakeBody> {
     json_response(e.status, &e.body(), e.retry_after)
 }
 
@@ -669,9 +441,4 @@ fn html_500() -> Response<FakeBody> {
         HeaderValue::from_static("text/html; charset=utf-8"),
     );
     resp
-}
-
-#[cfg(test)]
-pub(crate) fn decode_segments_for_tests(path: &str) -> Vec<String> {
-    decode_segments(path).unwrap()
 }

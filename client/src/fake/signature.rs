@@ -16,7 +16,7 @@ use hyper::header::HeaderMap;
 use md5::{Digest, Md5};
 use sha1::Sha1;
 
-use super::errors::ApiError;
+use super::errors::FakeError;
 
 /// How far the `Date` header may be from the fake clock.
 pub(crate) const MAX_CLOCK_SKEW: Duration = Duration::from_secs(15 * 60);
@@ -49,13 +49,13 @@ pub(crate) fn expected_signature(
     hex::encode(h.finalize())
 }
 
-fn header<'a>(headers: &'a HeaderMap, name: &'static str) -> Result<&'a str, ApiError> {
+fn header<'a>(headers: &'a HeaderMap, name: &'static str) -> Result<&'a str, FakeError> {
     let value = headers
         .get(name)
-        .ok_or_else(|| ApiError::invalid_signature(format!("{name} header missing")))?;
+        .ok_or_else(|| FakeError::invalid_signature(format!("{name} header missing")))?;
     value
         .to_str()
-        .map_err(|_| ApiError::invalid_signature(format!("{name} header is not visible ASCII")))
+        .map_err(|_| FakeError::invalid_signature(format!("{name} header is not visible ASCII")))
 }
 
 /// Checks the four signature headers. `app_key_of` looks up the key registered
@@ -66,7 +66,7 @@ pub(crate) fn verify(
     body: &[u8],
     now: SystemTime,
     app_key_of: impl FnOnce(&str) -> Option<String>,
-) -> Result<String, ApiError> {
+) -> Result<String, FakeError> {
     let authorization = header(headers, "Authorization")?;
     let content_type = header(headers, "Content-Type")?;
     let content_md5 = header(headers, "Content-Md5")?;
@@ -76,19 +76,19 @@ pub(crate) fn verify(
     let (scheme, app_id, signature) = match (parts.next(), parts.next(), parts.next()) {
         (Some(s), Some(a), Some(g)) if !a.is_empty() && !g.is_empty() => (s, a, g),
         _ => {
-            return Err(ApiError::invalid_signature(
+            return Err(FakeError::invalid_signature(
                 "Authorization header must look like WPS-2:<app_id>:<sha1 hex>",
             ))
         }
     };
     if scheme != "WPS-2" {
-        return Err(ApiError::invalid_signature(format!(
+        return Err(FakeError::invalid_signature(format!(
             "Authorization scheme must be WPS-2, got {scheme:?}"
         )));
     }
 
     if content_type != JSON_CONTENT_TYPE {
-        return Err(ApiError::invalid_signature(format!(
+        return Err(FakeError::invalid_signature(format!(
             "Content-Type must be application/json, got {content_type:?}"
         )));
     }
@@ -111,11 +111,11 @@ pub(crate) fn verify(
                 body.len()
             )
         };
-        return Err(ApiError::invalid_signature(hint));
+        return Err(FakeError::invalid_signature(hint));
     }
 
     let sent = httpdate::parse_http_date(date).map_err(|_| {
-        ApiError::invalid_signature(format!(
+        FakeError::invalid_signature(format!(
             "Date {date:?} is not an RFC 1123 date like \"Wed, 23 Jan 2013 06:43:08 GMT\""
         ))
     })?;
@@ -124,17 +124,17 @@ pub(crate) fn verify(
         Err(e) => e.duration(),
     };
     if skew > MAX_CLOCK_SKEW {
-        return Err(ApiError::invalid_signature(format!(
+        return Err(FakeError::invalid_signature(format!(
             "Date {date:?} is more than 15 minutes from server time {:?}",
             httpdate::fmt_http_date(now)
         )));
     }
 
     let app_key = app_key_of(app_id)
-        .ok_or_else(|| ApiError::invalid_signature(format!("unknown app_id {app_id:?}")))?;
+        .ok_or_else(|| FakeError::invalid_signature(format!("unknown app_id {app_id:?}")))?;
     let expected = expected_signature(&app_key, content_md5, content_type, date);
     if signature != expected {
-        return Err(ApiError::invalid_signature(
+        return Err(FakeError::invalid_signature(
             "signature does not match: expected lowercase hex \
              sha1(app_key + Content-Md5 + Content-Type + Date) for this app_id",
         ));

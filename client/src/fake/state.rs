@@ -11,7 +11,7 @@ use bytes::Bytes;
 use sha1::{Digest, Sha1};
 
 use super::clock::unix_secs;
-use super::errors::ApiError;
+use super::errors::FakeError;
 use super::signature::{md5_hex, sha1_hex};
 use super::{FakeStats, Fault};
 
@@ -117,7 +117,7 @@ impl State {
     }
 
     /// Counts one call for `app_id`, or refuses it when the daily quota is used up.
-    pub(crate) fn count_call(&mut self, app_id: &str, now: SystemTime) -> Result<(), ApiError> {
+    pub(crate) fn count_call(&mut self, app_id: &str, now: SystemTime) -> Result<(), FakeError> {
         let day = day_of(now);
         let Some(app) = self.apps.get_mut(app_id) else {
             return Ok(());
@@ -128,7 +128,11 @@ impl State {
         }
         if app.calls_today >= app.daily_limit {
             let retry_after = 86_400 - unix_secs(now) % 86_400;
-            return Err(ApiError::rate_limited(app_id, app.daily_limit, retry_after));
+            return Err(FakeError::rate_limited(
+                app_id,
+                app.daily_limit,
+                retry_after,
+            ));
         }
         app.calls_today += 1;
         Ok(())
@@ -166,18 +170,18 @@ impl State {
         &self,
         token: &str,
         now: SystemTime,
-    ) -> Result<&AnonToken, ApiError> {
+    ) -> Result<&AnonToken, FakeError> {
         match self.anon_tokens.get(token) {
-            Some(t) if now >= t.expire_at => Err(ApiError::anonymous_token_expired()),
+            Some(t) if now >= t.expire_at => Err(FakeError::anonymous_token_expired()),
             Some(t) => Ok(t),
             None => Err(match self.dead_tokens.get(token) {
                 Some(DeadReason::Cancelled) => {
-                    ApiError::anonymous_token_not_found("the anonymous token was cancelled")
+                    FakeError::anonymous_token_not_found("the anonymous token was cancelled")
                 }
-                Some(DeadReason::Replaced) => ApiError::anonymous_token_not_found(
+                Some(DeadReason::Replaced) => FakeError::anonymous_token_not_found(
                     "the anonymous token was replaced by a refresh; use the new token",
                 ),
-                None => ApiError::anonymous_token_not_found(
+                None => FakeError::anonymous_token_not_found(
                     "unknown anonymous token; tokens come from an anonymous preview task",
                 ),
             }),
@@ -190,7 +194,7 @@ impl State {
         old: &str,
         now: SystemTime,
         expire_at: SystemTime,
-    ) -> Result<String, ApiError> {
+    ) -> Result<String, FakeError> {
         let task_id = self.live_anon_token(old, now)?.task_id.clone();
         self.anon_tokens.remove(old);
         self.dead_tokens
@@ -210,7 +214,7 @@ impl State {
     }
 
     /// Cancels `token`. Expired (but not yet replaced or cancelled) tokens can be cancelled too.
-    pub(crate) fn cancel(&mut self, token: &str, now: SystemTime) -> Result<(), ApiError> {
+    pub(crate) fn cancel(&mut self, token: &str, now: SystemTime) -> Result<(), FakeError> {
         match self.live_anon_token(token, now) {
             Ok(_) => {}
             Err(e) if e.code == super::FakeCode::AnonymousTokenExpired.code() => {}
