@@ -1,7 +1,17 @@
 //! A stateful fake kdocs server for tests (feature `fake`).
 //!
-//! [`FakeKdocs`] is a real HTTP/1.1 server on `127.0.0.1` that implements the five
-//! kdocs open-platform endpoints this crate calls, with in-memory state:
+//! [`FakeKdocs`] is a real HTTP/1.1 server on `127.0.0.1` that answers every
+//! endpoint of `api-spec/`. Its server side is generated from the same YAML as
+//! the client (see [`api`] and [`wire`]): the route table, the decoding of each
+//! request into the generated request type, and a `Handlers` trait whose
+//! methods answer with the example answer built from the spec. A request that
+//! breaks the spec is refused as kdocs refuses a bad argument (`10001`, the
+//! hint naming the parameter); a path or method the spec lacks gets the fake's
+//! own codes below. An endpoint added to the YAML is served at once, with no
+//! Rust code.
+//!
+//! The operations whose answers depend on earlier calls keep state, written by
+//! hand (files, anonymous tokens, access and exchange tokens):
 //!
 //! | Operation (name in [`FakeStats::calls`]) | Method and path |
 //! |---|---|
@@ -17,13 +27,16 @@
 //! Every API request is checked like the real platform does: the `WPS-2`
 //! signature (`Date`, `Content-Md5`, `Content-Type`, `Authorization`) is verified by
 //! the fake's own code (it never calls the client's signer), then the app's daily
-//! quota is counted, then the parameters are validated. Successes answer
+//! quota is counted, then the parameters are decoded. Successes answer
 //! `{"code":0,"data":{…}}`; failures answer
 //! `{"code":N,"message":"Name","hint":"what went wrong"}` with an HTTP error status.
 //!
 //! Path segments are split on `/` first and then percent-decoded, so a token such as
 //! `a/b?c#d` must be sent as the single segment `a%2Fb%3Fc%23d`. The signed URI is the
 //! path and query exactly as they appear on the wire.
+//!
+//! [`FakeKdocs::start_serving`] serves any client generated with
+//! `Settings::with_fake_server` the same way, with your own `Handlers`.
 //!
 //! # Starting it in a test
 //!
@@ -80,6 +93,8 @@
 //! | `994042` | `FakeAnonymousTokenNotFound` | 404 | **invented by this fake** | anonymous token unknown, cancelled, or replaced by a refresh |
 //! | `994043` | `FakeNoSuchEndpoint` | 404 | **invented by this fake** | no endpoint has the path |
 //! | `994051` | `FakeMethodNotAllowed` | 405 | **invented by this fake** | the path exists with another method |
+//! | `994081` | `FakeBodyTimeout` | 408 | **invented by this fake** | the body did not arrive within the read timeout |
+//! | `994131` | `FakeBodyTooLarge` | 413 | **invented by this fake** | the body is over 64 KiB (JSON routes) |
 //! | `994291` | `FakeDailyLimitReached` | 429 | **invented by this fake** | the app's daily quota is used up; `Retry-After` = seconds until the next UTC day on the fake clock |
 //! | `995001` | `FakeInternalError` | 500 | **invented by this fake** | only from [`Fault::InternalError`] |
 //!
