@@ -149,6 +149,8 @@ fn value_of(spec: &Spec, ty: &TypeExpr, depth: usize) -> Value {
         TypeExpr::I32 | TypeExpr::I64 | TypeExpr::U32 | TypeExpr::U64 => Value::from(0),
         TypeExpr::F64 => Value::from(0.0),
         TypeExpr::Any | TypeExpr::Map(_) => Value::Object(Map::new()),
+        // Only request parts are files.
+        TypeExpr::File => Value::Null,
         TypeExpr::Array(_) => Value::Array(Vec::new()),
         TypeExpr::Object(object) => object_of(spec, &object.fields, depth),
         TypeExpr::Named(name) => match spec.type_named(name).map(|t| &t.kind) {

@@ -8,8 +8,8 @@
 use std::collections::BTreeSet;
 
 use crate::spec::{
-    DefaultValue, Endpoint, ErrorCategory, Field, InlineObject, Method, Spec, TypeDef, TypeExpr,
-    TypeKind,
+    Auth, DefaultValue, Endpoint, ErrorCategory, Field, InlineObject, Method, Spec, TypeDef,
+    TypeExpr, TypeKind,
 };
 use crate::validate::{is_keyword, to_pascal_case, variant_name};
 
@@ -79,6 +79,8 @@ pub enum RustType {
     F64,
     /// Arbitrary JSON (`serde_json::Value`).
     Json,
+    /// The runtime's `FilePart`: a multipart file part.
+    File,
     /// `Vec<T>`
     Vec(Box<RustType>),
     /// `BTreeMap<String, T>`
@@ -120,6 +122,8 @@ pub enum Location {
     Query,
     /// A field of the JSON body.
     Body,
+    /// A part of the multipart/form-data body.
+    Multipart,
 }
 
 /// A request parameter: one Rust value, sent in one or more places.
@@ -157,6 +161,38 @@ pub struct OperationModel {
     /// The example answer (`data`) as compact JSON: what the fake's generated
     /// handler returns (see [`crate::example`]).
     pub example_answer: String,
+    /// How the call authenticates.
+    pub auth: Auth,
+    /// What the body is.
+    pub body: BodyKind,
+    /// The endpoint's family, when its file names one.
+    pub family: Option<String>,
+    /// Offset paging, when the endpoint pages.
+    pub paging: Option<PagingModel>,
+}
+
+/// What a request's body is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum BodyKind {
+    /// No body.
+    None,
+    /// A JSON object (`{}` when no field is set).
+    Json,
+    /// multipart/form-data.
+    Multipart,
+}
+
+/// Offset paging in Rust terms.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PagingModel {
+    /// The request's offset field (its Rust name).
+    pub offset_field: String,
+    /// The Rust type of the offset.
+    pub offset_type: RustType,
+    /// The response's next-offset field (its Rust name).
+    pub next_field: String,
+    /// The response's items field (its Rust name) and the item type.
+    pub items: Option<(String, RustType)>,
 }
 
 /// A known service error code.
@@ -301,6 +337,7 @@ impl Builder<'_> {
             TypeExpr::U64 => RustType::U64,
             TypeExpr::F64 => RustType::F64,
             TypeExpr::Any => RustType::Json,
+            TypeExpr::File => RustType::File,
             TypeExpr::Array(item) => {
                 RustType::Vec(Box::new(self.rust_type(item, &format!("{name}Item"))))
             }
@@ -310,6 +347,42 @@ impl Builder<'_> {
             TypeExpr::Named(n) => RustType::Named(n.clone()),
             TypeExpr::Object(object) => RustType::Named(self.hoist(name, object)),
         }
+    }
+
+    /// The Rust side of a validated `paging:`.
+    fn paging(
+        &self,
+        paging: &crate::spec::Paging,
+        params: &[ParamModel],
+        response: &RustType,
+    ) -> Option<PagingModel> {
+        let offset = params.iter().find(|p| p.field.wire_name == paging.offset)?;
+        let RustType::Named(name) = response else {
+            return None;
+        };
+        let fields = &self
+            .structs
+            .iter()
+            .chain(&self.hoisted)
+            .find(|s| &s.name == name)?
+            .fields;
+        let next = fields.iter().find(|f| f.wire_name == paging.next)?;
+        let items = match &paging.items {
+            Some(items) => {
+                let field = fields.iter().find(|f| &f.wire_name == items)?;
+                match &field.ty {
+                    RustType::Vec(item) => Some((field.rust_name.clone(), (**item).clone())),
+                    _ => return None,
+                }
+            }
+            None => None,
+        };
+        Some(PagingModel {
+            offset_field: offset.field.rust_name.clone(),
+            offset_type: offset.field.ty.clone(),
+            next_field: next.rust_name.clone(),
+            items,
+        })
     }
 
     fn hoist(&mut self, name: &str, object: &InlineObject) -> String {
@@ -343,6 +416,7 @@ impl Builder<'_> {
             (Location::Path, &endpoint.path_params),
             (Location::Query, &endpoint.query),
             (Location::Body, &endpoint.body),
+            (Location::Multipart, &endpoint.multipart),
         ];
         for (location, fields) in sections {
             for field in fields {
@@ -364,6 +438,10 @@ impl Builder<'_> {
         }
         // Required parameters first: they are the constructor's arguments.
         params.sort_by_key(|p| p.field.optional);
+        let paging = endpoint
+            .paging
+            .as_ref()
+            .and_then(|paging| self.paging(paging, &params, &response));
         OperationModel {
             name: endpoint.name.clone(),
             request_name,
@@ -376,6 +454,16 @@ impl Builder<'_> {
             deprecated: endpoint.deprecated.clone(),
             params,
             example_answer: crate::example::answer(self.spec, &endpoint.response).to_string(),
+            auth: endpoint.auth,
+            body: if !endpoint.multipart.is_empty() {
+                BodyKind::Multipart
+            } else if !endpoint.body.is_empty() || endpoint.method.always_has_body() {
+                BodyKind::Json
+            } else {
+                BodyKind::None
+            },
+            family: endpoint.family.clone(),
+            paging,
         }
     }
 }

@@ -143,6 +143,8 @@ pub enum TypeExpr {
     F64,
     /// `any`: arbitrary JSON.
     Any,
+    /// `file`: the file part of a multipart body.
+    File,
     /// `array<T>`
     Array(Box<TypeExpr>),
     /// `map<T>`: string keys.
@@ -190,6 +192,7 @@ impl TypeExpr {
             TypeExpr::U64 => "u64".into(),
             TypeExpr::F64 => "f64".into(),
             TypeExpr::Any => "any".into(),
+            TypeExpr::File => "file".into(),
             TypeExpr::Array(item) => format!("array<{}>", item.spelling()),
             TypeExpr::Map(value) => format!("map<{}>", value.spelling()),
             TypeExpr::Named(name) => name.clone(),
@@ -234,9 +237,15 @@ impl Method {
         }
     }
 
-    /// Whether requests with this method may carry a JSON body.
+    /// Whether requests with this method may carry a body (DELETE may: the
+    /// pages document DELETEs with a JSON body).
     pub fn allows_body(self) -> bool {
-        !matches!(self, Method::Get | Method::Delete)
+        !matches!(self, Method::Get)
+    }
+
+    /// Whether requests with this method always carry a body (`{}` at least).
+    pub fn always_has_body(self) -> bool {
+        matches!(self, Method::Post | Method::Put | Method::Patch)
     }
 }
 
@@ -287,8 +296,70 @@ pub struct Endpoint {
     pub query: Vec<Field>,
     /// JSON body fields.
     pub body: Vec<Field>,
+    /// multipart/form-data parts (a `file` part and text parts), instead of a
+    /// JSON body.
+    pub multipart: Vec<Field>,
     /// The shape of the response `data`.
     pub response: TypeExpr,
+    /// How the call authenticates.
+    pub auth: Auth,
+    /// The family (the file's `family:`), which a client may leave out.
+    pub family: Option<String>,
+    /// How a list endpoint pages, when it does.
+    pub paging: Option<Paging>,
+}
+
+/// How an endpoint authenticates.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Auth {
+    /// The WPS-2 signature headers (`wps2`).
+    Wps2,
+    /// A user `access_token` query parameter, no signature (`access_token`).
+    AccessToken,
+    /// Both (`wps2+access_token`).
+    Wps2AndAccessToken,
+    /// Neither (`none`): credentials, if any, are ordinary parameters.
+    None,
+}
+
+impl Auth {
+    /// Every mode, with its spelling in the spec.
+    pub const ALL: [(Auth, &'static str); 4] = [
+        (Auth::Wps2, "wps2"),
+        (Auth::AccessToken, "access_token"),
+        (Auth::Wps2AndAccessToken, "wps2+access_token"),
+        (Auth::None, "none"),
+    ];
+
+    /// The spelling in the spec.
+    pub fn as_str(self) -> &'static str {
+        Auth::ALL
+            .iter()
+            .find(|(a, _)| *a == self)
+            .map_or("", |(_, s)| s)
+    }
+
+    /// Whether requests carry the WPS-2 signature.
+    pub fn signed(self) -> bool {
+        matches!(self, Auth::Wps2 | Auth::Wps2AndAccessToken)
+    }
+
+    /// Whether requests carry a user `access_token`.
+    pub fn user(self) -> bool {
+        matches!(self, Auth::AccessToken | Auth::Wps2AndAccessToken)
+    }
+}
+
+/// Offset paging: the request takes an offset, the answer gives the next one
+/// (`-1` when there is no more).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Paging {
+    /// The query parameter that takes the offset.
+    pub offset: String,
+    /// The response field with the next offset.
+    pub next: String,
+    /// The response field holding the page's items, when the page shows it.
+    pub items: Option<String>,
 }
 
 /// A known service error code.

@@ -17,11 +17,12 @@ use serde_yaml::{Mapping, Value};
 use crate::diagnostic::{closest, Diagnostics};
 use crate::load::{Anchor, SourceFile, YamlPath};
 use crate::spec::{
-    DefaultValue, Endpoint, EnumValue, ErrorCategory, ErrorCode, ErrorSource, Field, InlineObject,
-    Method, Permission, RateLimit, Scope, Service, Spec, TypeDef, TypeExpr, TypeKind,
+    Auth, DefaultValue, Endpoint, EnumValue, ErrorCategory, ErrorCode, ErrorSource, Field,
+    InlineObject, Method, Paging, Permission, RateLimit, Scope, Service, Spec, TypeDef, TypeExpr,
+    TypeKind,
 };
 
-const TOP_KEYS: &[&str] = &["service", "types", "endpoints", "errors"];
+const TOP_KEYS: &[&str] = &["service", "family", "types", "endpoints", "errors"];
 const SERVICE_KEYS: &[&str] = &[
     "name", "title", "base_url", "signing", "envelope", "defaults",
 ];
@@ -46,12 +47,18 @@ const ENDPOINT_KEYS: &[&str] = &[
     "deprecated",
     "rate_limits",
     "scope",
+    "auth",
     "path_params",
     "query",
     "body",
+    "multipart",
+    "paging",
     "response",
 ];
-const BUILTIN_TYPES: &[&str] = &["string", "bool", "i32", "i64", "u32", "u64", "f64", "any"];
+const PAGING_KEYS: &[&str] = &["offset", "next", "items"];
+const BUILTIN_TYPES: &[&str] = &[
+    "string", "bool", "i32", "i64", "u32", "u64", "f64", "any", "file",
+];
 /// Rust keywords that cannot be raw identifiers either.
 const NEVER_IDENTIFIERS: &[&str] = &["self", "Self", "super", "crate", "_"];
 const RUST_KEYWORDS: &[&str] = &[
@@ -71,6 +78,7 @@ pub fn validate(files: &[SourceFile]) -> Result<Spec, Diagnostics> {
             file,
             file_index: index,
             diagnostics: &mut diagnostics,
+            allow_file: false,
         };
         parts.push(checker.document());
     }
@@ -102,12 +110,19 @@ struct FilePart {
     default_limits: Vec<usize>,
     /// Every `example:` with its field's type, to check once all types are known.
     examples: Vec<(TypeExpr, Value, Origin)>,
+    /// The file's `family:`.
+    family: Option<String>,
+    /// Endpoints that page, with where their `paging:` is, to check once all
+    /// types are known.
+    paging: Vec<(usize, Origin)>,
 }
 
 struct FileChecker<'a> {
     file: &'a SourceFile,
     file_index: usize,
     diagnostics: &'a mut Diagnostics,
+    /// Whether `file` is a type here (the parts of a `multipart:` body).
+    allow_file: bool,
 }
 
 /// The mapping entries of a node with string keys, or `None` after reporting.
@@ -164,13 +179,36 @@ impl<'a> FileChecker<'a> {
                         part.service = Some((service, self.origin(&at)));
                     }
                 }
+                "family" => part.family = self.family(value, &at),
                 "types" => self.types(value, &at, &mut part),
                 "endpoints" => self.endpoints(value, &at, &mut part),
                 "errors" => self.errors(value, &at, &mut part),
                 _ => {}
             }
         }
+        for (endpoint, _) in &mut part.endpoints {
+            endpoint.family = part.family.clone();
+        }
         part
+    }
+
+    /// A family name: lower-case snake_case, as a cargo feature is spelled.
+    fn family(&mut self, value: &Value, at: &YamlPath) -> Option<String> {
+        let name = self.string(value, at)?;
+        let valid = name.starts_with(|c: char| c.is_ascii_lowercase())
+            && name
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
+        if !valid {
+            self.error(
+                at,
+                Anchor::Value,
+                format!("family `{name}` is not a lower-case snake_case name"),
+                Some("a family becomes a cargo feature: write it like `appspace` or `personal_files`".into()),
+            );
+            return None;
+        }
+        Some(name)
     }
 
     // ---- generic readers -------------------------------------------------
@@ -850,6 +888,16 @@ impl<'a> FileChecker<'a> {
             "u64" => TypeExpr::U64,
             "f64" => TypeExpr::F64,
             "any" => TypeExpr::Any,
+            "file" if self.allow_file => TypeExpr::File,
+            "file" => {
+                self.error(
+                    at,
+                    Anchor::Value,
+                    "`file` is the type of a multipart file part".into(),
+                    Some("declare file parts under the endpoint's `multipart:`".into()),
+                );
+                return None;
+            }
             _ => {
                 if let Some(inner) = generic("array") {
                     TypeExpr::Array(Box::new(self.type_expr(inner, at, part)?))
@@ -912,9 +960,16 @@ impl<'a> FileChecker<'a> {
                 path_params: Vec::new(),
                 query: Vec::new(),
                 body: Vec::new(),
+                multipart: Vec::new(),
                 response: TypeExpr::Any,
+                auth: Auth::Wps2,
+                family: None,
+                paging: None,
             };
             let mut idempotent = None;
+            let mut multipart_at = None;
+            let mut auth_at = None;
+            let mut paging_at = None;
             let mut has_limits = false;
             let mut method_known = false;
             let mut has_path = false;
@@ -951,6 +1006,22 @@ impl<'a> FileChecker<'a> {
                         endpoint.body = self.fields(value, &key_at, part);
                         body_at = Some(key_at);
                     }
+                    "multipart" => {
+                        self.allow_file = true;
+                        endpoint.multipart = self.fields(value, &key_at, part);
+                        self.allow_file = false;
+                        multipart_at = Some(key_at);
+                    }
+                    "auth" => {
+                        if let Some(auth) = self.auth(value, &key_at) {
+                            endpoint.auth = auth;
+                        }
+                        auth_at = Some(key_at);
+                    }
+                    "paging" => {
+                        endpoint.paging = self.paging(value, &key_at);
+                        paging_at = Some(key_at);
+                    }
                     _ => {
                         if let Some(ty) = self.response(&name, value, &key_at, part) {
                             endpoint.response = ty;
@@ -964,22 +1035,36 @@ impl<'a> FileChecker<'a> {
                 endpoint.method,
                 Method::Get | Method::Put | Method::Delete
             ));
-            if let Some(body_at) = body_at.filter(|_| method_known) {
-                if !endpoint.method.allows_body() && !endpoint.body.is_empty() {
+            for section_at in [&body_at, &multipart_at].into_iter().flatten() {
+                if method_known && !endpoint.method.allows_body() {
                     self.error(
-                        &body_at,
+                        section_at,
                         Anchor::Key,
                         format!("{} requests have no body", endpoint.method.as_str()),
                         Some("send these values as `query:` parameters, or use POST".into()),
                     );
                 }
             }
+            if let (Some(_), Some(multipart_at)) = (&body_at, &multipart_at) {
+                self.error(
+                    multipart_at,
+                    Anchor::Key,
+                    "an endpoint has a JSON `body:` or a `multipart:` body, not both".into(),
+                    Some("put every part of a multipart/form-data body under `multipart:`".into()),
+                );
+            }
+            self.multipart_parts(&endpoint, &at);
+            self.user_token(&endpoint, &at, auth_at.as_ref());
             if has_path {
                 self.path_template(&endpoint, &at);
             }
             self.parameter_kinds(&endpoint, &at, part);
             if !has_limits {
                 part.default_limits.push(part.endpoints.len());
+            }
+            if let Some(paging_at) = paging_at {
+                part.paging
+                    .push((part.endpoints.len(), self.origin(&paging_at)));
             }
             part.endpoints.push((endpoint, self.origin(&at)));
         }
@@ -1006,6 +1091,105 @@ impl<'a> FileChecker<'a> {
             );
         }
         found
+    }
+
+    fn auth(&mut self, value: &Value, at: &YamlPath) -> Option<Auth> {
+        let text = self.string(value, at)?;
+        if let Some((auth, _)) = Auth::ALL.iter().find(|(_, s)| *s == text) {
+            return Some(*auth);
+        }
+        let names: Vec<&str> = Auth::ALL.iter().map(|(_, s)| *s).collect();
+        let hint = match closest(&text.to_ascii_lowercase(), names.iter().copied()) {
+            Some(best) => format!("did you mean `{best}`?"),
+            None => format!("use one of {}", names.join(", ")),
+        };
+        self.error(
+            at,
+            Anchor::Value,
+            format!("unknown auth `{text}`"),
+            Some(hint),
+        );
+        None
+    }
+
+    /// An endpoint authenticated by a user token declares that token: a
+    /// required, sensitive string query parameter `access_token`.
+    fn user_token(&mut self, endpoint: &Endpoint, at: &YamlPath, auth_at: Option<&YamlPath>) {
+        if !endpoint.auth.user() {
+            return;
+        }
+        let auth_at = auth_at.cloned().unwrap_or_else(|| at.clone());
+        match endpoint.query.iter().find(|f| f.name == "access_token") {
+            None => self.error(
+                &auth_at,
+                Anchor::Value,
+                format!(
+                    "auth `{}` sends a user `access_token`, but the endpoint has no `access_token` query parameter",
+                    endpoint.auth.as_str()
+                ),
+                Some("declare `query: access_token: {type: string, sensitive: true}`".into()),
+            ),
+            Some(field) => {
+                if field.ty != TypeExpr::String || !field.required || !field.sensitive {
+                    self.error(
+                        &at.key("query").key("access_token"),
+                        Anchor::Key,
+                        "the `access_token` of a user-authenticated endpoint must be a required, sensitive string".into(),
+                        Some("write `access_token: {type: string, sensitive: true}`".into()),
+                    );
+                }
+            }
+        }
+    }
+
+    /// Parts of a multipart body are text (scalars, enums, lists of scalars,
+    /// sent comma-joined) or one `file`.
+    fn multipart_parts(&mut self, endpoint: &Endpoint, at: &YamlPath) {
+        for field in &endpoint.multipart {
+            let ok = match &field.ty {
+                TypeExpr::File => true,
+                TypeExpr::Array(item) => !matches!(
+                    **item,
+                    TypeExpr::File
+                        | TypeExpr::Array(_)
+                        | TypeExpr::Map(_)
+                        | TypeExpr::Object(_)
+                        | TypeExpr::Any
+                ),
+                TypeExpr::Map(_) | TypeExpr::Object(_) | TypeExpr::Any => false,
+                _ => true,
+            };
+            if !ok {
+                self.error(
+                    &at.key("multipart").key(&field.name),
+                    Anchor::Key,
+                    format!(
+                        "multipart part `{}` is a `{}`; a part is a scalar, an enum, a list of them, or a `file`",
+                        field.name,
+                        field.ty.spelling()
+                    ),
+                    Some("send structured values in a JSON `body:` instead".into()),
+                );
+            }
+        }
+    }
+
+    fn paging(&mut self, value: &Value, at: &YamlPath) -> Option<Paging> {
+        let entries = self.entries(value, at, PAGING_KEYS, &["offset", "next"])?;
+        let mut paging = Paging {
+            offset: String::new(),
+            next: String::new(),
+            items: None,
+        };
+        for (key, value) in entries {
+            let text = self.string(value, &at.key(&key))?;
+            match key.as_str() {
+                "offset" => paging.offset = text,
+                "next" => paging.next = text,
+                _ => paging.items = Some(text),
+            }
+        }
+        Some(paging)
     }
 
     fn scope(&mut self, value: &Value, at: &YamlPath) -> Scope {
@@ -1203,9 +1387,20 @@ impl<'a> FileChecker<'a> {
             ("query", &endpoint.query),
         ] {
             for p in params {
+                // A query parameter may be a list: it is sent repeated
+                // (`?ext=a&ext=b`). A path segment holds one value.
+                let ty = match (&p.ty, section) {
+                    (TypeExpr::Array(item), "query") => item.as_ref(),
+                    (ty, _) => ty,
+                };
                 // Named types from other files are checked during the merge.
-                let foreign = matches!(&p.ty, TypeExpr::Named(n) if !part.types.iter().any(|(t, _)| &t.name == n));
-                if !foreign && !p.ty.is_url_scalar(is_enum) {
+                let foreign = matches!(ty, TypeExpr::Named(n) if !part.types.iter().any(|(t, _)| &t.name == n));
+                if !foreign && !ty.is_url_scalar(is_enum) {
+                    let hint = if section == "query" {
+                        "use string, bool, an integer, f64, a string enum, or a list of them"
+                    } else {
+                        "use string, bool, an integer, f64 or a string enum"
+                    };
                     self.error(
                         &at.key(section).key(&p.name).key("type"),
                         Anchor::Value,
@@ -1214,7 +1409,7 @@ impl<'a> FileChecker<'a> {
                             p.name,
                             p.ty.spelling()
                         ),
-                        Some("use string, bool, an integer, f64 or a string enum".into()),
+                        Some(hint.into()),
                     );
                 }
             }
@@ -1223,6 +1418,7 @@ impl<'a> FileChecker<'a> {
             ("path_params", &endpoint.path_params),
             ("query", &endpoint.query),
             ("body", &endpoint.body),
+            ("multipart", &endpoint.multipart),
         ];
         let mut first: BTreeMap<&str, (&str, &Field)> = BTreeMap::new();
         for (section, params) in sections {
@@ -1616,6 +1812,7 @@ fn merge(
     let mut references = Vec::new();
     let mut default_limits = Vec::new();
     let mut examples = Vec::new();
+    let mut paging = Vec::new();
     for part in parts {
         if let Some((s, origin)) = part.service {
             match &service {
@@ -1636,6 +1833,7 @@ fn merge(
         errors.extend(part.errors);
         references.extend(part.references);
         examples.extend(part.examples);
+        paging.extend(part.paging.into_iter().map(|(i, o)| (i + offset, o)));
     }
 
     unique(
@@ -1750,7 +1948,11 @@ fn merge(
             ("query", &endpoint.query),
         ] {
             for p in params {
-                if let TypeExpr::Named(n) = &p.ty {
+                let ty = match (&p.ty, section) {
+                    (TypeExpr::Array(item), "query") => item.as_ref(),
+                    (ty, _) => ty,
+                };
+                if let TypeExpr::Named(n) = ty {
                     if names.contains(&n.as_str()) && !enums.contains_key(n.as_str()) {
                         let at = Origin {
                             file: origin.file,
@@ -1783,6 +1985,119 @@ fn merge(
         return None;
     };
     let mut endpoints: Vec<Endpoint> = endpoints.into_iter().map(|(e, _)| e).collect();
+    let object_fields = |ty: &TypeExpr| -> Option<Vec<Field>> {
+        match ty {
+            TypeExpr::Object(object) => Some(object.fields.clone()),
+            TypeExpr::Named(name) => types.iter().find_map(|(t, _)| match &t.kind {
+                TypeKind::Object(fields) if &t.name == name => Some(fields.clone()),
+                _ => None,
+            }),
+            _ => None,
+        }
+    };
+    for (index, origin) in &paging {
+        let endpoint = &endpoints[*index];
+        let Some(paging) = &endpoint.paging else {
+            continue;
+        };
+        let at = |key: &str| Origin {
+            file: origin.file,
+            at: origin.at.key(key),
+        };
+        let integer = |ty: &TypeExpr| {
+            matches!(
+                ty,
+                TypeExpr::I32 | TypeExpr::I64 | TypeExpr::U32 | TypeExpr::U64
+            )
+        };
+        match endpoint.query.iter().find(|q| q.name == paging.offset) {
+            Some(q) if integer(&q.ty) && !q.required => {}
+            Some(_) => report(
+                diagnostics,
+                &at("offset"),
+                Anchor::Value,
+                format!(
+                    "paging offset `{}` must be an optional integer query parameter",
+                    paging.offset
+                ),
+                Some(
+                    "declare it `{type: i64, required: false}`: the first page is asked without it"
+                        .into(),
+                ),
+            ),
+            None => {
+                let names: Vec<&str> = endpoint.query.iter().map(|q| q.name.as_str()).collect();
+                report(
+                    diagnostics,
+                    &at("offset"),
+                    Anchor::Value,
+                    format!(
+                        "paging offset `{}` is not a query parameter of `{}`",
+                        paging.offset, endpoint.name
+                    ),
+                    Some(match closest(&paging.offset, names.iter().copied()) {
+                        Some(best) => format!("did you mean `{best}`?"),
+                        None => "add it under `query:`".into(),
+                    }),
+                )
+            }
+        }
+        let Some(fields) = object_fields(&endpoint.response) else {
+            report(
+                diagnostics,
+                origin,
+                Anchor::Key,
+                format!(
+                    "`{}` pages, but its response is not an object",
+                    endpoint.name
+                ),
+                Some("declare the response's fields, with the next offset among them".into()),
+            );
+            continue;
+        };
+        match fields.iter().find(|f| f.name == paging.next) {
+            Some(f) if integer(&f.ty) => {}
+            Some(_) => report(
+                diagnostics,
+                &at("next"),
+                Anchor::Value,
+                format!("paging next `{}` must be an integer field", paging.next),
+                None,
+            ),
+            None => report(
+                diagnostics,
+                &at("next"),
+                Anchor::Value,
+                format!(
+                    "paging next `{}` is not a field of the response",
+                    paging.next
+                ),
+                Some(
+                    "declare it among the response's fields (an i64; -1 when there is no more)"
+                        .into(),
+                ),
+            ),
+        }
+        if let Some(items) = &paging.items {
+            match fields.iter().find(|f| &f.name == items) {
+                Some(f) if matches!(f.ty, TypeExpr::Array(_)) => {}
+                Some(_) => report(
+                    diagnostics,
+                    &at("items"),
+                    Anchor::Value,
+                    format!("paging items `{items}` must be a list field"),
+                    None,
+                ),
+                None => report(
+                    diagnostics,
+                    &at("items"),
+                    Anchor::Value,
+                    format!("paging items `{items}` is not a field of the response"),
+                    Some("declare it among the response's fields, or leave `items` out".into()),
+                ),
+            }
+        }
+    }
     for index in default_limits {
         endpoints[index].rate_limits = service.default_rate_limits.clone();
     }

@@ -511,7 +511,7 @@ fn fixture_enums_and_defaults_round_trip() {
 #[test]
 #[allow(deprecated)]
 fn optional_fields_take_absent_or_null_and_unknown_fields_are_ignored() {
-    use fixture_api::{File, FileKind};
+    use fixture_api::{FileInfo, FileKind};
     let required = serde_json::json!({
         "id": "f1",
         "type": "doc",
@@ -551,7 +551,7 @@ fn optional_fields_take_absent_or_null_and_unknown_fields_are_ignored() {
         ("null", all_null),
         ("unknown fields", with_unknown),
     ] {
-        let file: File = serde_json::from_value(json).unwrap_or_else(|e| panic!("{case}: {e}"));
+        let file: FileInfo = serde_json::from_value(json).unwrap_or_else(|e| panic!("{case}: {e}"));
         // Defaults, whether the field was absent or null.
         assert_eq!(file.version, 1, "{case}");
         assert_eq!(file.score, 0.5, "{case}");
@@ -570,7 +570,7 @@ fn optional_fields_take_absent_or_null_and_unknown_fields_are_ignored() {
         assert_eq!(file.owner.email, None, "{case}");
     }
     // A required field is still required, and `null` is not a value for it.
-    let err = serde_json::from_value::<File>(serde_json::json!({"id": "f1"})).unwrap_err();
+    let err = serde_json::from_value::<FileInfo>(serde_json::json!({"id": "f1"})).unwrap_err();
     assert!(err.to_string().contains("missing field"), "{err}");
     let err = serde_json::from_value::<fixture_api::Owner>(
         serde_json::json!({"id": null, "name": "Ann"}),

@@ -213,6 +213,7 @@ pub struct FakeConfig {
     clock: FakeClock,
     max_connections: usize,
     read_timeout: Duration,
+    max_upload_bytes: usize,
 }
 
 impl std::fmt::Debug for FakeConfig {
@@ -226,12 +227,15 @@ impl std::fmt::Debug for FakeConfig {
             .field("clock", &self.clock)
             .field("max_connections", &self.max_connections)
             .field("read_timeout", &self.read_timeout)
+            .field("max_upload_bytes", &self.max_upload_bytes)
             .finish()
     }
 }
 
 /// Connections the fake serves at once unless told otherwise.
 pub const DEFAULT_MAX_CONNECTIONS: usize = 512;
+/// The largest multipart (upload) body the fake reads unless told otherwise.
+pub const DEFAULT_MAX_UPLOAD_BYTES: usize = 64 * 1024 * 1024;
 /// Time a client has to send a request head (also between two requests on a
 /// kept-alive connection), and then its body, unless told otherwise.
 pub const DEFAULT_READ_TIMEOUT: Duration = Duration::from_secs(10);
@@ -247,6 +251,7 @@ impl Default for FakeConfig {
             clock: FakeClock::new(),
             max_connections: DEFAULT_MAX_CONNECTIONS,
             read_timeout: DEFAULT_READ_TIMEOUT,
+            max_upload_bytes: DEFAULT_MAX_UPLOAD_BYTES,
         }
     }
 }
@@ -288,6 +293,13 @@ impl FakeConfig {
     /// wait until one closes.
     pub fn with_max_connections(mut self, max_connections: usize) -> Self {
         self.max_connections = max_connections.max(1);
+        self
+    }
+
+    /// The largest multipart body (an upload) the fake reads (default
+    /// [`DEFAULT_MAX_UPLOAD_BYTES`]); JSON bodies stay limited to 64 KiB.
+    pub fn with_max_upload_bytes(mut self, limit: usize) -> Self {
+        self.max_upload_bytes = limit;
         self
     }
 
@@ -339,6 +351,8 @@ pub(crate) struct Shared {
     addr: SocketAddr,
     connections: AtomicU64,
     read_timeout: Duration,
+    /// The largest multipart body accepted.
+    max_upload_bytes: usize,
     /// The spec's routes and their handlers.
     api: Box<dyn wire::Api>,
 }
@@ -435,6 +449,7 @@ impl FakeKdocs {
             addr,
             connections: AtomicU64::new(0),
             read_timeout: config.read_timeout,
+            max_upload_bytes: config.max_upload_bytes,
             api: Box::new(api),
         });
         let (tx, rx) = watch::channel(false);
@@ -489,7 +504,15 @@ impl FakeKdocs {
     /// Issues an access token accepted by the edit-URL endpoint. Access tokens do not expire.
     pub fn issue_access_token(&self) -> String {
         let token = state::random_lowercase(32);
-        self.shared.lock().access_tokens.insert(token.clone());
+        let access = state::AccessToken {
+            app_id: self.shared.app_id.clone(),
+            user_id: state::DEFAULT_USER_ID.to_owned(),
+            expire_at: None,
+        };
+        self.shared
+            .lock()
+            .access_tokens
+            .insert(token.clone(), access);
         token
     }
 

@@ -25,6 +25,7 @@ use super::errors::{FakeCode, FakeError};
 use super::signature;
 use super::wire::{self, Call, WireRequest};
 use super::{Fault, Shared};
+use crate::runtime::BodyKind;
 
 /// Largest request body the fake reads on a route that takes JSON (every
 /// route today); a larger one is refused before it is read.
@@ -327,21 +328,82 @@ async fn api(
         }
         Some(Fault::CorruptDownload) | Some(Fault::TruncateDownload) | None => {}
     }
-    let body = read_body(body, MAX_JSON_BODY, shared.read_timeout).await?;
+    let multipart = route.body == BodyKind::Multipart;
+    let limit = if multipart {
+        shared.max_upload_bytes
+    } else {
+        MAX_JSON_BODY
+    };
+    let body = read_body(body, limit, shared.read_timeout).await?;
     let path_and_query = parts.uri.path_and_query().map_or("", |pq| pq.as_str());
+    let query = parts.uri.query().unwrap_or("");
     let now = shared.clock.now();
-    let app_id = signature::verify(&parts.headers, path_and_query, &body, now, |app_id| {
-        shared.lock().apps.get(app_id).map(|a| a.key.clone())
-    })?;
-    shared.lock().count_call(&app_id, now)?;
-    let request = WireRequest::new(route, captured, parts.uri.query().unwrap_or(""), &body);
+    let signed_by = if route.auth.signed() {
+        Some(signature::verify(
+            &parts.headers,
+            path_and_query,
+            &body,
+            now,
+            multipart,
+            |app_id| shared.lock().apps.get(app_id).map(|a| a.key.clone()),
+        )?)
+    } else {
+        None
+    };
+    let user = if route.auth.user() {
+        let token = url::form_urlencoded::parse(query.as_bytes())
+            .find(|(name, _)| name == "access_token")
+            .map(|(_, value)| value.into_owned())
+            .filter(|token| !token.is_empty())
+            .ok_or_else(|| {
+                FakeError::invalid_argument("query parameter `access_token` is required")
+            })?;
+        Some(shared.lock().user_of(&token, now)?)
+    } else {
+        None
+    };
+    // The call counts against the app that signed it, or whose user token it carries.
+    let app_id = signed_by
+        .or_else(|| user.as_ref().map(|(app, _)| app.clone()))
+        .unwrap_or_default();
+    if !app_id.is_empty() {
+        shared.lock().count_call(&app_id, now)?;
+    }
+    let mut request = WireRequest::new(route, captured, query, &body);
+    if multipart {
+        let content_type = parts
+            .headers
+            .get(CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default();
+        let form = wire::parse_form(content_type, body.clone()).await?;
+        request = request.with_form(form);
+    }
+    let disposition = parts
+        .headers
+        .get(hyper::header::CONTENT_DISPOSITION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(disposition_filename);
+    let request = request.with_disposition(disposition);
     request.check_body()?;
     let call = Call {
         shared,
         app_id: &app_id,
+        user_id: user.as_ref().map(|(_, user)| user.as_str()),
         now,
     };
     Ok(shared.api.call(index, &call, &request)?)
+}
+
+/// The `filename="…"` of a `Content-Disposition` header (the upload pages'
+/// way to name the file, outside the signature).
+fn disposition_filename(header: &str) -> Option<String> {
+    header.split(';').find_map(|param| {
+        let (key, value) = param.split_once('=')?;
+        (key.trim().eq_ignore_ascii_case("filename"))
+            .then(|| value.trim().trim_matches('"').to_owned())
+            .filter(|name| !name.is_empty())
+    })
 }
 
 /// The runtime's name for an HTTP method the API may use.

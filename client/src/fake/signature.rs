@@ -3,7 +3,8 @@
 //! Written from the platform rules, independently of any client-side signer, so
 //! that a signer bug cannot be mirrored by the fake:
 //!
-//! * `Content-Type` is exactly `application/json`;
+//! * `Content-Type` is exactly `application/json`, or, on a multipart route,
+//!   `multipart/form-data; boundary=…` (signed as sent, boundary included);
 //! * `Content-Md5` is the lowercase hex md5 of the body bytes, or of the request
 //!   URI as sent (path plus `?query`) when there are no body bytes (an absent
 //!   body and an empty one are the same rule);
@@ -65,6 +66,7 @@ pub(crate) fn verify(
     path_and_query: &str,
     body: &[u8],
     now: SystemTime,
+    multipart: bool,
     app_key_of: impl FnOnce(&str) -> Option<String>,
 ) -> Result<String, FakeError> {
     let authorization = header(headers, "Authorization")?;
@@ -87,7 +89,17 @@ pub(crate) fn verify(
         )));
     }
 
-    if content_type != JSON_CONTENT_TYPE {
+    if multipart {
+        let boundary = content_type
+            .strip_prefix("multipart/form-data;")
+            .map(str::trim_start)
+            .and_then(|rest| rest.strip_prefix("boundary="));
+        if boundary.is_none_or(str::is_empty) {
+            return Err(FakeError::invalid_signature(format!(
+                "Content-Type must be multipart/form-data; boundary=…, got {content_type:?}"
+            )));
+        }
+    } else if content_type != JSON_CONTENT_TYPE {
         return Err(FakeError::invalid_signature(format!(
             "Content-Type must be application/json, got {content_type:?}"
         )));
@@ -187,14 +199,23 @@ mod tests {
         };
         let uri_md5 = md5_hex(uri.as_bytes());
         assert_eq!(
-            verify(&signed(&uri_md5), uri, b"", now, |_| Some(key.into())).unwrap(),
+            verify(&signed(&uri_md5), uri, b"", now, false, |_| Some(
+                key.into()
+            ))
+            .unwrap(),
             "AK"
         );
         // md5 of the empty string is not the rule for an empty body.
-        let err = verify(&signed(&md5_hex(b"")), uri, b"", now, |_| Some(key.into())).unwrap_err();
+        let err = verify(&signed(&md5_hex(b"")), uri, b"", now, false, |_| {
+            Some(key.into())
+        })
+        .unwrap_err();
         assert!(err.hint.contains("md5 of the request URI"), "{}", err.hint);
         // With body bytes, the body is hashed, not the URI.
-        let err = verify(&signed(&uri_md5), uri, b"{}", now, |_| Some(key.into())).unwrap_err();
+        let err = verify(&signed(&uri_md5), uri, b"{}", now, false, |_| {
+            Some(key.into())
+        })
+        .unwrap_err();
         assert!(err.hint.contains("md5 of the body"), "{}", err.hint);
     }
 
@@ -207,10 +228,10 @@ mod tests {
         let auth = "WPS-2:AK:083500176fa3aab58ca2dc962978013b3ca2b6df";
         let key = || Some("wJalrXUtnFEYEXAMPLEKES".to_owned());
         assert_eq!(
-            verify(&headers(auth, md5, date), "", b"", now, |_| key()).unwrap(),
+            verify(&headers(auth, md5, date), "", b"", now, false, |_| key()).unwrap(),
             "AK"
         );
-        let err = verify(&headers(auth, md5, date), "", b"", now, |_| {
+        let err = verify(&headers(auth, md5, date), "", b"", now, false, |_| {
             Some("other".into())
         })
         .unwrap_err();
@@ -220,13 +241,16 @@ mod tests {
             err.hint
         );
         let later = now + Duration::from_secs(15 * 60 + 1);
-        let err = verify(&headers(auth, md5, date), "", b"", later, |_| key()).unwrap_err();
+        let err = verify(&headers(auth, md5, date), "", b"", later, false, |_| key()).unwrap_err();
         assert!(err.hint.contains("more than 15 minutes"), "{}", err.hint);
-        let err = verify(&headers(auth, md5, date), "", b"", now, |_| None).unwrap_err();
+        let err = verify(&headers(auth, md5, date), "", b"", now, false, |_| None).unwrap_err();
         assert!(err.hint.contains("unknown app_id"), "{}", err.hint);
-        let err = verify(&headers("WPS-2:AK", md5, date), "", b"", now, |_| key()).unwrap_err();
+        let err = verify(&headers("WPS-2:AK", md5, date), "", b"", now, false, |_| {
+            key()
+        })
+        .unwrap_err();
         assert!(err.hint.contains("must look like"), "{}", err.hint);
-        let err = verify(&HeaderMap::new(), "", b"", now, |_| key()).unwrap_err();
+        let err = verify(&HeaderMap::new(), "", b"", now, false, |_| key()).unwrap_err();
         assert_eq!(err.hint, "Authorization header missing");
     }
 }

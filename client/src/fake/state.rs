@@ -1,7 +1,7 @@
 //! In-memory state of the fake: apps, files, tokens, counters.
 
 use std::collections::hash_map::RandomState;
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap};
 use std::hash::{BuildHasher, Hasher};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, OnceLock};
@@ -70,6 +70,18 @@ pub(crate) enum DeadReason {
     Replaced,
 }
 
+/// A user access token: whose, for which app, until when.
+#[derive(Debug, Clone)]
+pub(crate) struct AccessToken {
+    pub(crate) app_id: String,
+    pub(crate) user_id: String,
+    /// `None`: never expires (tokens from [`FakeKdocs::issue_access_token`](super::FakeKdocs::issue_access_token)).
+    pub(crate) expire_at: Option<SystemTime>,
+}
+
+/// The user the fake's tokens belong to unless a test says otherwise.
+pub(crate) const DEFAULT_USER_ID: &str = "fake-user-1";
+
 /// An exchange token returned with an edit URL.
 #[derive(Debug)]
 #[allow(dead_code)]
@@ -85,7 +97,7 @@ pub(crate) struct ExchangeToken {
 pub(crate) struct State {
     pub(crate) apps: HashMap<String, App>,
     pub(crate) files: HashMap<String, Arc<FileEntry>>,
-    pub(crate) access_tokens: HashSet<String>,
+    pub(crate) access_tokens: HashMap<String, AccessToken>,
     pub(crate) tasks: HashMap<String, Task>,
     pub(crate) anon_tokens: HashMap<String, AnonToken>,
     pub(crate) dead_tokens: HashMap<String, DeadReason>,
@@ -114,6 +126,26 @@ impl State {
                 calls_today: 0,
             },
         );
+    }
+
+    /// The app and user of a live access token, or the refusal kdocs gives
+    /// (20007, as public clients quote it).
+    pub(crate) fn user_of(
+        &self,
+        token: &str,
+        now: SystemTime,
+    ) -> Result<(String, String), FakeError> {
+        match self.access_tokens.get(token) {
+            Some(t) if t.expire_at.is_none_or(|at| now < at) => {
+                Ok((t.app_id.clone(), t.user_id.clone()))
+            }
+            Some(_) => Err(FakeError::access_token_invalid(
+                "access_token has expired; refresh it with the refresh_token",
+            )),
+            None => Err(FakeError::access_token_invalid(
+                "access_token is not a token this fake issued (see FakeKdocs::issue_access_token)",
+            )),
+        }
     }
 
     /// Counts one call for `app_id`, or refuses it when the daily quota is used up.

@@ -35,7 +35,7 @@ use serde_json::{Map, Value};
 
 use super::errors::FakeCode;
 pub use super::errors::FakeError;
-use crate::runtime::Method;
+use crate::runtime::{Auth, BodyKind, FilePart, Method};
 
 /// Where a parameter travels.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -46,6 +46,8 @@ pub enum Location {
     Query,
     /// A field of the JSON body.
     Body,
+    /// A part of a multipart/form-data body.
+    Multipart,
 }
 
 /// One parameter of a route.
@@ -55,6 +57,9 @@ pub struct Param {
     pub name: &'static str,
     /// Whether it must be present (and, for a string, not empty).
     pub required: bool,
+    /// Whether it is a list: repeated in a query string (`?ext=a&ext=b`),
+    /// comma-joined in a multipart part.
+    pub repeated: bool,
     /// Where it is sent; a parameter sent in several places must carry the
     /// same value in each.
     pub locations: &'static [Location],
@@ -69,6 +74,11 @@ pub struct Route {
     pub method: Method,
     /// The path template (`/files/{file_token}/download`).
     pub path: &'static str,
+    /// How the call authenticates: the server verifies the WPS-2 signature
+    /// and the user's `access_token` as this says.
+    pub auth: Auth,
+    /// What the body is.
+    pub body: BodyKind,
     /// Its parameters.
     pub params: &'static [Param],
 }
@@ -100,13 +110,20 @@ pub trait Api: Send + Sync + 'static {
 pub struct Call<'a> {
     pub(crate) shared: &'a super::Shared,
     pub(crate) app_id: &'a str,
+    pub(crate) user_id: Option<&'a str>,
     pub(crate) now: SystemTime,
 }
 
 impl Call<'_> {
-    /// The app id of the signed request.
+    /// The app id of the signed request, or of the app the user's access
+    /// token was issued to (empty for a call with neither).
     pub fn app_id(&self) -> &str {
         self.app_id
+    }
+
+    /// The user of the request's `access_token`, on an endpoint that takes one.
+    pub fn user_id(&self) -> Option<&str> {
+        self.user_id
     }
 
     /// The fake clock's time when the request arrived.
@@ -130,9 +147,14 @@ pub struct WireRequest<'a> {
     query: Vec<(String, String)>,
     /// The JSON body object, when the request had a body.
     body: Option<Map<String, Value>>,
+    /// The parts of a multipart body.
+    form: Option<Form>,
+    /// The file name of a `Content-Disposition` request header.
+    disposition: Option<String>,
     /// Why the body could not be used, when it could not.
     body_error: Option<String>,
-    _raw: std::marker::PhantomData<&'a ()>,
+    /// The body bytes as received.
+    raw: &'a [u8],
 }
 
 /// Turns a request into a request type; generated for each one.
@@ -254,6 +276,7 @@ impl<'a> WireRequest<'a> {
     /// A request for `route` with its captured path values, its raw query
     /// string and its body bytes (empty for none).
     pub fn new(route: &'static Route, path: PathValues, query: &str, body: &'a [u8]) -> Self {
+        let body_bytes = body;
         let query = url::form_urlencoded::parse(query.as_bytes())
             .map(|(k, v)| (k.into_owned(), v.into_owned()))
             .collect();
@@ -277,9 +300,36 @@ impl<'a> WireRequest<'a> {
             path,
             query,
             body,
+            form: None,
+            disposition: None,
             body_error,
-            _raw: std::marker::PhantomData,
+            raw: body_bytes,
         }
+    }
+
+    /// The same request with its multipart body, parsed (see [`parse_form`]).
+    pub fn with_form(mut self, form: Form) -> Self {
+        self.form = Some(form);
+        self.body = None;
+        self.body_error = None;
+        self
+    }
+
+    /// The same request with the file name of its `Content-Disposition`
+    /// header (the upload pages send the file name there, unsigned).
+    pub fn with_disposition(mut self, filename: Option<String>) -> Self {
+        self.disposition = filename;
+        self
+    }
+
+    /// The file name the `Content-Disposition` request header gave, if any.
+    pub fn disposition_filename(&self) -> Option<&str> {
+        self.disposition.as_deref()
+    }
+
+    /// The body bytes exactly as received.
+    pub fn raw_body(&self) -> &'a [u8] {
+        self.raw
     }
 
     /// The route the request matched.
@@ -290,6 +340,14 @@ impl<'a> WireRequest<'a> {
     /// Refuses a body that is not a JSON object when the route takes body
     /// parameters; called by the server before decoding.
     pub fn check_body(&self) -> Result<(), FakeError> {
+        if self.route.body == BodyKind::Multipart {
+            return match self.form {
+                Some(_) => Ok(()),
+                None => Err(FakeError::invalid_argument(
+                    "the request body must be multipart/form-data",
+                )),
+            };
+        }
         let takes_body = self
             .route
             .params
@@ -335,6 +393,24 @@ impl<'a> WireRequest<'a> {
         }
     }
 
+    /// A required file part.
+    pub fn file(&self, name: &str) -> Result<FilePart, FakeError> {
+        self.file_opt(name)?.ok_or_else(|| {
+            FakeError::invalid_argument(format!("multipart file part `{name}` is required"))
+        })
+    }
+
+    /// An optional file part.
+    pub fn file_opt(&self, name: &str) -> Result<Option<FilePart>, FakeError> {
+        self.param(name)?;
+        Ok(self.form.as_ref().and_then(|form| {
+            form.files.iter().find(|f| f.name == name).map(|f| {
+                FilePart::from_bytes(f.filename.clone().unwrap_or_default(), f.bytes.clone())
+                    .with_content_type(f.content_type.clone())
+            })
+        }))
+    }
+
     fn param(&self, name: &str) -> Result<&'static Param, FakeError> {
         self.route.param(name).ok_or_else(|| {
             FakeError::fake(
@@ -358,11 +434,26 @@ impl<'a> WireRequest<'a> {
                     .iter()
                     .find(|(n, _)| *n == param.name)
                     .map(|(_, v)| Value::String(v.clone())),
+                Location::Query if param.repeated => {
+                    let all: Vec<Value> = self
+                        .query
+                        .iter()
+                        .filter(|(n, _)| n == param.name)
+                        .map(|(_, v)| Value::String(v.clone()))
+                        .collect();
+                    (!all.is_empty()).then_some(Value::Array(all))
+                }
                 Location::Query => self
                     .query
                     .iter()
                     .find(|(n, _)| n == param.name)
                     .map(|(_, v)| Value::String(v.clone())),
+                Location::Multipart => self.form.as_ref().and_then(|form| {
+                    form.texts
+                        .iter()
+                        .find(|(n, _)| n == param.name)
+                        .map(|(_, v)| Value::String(v.clone()))
+                }),
                 Location::Body => self
                     .body
                     .as_ref()
@@ -412,6 +503,7 @@ fn describe(location: Location) -> &'static str {
         Location::Path => "path",
         Location::Query => "query",
         Location::Body => "body",
+        Location::Multipart => "multipart",
     }
 }
 
@@ -450,16 +542,102 @@ fn convert<T: DeserializeOwned>(
         Ok(v) => return Ok(v),
         Err(e) => e,
     };
-    if let (Location::Path | Location::Query, Value::String(s)) = (location, &value) {
-        if let Ok(v) = serde_json::from_str::<T>(s) {
-            return Ok(v);
+    let text_place = matches!(
+        location,
+        Location::Path | Location::Query | Location::Multipart
+    );
+    match (&value, text_place) {
+        (Value::String(s), true) => {
+            if let Ok(v) = serde_json::from_str::<T>(s) {
+                return Ok(v);
+            }
+            // A list in a multipart part is comma-joined.
+            if param.repeated && location == Location::Multipart {
+                let items = s.split(',').map(|item| Value::String(item.to_owned()));
+                if let Ok(v) = convert_items::<T>(items.collect()) {
+                    return Ok(v);
+                }
+            }
         }
+        // Repeated query values: text items, tried as they are and as JSON.
+        (Value::Array(items), true) => {
+            if let Ok(v) = convert_items::<T>(items.clone()) {
+                return Ok(v);
+            }
+        }
+        _ => {}
     }
     Err(FakeError::invalid_argument(format!(
         "{} parameter `{}` has the wrong type: {first}",
         describe(location),
         param.name
     )))
+}
+
+/// A list of text items as `T`: as strings, or each item as JSON (`5`, `true`).
+fn convert_items<T: DeserializeOwned>(items: Vec<Value>) -> Result<T, serde_json::Error> {
+    let as_text = Value::Array(items.clone());
+    T::deserialize(&as_text).or_else(|_| {
+        let parsed: Vec<Value> = items
+            .into_iter()
+            .map(|item| match item {
+                Value::String(s) => serde_json::from_str(&s).unwrap_or(Value::String(s)),
+                other => other,
+            })
+            .collect();
+        T::deserialize(&Value::Array(parsed))
+    })
+}
+
+/// A parsed multipart/form-data body.
+#[derive(Debug, Default)]
+pub struct Form {
+    texts: Vec<(String, String)>,
+    files: Vec<FormFile>,
+}
+
+#[derive(Debug)]
+struct FormFile {
+    name: String,
+    filename: Option<String>,
+    content_type: String,
+    bytes: bytes::Bytes,
+}
+
+/// Parses a multipart/form-data `body` sent with `content_type`. A part with
+/// a file name is a file part; every other part is text.
+pub async fn parse_form(content_type: &str, body: bytes::Bytes) -> Result<Form, FakeError> {
+    let boundary = multer::parse_boundary(content_type).map_err(|e| {
+        FakeError::invalid_argument(format!("the multipart Content-Type is not usable: {e}"))
+    })?;
+    let stream = futures_util::stream::once(async move { Ok::<_, std::io::Error>(body) });
+    let mut multipart = multer::Multipart::new(stream, boundary);
+    let mut form = Form::default();
+    let bad = |e: multer::Error| {
+        FakeError::invalid_argument(format!("the multipart body is not valid: {e}"))
+    };
+    while let Some(field) = multipart.next_field().await.map_err(bad)? {
+        let name = field.name().unwrap_or_default().to_owned();
+        let filename = field.file_name().map(str::to_owned);
+        let content_type = field
+            .content_type()
+            .map_or_else(|| "application/octet-stream".to_owned(), |m| m.to_string());
+        let bytes = field.bytes().await.map_err(bad)?;
+        if filename.is_some() {
+            form.files.push(FormFile {
+                name,
+                filename,
+                content_type,
+                bytes,
+            });
+        } else {
+            let text = String::from_utf8(bytes.to_vec()).map_err(|_| {
+                FakeError::invalid_argument(format!("multipart part `{name}` is not UTF-8 text"))
+            })?;
+            form.texts.push((name, text));
+        }
+    }
+    Ok(form)
 }
 
 #[cfg(test)]
@@ -470,11 +648,13 @@ mod tests {
         Param {
             name: "file_token",
             required: true,
+            repeated: false,
             locations: &[Location::Path, Location::Query],
         },
         Param {
             name: "count",
             required: false,
+            repeated: false,
             locations: &[Location::Query],
         },
     ];
@@ -482,11 +662,13 @@ mod tests {
         Param {
             name: "name",
             required: true,
+            repeated: false,
             locations: &[Location::Body],
         },
         Param {
             name: "size",
             required: false,
+            repeated: false,
             locations: &[Location::Body],
         },
     ];
@@ -495,18 +677,24 @@ mod tests {
             operation: "download",
             method: Method::Get,
             path: "/files/{file_token}/download",
+            auth: Auth::Wps2,
+            body: BodyKind::None,
             params: PARAMS_DOWNLOAD,
         },
         Route {
             operation: "upload_url",
             method: Method::Get,
             path: "/files/upload/download",
+            auth: Auth::Wps2,
+            body: BodyKind::None,
             params: &[],
         },
         Route {
             operation: "create",
             method: Method::Post,
             path: "/files",
+            auth: Auth::Wps2,
+            body: BodyKind::Json,
             params: PARAMS_CREATE,
         },
     ];

@@ -9,7 +9,8 @@ use tokio::sync::Semaphore;
 use super::config::{Config, Credentials};
 use super::envelope;
 use super::error::{CallContext, DecodeError, Error, TimeoutKind};
-use super::request::{Method, Operation, OperationSpec, RequestParts};
+use super::multipart::{BuildError, MultipartBody};
+use super::request::{Auth, BodyKind, Method, Operation, OperationSpec, RequestParts};
 use super::retry::Jitter;
 use super::scrub::Scrubber;
 use super::signing;
@@ -74,9 +75,16 @@ struct Prepared {
     url: reqwest::Url,
     /// Path and query exactly as sent: what a bodyless request signs.
     request_uri: String,
-    body: Option<bytes::Bytes>,
+    body: PreparedBody,
     /// Secret values the request carries, kept out of error messages.
     secrets: Vec<String>,
+}
+
+/// The body every attempt sends.
+enum PreparedBody {
+    None,
+    Json(bytes::Bytes),
+    Multipart(MultipartBody),
 }
 
 /// Yields before a request slot is released (see [`Client::attempt`]).
@@ -172,13 +180,16 @@ impl Client {
             method: spec.method,
             path: spec.path,
         };
-        let prepared = self.prepare(&operation, context)?;
         match self.inner.config.operation_timeout {
             Some(limit) => {
                 // A limit too large to add is no deadline at all.
                 let deadline = Instant::now().checked_add(limit);
-                let run = self.run::<O::Output>(spec, context, &prepared, deadline);
-                match tokio::time::timeout(limit, run).await {
+                let call = async {
+                    let prepared = self.prepare(&operation, context).await?;
+                    self.run::<O::Output>(spec, context, &prepared, deadline)
+                        .await
+                };
+                match tokio::time::timeout(limit, call).await {
                     Ok(result) => result,
                     Err(_) => {
                         tracing::debug!(
@@ -194,12 +205,16 @@ impl Client {
                     }
                 }
             }
-            None => self.run::<O::Output>(spec, context, &prepared, None).await,
+            None => {
+                let prepared = self.prepare(&operation, context).await?;
+                self.run::<O::Output>(spec, context, &prepared, None).await
+            }
         }
     }
 
-    /// The URL, the signed request URI and the body, checked.
-    fn prepare<O: Operation>(
+    /// The URL, the signed request URI and the body, checked; a multipart
+    /// body is built (and hashed) here, once for every attempt.
+    async fn prepare<O: Operation>(
         &self,
         operation: &O,
         context: CallContext,
@@ -214,18 +229,36 @@ impl Client {
                 parameter: invalid.parameter,
                 reason: invalid.reason,
             })?;
-        let body = if matches!(spec.method, Method::Get | Method::Delete) {
-            None
-        } else {
-            // A method with a body always sends a JSON object, `{}` at least.
-            Some(bytes::Bytes::from(
-                parts.body_bytes().unwrap_or_else(|| b"{}".to_vec()),
-            ))
+        let body = match spec.body {
+            BodyKind::Multipart => {
+                let body = MultipartBody::build(parts.parts())
+                    .await
+                    .map_err(|e| match e {
+                        BuildError::ReaderUsed(part) => Error::InvalidArgument {
+                            context,
+                            parameter: part,
+                            reason: "its reader was already read by an earlier send; \
+                                     give a new FilePart"
+                                .into(),
+                        },
+                        BuildError::Io(part, source) => Error::Upload {
+                            context,
+                            part,
+                            source,
+                        },
+                    })?;
+                PreparedBody::Multipart(body)
+            }
+            // A POST, PUT or PATCH always sends a JSON object, `{}` at least;
+            // a DELETE sends one when a body field is set.
+            _ => match parts.body_bytes() {
+                Some(bytes) => PreparedBody::Json(bytes::Bytes::from(bytes)),
+                None if spec.body == BodyKind::Json && spec.method != Method::Delete => {
+                    PreparedBody::Json(bytes::Bytes::from_static(b"{}"))
+                }
+                None => PreparedBody::None,
+            },
         };
-        debug_assert!(
-            body.is_some() || !parts.has_body(),
-            "GET/DELETE with body fields"
-        );
         let url = if query.is_empty() {
             format!("{}{path}", self.inner.base_url)
         } else {
@@ -261,70 +294,75 @@ impl Client {
         loop {
             let signed_at = self.signing_time();
             let started = Instant::now();
-            let (error, retry_after) = match self.attempt(context, prepared, signed_at).await {
-                Ok(raw) => {
-                    tracing::debug!(
-                        operation = spec.name,
-                        method = spec.method.as_str(),
-                        path = spec.path,
-                        attempt,
-                        status = raw.status,
-                        bytes = raw.body.len(),
-                        elapsed_ms = started.elapsed().as_millis() as u64,
-                        "kdocs call answered"
-                    );
-                    let scrubber =
-                        Scrubber::new(prepared.secrets.iter().map(String::as_str).chain([
-                            self.inner.credentials.app_key().expose_str(),
-                            raw.authorization.as_str(),
-                        ]));
-                    match envelope::decode::<T>(
-                        context,
-                        raw.status,
-                        raw.retry_after,
-                        &raw.body,
-                        &scrubber,
-                    ) {
-                        Ok(output) => return Ok(output),
-                        Err(mut error) => {
-                            if !clock_corrected && self.inner.config.correct_clock_skew {
-                                match self.skew(&error, raw.server_date, signed_at) {
-                                    Skew::None => {}
-                                    Skew::Correct(offset) => {
-                                        clock_corrected = true;
-                                        let repeat = is_repeatable(spec);
-                                        tracing::warn!(
-                                            operation = spec.name,
-                                            old_offset_secs = self.clock_offset_secs(),
-                                            new_offset_secs = offset,
-                                            retrying = repeat,
-                                            "kdocs refused a call and its Date is far from \
+            let (error, retry_after) =
+                match self.attempt(context, spec.auth, prepared, signed_at).await {
+                    Ok(raw) => {
+                        tracing::debug!(
+                            operation = spec.name,
+                            method = spec.method.as_str(),
+                            path = spec.path,
+                            attempt,
+                            status = raw.status,
+                            bytes = raw.body.len(),
+                            elapsed_ms = started.elapsed().as_millis() as u64,
+                            "kdocs call answered"
+                        );
+                        let scrubber =
+                            Scrubber::new(prepared.secrets.iter().map(String::as_str).chain([
+                                self.inner.credentials.app_key().expose_str(),
+                                raw.authorization.as_str(),
+                            ]));
+                        match envelope::decode::<T>(
+                            context,
+                            raw.status,
+                            raw.retry_after,
+                            &raw.body,
+                            &scrubber,
+                        ) {
+                            Ok(output) => return Ok(output),
+                            Err(mut error) => {
+                                // Only a signed request has a `Date` to refuse.
+                                if spec.auth.signed()
+                                    && !clock_corrected
+                                    && self.inner.config.correct_clock_skew
+                                {
+                                    match self.skew(&error, raw.server_date, signed_at) {
+                                        Skew::None => {}
+                                        Skew::Correct(offset) => {
+                                            clock_corrected = true;
+                                            let repeat = is_repeatable(spec);
+                                            tracing::warn!(
+                                                operation = spec.name,
+                                                old_offset_secs = self.clock_offset_secs(),
+                                                new_offset_secs = offset,
+                                                retrying = repeat,
+                                                "kdocs refused a call and its Date is far from \
                                              ours: correcting the signing clock"
-                                        );
-                                        self.set_clock_offset_secs(offset);
-                                        if repeat {
-                                            continue;
+                                            );
+                                            self.set_clock_offset_secs(offset);
+                                            if repeat {
+                                                continue;
+                                            }
                                         }
-                                    }
-                                    Skew::BeyondBound(difference) => {
-                                        tracing::warn!(
+                                        Skew::BeyondBound(difference) => {
+                                            tracing::warn!(
                                             operation = spec.name,
                                             difference_secs = difference,
                                             "kdocs refused a call and its Date is further from \
                                              ours than the client corrects; clock left alone"
                                         );
-                                        if let Error::Api(api) = &mut error {
-                                            api.clock_skew_secs = Some(difference);
+                                            if let Error::Api(api) = &mut error {
+                                                api.clock_skew_secs = Some(difference);
+                                            }
                                         }
                                     }
                                 }
+                                (error, raw.retry_after)
                             }
-                            (error, raw.retry_after)
                         }
                     }
-                }
-                Err(error) => (error, None),
-            };
+                    Err(error) => (error, None),
+                };
             if attempt >= policy.max_attempts() || !may_retry(spec, &error) {
                 return Err(error);
             }
@@ -359,6 +397,7 @@ impl Client {
     async fn attempt(
         &self,
         context: CallContext,
+        spec_auth: Auth,
         prepared: &Prepared,
         signed_at: SystemTime,
     ) -> Result<RawResponse, Error> {
@@ -383,24 +422,54 @@ impl Client {
             }
             None => None,
         };
-        let headers = signing::sign(
-            self.inner.credentials.app_id(),
-            self.inner.credentials.app_key(),
-            prepared.body.as_deref(),
-            &prepared.request_uri,
-            signed_at,
-        );
-        let authorization = headers.authorization.clone();
         let mut request = self
             .inner
             .http
-            .request(context.method.to_reqwest(), prepared.url.clone())
-            .header("Date", &headers.date)
-            .header("Content-Type", headers.content_type)
-            .header("Content-Md5", &headers.content_md5)
-            .header("Authorization", &headers.authorization);
-        if let Some(body) = &prepared.body {
-            request = request.body(body.clone());
+            .request(context.method.to_reqwest(), prepared.url.clone());
+        let (content_md5, content_type) = match &prepared.body {
+            PreparedBody::None => (
+                signing::content_md5(None, &prepared.request_uri),
+                signing::CONTENT_TYPE,
+            ),
+            PreparedBody::Json(bytes) => (
+                signing::content_md5(Some(bytes), &prepared.request_uri),
+                signing::CONTENT_TYPE,
+            ),
+            PreparedBody::Multipart(body) => (body.md5.clone(), body.content_type.as_str()),
+        };
+        let mut authorization = String::new();
+        if spec_auth.signed() {
+            let headers = signing::sign_digest(
+                self.inner.credentials.app_id(),
+                self.inner.credentials.app_key(),
+                content_md5,
+                content_type,
+                signed_at,
+            );
+            authorization.clone_from(&headers.authorization);
+            request = request
+                .header("Date", &headers.date)
+                .header("Content-Md5", &headers.content_md5)
+                .header("Authorization", &headers.authorization);
+        }
+        request = request.header("Content-Type", content_type);
+        match &prepared.body {
+            PreparedBody::None => {}
+            PreparedBody::Json(bytes) => request = request.body(bytes.clone()),
+            PreparedBody::Multipart(body) => {
+                // Outside the signature, as the pages say.
+                if let Some(disposition) = &body.disposition {
+                    request = request.header("Content-Disposition", disposition);
+                }
+                let sent = body.reqwest_body().await.map_err(|source| Error::Upload {
+                    context,
+                    part: "the spooled body",
+                    source,
+                })?;
+                request = request
+                    .header(reqwest::header::CONTENT_LENGTH, body.len)
+                    .body(sent);
+            }
         }
         let limit = self.inner.config.timeout;
         let max_bytes = self.inner.config.max_response_bytes;

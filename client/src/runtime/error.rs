@@ -198,6 +198,19 @@ pub enum Error {
         reason: String,
     },
 
+    /// A file part of a multipart body could not be read (or the body could
+    /// not be written to its temporary file).
+    #[error("{context}: cannot read the multipart part `{part}`: {source}")]
+    Upload {
+        /// The call.
+        context: CallContext,
+        /// The part's name.
+        part: &'static str,
+        /// The I/O error.
+        #[source]
+        source: std::io::Error,
+    },
+
     /// The client is misconfigured.
     #[error("kdocs client configuration: {0}")]
     Config(String),
@@ -308,6 +321,7 @@ impl Error {
             Error::Transport { context, .. }
             | Error::Timeout { context, .. }
             | Error::Redirect { context, .. }
+            | Error::Upload { context, .. }
             | Error::InvalidArgument { context, .. } => Some(context),
             Error::Config(_) => None,
         }

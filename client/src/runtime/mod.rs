@@ -21,6 +21,7 @@ mod client;
 mod config;
 mod envelope;
 mod error;
+mod multipart;
 mod request;
 pub mod retry;
 mod scrub;
@@ -31,7 +32,8 @@ pub(crate) mod url_policy;
 pub use client::Client;
 pub use config::{Config, Credentials, DEFAULT_BASE_URL, DEFAULT_MAX_CLOCK_CORRECTION};
 pub use error::{ApiError, CallContext, DecodeError, Error, ErrorCategory, TimeoutKind};
-pub use request::{Method, Operation, OperationSpec, ParamValue, RequestParts};
+pub use multipart::FilePart;
+pub use request::{Auth, BodyKind, Method, Operation, OperationSpec, ParamValue, RequestParts};
 pub use retry::RetryPolicy;
 pub use secret::Secret;
 

@@ -13,6 +13,7 @@ use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 
+use super::multipart::{FilePart, Part};
 use super::secret::Secret;
 
 /// HTTP methods used by kdocs endpoints.
@@ -59,6 +60,42 @@ impl fmt::Display for Method {
     }
 }
 
+/// How an endpoint authenticates, as its spec declares (`auth:`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Auth {
+    /// The WPS-2 signature headers.
+    Wps2,
+    /// A user `access_token` query parameter (a request parameter), no signature.
+    AccessToken,
+    /// Both.
+    Wps2AndAccessToken,
+    /// Neither: the OAuth token calls carry the app's credentials as parameters.
+    None,
+}
+
+impl Auth {
+    /// Whether requests carry the WPS-2 signature headers.
+    pub fn signed(self) -> bool {
+        matches!(self, Auth::Wps2 | Auth::Wps2AndAccessToken)
+    }
+
+    /// Whether requests carry a user `access_token`.
+    pub fn user(self) -> bool {
+        matches!(self, Auth::AccessToken | Auth::Wps2AndAccessToken)
+    }
+}
+
+/// What a request's body is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum BodyKind {
+    /// No body.
+    None,
+    /// A JSON object (`{}` when no field is set).
+    Json,
+    /// multipart/form-data.
+    Multipart,
+}
+
 /// The static description of an endpoint, as written in the spec.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct OperationSpec {
@@ -70,6 +107,10 @@ pub struct OperationSpec {
     pub path: &'static str,
     /// Whether repeating the call is safe.
     pub idempotent: bool,
+    /// How the call authenticates.
+    pub auth: Auth,
+    /// What the body is.
+    pub body: BodyKind,
 }
 
 /// One endpoint's request type. Implemented by generated code.
@@ -137,6 +178,14 @@ impl<T: ParamValue + ?Sized> ParamValue for &T {
     }
 }
 
+/// The text of a form part's value (a string without its quotes).
+fn part_text(value: &serde_json::Value) -> String {
+    match value {
+        serde_json::Value::String(s) => s.clone(),
+        other => other.to_string(),
+    }
+}
+
 /// Everything except RFC 3986 unreserved characters is percent-encoded, so a
 /// value like `a/b?c#d` stays one path segment or one query value.
 const COMPONENT: &AsciiSet = &NON_ALPHANUMERIC
@@ -160,6 +209,7 @@ pub struct RequestParts {
     path_values: Vec<(&'static str, String)>,
     query: Vec<(&'static str, String)>,
     body: Option<serde_json::Map<String, serde_json::Value>>,
+    parts: Vec<Part>,
     invalid: Option<InvalidParameter>,
     /// The text of every secret value written (path, query or body).
     secrets: Vec<String>,
@@ -177,6 +227,16 @@ impl fmt::Debug for RequestParts {
                     .body
                     .as_ref()
                     .map(|b| b.keys().cloned().collect::<Vec<_>>()),
+            )
+            .field(
+                "multipart",
+                &self
+                    .parts
+                    .iter()
+                    .map(|p| match p {
+                        Part::Text { name, .. } | Part::File { name, .. } => *name,
+                    })
+                    .collect::<Vec<_>>(),
             )
             .field("invalid", &self.invalid)
             .finish_non_exhaustive()
@@ -217,6 +277,63 @@ impl RequestParts {
     pub fn query_opt<T: ParamValue>(&mut self, name: &'static str, value: Option<&T>) {
         if let Some(value) = value {
             self.query(name, value);
+        }
+    }
+
+    /// Adds a list query parameter: one `name=value` pair per item
+    /// (`?ext=a&ext=b`); an empty list sends none.
+    pub fn query_each<T: ParamValue>(&mut self, name: &'static str, values: &[T]) {
+        for value in values {
+            self.query(name, value);
+        }
+    }
+
+    /// Adds an optional list query parameter when it is set.
+    pub fn query_each_opt<T: ParamValue>(&mut self, name: &'static str, values: Option<&Vec<T>>) {
+        if let Some(values) = values {
+            self.query_each(name, values);
+        }
+    }
+
+    /// Adds a text part of a multipart body: a string as it is, a number or
+    /// boolean as text, a list comma-joined.
+    pub fn part(&mut self, name: &'static str, value: &(impl Serialize + ?Sized)) {
+        let (json, secrets) = super::secret::collecting(|| serde_json::to_value(value));
+        self.secrets.extend(secrets);
+        let text = match json {
+            Ok(serde_json::Value::Array(items)) => {
+                items.iter().map(part_text).collect::<Vec<_>>().join(",")
+            }
+            Ok(value) => part_text(&value),
+            Err(e) => {
+                self.invalid(name, format!("cannot be sent as a form part: {e}"));
+                return;
+            }
+        };
+        if self.check_identifier(name, &text) {
+            self.parts.push(Part::Text { name, value: text });
+        }
+    }
+
+    /// Adds an optional text part when it is set.
+    pub fn part_opt<T: Serialize>(&mut self, name: &'static str, value: Option<&T>) {
+        if let Some(value) = value {
+            self.part(name, value);
+        }
+    }
+
+    /// Adds the file part of a multipart body.
+    pub fn file(&mut self, name: &'static str, file: &FilePart) {
+        self.parts.push(Part::File {
+            name,
+            file: file.clone(),
+        });
+    }
+
+    /// Adds an optional file part when it is set.
+    pub fn file_opt(&mut self, name: &'static str, file: Option<&FilePart>) {
+        if let Some(file) = file {
+            self.file(name, file);
         }
     }
 
@@ -317,9 +434,9 @@ impl RequestParts {
         &self.secrets
     }
 
-    /// Whether any body field was written.
-    pub(crate) fn has_body(&self) -> bool {
-        self.body.is_some()
+    /// The parts of a multipart body, in order.
+    pub(crate) fn parts(&self) -> &[Part] {
+        &self.parts
     }
 }
 

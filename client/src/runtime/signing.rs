@@ -32,8 +32,9 @@ pub const CONTENT_TYPE: &str = "application/json";
 pub struct SignedHeaders {
     /// `Date` header value.
     pub date: String,
-    /// `Content-Type` header value.
-    pub content_type: &'static str,
+    /// `Content-Type` header value (`application/json`, or
+    /// `multipart/form-data; boundary=…` for a multipart body).
+    pub content_type: String,
     /// `Content-Md5` header value.
     pub content_md5: String,
     /// `Authorization` header value. It proves knowledge of the app key but does
@@ -91,13 +92,31 @@ pub fn sign(
     request_uri: &str,
     now: SystemTime,
 ) -> SignedHeaders {
+    sign_digest(
+        app_id,
+        app_key,
+        content_md5(body, request_uri),
+        CONTENT_TYPE,
+        now,
+    )
+}
+
+/// Signs a request whose `Content-Md5` is already known: a multipart body is
+/// hashed while it is written, and signed with its own `Content-Type`
+/// (`multipart/form-data; boundary=…`), exactly as sent.
+pub fn sign_digest(
+    app_id: &str,
+    app_key: &Secret<String>,
+    content_md5: String,
+    content_type: &str,
+    now: SystemTime,
+) -> SignedHeaders {
     let date = httpdate::fmt_http_date(now);
-    let content_md5 = content_md5(body, request_uri);
-    let signature = signature(app_key, &content_md5, CONTENT_TYPE, &date);
+    let signature = signature(app_key, &content_md5, content_type, &date);
     SignedHeaders {
         authorization: format!("WPS-2:{app_id}:{signature}"),
         date,
-        content_type: CONTENT_TYPE,
+        content_type: content_type.to_owned(),
         content_md5,
     }
 }

@@ -14,10 +14,10 @@ use quote::{format_ident, quote};
 
 use super::{deprecated_attr, doc_attrs, field_ident, method_tokens, path_tokens};
 use crate::model::{
-    EnumModel, ErrorCodeModel, FieldModel, Location, Model, OperationModel, ParamModel, RustType,
-    StructModel,
+    BodyKind, EnumModel, ErrorCodeModel, FieldModel, Location, Model, OperationModel, ParamModel,
+    RustType, StructModel,
 };
-use crate::spec::{DefaultValue, ErrorCategory};
+use crate::spec::{Auth, DefaultValue, ErrorCategory};
 use crate::Settings;
 
 /// The client part of the generated file, as tokens.
@@ -540,11 +540,16 @@ impl<'a> Context<'a> {
             let ident = field_ident(&p.field);
             let wire = &p.field.wire_name;
             let optional = p.field.optional;
+            let list = matches!(p.field.ty, RustType::Vec(_));
+            let file = p.field.ty == RustType::File;
             p.locations.iter().map(move |location| {
                 let (required, optional_fn) = match location {
                     Location::Path => (quote!(path), quote!(path)),
+                    Location::Query if list => (quote!(query_each), quote!(query_each_opt)),
                     Location::Query => (quote!(query), quote!(query_opt)),
                     Location::Body => (quote!(body), quote!(body_opt)),
+                    Location::Multipart if file => (quote!(file), quote!(file_opt)),
+                    Location::Multipart => (quote!(part), quote!(part_opt)),
                 };
                 if optional {
                     quote!(request.#optional_fn(#wire, self.#ident.as_ref());)
@@ -553,6 +558,12 @@ impl<'a> Context<'a> {
                 }
             })
         });
+        let auth = auth_tokens(rt, op.auth);
+        let body = match op.body {
+            BodyKind::None => quote!(#rt::BodyKind::None),
+            BodyKind::Json => quote!(#rt::BodyKind::Json),
+            BodyKind::Multipart => quote!(#rt::BodyKind::Multipart),
+        };
         let deprecated_allow = self.allow_deprecated_if(self.operation_uses_deprecated(op));
         quote! {
             #deprecated_allow
@@ -564,6 +575,8 @@ impl<'a> Context<'a> {
                     method: #method,
                     path: #path,
                     idempotent: #idempotent,
+                    auth: #auth,
+                    body: #body,
                 };
 
                 fn write(&self, request: &mut #rt::RequestParts) {
@@ -742,6 +755,16 @@ impl<'a> Context<'a> {
                 }
             }
         }
+    }
+}
+
+/// The runtime's `Auth` for `auth`.
+pub(super) fn auth_tokens(rt: &TokenStream, auth: Auth) -> TokenStream {
+    match auth {
+        Auth::Wps2 => quote!(#rt::Auth::Wps2),
+        Auth::AccessToken => quote!(#rt::Auth::AccessToken),
+        Auth::Wps2AndAccessToken => quote!(#rt::Auth::Wps2AndAccessToken),
+        Auth::None => quote!(#rt::Auth::None),
     }
 }
 

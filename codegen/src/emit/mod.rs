@@ -137,6 +137,7 @@ fn rust_type(rt: &TokenStream, ty: &RustType, named: &dyn Fn(&str) -> TokenStrea
         RustType::U64 => quote!(u64),
         RustType::F64 => quote!(f64),
         RustType::Json => quote!(#rt::serde_json::Value),
+        RustType::File => quote!(#rt::FilePart),
         RustType::Vec(item) => {
             let item = rust_type(rt, item, named);
             quote!(::std::vec::Vec<#item>)

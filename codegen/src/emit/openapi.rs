@@ -12,7 +12,10 @@
 //! - named types are `components.schemas` (string enums as `enum` strings, with
 //!   a note that unknown values may appear);
 //! - WPS-2 is described as an `apiKey` scheme on the `Authorization` header, its
-//!   description explains the four signed headers;
+//!   description explains the four signed headers; a user token as an `apiKey`
+//!   in the query; each operation names the schemes of its `auth:`;
+//! - a `multipart:` body is a `multipart/form-data` request body, its file part
+//!   a binary string;
 //! - idempotency, rate limits, scope, sensitivity and the error-code table are
 //!   `x-` extensions (`x-idempotent`, `x-rate-limits`, `x-scope`, `x-sensitive`,
 //!   `x-error-codes`).
@@ -22,10 +25,15 @@
 
 use serde_json::{json, Map, Value};
 
-use crate::spec::{DefaultValue, Endpoint, Field, InlineObject, Spec, TypeDef, TypeExpr, TypeKind};
+use crate::spec::{
+    Auth, DefaultValue, Endpoint, Field, InlineObject, Spec, TypeDef, TypeExpr, TypeKind,
+};
 
 /// The name of the security scheme in `components.securitySchemes`.
 pub const SECURITY_SCHEME: &str = "WPS-2";
+
+/// The name of the user-token scheme (an `access_token` query parameter).
+pub const USER_TOKEN_SCHEME: &str = "AccessToken";
 
 /// The OpenAPI 3.0.3 document of `spec`, as JSON.
 pub fn document(spec: &Spec) -> Value {
@@ -84,7 +92,15 @@ pub fn document(spec: &Spec) -> Value {
         "components".into(),
         json!({
             "schemas": Value::Object(schemas),
-            "securitySchemes": { SECURITY_SCHEME: security_scheme(spec) },
+            "securitySchemes": {
+                SECURITY_SCHEME: security_scheme(spec),
+                USER_TOKEN_SCHEME: {
+                    "type": "apiKey",
+                    "in": "query",
+                    "name": "access_token",
+                    "description": "A user's access token, from the OAuth flow; also declared as the operation's `access_token` parameter.",
+                },
+            },
         }),
     );
     root.insert("security".into(), json!([{ SECURITY_SCHEME: [] }]));
@@ -199,6 +215,26 @@ fn operation(e: &Endpoint) -> Value {
             }),
         );
     }
+    if !e.multipart.is_empty() {
+        let schema = object_schema(
+            "multipart/form-data parts; a list is sent as one comma-joined text part.",
+            &e.multipart,
+        );
+        op.insert(
+            "requestBody".into(),
+            json!({
+                "required": e.multipart.iter().any(|f| f.required),
+                "content": { "multipart/form-data": { "schema": schema } },
+            }),
+        );
+    }
+    let security = match e.auth {
+        Auth::Wps2 => json!([{ SECURITY_SCHEME: [] }]),
+        Auth::AccessToken => json!([{ USER_TOKEN_SCHEME: [] }]),
+        Auth::Wps2AndAccessToken => json!([{ SECURITY_SCHEME: [], USER_TOKEN_SCHEME: [] }]),
+        Auth::None => json!([]),
+    };
+    op.insert("security".into(), security);
 
     let data = type_schema(&e.response);
     op.insert(
@@ -323,6 +359,7 @@ fn type_schema(ty: &TypeExpr) -> Value {
         TypeExpr::U64 => json!({ "type": "integer", "format": "int64", "minimum": 0 }),
         TypeExpr::F64 => json!({ "type": "number", "format": "double" }),
         TypeExpr::Any => json!({}),
+        TypeExpr::File => json!({ "type": "string", "format": "binary" }),
         TypeExpr::Array(item) => json!({ "type": "array", "items": type_schema(item) }),
         TypeExpr::Map(value) => {
             json!({ "type": "object", "additionalProperties": type_schema(value) })

@@ -24,7 +24,7 @@ use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
 use super::{doc_attrs, field_ident, method_tokens, path_tokens};
-use crate::model::{Location, Model, OperationModel, ParamModel, RustType};
+use crate::model::{BodyKind, Location, Model, OperationModel, ParamModel, RustType};
 use crate::Settings;
 
 /// The `fake` module, as tokens; `wire` is the fake runtime's path.
@@ -84,11 +84,20 @@ impl Context {
             let method = method_tokens(&self.rt, op.method);
             let path = &op.path;
             let params = op.params.iter().map(|p| self.param(p));
+            let rt = &self.rt;
+            let auth = super::client::auth_tokens(rt, op.auth);
+            let body = match op.body {
+                BodyKind::None => quote!(#rt::BodyKind::None),
+                BodyKind::Json => quote!(#rt::BodyKind::Json),
+                BodyKind::Multipart => quote!(#rt::BodyKind::Multipart),
+            };
             quote! {
                 #wire::Route {
                     operation: #name,
                     method: #method,
                     path: #path,
+                    auth: #auth,
+                    body: #body,
                     params: &[#(#params),*],
                 }
             }
@@ -104,15 +113,18 @@ impl Context {
         let wire = &self.wire;
         let name = &p.field.wire_name;
         let required = !p.field.optional;
+        let repeated = matches!(p.field.ty, RustType::Vec(_));
         let locations = p.locations.iter().map(|l| match l {
             Location::Path => quote!(#wire::Location::Path),
             Location::Query => quote!(#wire::Location::Query),
             Location::Body => quote!(#wire::Location::Body),
+            Location::Multipart => quote!(#wire::Location::Multipart),
         });
         quote! {
             #wire::Param {
                 name: #name,
                 required: #required,
+                repeated: #repeated,
                 locations: &[#(#locations),*],
             }
         }
@@ -124,10 +136,11 @@ impl Context {
         let fields = op.params.iter().map(|p| {
             let ident = field_ident(&p.field);
             let name = &p.field.wire_name;
-            if p.field.optional {
-                quote!(#ident: request.optional(#name)?,)
-            } else {
-                quote!(#ident: request.required(#name)?,)
+            match (p.field.ty == RustType::File, p.field.optional) {
+                (true, true) => quote!(#ident: request.file_opt(#name)?,),
+                (true, false) => quote!(#ident: request.file(#name)?,),
+                (false, true) => quote!(#ident: request.optional(#name)?,),
+                (false, false) => quote!(#ident: request.required(#name)?,),
             }
         });
         quote! {

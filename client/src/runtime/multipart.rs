@@ -1,0 +1,484 @@
+//! multipart/form-data bodies: built once, hashed while built, sent as signed.
+//!
+//! WPS-2 signs the md5 of the exact body bytes and the exact `Content-Type`
+//! (`multipart/form-data; boundary=…`), and the signature goes out in the
+//! headers, before the body. So the body is written once, before the first
+//! attempt, with its md5 computed on the way, and every attempt sends those
+//! same bytes; nothing is rebuilt between signing and sending:
+//!
+//! - file parts given as bytes: the body is assembled in memory (the caller
+//!   already holds the content);
+//! - file parts given as a path or an async reader: the body is written to a
+//!   temporary file in 64 KiB steps (memory stays bounded whatever the file's
+//!   size), and each attempt streams that file. A file changed on disk after
+//!   the body was written cannot make the signature wrong, and a reader is
+//!   read once.
+//!
+//! Text parts are sent as they are; a list is one comma-joined part, as the
+//! kdocs upload page's sample sends `parent_path=path1,path2`. The file part's
+//! name also goes in a `Content-Disposition: filename="…"` request header,
+//! which the pages document and leave out of the signature.
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::pin::Pin;
+use std::sync::{Arc, Mutex};
+
+use bytes::Bytes;
+use md5::{Digest as _, Md5};
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWriteExt};
+
+/// Bytes copied at a time from a file or reader into a spooled body.
+const STEP: usize = 64 * 1024;
+
+type SharedReader = Arc<Mutex<Option<Pin<Box<dyn AsyncRead + Send + Sync>>>>>;
+
+/// The file part of a multipart request: bytes, a path, or an async reader,
+/// with the file name and content type to send.
+///
+/// ```
+/// use kdocs_client::runtime::FilePart;
+///
+/// let part = FilePart::from_bytes("notes.docx", b"hello".to_vec());
+/// assert_eq!(part.filename(), "notes.docx");
+/// assert_eq!(part.content_type(), "application/octet-stream");
+/// let from_disk = FilePart::from_path("/tmp/report.xlsx");
+/// assert_eq!(from_disk.filename(), "report.xlsx");
+/// ```
+#[derive(Clone)]
+pub struct FilePart {
+    filename: String,
+    content_type: String,
+    source: Source,
+}
+
+#[derive(Clone)]
+enum Source {
+    Bytes(Bytes),
+    Path(PathBuf),
+    Reader(SharedReader),
+}
+
+impl fmt::Debug for FilePart {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let source = match &self.source {
+            Source::Bytes(b) => format!("{} bytes in memory", b.len()),
+            Source::Path(_) => "a file on disk".to_owned(),
+            Source::Reader(_) => "a reader".to_owned(),
+        };
+        f.debug_struct("FilePart")
+            .field("filename", &self.filename)
+            .field("content_type", &self.content_type)
+            .field("source", &source)
+            .finish()
+    }
+}
+
+impl FilePart {
+    /// Content held in memory.
+    pub fn from_bytes(filename: impl Into<String>, bytes: impl Into<Bytes>) -> Self {
+        Self::new(filename.into(), Source::Bytes(bytes.into()))
+    }
+
+    /// The file at `path`, read when the request is sent; its file name is
+    /// the part's name unless [`FilePart::with_filename`] changes it.
+    pub fn from_path(path: impl Into<PathBuf>) -> Self {
+        let path = path.into();
+        let filename = path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        Self::new(filename, Source::Path(path))
+    }
+
+    /// Content read from `reader` when the request is sent. A reader can be
+    /// read once: sending a clone of the request again fails.
+    pub fn from_reader(
+        filename: impl Into<String>,
+        reader: impl AsyncRead + Send + Sync + 'static,
+    ) -> Self {
+        let reader: Pin<Box<dyn AsyncRead + Send + Sync>> = Box::pin(reader);
+        Self::new(
+            filename.into(),
+            Source::Reader(Arc::new(Mutex::new(Some(reader)))),
+        )
+    }
+
+    fn new(filename: String, source: Source) -> Self {
+        FilePart {
+            filename,
+            content_type: "application/octet-stream".to_owned(),
+            source,
+        }
+    }
+
+    /// The file name to send.
+    pub fn with_filename(mut self, filename: impl Into<String>) -> Self {
+        self.filename = filename.into();
+        self
+    }
+
+    /// The part's `Content-Type` (default `application/octet-stream`).
+    pub fn with_content_type(mut self, content_type: impl Into<String>) -> Self {
+        self.content_type = content_type.into();
+        self
+    }
+
+    /// The file name sent.
+    pub fn filename(&self) -> &str {
+        &self.filename
+    }
+
+    /// The part's content type.
+    pub fn content_type(&self) -> &str {
+        &self.content_type
+    }
+
+    /// The content, when it is held in memory (as the fake server's decoded
+    /// requests always are).
+    pub fn bytes(&self) -> Option<&Bytes> {
+        match &self.source {
+            Source::Bytes(b) => Some(b),
+            _ => None,
+        }
+    }
+
+    fn in_memory(&self) -> bool {
+        matches!(self.source, Source::Bytes(_))
+    }
+}
+
+/// One part of a multipart body.
+#[derive(Clone, Debug)]
+pub(crate) enum Part {
+    Text { name: &'static str, value: String },
+    File { name: &'static str, file: FilePart },
+}
+
+/// A body built and hashed, ready to be sent by every attempt.
+pub(crate) struct MultipartBody {
+    /// `multipart/form-data; boundary=…`, as sent and signed.
+    pub(crate) content_type: String,
+    /// Lowercase hex md5 of the body bytes.
+    pub(crate) md5: String,
+    /// The body's length.
+    pub(crate) len: u64,
+    /// `filename="…"` of the first file part, for the `Content-Disposition` header.
+    pub(crate) disposition: Option<String>,
+    data: Data,
+}
+
+enum Data {
+    Memory(Bytes),
+    /// Removed when the last attempt is done (the guard is dropped).
+    Spooled(Arc<tempfile::TempPath>),
+}
+
+impl fmt::Debug for MultipartBody {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("MultipartBody")
+            .field("content_type", &self.content_type)
+            .field("len", &self.len)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Why a multipart body could not be built.
+#[derive(Debug)]
+pub(crate) enum BuildError {
+    /// A reader was already used by an earlier send.
+    ReaderUsed(&'static str),
+    /// Reading a file part or writing the temporary body failed.
+    Io(&'static str, std::io::Error),
+}
+
+impl MultipartBody {
+    /// Writes `parts` with a fresh random boundary, hashing on the way.
+    pub(crate) async fn build(parts: &[Part]) -> Result<Self, BuildError> {
+        let boundary = format!("kdocs-{:016x}{:016x}", fastrand::u64(..), fastrand::u64(..));
+        let content_type = format!("multipart/form-data; boundary={boundary}");
+        let disposition = parts.iter().find_map(|p| match p {
+            Part::File { file, .. } => Some(disposition_header(&file.filename)),
+            Part::Text { .. } => None,
+        });
+        let in_memory = parts.iter().all(|p| match p {
+            Part::File { file, .. } => file.in_memory(),
+            Part::Text { .. } => true,
+        });
+        let mut sink = if in_memory {
+            Sink::Memory(Vec::new())
+        } else {
+            let temp = tempfile::Builder::new()
+                .prefix(".kdocs-upload-")
+                .tempfile()
+                .map_err(|e| BuildError::Io("create a temporary body file", e))?;
+            let (file, path) = temp.into_parts();
+            Sink::File(
+                tokio::io::BufWriter::with_capacity(STEP, tokio::fs::File::from_std(file)),
+                path,
+            )
+        };
+        let mut md5 = Md5::new();
+        let mut len = 0u64;
+        for part in parts {
+            let (name, head) = match part {
+                Part::Text { name, value } => {
+                    let head = format!(
+                        "--{boundary}\r\nContent-Disposition: form-data; name=\"{}\"\r\n\r\n",
+                        quoted(name)
+                    );
+                    sink.write(&mut md5, &mut len, head.as_bytes(), name).await?;
+                    sink.write(&mut md5, &mut len, value.as_bytes(), name).await?;
+                    sink.write(&mut md5, &mut len, b"\r\n", name).await?;
+                    continue;
+                }
+                Part::File { name, file } => (
+                    *name,
+                    format!(
+                        "--{boundary}\r\nContent-Disposition: form-data; name=\"{}\"; filename=\"{}\"\r\nContent-Type: {}\r\n\r\n",
+                        quoted(name),
+                        quoted(&file.filename),
+                        file.content_type.replace(['\r', '\n'], " ")
+                    ),
+                ),
+            };
+            let Part::File { file, .. } = part else {
+                continue;
+            };
+            sink.write(&mut md5, &mut len, head.as_bytes(), name)
+                .await?;
+            match &file.source {
+                Source::Bytes(bytes) => sink.write(&mut md5, &mut len, bytes, name).await?,
+                Source::Path(path) => {
+                    let mut input = tokio::fs::File::open(path)
+                        .await
+                        .map_err(|e| BuildError::Io(name, e))?;
+                    sink.copy(&mut md5, &mut len, &mut input, name).await?;
+                }
+                Source::Reader(shared) => {
+                    let taken = shared.lock().unwrap_or_else(|e| e.into_inner()).take();
+                    let mut reader = taken.ok_or(BuildError::ReaderUsed(name))?;
+                    sink.copy(&mut md5, &mut len, &mut reader, name).await?;
+                }
+            }
+            sink.write(&mut md5, &mut len, b"\r\n", name).await?;
+        }
+        let tail = format!("--{boundary}--\r\n");
+        sink.write(&mut md5, &mut len, tail.as_bytes(), "the end")
+            .await?;
+        let data = match sink {
+            Sink::Memory(bytes) => Data::Memory(Bytes::from(bytes)),
+            Sink::File(mut writer, path) => {
+                writer
+                    .flush()
+                    .await
+                    .map_err(|e| BuildError::Io("write the temporary body", e))?;
+                Data::Spooled(Arc::new(path))
+            }
+        };
+        Ok(MultipartBody {
+            content_type,
+            md5: hex::encode(md5.finalize()),
+            len,
+            disposition,
+            data,
+        })
+    }
+
+    /// The body of one attempt: the same bytes every time.
+    pub(crate) async fn reqwest_body(&self) -> std::io::Result<reqwest::Body> {
+        match &self.data {
+            Data::Memory(bytes) => Ok(reqwest::Body::from(bytes.clone())),
+            Data::Spooled(path) => {
+                let file = tokio::fs::File::open(path.as_ref() as &Path).await?;
+                Ok(reqwest::Body::wrap_stream(
+                    tokio_util::io::ReaderStream::with_capacity(file, STEP),
+                ))
+            }
+        }
+    }
+
+    /// The in-memory body (tests).
+    #[cfg(test)]
+    fn memory(&self) -> Option<&Bytes> {
+        match &self.data {
+            Data::Memory(bytes) => Some(bytes),
+            Data::Spooled(_) => None,
+        }
+    }
+}
+
+enum Sink {
+    Memory(Vec<u8>),
+    File(tokio::io::BufWriter<tokio::fs::File>, tempfile::TempPath),
+}
+
+impl Sink {
+    async fn write(
+        &mut self,
+        md5: &mut Md5,
+        len: &mut u64,
+        bytes: &[u8],
+        part: &'static str,
+    ) -> Result<(), BuildError> {
+        md5.update(bytes);
+        *len += bytes.len() as u64;
+        match self {
+            Sink::Memory(buffer) => {
+                buffer.extend_from_slice(bytes);
+                Ok(())
+            }
+            Sink::File(writer, _) => writer
+                .write_all(bytes)
+                .await
+                .map_err(|e| BuildError::Io(part, e)),
+        }
+    }
+
+    async fn copy(
+        &mut self,
+        md5: &mut Md5,
+        len: &mut u64,
+        input: &mut (impl AsyncRead + Unpin + ?Sized),
+        part: &'static str,
+    ) -> Result<(), BuildError> {
+        let mut buffer = vec![0u8; STEP];
+        loop {
+            let n = input
+                .read(&mut buffer)
+                .await
+                .map_err(|e| BuildError::Io(part, e))?;
+            if n == 0 {
+                return Ok(());
+            }
+            self.write(md5, len, &buffer[..n], part).await?;
+        }
+    }
+}
+
+/// A name or file name inside a quoted header parameter: `"`, CR and LF are
+/// percent-encoded, as browsers do for form data.
+fn quoted(text: &str) -> String {
+    text.replace('"', "%22")
+        .replace('\r', "%0D")
+        .replace('\n', "%0A")
+}
+
+/// `filename="…"` for the request's `Content-Disposition` header: visible
+/// ASCII only; a non-ASCII name also goes in RFC 5987 form (`filename*=`).
+fn disposition_header(filename: &str) -> String {
+    let ascii: String = filename
+        .chars()
+        .map(|c| {
+            if c.is_ascii_graphic() || c == ' ' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    let ascii = ascii.replace('\\', "_").replace('"', "%22");
+    if filename.is_ascii() && !filename.chars().any(|c| c.is_ascii_control()) {
+        format!("filename=\"{ascii}\"")
+    } else {
+        let encoded: String =
+            percent_encoding::utf8_percent_encode(filename, percent_encoding::NON_ALPHANUMERIC)
+                .collect();
+        format!("filename=\"{ascii}\"; filename*=UTF-8''{encoded}")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parts(file: FilePart) -> Vec<Part> {
+        vec![
+            Part::Text {
+                name: "parent_path",
+                value: "path1,path2".into(),
+            },
+            Part::File { name: "file", file },
+        ]
+    }
+
+    fn md5_hex(bytes: &[u8]) -> String {
+        hex::encode(Md5::digest(bytes))
+    }
+
+    #[tokio::test]
+    async fn a_body_in_memory_is_hashed_as_sent() {
+        let body =
+            MultipartBody::build(&parts(FilePart::from_bytes("a \"b\".docx", &b"hello"[..])))
+                .await
+                .unwrap();
+        let bytes = body.memory().unwrap();
+        assert_eq!(body.md5, md5_hex(bytes));
+        assert_eq!(body.len, bytes.len() as u64);
+        let boundary = body
+            .content_type
+            .strip_prefix("multipart/form-data; boundary=")
+            .unwrap();
+        let text = String::from_utf8(bytes.to_vec()).unwrap();
+        assert_eq!(
+            text,
+            format!(
+                "--{boundary}\r\nContent-Disposition: form-data; name=\"parent_path\"\r\n\r\npath1,path2\r\n\
+                 --{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a %22b%22.docx\"\r\n\
+                 Content-Type: application/octet-stream\r\n\r\nhello\r\n--{boundary}--\r\n"
+            )
+        );
+        assert_eq!(
+            body.disposition.as_deref(),
+            Some("filename=\"a %22b%22.docx\"")
+        );
+    }
+
+    #[tokio::test]
+    async fn paths_and_readers_are_spooled_and_give_the_same_bytes() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("big.bin");
+        let content: Vec<u8> = (0..300_000u32).map(|i| (i % 251) as u8).collect();
+        std::fs::write(&path, &content).unwrap();
+        for file in [
+            FilePart::from_path(&path),
+            FilePart::from_reader("big.bin", std::io::Cursor::new(content.clone())),
+        ] {
+            let body = MultipartBody::build(&parts(file)).await.unwrap();
+            assert!(body.memory().is_none());
+            // The bytes streamed by two attempts are identical, and are what was hashed.
+            for _ in 0..2 {
+                let sent = body.reqwest_body().await.unwrap();
+                let bytes = http_body_util::BodyExt::collect(sent)
+                    .await
+                    .unwrap()
+                    .to_bytes();
+                assert_eq!(bytes.len() as u64, body.len);
+                assert_eq!(md5_hex(&bytes), body.md5);
+                let needle = &content[1000..1100];
+                assert!(bytes.windows(100).any(|w| w == needle));
+            }
+        }
+    }
+
+    #[tokio::test]
+    async fn a_reader_is_read_once() {
+        let file = FilePart::from_reader("x.txt", &b"once"[..]);
+        MultipartBody::build(&parts(file.clone())).await.unwrap();
+        let err = MultipartBody::build(&parts(file)).await.unwrap_err();
+        assert!(matches!(err, BuildError::ReaderUsed("file")), "{err:?}");
+    }
+
+    #[test]
+    fn disposition_headers_are_visible_ascii() {
+        assert_eq!(disposition_header("sheets.xls"), "filename=\"sheets.xls\"");
+        assert_eq!(
+            disposition_header("报告.docx"),
+            "filename=\"__.docx\"; filename*=UTF-8''%E6%8A%A5%E5%91%8A%2Edocx"
+        );
+        assert_eq!(
+            disposition_header("a\r\nb"),
+            "filename=\"a__b\"; filename*=UTF-8''a%0D%0Ab"
+        );
+    }
+}
