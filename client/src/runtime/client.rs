@@ -10,7 +10,6 @@ use super::config::{Config, Credentials};
 use super::envelope;
 use super::error::{CallContext, DecodeError, Error, TimeoutKind};
 use super::request::{Method, Operation, OperationSpec, RequestParts};
-use super::retry::Jitter;
 use super::scrub::Scrubber;
 use super::signing;
 use super::url_policy;
@@ -44,7 +43,6 @@ struct Inner {
     /// Seconds to add to the local clock when signing, learnt from the
     /// service's `Date` header when it refused a request for its `Date`.
     clock_offset: AtomicI64,
-    jitter: Jitter,
     /// Free request slots, when [`Config::with_max_connections`] is set.
     slots: Option<Semaphore>,
 }
@@ -119,7 +117,6 @@ impl Client {
                 base_url,
                 config,
                 clock_offset: AtomicI64::new(0),
-                jitter: Jitter::from_time(),
                 slots,
             }),
         })
@@ -328,7 +325,7 @@ impl Client {
             if attempt >= policy.max_attempts() || !may_retry(spec, &error) {
                 return Err(error);
             }
-            let Some(delay) = policy.delay(attempt, retry_after, self.inner.jitter.next()) else {
+            let Some(delay) = policy.delay(attempt, retry_after, &mut fastrand::Rng::new()) else {
                 tracing::debug!(
                     operation = spec.name,
                     retry_after,
