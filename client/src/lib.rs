@@ -21,18 +21,23 @@
 //! ```
 //!
 //! Secrets (the app key, access, anonymous and exchange tokens) are held in
-//! [`Secret`] and never appear in `Debug` output or error messages.
+//! [`Secret`]: they never appear in `Debug` output or error messages, and are
+//! wiped from memory when dropped.
 //!
 //! With the `fake` feature, [`fake`] provides a stateful fake kdocs server on
 //! 127.0.0.1 to test code that uses this client.
 
 #![deny(missing_docs)]
+// docs.rs builds with `--cfg docsrs` (see `[package.metadata.docs.rs]`) and
+// marks the items behind a feature, such as `fake`.
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 pub mod download;
 pub mod runtime;
 pub mod session;
 
 #[cfg(feature = "fake")]
+#[cfg_attr(docsrs, doc(cfg(feature = "fake")))]
 pub mod fake;
 
 pub use download::{DownloadError, DownloadReport};

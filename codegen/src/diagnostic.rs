@@ -11,6 +11,7 @@
 //!    |
 //! 42 |         type: strnig
 //!    |               ^
+//!    |
 //!    = at: endpoints.get_download_url.query.file_token.type
 //!    = hint: did you mean `string`?
 //! ```
@@ -20,6 +21,8 @@
 
 use std::fmt;
 use std::path::{Path, PathBuf};
+
+use annotate_snippets::{AnnotationKind, Group, Level, Origin, Renderer, Snippet};
 
 /// A position in a spec file: 1-based line and column (columns count characters).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -56,47 +59,67 @@ pub struct Diagnostic {
 impl Diagnostic {
     /// Renders the diagnostic with `file` shown relative to `base` when possible.
     pub fn render_relative_to(&self, base: &Path) -> String {
-        let shown = self.file.strip_prefix(base).unwrap_or(&self.file);
-        self.render_with_name(&shown.display().to_string())
+        self.render(base, &Renderer::plain())
     }
 
-    fn render_with_name(&self, name: &str) -> String {
-        // rustc's layout: the gutter is as wide as the line number, and `-->`,
-        // `|` and `=` line up on it.
+    fn render(&self, base: &Path, renderer: &Renderer) -> String {
+        let shown = self.file.strip_prefix(base).unwrap_or(&self.file);
+        self.render_with_name(&shown.display().to_string(), renderer)
+    }
+
+    /// rustc's layout, drawn by annotate-snippets (rustc's own renderer): the
+    /// gutter is as wide as the line number, `-->`, `|` and `=` line up on it,
+    /// and the caret sits under the column as the terminal shows it (tabs and
+    /// wide characters included).
+    fn render_with_name(&self, name: &str, renderer: &Renderer) -> String {
         let Position { line, column } = self.position;
-        let number = line.to_string();
-        let gutter = " ".repeat(number.len());
-        let mut out = format!(
-            "error: {}\n{gutter}--> {name}:{line}:{column}\n",
-            self.message
-        );
-        if let Some(text) = &self.source_line {
-            let text = text.trim_end();
-            // Keep tabs as tabs so the caret lines up under them.
-            let pad: String = text
-                .chars()
-                .take(column.saturating_sub(1))
-                .map(|c| if c == '\t' { '\t' } else { ' ' })
-                .collect();
-            out.push_str(&format!(
-                "{gutter} |\n{number} | {text}\n{gutter} | {pad}^\n"
-            ));
-        }
-        if !self.yaml_path.is_empty() {
-            out.push_str(&format!("{gutter} = at: {}\n", self.yaml_path));
+        let mut group = Group::with_title(Level::ERROR.primary_title(&self.message));
+        group = match &self.source_line {
+            Some(text) => {
+                // Past the end of the line, the caret goes where the column
+                // is: pad the line with spaces up to it.
+                let before = column.saturating_sub(1);
+                let text = format!("{:before$}", text.trim_end());
+                // The character at `column`, as a byte range (empty at the end).
+                let start = text
+                    .char_indices()
+                    .nth(before)
+                    .map_or(text.len(), |(i, _)| i);
+                let end = text[start..]
+                    .chars()
+                    .next()
+                    .map_or(start, |c| start + c.len_utf8());
+                group.element(
+                    Snippet::source(text)
+                        .line_start(line)
+                        .path(name)
+                        .annotation(AnnotationKind::Primary.span(start..end)),
+                )
+            }
+            None => group.element(Origin::path(name).line(line).char_column(column)),
+        };
+        let at = if !self.yaml_path.is_empty() {
+            Some(self.yaml_path.as_str())
         } else if self.source_line.is_some() {
-            out.push_str(&format!("{gutter} = at: (top level of the file)\n"));
+            Some("(top level of the file)")
+        } else {
+            None
+        };
+        if let Some(at) = at {
+            group = group.element(Level::NOTE.with_name("at").message(at));
         }
         if let Some(hint) = &self.hint {
-            out.push_str(&format!("{gutter} = hint: {hint}\n"));
+            group = group.element(Level::HELP.with_name("hint").message(hint));
         }
+        let mut out = renderer.render(&[group]);
+        out.push('\n');
         out
     }
 }
 
 impl fmt::Display for Diagnostic {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.render_with_name(&self.file.display().to_string()))
+        f.write_str(&self.render_with_name(&self.file.display().to_string(), &Renderer::plain()))
     }
 }
 
@@ -139,21 +162,36 @@ impl Diagnostics {
         self.items.dedup();
     }
 
-    /// Renders all diagnostics, file names relative to `base`, followed by a summary line.
+    /// Renders all diagnostics, file names relative to `base`, followed by a
+    /// summary line. Plain text, the same on every run: for files, logs and
+    /// snapshots.
     pub fn render_relative_to(&self, base: &Path) -> String {
+        self.render(base, &Renderer::plain())
+    }
+
+    /// Like [`Diagnostics::render_relative_to`], coloured with ANSI escapes
+    /// in rustc's colours: for a terminal.
+    pub fn render_styled_relative_to(&self, base: &Path) -> String {
+        self.render(base, &Renderer::styled())
+    }
+
+    fn render(&self, base: &Path, renderer: &Renderer) -> String {
         let mut out = String::new();
         for d in &self.items {
-            out.push_str(&d.render_relative_to(base));
+            out.push_str(&d.render(base, renderer));
             out.push('\n');
         }
-        out.push_str(&self.summary());
+        out.push_str(&renderer.render(&[Group::with_title(
+            Level::ERROR.primary_title(self.summary()),
+        )]));
+        out.push('\n');
         out
     }
 
     fn summary(&self) -> String {
         match self.items.len() {
-            1 => "error: the spec has 1 error\n".to_owned(),
-            n => format!("error: the spec has {n} errors\n"),
+            1 => "the spec has 1 error".to_owned(),
+            n => format!("the spec has {n} errors"),
         }
     }
 }
@@ -163,7 +201,7 @@ impl fmt::Display for Diagnostics {
         for d in &self.items {
             writeln!(f, "{d}")?;
         }
-        f.write_str(&self.summary())
+        writeln!(f, "error: {}", self.summary())
     }
 }
 
@@ -179,6 +217,9 @@ impl IntoIterator for Diagnostics {
 
 /// The closest candidate to `word` by edit distance, when it is close enough to be a
 /// plausible typo (at most a third of the word's length, and at least 1 edit allowed).
+///
+/// The distance is the optimal string alignment distance: insertions, deletions,
+/// substitutions, and swaps of two neighbours (the commonest typo) count one edit.
 pub(crate) fn closest<'a>(
     word: &str,
     candidates: impl IntoIterator<Item = &'a str>,
@@ -186,38 +227,10 @@ pub(crate) fn closest<'a>(
     let limit = (word.chars().count() / 3).max(1);
     candidates
         .into_iter()
-        .map(|c| (edit_distance(word, c), c))
+        .map(|c| (strsim::osa_distance(word, c), c))
         .filter(|(d, _)| *d <= limit)
         .min()
         .map(|(_, c)| c)
-}
-
-/// Edit distance over characters (optimal string alignment: insertions,
-/// deletions, substitutions, and swaps of two neighbours, the commonest typo).
-pub(crate) fn edit_distance(a: &str, b: &str) -> usize {
-    let a: Vec<char> = a.chars().collect();
-    let b: Vec<char> = b.chars().collect();
-    // d[i][j]: distance between a[..i] and b[..j].
-    let mut d = vec![vec![0usize; b.len() + 1]; a.len() + 1];
-    for (i, row) in d.iter_mut().enumerate() {
-        row[0] = i;
-    }
-    for (j, cell) in d[0].iter_mut().enumerate() {
-        *cell = j;
-    }
-    for i in 1..=a.len() {
-        for j in 1..=b.len() {
-            let cost = usize::from(a[i - 1] != b[j - 1]);
-            let mut best = (d[i - 1][j] + 1)
-                .min(d[i][j - 1] + 1)
-                .min(d[i - 1][j - 1] + cost);
-            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
-                best = best.min(d[i - 2][j - 2] + 1);
-            }
-            d[i][j] = best;
-        }
-    }
-    d[a.len()][b.len()]
 }
 
 #[cfg(test)]
@@ -225,39 +238,75 @@ mod tests {
     use super::*;
 
     #[test]
-    fn edit_distance_counts_edits() {
-        assert_eq!(edit_distance("strnig", "string"), 1);
-        assert_eq!(edit_distance("Tokne", "Token"), 1);
-        assert_eq!(edit_distance("kitten", "sitting"), 3);
-        assert_eq!(edit_distance("", "abc"), 3);
-        assert_eq!(edit_distance("i64", "i64"), 0);
-    }
-
-    #[test]
     fn closest_suggests_only_plausible_typos() {
         let names = ["string", "bool", "i64"];
         assert_eq!(closest("strnig", names), Some("string"));
         assert_eq!(closest("boo", names), Some("bool"));
         assert_eq!(closest("completely", names), None);
+        // A swap of neighbours is one edit (two for plain Levenshtein, over
+        // the limit of 1 for a five-letter word).
+        assert_eq!(closest("Tokne", ["Token", "Type"]), Some("Token"));
+        assert_eq!(closest("i64", names), Some("i64"));
+    }
+
+    fn diagnostic(line: usize, column: usize, source_line: Option<&str>) -> Diagnostic {
+        Diagnostic {
+            file: PathBuf::from("spec/a.yaml"),
+            position: Position { line, column },
+            yaml_path: "endpoints.x.method".into(),
+            message: "unsupported method `FETCH`".into(),
+            hint: Some("use one of GET, POST".into()),
+            source_line: source_line.map(str::to_owned),
+        }
     }
 
     #[test]
     fn renders_caret_under_column() {
-        let d = Diagnostic {
-            file: PathBuf::from("spec/a.yaml"),
-            position: Position {
-                line: 3,
-                column: 11,
-            },
-            yaml_path: "endpoints.x.method".into(),
-            message: "unsupported method `FETCH`".into(),
-            hint: Some("use one of GET, POST".into()),
-            source_line: Some("    method: FETCH".into()),
-        };
-        let text = d.render_relative_to(Path::new("spec"));
+        let text =
+            diagnostic(3, 11, Some("    method: FETCH")).render_relative_to(Path::new("spec"));
         assert_eq!(
             text,
-            "error: unsupported method `FETCH`\n --> a.yaml:3:11\n  |\n3 |     method: FETCH\n  |           ^\n  = at: endpoints.x.method\n  = hint: use one of GET, POST\n"
+            "error: unsupported method `FETCH`\n --> a.yaml:3:11\n  |\n3 |     method: FETCH\n  |           ^\n  |\n  = at: endpoints.x.method\n  = hint: use one of GET, POST\n"
         );
+    }
+
+    #[test]
+    fn the_caret_follows_tabs_and_wide_characters() {
+        // Column 8 is the `F` after a tab and two characters two columns wide.
+        let text = diagnostic(12, 8, Some("\t名字: x FETCH")).render_relative_to(Path::new("spec"));
+        assert_eq!(
+            text,
+            "error: unsupported method `FETCH`\n  --> a.yaml:12:8\n   |\n12 |     名字: x FETCH\n   |             ^\n   |\n   = at: endpoints.x.method\n   = hint: use one of GET, POST\n"
+        );
+    }
+
+    #[test]
+    fn without_the_line_only_the_place_is_shown() {
+        let text = diagnostic(1, 1, None).render_relative_to(Path::new("spec"));
+        assert_eq!(
+            text,
+            "error: unsupported method `FETCH`\n --> a.yaml:1:1\n  = at: endpoints.x.method\n  = hint: use one of GET, POST\n"
+        );
+        // Past the end of the line, the caret and the header keep the column.
+        let text = diagnostic(2, 8, Some("a: b  ")).render_relative_to(Path::new("spec"));
+        assert!(
+            text.contains(" --> a.yaml:2:8\n  |\n2 | a: b   \n  |        ^\n"),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn styled_output_has_colours_and_plain_has_none() {
+        let mut all = Diagnostics::new();
+        all.push(diagnostic(3, 11, Some("    method: FETCH")));
+        let plain = all.render_relative_to(Path::new("spec"));
+        let styled = all.render_styled_relative_to(Path::new("spec"));
+        assert!(!plain.contains('\x1b'));
+        assert!(
+            plain.ends_with("\nerror: the spec has 1 error\n"),
+            "{plain}"
+        );
+        assert!(styled.contains("\x1b["), "{styled}");
+        assert_eq!(all.render_relative_to(Path::new("")), all.to_string());
     }
 }

@@ -6,6 +6,7 @@
 //! cargo run -p kdocs-codegen -- openapi api-spec   # an OpenAPI 3.0.3 document (JSON)
 //! ```
 
+use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -97,8 +98,14 @@ fn main() -> ExitCode {
     }
 }
 
+/// Coloured on a terminal (unless `NO_COLOR` is set), plain when redirected.
 fn render(diagnostics: &Diagnostics, cwd: &Path) -> String {
-    diagnostics.render_relative_to(cwd)
+    let colour = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
+    if colour {
+        diagnostics.render_styled_relative_to(cwd)
+    } else {
+        diagnostics.render_relative_to(cwd)
+    }
 }
 
 fn plural(n: usize) -> &'static str {

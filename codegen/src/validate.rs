@@ -2195,36 +2195,12 @@ pub(crate) fn is_type_name(name: &str) -> bool {
 
 /// `getDownloadUrl` / `Get-Download URL` → `get_download_url`.
 pub(crate) fn to_snake_case(name: &str) -> String {
-    let mut out = String::new();
-    let mut previous_lower = false;
-    for c in name.chars() {
-        if c.is_ascii_uppercase() {
-            if previous_lower {
-                out.push('_');
-            }
-            out.push(c.to_ascii_lowercase());
-            previous_lower = false;
-        } else if c.is_ascii_alphanumeric() {
-            out.push(c);
-            previous_lower = true;
-        } else if !out.ends_with('_') && !out.is_empty() {
-            out.push('_');
-            previous_lower = false;
-        }
-    }
-    out.trim_end_matches('_').to_owned()
+    heck::ToSnakeCase::to_snake_case(name)
 }
 
 /// `get_download_url` → `GetDownloadUrl`.
 pub(crate) fn to_pascal_case(name: &str) -> String {
-    name.split(|c: char| !c.is_ascii_alphanumeric())
-        .filter(|part| !part.is_empty())
-        .map(|part| {
-            let mut chars = part.chars();
-            let first = chars.next().map(|c| c.to_ascii_uppercase());
-            first.into_iter().chain(chars).collect::<String>()
-        })
-        .collect()
+    heck::ToUpperCamelCase::to_upper_camel_case(name)
 }
 
 /// The Rust variant name of an enum value (`read-only` → `ReadOnly`), when it has one.

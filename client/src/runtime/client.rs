@@ -11,7 +11,6 @@ use super::envelope;
 use super::error::{CallContext, DecodeError, Error, TimeoutKind};
 use super::multipart::{BuildError, MultipartBody};
 use super::request::{Auth, BodyKind, Method, Operation, OperationSpec, RequestParts};
-use super::retry::Jitter;
 use super::scrub::Scrubber;
 use super::signing;
 use super::url_policy;
@@ -45,7 +44,6 @@ struct Inner {
     /// Seconds to add to the local clock when signing, learnt from the
     /// service's `Date` header when it refused a request for its `Date`.
     clock_offset: AtomicI64,
-    jitter: Jitter,
     /// Free request slots, when [`Config::with_max_connections`] is set.
     slots: Option<Semaphore>,
 }
@@ -127,7 +125,6 @@ impl Client {
                 base_url,
                 config,
                 clock_offset: AtomicI64::new(0),
-                jitter: Jitter::from_time(),
                 slots,
             }),
         })
@@ -366,7 +363,7 @@ impl Client {
             if attempt >= policy.max_attempts() || !may_retry(spec, &error) {
                 return Err(error);
             }
-            let Some(delay) = policy.delay(attempt, retry_after, self.inner.jitter.next()) else {
+            let Some(delay) = policy.delay(attempt, retry_after, &mut fastrand::Rng::new()) else {
                 tracing::debug!(
                     operation = spec.name,
                     retry_after,

@@ -19,8 +19,7 @@
 //! the operation deadline ([`Config::with_operation_timeout`](super::Config::with_operation_timeout)):
 //! when the next attempt could not start in time, the last error is returned.
 
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
 /// How often and how patiently a call is repeated. See the [module docs](self).
 ///
@@ -122,48 +121,22 @@ impl RetryPolicy {
     }
 
     /// The wait before retry `retry`: `Retry-After` when given (`None` when it
-    /// is over the limit: do not retry), else full jitter drawn from `random`.
+    /// is over the limit: do not retry), else full jitter drawn from `rng`
+    /// (the client passes a generator seeded from fastrand's per-thread one;
+    /// jitter needs spread, not unpredictability).
     pub(crate) fn delay(
         &self,
         retry: u32,
         retry_after: Option<u64>,
-        random: u64,
+        rng: &mut fastrand::Rng,
     ) -> Option<Duration> {
         if let Some(seconds) = retry_after {
             let wait = Duration::from_secs(seconds);
             return (wait <= self.max_retry_after).then_some(wait);
         }
-        let ceiling = self.ceiling(retry).as_nanos() as u64;
-        Some(Duration::from_nanos(if ceiling == 0 {
-            0
-        } else {
-            random % (ceiling + 1)
-        }))
-    }
-}
-
-/// A tiny lock-free PRNG (splitmix64) for jitter; seeded from the clock. Not
-/// for anything that needs unpredictability.
-#[derive(Debug)]
-pub(crate) struct Jitter(AtomicU64);
-
-impl Jitter {
-    pub(crate) fn from_time() -> Self {
-        let nanos = SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .map(|d| d.as_nanos() as u64)
-            .unwrap_or(0);
-        Self(AtomicU64::new(nanos ^ 0x5DEE_CE66_D1CE_4E5B))
-    }
-
-    pub(crate) fn next(&self) -> u64 {
-        let mut z = self
-            .0
-            .fetch_add(0x9E37_79B9_7F4A_7C15, Ordering::Relaxed)
-            .wrapping_add(0x9E37_79B9_7F4A_7C15);
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
+        // Nanoseconds in a u64 last 584 years; `max_backoff` caps the ceiling.
+        let ceiling = u64::try_from(self.ceiling(retry).as_nanos()).unwrap_or(u64::MAX);
+        Some(Duration::from_nanos(rng.u64(0..=ceiling)))
     }
 }
 
@@ -184,9 +157,9 @@ mod tests {
     #[test]
     fn full_jitter_stays_within_the_ceiling_and_spreads() {
         let p = RetryPolicy::new();
-        let jitter = Jitter::from_time();
+        let mut rng = fastrand::Rng::with_seed(13);
         let delays: Vec<_> = (0..1000)
-            .map(|_| p.delay(3, None, jitter.next()).unwrap())
+            .map(|_| p.delay(3, None, &mut rng).unwrap())
             .collect();
         assert!(delays.iter().all(|d| *d <= Duration::from_millis(400)));
         let low = delays
@@ -199,9 +172,18 @@ mod tests {
     #[test]
     fn retry_after_is_honoured_up_to_the_limit() {
         let p = RetryPolicy::new().with_max_retry_after(Duration::from_secs(10));
-        assert_eq!(p.delay(1, Some(3), 0), Some(Duration::from_secs(3)));
-        assert_eq!(p.delay(1, Some(10), 0), Some(Duration::from_secs(10)));
-        assert_eq!(p.delay(1, Some(86_400), 0), None);
+        let rng = &mut fastrand::Rng::with_seed(13);
+        assert_eq!(p.delay(1, Some(3), rng), Some(Duration::from_secs(3)));
+        assert_eq!(p.delay(1, Some(10), rng), Some(Duration::from_secs(10)));
+        assert_eq!(p.delay(1, Some(86_400), rng), None);
+    }
+
+    #[test]
+    fn a_zero_ceiling_waits_not_at_all() {
+        let p = RetryPolicy::new().with_initial_backoff(Duration::ZERO);
+        let rng = &mut fastrand::Rng::with_seed(13);
+        assert_eq!(p.delay(1, None, rng), Some(Duration::ZERO));
+        assert_eq!(p.delay(4, None, rng), Some(Duration::ZERO));
     }
 
     #[test]

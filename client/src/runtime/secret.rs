@@ -1,15 +1,29 @@
-//! [`Secret`]: a value that never shows itself in `Debug` output.
+//! [`Secret`]: a value that never shows itself in `Debug` output and is wiped
+//! from memory when dropped.
 
 use std::cell::RefCell;
 use std::fmt;
+use std::hash::{Hash, Hasher};
 
+use secrecy::zeroize::Zeroize;
+use secrecy::{ExposeSecret, ExposeSecretMut, SecretBox};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
-/// A secret value: app keys, access tokens, anonymous and exchange tokens.
+/// A secret value: app keys, access tokens, anonymous and exchange tokens,
+/// presigned URLs.
 ///
 /// `Debug` prints `Secret(***)`, there is no `Display`, and the value is read
 /// only through [`Secret::expose`], so a secret never ends up in a log line or
 /// an error message by accident. On the wire (serde) it is the plain value.
+///
+/// The value lives in a [`secrecy::SecretBox`]: one heap place that is
+/// overwritten with zeros ([`zeroize`](secrecy::zeroize)) when the `Secret` is
+/// dropped. Copies made from [`expose`](Secret::expose) (a request URL or body,
+/// a clone of the string) are ordinary memory and are not wiped.
+///
+/// Unlike `SecretBox`, a `Secret` is `Clone`, `PartialEq`, `Eq` and `Hash`
+/// (comparing and hashing the value; the comparison is not constant-time), so
+/// the response types that hold one can derive them.
 ///
 /// ```
 /// use kdocs_client::Secret;
@@ -18,46 +32,75 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 /// assert_eq!(format!("{token:?}"), "Secret(***)");
 /// assert_eq!(token.expose(), "Anonymous-abc");
 /// ```
-#[derive(Clone, Default, PartialEq, Eq, Hash)]
-pub struct Secret<T>(T);
+pub struct Secret<T: Zeroize>(SecretBox<T>);
 
-impl<T> Secret<T> {
+impl<T: Zeroize> Secret<T> {
     /// Wraps a secret value.
     pub fn new(value: T) -> Self {
-        Self(value)
+        Self(SecretBox::new(Box::new(value)))
     }
 
     /// The secret value itself. Call it only where the value must be used.
     pub fn expose(&self) -> &T {
-        &self.0
+        self.0.expose_secret()
     }
 
-    /// Unwraps the secret value.
-    pub fn into_inner(self) -> T {
-        self.0
+    /// Unwraps the secret value: it moves out (nothing is copied) and is no
+    /// longer wiped on drop; the emptied place left behind is.
+    pub fn into_inner(mut self) -> T
+    where
+        T: Default,
+    {
+        std::mem::take(self.0.expose_secret_mut())
     }
 }
 
 impl Secret<String> {
     /// The secret as `&str`.
     pub fn expose_str(&self) -> &str {
-        &self.0
+        self.expose()
+    }
+}
+
+impl<T: Zeroize + Clone> Clone for Secret<T> {
+    fn clone(&self) -> Self {
+        Self::new(self.expose().clone())
+    }
+}
+
+impl<T: Zeroize + Default> Default for Secret<T> {
+    fn default() -> Self {
+        Self::new(T::default())
+    }
+}
+
+impl<T: Zeroize + PartialEq> PartialEq for Secret<T> {
+    fn eq(&self, other: &Self) -> bool {
+        self.expose() == other.expose()
+    }
+}
+
+impl<T: Zeroize + Eq> Eq for Secret<T> {}
+
+impl<T: Zeroize + Hash> Hash for Secret<T> {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        self.expose().hash(state);
     }
 }
 
 impl From<String> for Secret<String> {
     fn from(value: String) -> Self {
-        Self(value)
+        Self::new(value)
     }
 }
 
 impl From<&str> for Secret<String> {
     fn from(value: &str) -> Self {
-        Self(value.to_owned())
+        Self::new(value.to_owned())
     }
 }
 
-impl<T> fmt::Debug for Secret<T> {
+impl<T: Zeroize> fmt::Debug for Secret<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("Secret(***)")
     }
@@ -79,10 +122,10 @@ pub(crate) fn collecting<R>(f: impl FnOnce() -> R) -> (R, Vec<String>) {
     (result, found)
 }
 
-impl<T: Serialize> Serialize for Secret<T> {
+impl<T: Zeroize + Serialize> Serialize for Secret<T> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         if SERIALIZED.with(|c| c.borrow().is_some()) {
-            if let Ok(serde_json::Value::String(text)) = serde_json::to_value(&self.0) {
+            if let Ok(serde_json::Value::String(text)) = serde_json::to_value(self.expose()) {
                 SERIALIZED.with(|c| {
                     if let Some(found) = c.borrow_mut().as_mut() {
                         found.push(text);
@@ -90,13 +133,13 @@ impl<T: Serialize> Serialize for Secret<T> {
                 });
             }
         }
-        self.0.serialize(serializer)
+        self.expose().serialize(serializer)
     }
 }
 
-impl<'de, T: Deserialize<'de>> Deserialize<'de> for Secret<T> {
+impl<'de, T: Zeroize + Deserialize<'de>> Deserialize<'de> for Secret<T> {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        T::deserialize(deserializer).map(Self)
+        T::deserialize(deserializer).map(Self::new)
     }
 }
 
@@ -112,5 +155,52 @@ mod tests {
         assert_eq!(serde_json::to_string(&s).unwrap(), "\"hunter2\"");
         let back: Secret<String> = serde_json::from_str("\"x\"").unwrap();
         assert_eq!(back.expose(), "x");
+    }
+
+    /// Counts how often it was wiped; its clones share the counter.
+    #[derive(Clone, Default, PartialEq, Debug)]
+    struct Probe {
+        text: String,
+        wiped: std::rc::Rc<std::cell::Cell<u32>>,
+    }
+
+    impl Zeroize for Probe {
+        fn zeroize(&mut self) {
+            self.text.zeroize();
+            self.wiped.set(self.wiped.get() + 1);
+        }
+    }
+
+    #[test]
+    fn the_value_is_wiped_on_drop_and_not_when_taken_out() {
+        let probe = Probe {
+            text: "hunter2".into(),
+            ..Probe::default()
+        };
+        let wiped = probe.wiped.clone();
+        let secret = Secret::new(probe.clone());
+        let copy = secret.clone();
+        drop(secret);
+        assert_eq!(wiped.get(), 1);
+        assert_eq!(copy.expose().text, "hunter2");
+
+        // `into_inner` moves the value out (what is wiped then is the empty
+        // default left in its place, which has its own counter).
+        let inner = copy.into_inner();
+        assert_eq!(wiped.get(), 1);
+        assert_eq!(inner.text, "hunter2");
+    }
+
+    #[test]
+    fn equality_hashing_and_defaults_look_at_the_value() {
+        use std::collections::HashSet;
+
+        let a = Secret::from("same");
+        assert_eq!(a, Secret::new("same".to_owned()));
+        assert_ne!(a, Secret::from("other"));
+        let set: HashSet<_> = [a.clone(), Secret::from("same"), Secret::from("other")].into();
+        assert_eq!(set.len(), 2);
+        assert_eq!(Secret::<String>::default().expose_str(), "");
+        assert_eq!(a.into_inner(), "same");
     }
 }
