@@ -1,6 +1,7 @@
-//! Generates the API from `../api-spec` into `$OUT_DIR/kdocs_api.rs` (with the
-//! fake server's side when the `fake` feature is on); a bad spec fails the
-//! build with codegen's diagnostics.
+//! Generates the API from `../api-spec` into `$OUT_DIR/kdocs_api.rs`: the
+//! endpoints of the families whose cargo features are on, and the fake
+//! server's side when the `fake` feature is on. A bad spec fails the build
+//! with codegen's diagnostics.
 
 use std::path::PathBuf;
 
@@ -11,7 +12,8 @@ fn main() {
     let workspace = manifest_dir.parent().unwrap_or(&manifest_dir).to_path_buf();
     let mut settings = kdocs_codegen::Settings::new()
         .with_runtime_path("crate::runtime")
-        .with_client_type("crate::runtime::Client");
+        .with_client_type("crate::runtime::Client")
+        .with_families_from_cargo_features();
     // The fake server's side of the endpoints only exists with the `fake` feature.
     if std::env::var_os("CARGO_FEATURE_FAKE").is_some() {
         settings = settings.with_fake_server("crate::fake::wire");

@@ -79,7 +79,9 @@ use sha1::Sha1;
 use tokio::io::{AsyncWrite, AsyncWriteExt};
 
 use crate::runtime::url_policy;
-use crate::{Client, Error, GetDownloadUrlRequest, GetDownloadUrlResponse};
+use crate::{Client, Error, Secret};
+#[cfg(feature = "appspace")]
+use crate::{GetDownloadUrlRequest, GetDownloadUrlResponse};
 
 /// Buffer size between the network and a destination file.
 const FILE_BUFFER: usize = 256 * 1024;
@@ -443,15 +445,20 @@ pub struct Download<'a> {
 }
 
 enum Source {
+    #[cfg(feature = "appspace")]
     FileToken(String),
-    Response(GetDownloadUrlResponse),
+    Url {
+        url: Secret<String>,
+        checksums: Option<BTreeMap<String, serde_json::Value>>,
+    },
 }
 
 impl fmt::Debug for Download<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let source = match &self.source {
+            #[cfg(feature = "appspace")]
             Source::FileToken(t) => format!("file_token {t}"),
-            Source::Response(r) => match reqwest::Url::parse(r.download_url.expose_str()) {
+            Source::Url { url, .. } => match reqwest::Url::parse(url.expose_str()) {
                 Ok(url) => format!("download URL at {}", url_policy::origin(&url)),
                 Err(_) => "an unparsable download URL".to_owned(),
             },
@@ -465,6 +472,7 @@ impl fmt::Debug for Download<'_> {
     }
 }
 
+#[cfg(feature = "appspace")]
 impl Client {
     /// A download of the app document `file_token`; finish it with
     /// [`Download::to_file`] or [`Download::to_writer`]. See [`crate::download`].
@@ -485,8 +493,26 @@ impl<'a> Download<'a> {
     }
 
     /// A download of a URL already obtained with [`Client::get_download_url`].
+    #[cfg(feature = "appspace")]
     pub fn from_response(client: &'a Client, response: GetDownloadUrlResponse) -> Self {
-        Download::new(client, Source::Response(response))
+        Download::new(
+            client,
+            Source::Url {
+                url: response.download_url,
+                checksums: response.checksums,
+            },
+        )
+    }
+
+    /// A download of any download URL an endpoint returned (a version's, a
+    /// personal file's…), verified against `checksums` when given (keys
+    /// `md5` / `sha1`, hex values), with the same limits and checks.
+    pub fn from_url(
+        client: &'a Client,
+        url: Secret<String>,
+        checksums: Option<BTreeMap<String, serde_json::Value>>,
+    ) -> Self {
+        Download::new(client, Source::Url { url, checksums })
     }
 
     /// All limits at once (default: the client's
@@ -534,17 +560,21 @@ impl<'a> Download<'a> {
     where
         W: AsyncWrite + Unpin + ?Sized,
     {
-        let response = match self.source {
-            Source::Response(response) => response,
-            Source::FileToken(file_token) => self
-                .client
-                .get_download_url(GetDownloadUrlRequest::new(file_token))
-                .await
-                .map_err(|source| DownloadError::GetUrl { source })?,
+        let (url, checksums) = match self.source {
+            Source::Url { url, checksums } => (url, checksums),
+            #[cfg(feature = "appspace")]
+            Source::FileToken(file_token) => {
+                let response = self
+                    .client
+                    .get_download_url(GetDownloadUrlRequest::new(file_token))
+                    .await
+                    .map_err(|source| DownloadError::GetUrl { source })?;
+                (response.download_url, response.checksums)
+            }
         };
         // `checksums` is optional in the spec (the docs show only `{}`):
         // absent means nothing to verify against, as an empty map does.
-        let expected = match &response.checksums {
+        let expected = match &checksums {
             Some(checksums) => Expected::from_checksums(checksums)?,
             None => Expected::default(),
         };
@@ -557,7 +587,7 @@ impl<'a> Download<'a> {
             expected_size: self.expected_size,
             expected: &expected,
         };
-        fetch.run(response.download_url.expose_str(), writer).await
+        fetch.run(url.expose_str(), writer).await
     }
 
     /// Streams the content into a temporary file in `path`'s folder, fsyncs

@@ -24,8 +24,18 @@
 //! [`Secret`]: they never appear in `Debug` output or error messages, and are
 //! wiped from memory when dropped.
 //!
-//! With the `fake` feature, [`fake`] provides a stateful fake kdocs server on
-//! 127.0.0.1 to test code that uses this client.
+//! With the `fake` feature, the `fake` module provides a stateful fake kdocs
+//! server on 127.0.0.1, generated from the same spec, to test code that uses
+//! this client.
+//!
+//! # Features
+//!
+//! One cargo feature per API family, all on by default: `oauth`, `user`,
+//! `appspace`, `anonymous`, `personal`, `sharing`, `convert`, `extract`,
+//! `outline`, `script`, `forms`, `dbt`, `webhooks`, `ksheet`, `et`. With
+//! `default-features = false, features = ["appspace"]` the build script
+//! generates only the app-space endpoints (and the types they use), so only
+//! they are compiled. `fake` turns every family on.
 
 #![deny(missing_docs)]
 // docs.rs builds with `--cfg docsrs` (see `[package.metadata.docs.rs]`) and
@@ -34,6 +44,7 @@
 
 pub mod download;
 pub mod runtime;
+#[cfg(feature = "anonymous")]
 pub mod session;
 
 #[cfg(feature = "fake")]
@@ -42,6 +53,7 @@ pub mod fake;
 
 pub use download::{DownloadError, DownloadReport};
 pub use runtime::{ApiError, Client, Config, Credentials, Error, RetryPolicy, Secret, TimeoutKind};
+#[cfg(feature = "anonymous")]
 pub use session::{AnonymousSession, SessionError, WebOfficeToken};
 
 /// The generated API: request and response types, and one method per endpoint on [`Client`].

@@ -53,6 +53,8 @@ pub struct Settings {
     runtime_path: String,
     client_type: Option<String>,
     fake_server_path: Option<String>,
+    families: Option<Vec<String>>,
+    families_from_features: bool,
 }
 
 impl Default for Settings {
@@ -70,6 +72,8 @@ impl Settings {
             runtime_path: "::kdocs_client::runtime".into(),
             client_type: None,
             fake_server_path: None,
+            families: None,
+            families_from_features: false,
         }
     }
 
@@ -95,6 +99,26 @@ impl Settings {
     pub fn with_fake_server(mut self, path: &str) -> Self {
         self.fake_server_path = Some(path.to_owned());
         self
+    }
+
+    /// Generate only the endpoints of these families (the `family:` of their
+    /// files; endpoints of no family always), and the named types they use.
+    /// A build script passes the families whose cargo features are on.
+    pub fn with_families<S: Into<String>>(mut self, families: impl IntoIterator<Item = S>) -> Self {
+        self.families = Some(families.into_iter().map(Into::into).collect());
+        self
+    }
+
+    /// For [`generate_for_build`]: generate the families whose cargo feature
+    /// of the same name is on (`CARGO_FEATURE_APPSPACE` for `appspace`).
+    pub fn with_families_from_cargo_features(mut self) -> Self {
+        self.families_from_features = true;
+        self
+    }
+
+    /// The families to generate, when not all.
+    pub fn families(&self) -> Option<&[String]> {
+        self.families.as_deref()
     }
 
     /// The fake server runtime's path, when the server side is emitted.
@@ -139,6 +163,15 @@ pub fn generate_dir(dir: &Path, settings: &Settings) -> Result<String, Diagnosti
 /// Generates code for a validated spec. Fails only if the emitter produced
 /// tokens that do not parse, which would be a bug in the emitter.
 pub fn generate_spec(spec: &Spec, settings: &Settings) -> Result<String, String> {
+    let subset;
+    let spec = match settings.families() {
+        Some(families) => {
+            let families: Vec<&str> = families.iter().map(String::as_str).collect();
+            subset = spec.only_families(&families);
+            &subset
+        }
+        None => spec,
+    };
     let model = model::build(spec);
     emit::emit(&model, settings).map_err(|e| format!("generated code does not parse: {e}"))
 }
@@ -210,7 +243,7 @@ pub fn generate_for_build(
             println!("cargo:rerun-if-changed={}", path.display());
         }
     }
-    let code = generate_dir(spec_dir, settings).map_err(|diagnostics| {
+    let spec = check_dir(spec_dir).map_err(|diagnostics| {
         format!(
             "{}error: the spec in {} is invalid; fix the errors above \
              (check quickly with `cargo run -p kdocs-codegen -- check {}`)",
@@ -220,6 +253,25 @@ pub fn generate_for_build(
                 .strip_prefix(display_base)
                 .unwrap_or(spec_dir)
                 .display(),
+        )
+    })?;
+    let mut settings = settings.clone();
+    if settings.families_from_features {
+        let on: Vec<String> = spec
+            .families()
+            .into_iter()
+            .filter(|family| {
+                let var = format!("CARGO_FEATURE_{}", family.to_ascii_uppercase());
+                std::env::var_os(var).is_some()
+            })
+            .map(str::to_owned)
+            .collect();
+        settings = settings.with_families(on);
+    }
+    let code = generate_spec(&spec, &settings).map_err(|message| {
+        format!(
+            "error: kdocs-codegen failed on {}: {message}",
+            spec_dir.display()
         )
     })?;
     let out_dir = std::env::var_os("OUT_DIR").ok_or_else(|| {

@@ -191,8 +191,16 @@ pub struct PagingModel {
     pub offset_type: RustType,
     /// The response's next-offset field (its Rust name).
     pub next_field: String,
-    /// The response's items field (its Rust name) and the item type.
-    pub items: Option<(String, RustType)>,
+    /// Its Rust type.
+    pub next_type: RustType,
+    /// Whether that field is an `Option`.
+    pub next_optional: bool,
+    /// Request fields set from answer fields for the next page: `(request
+    /// field, answer field, whether the answer field is an Option)`.
+    pub carry: Vec<(String, String, bool)>,
+    /// The response's items field (its Rust name), the item type, and
+    /// whether the field is an `Option`.
+    pub items: Option<(String, RustType, bool)>,
 }
 
 /// A known service error code.
@@ -371,7 +379,9 @@ impl Builder<'_> {
             Some(items) => {
                 let field = fields.iter().find(|f| &f.wire_name == items)?;
                 match &field.ty {
-                    RustType::Vec(item) => Some((field.rust_name.clone(), (**item).clone())),
+                    RustType::Vec(item) => {
+                        Some((field.rust_name.clone(), (**item).clone(), field.optional))
+                    }
                     _ => return None,
                 }
             }
@@ -381,6 +391,21 @@ impl Builder<'_> {
             offset_field: offset.field.rust_name.clone(),
             offset_type: offset.field.ty.clone(),
             next_field: next.rust_name.clone(),
+            next_type: next.ty.clone(),
+            next_optional: next.optional,
+            carry: paging
+                .carry
+                .iter()
+                .filter_map(|(param, field)| {
+                    let param = params.iter().find(|p| &p.field.wire_name == param)?;
+                    let field = fields.iter().find(|f| &f.wire_name == field)?;
+                    Some((
+                        param.field.rust_name.clone(),
+                        field.rust_name.clone(),
+                        field.optional,
+                    ))
+                })
+                .collect(),
             items,
         })
     }

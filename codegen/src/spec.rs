@@ -23,6 +23,71 @@ impl Spec {
     pub fn type_named(&self, name: &str) -> Option<&TypeDef> {
         self.types.iter().find(|t| t.name == name)
     }
+
+    /// The families of the endpoints, in spec order, each once.
+    pub fn families(&self) -> Vec<&str> {
+        let mut families: Vec<&str> = Vec::new();
+        for family in self.endpoints.iter().filter_map(|e| e.family.as_deref()) {
+            if !families.contains(&family) {
+                families.push(family);
+            }
+        }
+        families
+    }
+
+    /// The spec with only the endpoints of `families` (and those of no
+    /// family), and only the named types they use: what a client built with a
+    /// subset of its cargo features compiles.
+    pub fn only_families(&self, families: &[&str]) -> Spec {
+        let endpoints: Vec<Endpoint> = self
+            .endpoints
+            .iter()
+            .filter(|e| e.family.as_deref().is_none_or(|f| families.contains(&f)))
+            .cloned()
+            .collect();
+        // Named types reachable from the kept endpoints.
+        let mut used: Vec<String> = Vec::new();
+        let mut pending: Vec<&TypeExpr> = endpoints
+            .iter()
+            .flat_map(|e| {
+                e.path_params
+                    .iter()
+                    .chain(&e.query)
+                    .chain(&e.body)
+                    .chain(&e.multipart)
+                    .map(|f| &f.ty)
+                    .chain(std::iter::once(&e.response))
+            })
+            .collect();
+        while let Some(ty) = pending.pop() {
+            match ty {
+                TypeExpr::Array(inner) | TypeExpr::Map(inner) => pending.push(inner),
+                TypeExpr::Object(object) => pending.extend(object.fields.iter().map(|f| &f.ty)),
+                TypeExpr::Named(name) if !used.contains(name) => {
+                    used.push(name.clone());
+                    if let Some(TypeDef {
+                        kind: TypeKind::Object(fields),
+                        ..
+                    }) = self.type_named(name)
+                    {
+                        pending.extend(fields.iter().map(|f| &f.ty));
+                    }
+                }
+                _ => {}
+            }
+        }
+        Spec {
+            service: self.service.clone(),
+            types: self
+                .types
+                .iter()
+                .filter(|t| used.contains(&t.name))
+                .cloned()
+                .collect(),
+            endpoints,
+            errors: self.errors.clone(),
+        }
+    }
 }
 
 /// The service-level part of a spec.
@@ -360,6 +425,9 @@ pub struct Paging {
     pub next: String,
     /// The response field holding the page's items, when the page shows it.
     pub items: Option<String>,
+    /// Other query parameters the next request takes from the answer:
+    /// `(parameter, response field)`.
+    pub carry: Vec<(String, String)>,
 }
 
 /// A known service error code.

@@ -55,7 +55,7 @@ const ENDPOINT_KEYS: &[&str] = &[
     "paging",
     "response",
 ];
-const PAGING_KEYS: &[&str] = &["offset", "next", "items"];
+const PAGING_KEYS: &[&str] = &["offset", "next", "items", "carry"];
 const BUILTIN_TYPES: &[&str] = &[
     "string", "bool", "i32", "i64", "u32", "u64", "f64", "any", "file",
 ];
@@ -1180,9 +1180,19 @@ impl<'a> FileChecker<'a> {
             offset: String::new(),
             next: String::new(),
             items: None,
+            carry: Vec::new(),
         };
         for (key, value) in entries {
-            let text = self.string(value, &at.key(&key))?;
+            let key_at = at.key(&key);
+            if key == "carry" {
+                for (param, value) in self.named_entries(value, &key_at) {
+                    if let Some(field) = self.string(value, &key_at.key(&param)) {
+                        paging.carry.push((param, field));
+                    }
+                }
+                continue;
+            }
+            let text = self.string(value, &key_at)?;
             match key.as_str() {
                 "offset" => paging.offset = text,
                 "next" => paging.next = text,
@@ -2077,6 +2087,38 @@ fn merge(
                         .into(),
                 ),
             ),
+        }
+        for (param, field) in &paging.carry {
+            let carry_at = Origin {
+                file: origin.file,
+                at: origin.at.key("carry").key(param),
+            };
+            let query = endpoint.query.iter().find(|q| &q.name == param);
+            let answer = fields.iter().find(|f| &f.name == field);
+            match (query, answer) {
+                (Some(q), Some(f)) if q.ty == f.ty && !q.required => {}
+                (Some(_), Some(_)) => report(
+                    diagnostics,
+                    &carry_at,
+                    Anchor::Key,
+                    format!("paging carries `{field}` into `{param}`: they must have the same type, and `{param}` must be optional"),
+                    None,
+                ),
+                (None, _) => report(
+                    diagnostics,
+                    &carry_at,
+                    Anchor::Key,
+                    format!("paging carries into `{param}`, which is not a query parameter"),
+                    Some("name an optional query parameter".into()),
+                ),
+                (_, None) => report(
+                    diagnostics,
+                    &carry_at,
+                    Anchor::Value,
+                    format!("paging carries `{field}`, which is not a field of the response"),
+                    Some("declare it among the response's fields".into()),
+                ),
+            }
         }
         if let Some(items) = &paging.items {
             match fields.iter().find(|f| &f.name == items) {

@@ -62,7 +62,7 @@ async fn every_fixture_endpoint_answers_with_its_example() {
     let fake = serve(Examples).await;
     let client = client(&fake);
     let examples = examples();
-    assert_eq!(examples.len(), 8, "{:?}", examples.keys());
+    assert_eq!(examples.len(), 12, "{:?}", examples.keys());
 
     let file = client
         .get_file(fixture_api::GetFileRequest::new("f-1", "tok").with_limit(3))
@@ -119,8 +119,38 @@ async fn every_fixture_endpoint_answers_with_its_example() {
         .unwrap();
     assert_eq!(json(&deleted), examples["delete_file"]);
 
+    // A multipart upload, a user-token list, a signed DELETE with a body and
+    // a call with no authentication at all.
+    let upload = client
+        .upload_file(
+            fixture_api::UploadFileRequest::new(kdocs_client::runtime::FilePart::from_bytes(
+                "a.docx",
+                &b"hello"[..],
+            ))
+            .with_parent_path(vec!["p1".into(), "p2".into()]),
+        )
+        .await
+        .unwrap();
+    assert_eq!(json(&upload), examples["upload_file"]);
+    let token = fake.issue_access_token();
+    let found = client
+        .search_uploads(fixture_api::SearchUploadsRequest::new(&token))
+        .await
+        .unwrap();
+    assert_eq!(json(&found), examples["search_uploads"]);
+    let removed = client
+        .remove_upload(fixture_api::RemoveUploadRequest::new("up-1", &token).with_reason("old"))
+        .await
+        .unwrap();
+    assert_eq!(removed, examples["remove_upload"]);
+    let pong = client
+        .public_ping(fixture_api::PublicPingRequest::new(2))
+        .await
+        .unwrap();
+    assert_eq!(json(&pong), examples["public_ping"]);
+
     let stats = fake.stats();
-    assert_eq!(stats.total_api_calls, 8);
+    assert_eq!(stats.total_api_calls, 12);
     assert_eq!(stats.rejected_calls, 0);
     assert_eq!(stats.calls_to("get_file"), 1);
     fake.shutdown().await;
@@ -350,5 +380,216 @@ async fn a_handler_replaces_one_example_and_reads_the_typed_request() {
         .await
         .unwrap();
     assert_eq!(json(&members), examples()["list_members_v2"]);
+    fake.shutdown().await;
+}
+
+/// Answers uploads with what arrived, and lists in two pages.
+struct Uploads;
+
+impl fixture_fake::Handlers for Uploads {
+    fn upload_file(
+        &self,
+        _call: &kdocs_client::fake::wire::Call<'_>,
+        request: fixture_api::UploadFileRequest,
+    ) -> Result<fixture_api::Upload, FakeError> {
+        let bytes = request.file().bytes().expect("decoded in memory");
+        let folders = request
+            .parent_path()
+            .map(|p| p.join("/"))
+            .unwrap_or_default();
+        Ok(fixture_api::Upload {
+            id: format!(
+                "{}:{}:{folders}",
+                request.file().filename(),
+                hex::encode(md5::Md5::digest(bytes))
+            ),
+            size: bytes.len() as u64,
+        })
+    }
+
+    fn search_uploads(
+        &self,
+        call: &kdocs_client::fake::wire::Call<'_>,
+        request: fixture_api::SearchUploadsRequest,
+    ) -> Result<fixture_api::SearchUploadsResponse, FakeError> {
+        assert!(call.user_id().is_some());
+        let exts = request.exts().cloned().unwrap_or_default().join("+");
+        let item = |id: &str| fixture_api::Upload {
+            id: format!("{id}.{exts}"),
+            size: 1,
+        };
+        Ok(match request.offset().unwrap_or(0) {
+            0 => fixture_api::SearchUploadsResponse {
+                uploads: vec![item("a"), item("b")],
+                next_offset: 2,
+            },
+            2 => fixture_api::SearchUploadsResponse {
+                uploads: vec![item("c")],
+                next_offset: -1,
+            },
+            // A server that does not advance: the walk must end anyway.
+            _ => fixture_api::SearchUploadsResponse {
+                uploads: vec![item("again")],
+                next_offset: 5,
+            },
+        })
+    }
+}
+
+use md5::Digest as _;
+
+#[tokio::test]
+async fn multipart_uploads_arrive_with_the_same_bytes_from_memory_a_path_or_a_reader() {
+    let fake = serve(Uploads).await;
+    let client = client(&fake);
+    let content: Vec<u8> = (0..3_000_000u32).map(|i| (i % 253) as u8).collect();
+    let md5 = hex::encode(md5::Md5::digest(&content));
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("big.bin");
+    std::fs::write(&path, &content).unwrap();
+    for file in [
+        kdocs_client::runtime::FilePart::from_bytes("big.bin", content.clone()),
+        kdocs_client::runtime::FilePart::from_path(&path),
+        kdocs_client::runtime::FilePart::from_reader(
+            "big.bin",
+            std::io::Cursor::new(content.clone()),
+        ),
+    ] {
+        let upload = client
+            .upload_file(
+                fixture_api::UploadFileRequest::new(file)
+                    .with_parent_path(vec!["a".into(), "b".into()]),
+            )
+            .await
+            .unwrap();
+        assert_eq!(upload.id, format!("big.bin:{md5}:a/b"));
+        assert_eq!(upload.size, content.len() as u64);
+    }
+    // The spooled temporary bodies are gone once the calls are done.
+    assert_eq!(fake.stats().rejected_calls, 0);
+    fake.shutdown().await;
+}
+
+/// A multipart body signed for other bytes is refused by the fake's own
+/// verifier: the signature covers the exact bytes sent.
+#[tokio::test]
+async fn a_tampered_multipart_body_is_refused() {
+    let fake = serve(Uploads).await;
+    let boundary = "b0undary";
+    let body = |content: &str| {
+        format!(
+            "--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.txt\"\r\n\r\n{content}\r\n--{boundary}--\r\n"
+        )
+    };
+    let signed_body = body("original");
+    let content_type = format!("multipart/form-data; boundary={boundary}");
+    let headers = signing::sign_digest(
+        APP_ID,
+        &Secret::new(APP_KEY.to_owned()),
+        signing::md5_hex(signed_body.as_bytes()),
+        &content_type,
+        SystemTime::now(),
+    );
+    let runtime = client(&fake);
+    let send = |sent: String| {
+        runtime
+            .runtime()
+            .http()
+            .post(format!("{}/api/v1/uploads", fake.base_url()))
+            .header("Date", headers.date.clone())
+            .header("Content-Type", content_type.clone())
+            .header("Content-Md5", headers.content_md5.clone())
+            .header("Authorization", headers.authorization.clone())
+            .body(sent)
+            .send()
+    };
+    let ok = send(signed_body.clone()).await.unwrap();
+    assert_eq!(ok.status().as_u16(), 200);
+    let tampered = send(body("tampered")).await.unwrap();
+    assert_eq!(tampered.status().as_u16(), 403);
+    let answer: Value = serde_json::from_slice(&tampered.bytes().await.unwrap()).unwrap();
+    assert_eq!(answer["code"], FakeCode::SignatureRefused.code());
+    assert!(
+        answer["hint"].as_str().unwrap().contains("md5 of the body"),
+        "{answer}"
+    );
+    fake.shutdown().await;
+}
+
+#[tokio::test]
+async fn paged_lists_are_walked_to_their_end_and_repeated_queries_arrive() {
+    let fake = serve(Uploads).await;
+    let client = client(&fake);
+    let token = fake.issue_access_token();
+    let request = fixture_api::SearchUploadsRequest::new(&token)
+        .with_exts(vec!["docx".into(), "xlsx".into()]);
+    let items = client
+        .search_uploads_pages(request.clone())
+        .collect_items()
+        .await
+        .unwrap();
+    let ids: Vec<&str> = items.iter().map(|u| u.id.as_str()).collect();
+    assert_eq!(ids, ["a.docx+xlsx", "b.docx+xlsx", "c.docx+xlsx"]);
+    assert_eq!(fake.stats().calls_to("search_uploads"), 2);
+    // Page by page, and as a stream.
+    let mut pages = client.search_uploads_pages(request.clone());
+    assert_eq!(pages.next_page().await.unwrap().unwrap().next_offset, 2);
+    assert_eq!(pages.next_page().await.unwrap().unwrap().next_offset, -1);
+    assert!(pages.next_page().await.is_none());
+    let streamed: Vec<_> = futures_util::StreamExt::collect::<Vec<_>>(
+        client
+            .search_uploads_pages(request.clone())
+            .into_item_stream(),
+    )
+    .await;
+    assert_eq!(streamed.len(), 3);
+    // A server whose next offset does not advance ends the walk.
+    let stuck = client
+        .search_uploads_pages(request.with_offset(5))
+        .collect_items()
+        .await
+        .unwrap();
+    assert_eq!(stuck.len(), 1);
+    fake.shutdown().await;
+}
+
+#[tokio::test]
+async fn each_endpoint_authenticates_as_its_spec_says() {
+    let fake = serve(Examples).await;
+    // `auth: none`: no signature, no token.
+    let plain = client(&fake)
+        .runtime()
+        .http()
+        .get(format!("{}/api/v1/ping?version=1", fake.base_url()))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(plain.status().as_u16(), 200);
+    // `auth: access_token`: no signature needed, but a live token is.
+    let unsigned = |query: &str| {
+        client(&fake)
+            .runtime()
+            .http()
+            .get(format!("{}/api/v1/uploads{query}", fake.base_url()))
+            .send()
+    };
+    let missing = unsigned("").await.unwrap();
+    assert_eq!(missing.status().as_u16(), 400);
+    let bogus = unsigned("?access_token=bogus").await.unwrap();
+    assert_eq!(bogus.status().as_u16(), 401);
+    let answer: Value = serde_json::from_slice(&bogus.bytes().await.unwrap()).unwrap();
+    assert_eq!(answer["code"], 20007);
+    let token = fake.issue_access_token();
+    let good = unsigned(&format!("?access_token={token}")).await.unwrap();
+    assert_eq!(good.status().as_u16(), 200);
+    // `auth: wps2`: unsigned is refused.
+    let upload = client(&fake)
+        .runtime()
+        .http()
+        .post(format!("{}/api/v1/uploads", fake.base_url()))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(upload.status().as_u16(), 403);
     fake.shutdown().await;
 }

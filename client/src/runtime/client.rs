@@ -694,6 +694,7 @@ mod tests {
     use super::*;
 
     /// Limits meant as "no limit" must not overflow `Instant` or the semaphore.
+    #[cfg(feature = "appspace")]
     #[tokio::test]
     async fn huge_limits_do_not_panic() {
         let config = Config::new()

@@ -14,8 +14,8 @@ use quote::{format_ident, quote};
 
 use super::{deprecated_attr, doc_attrs, field_ident, method_tokens, path_tokens};
 use crate::model::{
-    BodyKind, EnumModel, ErrorCodeModel, FieldModel, Location, Model, OperationModel, ParamModel,
-    RustType, StructModel,
+    BodyKind, EnumModel, ErrorCodeModel, FieldModel, Location, Model, OperationModel, PagingModel,
+    ParamModel, RustType, StructModel,
 };
 use crate::spec::{Auth, DefaultValue, ErrorCategory};
 use crate::Settings;
@@ -355,10 +355,102 @@ impl<'a> Context<'a> {
         let request = self.request_struct(op);
         let constructor = self.request_impl(op);
         let operation = self.operation_impl(op);
+        let paged = op.paging.as_ref().map(|p| self.paged_impl(op, p));
         quote! {
             #request
             #constructor
             #operation
+            #paged
+        }
+    }
+
+    /// `Paged` for a request that pages: where its offset goes, where a
+    /// page's next offset, carried values and items are. The loop is the
+    /// runtime's `Pages`.
+    fn paged_impl(&self, op: &OperationModel, paging: &PagingModel) -> TokenStream {
+        let rt = &self.rt;
+        let name = format_ident!("{}", op.request_name);
+        let output = self.rust_type(&op.response);
+        let offset = format_ident!("{}", paging.offset_field);
+        let next = format_ident!("{}", paging.next_field);
+        // The next offset as an i64 (-1 when absent or out of range).
+        let as_i64 = |value: TokenStream| match paging.next_type {
+            RustType::I64 => value,
+            RustType::U64 => quote!(i64::try_from(#value).unwrap_or(-1)),
+            _ => quote!(i64::from(#value)),
+        };
+        let next_value = if paging.next_optional {
+            let value = as_i64(quote!(next));
+            quote!(page.#next.map_or(-1, |next| #value))
+        } else {
+            as_i64(quote!(page.#next))
+        };
+        // The request's offset, from and to an i64.
+        let (offset_get, offset_set) = match paging.offset_type {
+            RustType::I64 => (
+                quote!(self.#offset.unwrap_or(0)),
+                quote!(::std::option::Option::Some(next)),
+            ),
+            RustType::U64 => (
+                quote!(self.#offset.map_or(0, |offset| i64::try_from(offset).unwrap_or(i64::MAX))),
+                quote!(::std::option::Option::Some(
+                    ::std::convert::TryFrom::try_from(next).ok()?
+                )),
+            ),
+            _ => (
+                quote!(self.#offset.map_or(0, i64::from)),
+                quote!(::std::option::Option::Some(
+                    ::std::convert::TryFrom::try_from(next).ok()?
+                )),
+            ),
+        };
+        let carried = paging.carry.iter().map(|(param, field, optional)| {
+            let param = format_ident!("{}", param);
+            let field = format_ident!("{}", field);
+            if *optional {
+                quote!(request.#param = page.#field.clone();)
+            } else {
+                quote!(request.#param = ::std::option::Option::Some(page.#field.clone());)
+            }
+        });
+        let (item, items) = match &paging.items {
+            Some((field, item, optional)) => {
+                let field = format_ident!("{}", field);
+                let item = self.rust_type(item);
+                let items = if *optional {
+                    quote!(page.#field.unwrap_or_default())
+                } else {
+                    quote!(page.#field)
+                };
+                (item, items)
+            }
+            None => (output.clone(), quote!(::std::vec![page])),
+        };
+        let allow = self.allow_deprecated_if(self.operation_uses_deprecated(op));
+        quote! {
+            #allow
+            impl #rt::Paged for #name {
+                type Item = #item;
+
+                fn offset(&self) -> i64 {
+                    #offset_get
+                }
+
+                fn next_request(&self, page: &#output) -> ::std::option::Option<Self> {
+                    let next = #next_value;
+                    if next < 0 {
+                        return ::std::option::Option::None;
+                    }
+                    let mut request = self.clone();
+                    request.#offset = #offset_set;
+                    #(#carried)*
+                    ::std::option::Option::Some(request)
+                }
+
+                fn into_items(page: #output) -> ::std::vec::Vec<#item> {
+                    #items
+                }
+            }
         }
     }
 
@@ -621,6 +713,28 @@ impl<'a> Context<'a> {
             let request = format_ident!("{}", op.request_name);
             let output = self.rust_type(&op.response);
             let allow = self.allow_deprecated_if(self.operation_uses_deprecated(op));
+            let pages = op.paging.as_ref().map(|_| {
+                let pages = format_ident!("{}_pages", op.name);
+                let doc = doc_attrs(&format!(
+                    "Every page of [`{}`](Self::{}), from the request's offset on: \
+                     each next request asks for the offset the last page gave, until it \
+                     gives `-1`. Walk them with `next_page`, `next_item`, `collect_items` \
+                     or as a `Stream`.",
+                    op.name, op.name
+                ));
+                let runtime = match &self.settings.client_type {
+                    Some(_) => quote!(self),
+                    None => quote!(&self.inner),
+                };
+                quote! {
+                    #doc
+                    #deprecated
+                    #allow
+                    pub fn #pages(&self, request: #request) -> #rt::Pages<'_, #request> {
+                        #rt::Pages::new(#runtime, request)
+                    }
+                }
+            });
             quote! {
                 #doc
                 #deprecated
@@ -631,6 +745,8 @@ impl<'a> Context<'a> {
                 ) -> ::std::result::Result<#output, #rt::Error> {
                     #call.execute(request).await
                 }
+
+                #pages
             }
         });
         quote! {

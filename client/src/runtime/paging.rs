@@ -1,0 +1,125 @@
+//! Offset paging: one loop for every list endpoint that pages.
+//!
+//! A spec declares `paging: {offset, next, items}` on a list endpoint whose
+//! page documents it: the request takes an `offset`, the answer gives the
+//! next one, `-1` when there is no more. The generated code implements
+//! [`Paged`] for the request type (where the offset goes, where the next one
+//! and the items are) and adds a `<operation>_pages` method to the client
+//! returning [`Pages`]; the loop is written once, here:
+//!
+//! ```no_run
+//! # use kdocs_client::runtime::{Client, Operation, Paged, Pages};
+//! # async fn walk<O: Paged + Clone>(pages: Pages<'_, O>) -> Result<(), kdocs_client::Error>
+//! # where O::Item: std::fmt::Debug {
+//! let mut pages = pages;
+//! while let Some(item) = pages.next_item().await {
+//!     println!("{:?}", item?);
+//! }
+//! # Ok(()) }
+//! ```
+//!
+//! A server that answers a next offset that does not advance (the same
+//! offset again, or a smaller one) ends the walk instead of looping.
+
+use std::collections::VecDeque;
+
+use super::{Client, Error, Operation};
+
+/// A request of an endpoint that pages by offset. Implemented by generated
+/// code.
+pub trait Paged: Operation + Clone {
+    /// What a page lists (the whole page when the spec names no items field).
+    type Item;
+
+    /// The offset this request asks for (0 when unset).
+    fn offset(&self) -> i64;
+
+    /// The request for the page after `page`: its next offset, and the
+    /// values the spec carries over from the answer (`paging.carry`); `None`
+    /// when `page` is the last (its next offset is negative) or the offset
+    /// does not fit the parameter's type.
+    fn next_request(&self, page: &Self::Output) -> Option<Self>;
+
+    /// The items of a page.
+    fn into_items(page: Self::Output) -> Vec<Self::Item>;
+}
+
+/// The pages of a list, one request at a time; from a generated
+/// `<operation>_pages` method.
+pub struct Pages<'a, O: Paged> {
+    client: &'a Client,
+    next: Option<O>,
+    items: VecDeque<O::Item>,
+}
+
+impl<'a, O: Paged> Pages<'a, O> {
+    /// The pages of `request`, from its offset on.
+    pub fn new(client: &'a Client, request: O) -> Self {
+        Pages {
+            client,
+            next: Some(request),
+            items: VecDeque::new(),
+        }
+    }
+
+    /// The next page, or `None` after the last one (or after an error).
+    pub async fn next_page(&mut self) -> Option<Result<O::Output, Error>> {
+        let request = self.next.take()?;
+        let page = match self.client.execute(request.clone()).await {
+            Ok(page) => page,
+            Err(error) => return Some(Err(error)),
+        };
+        // A next offset that does not advance would ask for the same pages
+        // again, for ever: the walk ends there.
+        self.next = request
+            .next_request(&page)
+            .filter(|next| next.offset() > request.offset());
+        Some(Ok(page))
+    }
+
+    /// The next item, fetching pages as needed; `None` after the last one.
+    pub async fn next_item(&mut self) -> Option<Result<O::Item, Error>> {
+        loop {
+            if let Some(item) = self.items.pop_front() {
+                return Some(Ok(item));
+            }
+            match self.next_page().await? {
+                Ok(page) => self.items.extend(O::into_items(page)),
+                Err(error) => return Some(Err(error)),
+            }
+        }
+    }
+
+    /// Every item of every page, or the first error.
+    pub async fn collect_items(mut self) -> Result<Vec<O::Item>, Error> {
+        let mut all = Vec::new();
+        while let Some(item) = self.next_item().await {
+            all.push(item?);
+        }
+        Ok(all)
+    }
+
+    /// The pages as a [`futures_core::Stream`].
+    pub fn into_stream(self) -> impl futures_core::Stream<Item = Result<O::Output, Error>> + 'a
+    where
+        O: 'a,
+        O::Item: 'a,
+    {
+        futures_util::stream::unfold(self, |mut pages| async move {
+            let page = pages.next_page().await?;
+            Some((page, pages))
+        })
+    }
+
+    /// The items as a [`futures_core::Stream`].
+    pub fn into_item_stream(self) -> impl futures_core::Stream<Item = Result<O::Item, Error>> + 'a
+    where
+        O: 'a,
+        O::Item: 'a,
+    {
+        futures_util::stream::unfold(self, |mut pages| async move {
+            let item = pages.next_item().await?;
+            Some((item, pages))
+        })
+    }
+}
