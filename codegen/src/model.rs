@@ -133,6 +133,20 @@ pub struct ParamModel {
     pub field: FieldModel,
     /// Where it is sent, in path, query, body order.
     pub locations: Vec<Location>,
+    /// The name it is sent under in each of `locations` (the same name
+    /// everywhere, except where a page spells it differently, e.g. a path's
+    /// `sheet_id` and a body's `sheetId`).
+    pub wire_names: Vec<String>,
+}
+
+impl ParamModel {
+    /// Each place the parameter is sent, with the name it is sent under.
+    pub fn places(&self) -> impl Iterator<Item = (Location, &str)> {
+        self.locations
+            .iter()
+            .copied()
+            .zip(self.wire_names.iter().map(String::as_str))
+    }
 }
 
 /// One endpoint.
@@ -324,7 +338,7 @@ impl Builder<'_> {
             field.default.clone()
         };
         FieldModel {
-            rust_name: field.name.clone(),
+            rust_name: rust_field_name(&field.name),
             wire_name: field.name.clone(),
             ty,
             optional: (!field.required || field.nullable) && default.is_none(),
@@ -445,9 +459,11 @@ impl Builder<'_> {
         ];
         for (location, fields) in sections {
             for field in fields {
-                if let Some(existing) = params.iter_mut().find(|p| p.field.wire_name == field.name)
-                {
+                // One argument per Rust name, sent in every place it is declared.
+                let rust_name = rust_field_name(&field.name);
+                if let Some(existing) = params.iter_mut().find(|p| p.field.rust_name == rust_name) {
                     existing.locations.push(location);
+                    existing.wire_names.push(field.name.clone());
                     continue;
                 }
                 let mut model = self.field(&base, field);
@@ -458,6 +474,7 @@ impl Builder<'_> {
                 params.push(ParamModel {
                     field: model,
                     locations: vec![location],
+                    wire_names: vec![field.name.clone()],
                 });
             }
         }
@@ -490,6 +507,16 @@ impl Builder<'_> {
             family: endpoint.family.clone(),
             paging,
         }
+    }
+}
+
+/// The Rust name of a field: its wire name, or the snake_case form of a
+/// camelCase wire name (`pageSize` → `page_size`).
+pub fn rust_field_name(wire: &str) -> String {
+    if wire.chars().any(|c| c.is_ascii_uppercase()) {
+        crate::validate::to_snake_case(wire)
+    } else {
+        wire.to_owned()
     }
 }
 

@@ -1430,12 +1430,26 @@ impl<'a> FileChecker<'a> {
             ("body", &endpoint.body),
             ("multipart", &endpoint.multipart),
         ];
-        let mut first: BTreeMap<&str, (&str, &Field)> = BTreeMap::new();
+        // One argument per Rust name: `sheet_id` in the path and `sheetId` in
+        // the body are the same argument, sent under each name.
+        let mut first: BTreeMap<String, (&str, &Field)> = BTreeMap::new();
         for (section, params) in sections {
             for p in params.iter() {
-                match first.get(p.name.as_str()) {
+                let rust = crate::model::rust_field_name(&p.name);
+                match first.get(&rust) {
                     None => {
-                        first.insert(&p.name, (section, p));
+                        first.insert(rust, (section, p));
+                    }
+                    Some((earlier, q)) if *earlier == section => {
+                        self.error(
+                            &at.key(section).key(&p.name),
+                            Anchor::Key,
+                            format!(
+                                "`{}` and `{}` are both named `{rust}` in Rust",
+                                q.name, p.name
+                            ),
+                            Some("rename one of them".into()),
+                        );
                     }
                     Some((earlier, q)) => {
                         if q.ty != p.ty || q.required != p.required || q.sensitive != p.sensitive {
@@ -1758,7 +1772,7 @@ impl<'a> FileChecker<'a> {
                 format!("`{name}` cannot be used as a Rust name, even as a raw identifier")
             } else {
                 format!(
-                    "field and parameter names must be snake_case Rust identifiers, e.g. `{}`",
+                    "field and parameter names are snake_case, or the camelCase a page prints, e.g. `{}`",
                     to_snake_case(name)
                 )
             };
@@ -2220,8 +2234,13 @@ pub(crate) fn is_snake_case(name: &str) -> bool {
 }
 
 /// A field name: snake_case, and not a keyword that cannot be a raw identifier.
+/// snake_case, or the camelCase a page prints (`pageSize`, sent as printed and
+/// named `page_size` in Rust).
 pub(crate) fn is_field_name(name: &str) -> bool {
-    is_snake_case(name) && !NEVER_IDENTIFIERS.contains(&name)
+    let camel = name.starts_with(|c: char| c.is_ascii_lowercase())
+        && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+    (is_snake_case(name) || camel)
+        && !NEVER_IDENTIFIERS.contains(&crate::model::rust_field_name(name).as_str())
 }
 
 /// Whether `name` is a Rust keyword (such field names are emitted as `r#name`).

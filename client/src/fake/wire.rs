@@ -60,9 +60,10 @@ pub struct Param {
     /// Whether it is a list: repeated in a query string (`?ext=a&ext=b`),
     /// comma-joined in a multipart part.
     pub repeated: bool,
-    /// Where it is sent; a parameter sent in several places must carry the
-    /// same value in each.
-    pub locations: &'static [Location],
+    /// Where it is sent, with the name it is sent under there (the same
+    /// everywhere, unless a page spells it differently in one place); a
+    /// parameter sent in several places must carry the same value in each.
+    pub locations: &'static [(Location, &'static str)],
 }
 
 /// One endpoint of a spec.
@@ -84,7 +85,7 @@ pub struct Route {
 }
 
 impl Route {
-    /// The parameter called `name`.
+    /// The parameter whose Rust name is `name`.
     pub fn param(&self, name: &str) -> Option<&'static Param> {
         self.params.iter().find(|p| p.name == name)
     }
@@ -352,16 +353,14 @@ impl<'a> WireRequest<'a> {
             .route
             .params
             .iter()
-            .any(|p| p.locations.contains(&Location::Body));
+            .any(|p| p.locations.iter().any(|(l, _)| *l == Location::Body));
         match (&self.body_error, takes_body) {
             (Some(reason), true) => Err(FakeError::invalid_argument(reason.clone())),
             (None, true)
                 if self.body.is_none()
-                    && self
-                        .route
-                        .params
-                        .iter()
-                        .any(|p| p.required && p.locations.contains(&Location::Body)) =>
+                    && self.route.params.iter().any(|p| {
+                        p.required && p.locations.iter().any(|(l, _)| *l == Location::Body)
+                    }) =>
             {
                 Err(FakeError::invalid_argument(
                     "the request body is empty; expected a JSON object",
@@ -375,11 +374,18 @@ impl<'a> WireRequest<'a> {
     pub fn required<T: DeserializeOwned>(&self, name: &str) -> Result<T, FakeError> {
         let param = self.param(name)?;
         match self.read(param)? {
-            Some((location, value)) => convert(param, location, value),
-            None => Err(FakeError::invalid_argument(format!(
-                "{} parameter `{name}` is required",
-                describe(param.locations[0])
-            ))),
+            Some((location, wire, value)) => convert(param, location, wire, value),
+            None => {
+                let (location, wire) = param
+                    .locations
+                    .first()
+                    .copied()
+                    .unwrap_or((Location::Query, name));
+                Err(FakeError::invalid_argument(format!(
+                    "{} parameter `{wire}` is required",
+                    describe(location)
+                )))
+            }
         }
     }
 
@@ -388,7 +394,7 @@ impl<'a> WireRequest<'a> {
     pub fn optional<T: DeserializeOwned>(&self, name: &str) -> Result<Option<T>, FakeError> {
         let param = self.param(name)?;
         match self.read(param)? {
-            Some((location, value)) => convert(param, location, value).map(Some),
+            Some((location, wire, value)) => convert(param, location, wire, value).map(Some),
             None => Ok(None),
         }
     }
@@ -402,9 +408,14 @@ impl<'a> WireRequest<'a> {
 
     /// An optional file part.
     pub fn file_opt(&self, name: &str) -> Result<Option<FilePart>, FakeError> {
-        self.param(name)?;
+        let param = self.param(name)?;
+        let wire = param
+            .locations
+            .iter()
+            .find(|(l, _)| *l == Location::Multipart)
+            .map_or(name, |(_, wire)| *wire);
         Ok(self.form.as_ref().and_then(|form| {
-            form.files.iter().find(|f| f.name == name).map(|f| {
+            form.files.iter().find(|f| f.name == wire).map(|f| {
                 FilePart::from_bytes(f.filename.clone().unwrap_or_default(), f.bytes.clone())
                     .with_content_type(f.content_type.clone())
             })
@@ -425,20 +436,20 @@ impl<'a> WireRequest<'a> {
 
     /// The parameter's value: the same in every place it is sent, present in
     /// each if in one, and not an empty string if required.
-    fn read(&self, param: &Param) -> Result<Option<(Location, Value)>, FakeError> {
-        let mut found: Option<(Location, Value)> = None;
-        for &location in param.locations {
+    fn read(&self, param: &Param) -> Result<Option<(Location, &'static str, Value)>, FakeError> {
+        let mut found: Option<(Location, &'static str, Value)> = None;
+        for &(location, wire) in param.locations {
             let value = match location {
                 Location::Path => self
                     .path
                     .iter()
-                    .find(|(n, _)| *n == param.name)
+                    .find(|(n, _)| *n == wire)
                     .map(|(_, v)| Value::String(v.clone())),
                 Location::Query if param.repeated => {
                     let all: Vec<Value> = self
                         .query
                         .iter()
-                        .filter(|(n, _)| n == param.name)
+                        .filter(|(n, _)| n == wire)
                         .map(|(_, v)| Value::String(v.clone()))
                         .collect();
                     (!all.is_empty()).then_some(Value::Array(all))
@@ -446,51 +457,48 @@ impl<'a> WireRequest<'a> {
                 Location::Query => self
                     .query
                     .iter()
-                    .find(|(n, _)| n == param.name)
+                    .find(|(n, _)| n == wire)
                     .map(|(_, v)| Value::String(v.clone())),
                 Location::Multipart => self.form.as_ref().and_then(|form| {
                     form.texts
                         .iter()
-                        .find(|(n, _)| n == param.name)
+                        .find(|(n, _)| n == wire)
                         .map(|(_, v)| Value::String(v.clone()))
                 }),
                 Location::Body => self
                     .body
                     .as_ref()
-                    .and_then(|b| b.get(param.name))
+                    .and_then(|b| b.get(wire))
                     .filter(|v| !v.is_null())
                     .cloned(),
             };
             match (value, &found) {
-                (Some(value), None) => found = Some((location, value)),
-                (Some(value), Some((first, seen))) if !same(seen, &value) => {
+                (Some(value), None) => found = Some((location, wire, value)),
+                (Some(value), Some((first, first_wire, seen))) if !same(seen, &value) => {
                     return Err(FakeError::invalid_argument(format!(
-                        "{} parameter `{}` ({}) differs from the {} parameter of the same name ({})",
+                        "{} parameter `{wire}` ({}) differs from the {} parameter `{first_wire}` ({})",
                         describe(location),
-                        param.name,
                         shown(&value),
                         describe(*first),
                         shown(seen),
                     )))
                 }
                 (Some(_), Some(_)) => {}
-                (None, Some((first, _))) if param.required => {
+                (None, Some((first, first_wire, _))) if param.required => {
                     return Err(FakeError::invalid_argument(format!(
-                        "{} parameter `{}` is required, with the same value as the {} one",
+                        "{} parameter `{wire}` is required, with the same value as the {} parameter `{first_wire}`",
                         describe(location),
-                        param.name,
                         describe(*first)
                     )))
                 }
                 (None, _) => {}
             }
         }
-        if let Some((location, Value::String(s))) = &found {
+        if let Some((location, wire, Value::String(s))) = &found {
             if param.required && s.is_empty() {
                 return Err(FakeError::invalid_argument(format!(
-                    "{} parameter `{}` is empty",
+                    "{} parameter `{wire}` is empty",
                     describe(*location),
-                    param.name
                 )));
             }
         }
@@ -536,6 +544,7 @@ fn shown(value: &Value) -> String {
 fn convert<T: DeserializeOwned>(
     param: &Param,
     location: Location,
+    wire: &str,
     value: Value,
 ) -> Result<T, FakeError> {
     let first = match T::deserialize(&value) {
@@ -568,9 +577,8 @@ fn convert<T: DeserializeOwned>(
         _ => {}
     }
     Err(FakeError::invalid_argument(format!(
-        "{} parameter `{}` has the wrong type: {first}",
+        "{} parameter `{wire}` has the wrong type: {first}",
         describe(location),
-        param.name
     )))
 }
 
@@ -649,13 +657,16 @@ mod tests {
             name: "file_token",
             required: true,
             repeated: false,
-            locations: &[Location::Path, Location::Query],
+            locations: &[
+                (Location::Path, "file_token"),
+                (Location::Query, "file_token"),
+            ],
         },
         Param {
             name: "count",
             required: false,
             repeated: false,
-            locations: &[Location::Query],
+            locations: &[(Location::Query, "count")],
         },
     ];
     static PARAMS_CREATE: &[Param] = &[
@@ -663,13 +674,13 @@ mod tests {
             name: "name",
             required: true,
             repeated: false,
-            locations: &[Location::Body],
+            locations: &[(Location::Body, "name")],
         },
         Param {
             name: "size",
             required: false,
             repeated: false,
-            locations: &[Location::Body],
+            locations: &[(Location::Body, "size")],
         },
     ];
     static ROUTES: &[Route] = &[

@@ -474,11 +474,17 @@ impl<'a> Context<'a> {
                 .iter()
                 .any(|p| self.mentions_deprecated(&p.field.ty)),
         );
+        // A request whose parameters are all optional can be built by `Default`.
+        let default = op
+            .params
+            .iter()
+            .all(|p| p.field.optional)
+            .then(|| quote!(::std::default::Default,));
         quote! {
             #doc
             #deprecated
             #allow
-            #[derive(::std::clone::Clone, ::std::fmt::Debug)]
+            #[derive(::std::clone::Clone, ::std::fmt::Debug, #default)]
             pub struct #name {
                 #(#fields)*
             }
@@ -630,11 +636,10 @@ impl<'a> Context<'a> {
         let idempotent = op.idempotent;
         let writes = op.params.iter().flat_map(|p| {
             let ident = field_ident(&p.field);
-            let wire = &p.field.wire_name;
             let optional = p.field.optional;
             let list = matches!(p.field.ty, RustType::Vec(_));
             let file = p.field.ty == RustType::File;
-            p.locations.iter().map(move |location| {
+            p.places().map(move |(location, wire)| {
                 let (required, optional_fn) = match location {
                     Location::Path => (quote!(path), quote!(path)),
                     Location::Query if list => (quote!(query_each), quote!(query_each_opt)),

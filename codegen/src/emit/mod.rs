@@ -101,8 +101,10 @@ fn path_tokens(path: &str) -> TokenStream {
         .unwrap_or_else(|e| e.to_compile_error())
 }
 
-/// `#[doc = …]` lines for a doc text.
+/// `#[doc = …]` lines for a doc text. Spec text is prose, not HTML: a `<`
+/// outside code (`/我的文档/应用/<app name>`) is escaped, so rustdoc shows it.
 fn doc_attrs(doc: &str) -> TokenStream {
+    let doc = escape_html(doc);
     let lines = doc.lines().map(|line| {
         let line = if line.is_empty() {
             String::new()
@@ -173,5 +175,51 @@ fn method_tokens(rt: &TokenStream, method: Method) -> TokenStream {
         Method::Put => quote!(#rt::Method::Put),
         Method::Patch => quote!(#rt::Method::Patch),
         Method::Delete => quote!(#rt::Method::Delete),
+    }
+}
+
+/// `text` with every `<` outside inline code and code fences written `\<`.
+fn escape_html(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut fenced = false;
+    for (i, line) in text.split('\n').enumerate() {
+        if i > 0 {
+            out.push('\n');
+        }
+        if line.trim_start().starts_with("```") {
+            fenced = !fenced;
+            out.push_str(line);
+            continue;
+        }
+        if fenced {
+            out.push_str(line);
+            continue;
+        }
+        let mut in_code = false;
+        for c in line.chars() {
+            match c {
+                '`' => {
+                    in_code = !in_code;
+                    out.push(c);
+                }
+                '<' if !in_code => out.push_str("\\<"),
+                _ => out.push(c),
+            }
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::escape_html;
+
+    #[test]
+    fn angle_brackets_outside_code_are_escaped() {
+        assert_eq!(
+            escape_html("a /x/<app name> `Vec<u8>` b<c"),
+            "a /x/\\<app name> `Vec<u8>` b\\<c"
+        );
+        assert_eq!(escape_html("```\nx<y\n```\n<z>"), "```\nx<y\n```\n\\<z>");
     }
 }

@@ -111,14 +111,17 @@ impl Context {
 
     fn param(&self, p: &ParamModel) -> TokenStream {
         let wire = &self.wire;
-        let name = &p.field.wire_name;
+        let name = &p.field.rust_name;
         let required = !p.field.optional;
         let repeated = matches!(p.field.ty, RustType::Vec(_));
-        let locations = p.locations.iter().map(|l| match l {
-            Location::Path => quote!(#wire::Location::Path),
-            Location::Query => quote!(#wire::Location::Query),
-            Location::Body => quote!(#wire::Location::Body),
-            Location::Multipart => quote!(#wire::Location::Multipart),
+        let locations = p.places().map(|(location, wire_name)| {
+            let location = match location {
+                Location::Path => quote!(#wire::Location::Path),
+                Location::Query => quote!(#wire::Location::Query),
+                Location::Body => quote!(#wire::Location::Body),
+                Location::Multipart => quote!(#wire::Location::Multipart),
+            };
+            quote!((#location, #wire_name))
         });
         quote! {
             #wire::Param {
@@ -135,7 +138,7 @@ impl Context {
         let request = format_ident!("{}", op.request_name);
         let fields = op.params.iter().map(|p| {
             let ident = field_ident(&p.field);
-            let name = &p.field.wire_name;
+            let name = &p.field.rust_name;
             match (p.field.ty == RustType::File, p.field.optional) {
                 (true, true) => quote!(#ident: request.file_opt(#name)?,),
                 (true, false) => quote!(#ident: request.file(#name)?,),
