@@ -67,6 +67,22 @@ fn main() -> ExitCode {
                     spec.errors.len(),
                     plural(spec.errors.len()),
                 );
+                let families = spec.families();
+                if !families.is_empty() {
+                    println!("\n{:<12} endpoints", "family");
+                    for family in families {
+                        let count = spec
+                            .endpoints
+                            .iter()
+                            .filter(|e| e.family.as_deref() == Some(family))
+                            .count();
+                        println!("{family:<12} {count:>9}");
+                    }
+                    let none = spec.endpoints.iter().filter(|e| e.family.is_none()).count();
+                    if none > 0 {
+                        println!("{:<12} {none:>9}", "(no family)");
+                    }
+                }
                 ExitCode::SUCCESS
             }
             Err(diagnostics) => fail(diagnostics),

@@ -37,6 +37,8 @@ pub struct StructModel {
     pub deprecated: Option<String>,
     /// Fields, in spec order.
     pub fields: Vec<FieldModel>,
+    /// Whether fields the spec does not declare are kept, in `others`.
+    pub others: bool,
 }
 
 /// A field of a struct, or a parameter of a request.
@@ -321,6 +323,7 @@ impl Builder<'_> {
             doc: doc_or(doc, name),
             deprecated,
             fields,
+            others: false,
         }
     }
 
@@ -432,7 +435,8 @@ impl Builder<'_> {
             n += 1;
         }
         self.taken.insert(unique.clone());
-        let model = self.struct_model(&unique, &object.description, None, &object.fields);
+        let mut model = self.struct_model(&unique, &object.description, None, &object.fields);
+        model.others = object.others;
         self.hoisted.push(model);
         unique
     }

@@ -227,6 +227,9 @@ pub struct InlineObject {
     pub description: String,
     /// Its fields.
     pub fields: Vec<Field>,
+    /// Whether the fields the page does not show are kept (`others: true`:
+    /// a response whose page shows only some of its fields).
+    pub others: bool,
 }
 
 impl TypeExpr {

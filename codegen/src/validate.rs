@@ -753,6 +753,7 @@ impl<'a> FileChecker<'a> {
             (None, Some(fields)) => TypeExpr::Object(InlineObject {
                 description: field.description.clone(),
                 fields,
+                others: false,
             }),
             (None, None) => {
                 self.error(
@@ -1258,17 +1259,20 @@ impl<'a> FileChecker<'a> {
         if let Value::String(spelled) = value {
             return self.type_expr(spelled, at, part);
         }
-        let entries = self.entries(value, at, &["description", "fields"], &["fields"])?;
+        let entries = self.entries(value, at, &["description", "fields", "others"], &["fields"])?;
         let mut object = InlineObject {
             description: String::new(),
             fields: Vec::new(),
+            others: false,
         };
         for (key, value) in entries {
             let key_at = at.key(&key);
-            if key == "description" {
-                object.description = self.string(value, &key_at).unwrap_or_default();
-            } else {
-                object.fields = self.fields(value, &key_at, part);
+            match key.as_str() {
+                "description" => {
+                    object.description = self.string(value, &key_at).unwrap_or_default()
+                }
+                "others" => object.others = self.boolean(value, &key_at).unwrap_or(false),
+                _ => object.fields = self.fields(value, &key_at, part),
             }
         }
         if object.description.is_empty() {

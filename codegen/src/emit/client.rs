@@ -141,6 +141,14 @@ impl<'a> Context<'a> {
         let serde_crate = self.serde_crate();
         let serde_path = path_tokens(&serde_crate);
         let fields = s.fields.iter().map(|f| self.struct_field(&s.name, f));
+        let rt = &self.rt;
+        let others = s.others.then(|| {
+            quote! {
+                /// The fields the pages do not show, kept as they came.
+                #[serde(flatten)]
+                pub others: ::std::collections::BTreeMap<::std::string::String, #rt::serde_json::Value>,
+            }
+        });
         let allow = self.allow_deprecated_if(
             s.fields
                 .iter()
@@ -160,6 +168,7 @@ impl<'a> Context<'a> {
             #[serde(crate = #serde_crate)]
             pub struct #name {
                 #(#fields)*
+                #others
             }
         }
     }

@@ -368,6 +368,7 @@ fn type_schema(ty: &TypeExpr) -> Value {
         TypeExpr::Object(InlineObject {
             description,
             fields,
+            ..
         }) => object_schema(description, fields),
     }
 }

@@ -1,0 +1,70 @@
+//! The hand-written part of the fake's API: the operations that keep state.
+//!
+//! Routing, parameter decoding and refusing bad parameters are generated from
+//! `api-spec/` (the `fake` module of the generated code, on [`super::wire`]),
+//! and so are the answers of every operation that keeps no state: they answer
+//! with the spec's examples. Here, one module per family, are only the
+//! operations whose answers depend on what happened before (files, tokens);
+//! [`Kdocs`] hands each of them to its module.
+
+mod anonymous;
+mod appspace;
+
+use super::errors::FakeError;
+use super::wire::Call;
+use crate::generated::fake::Handlers;
+use crate::{
+    CancelAnonymousTokenRequest, CancelAnonymousTokenResponse, CreateAnonymousPreviewRequest,
+    CreateAnonymousPreviewResponse, GetDownloadUrlRequest, GetDownloadUrlResponse,
+    GetEditUrlWithTokenRequest, GetEditUrlWithTokenResponse, RefreshAnonymousTokenRequest, Token,
+};
+
+/// The stateful kdocs fake: its state lives in the server's `Shared`, reached
+/// through each [`Call`].
+pub(crate) struct Kdocs;
+
+fn file_not_found(file_token: &str) -> FakeError {
+    FakeError::file_not_found(format!("no file with file_token {file_token:?}"))
+}
+
+impl Handlers for Kdocs {
+    fn create_anonymous_preview(
+        &self,
+        call: &Call<'_>,
+        request: CreateAnonymousPreviewRequest,
+    ) -> Result<CreateAnonymousPreviewResponse, FakeError> {
+        anonymous::create_anonymous_preview(call, request)
+    }
+
+    fn refresh_anonymous_token(
+        &self,
+        call: &Call<'_>,
+        request: RefreshAnonymousTokenRequest,
+    ) -> Result<Token, FakeError> {
+        anonymous::refresh_anonymous_token(call, request)
+    }
+
+    fn cancel_anonymous_token(
+        &self,
+        call: &Call<'_>,
+        request: CancelAnonymousTokenRequest,
+    ) -> Result<CancelAnonymousTokenResponse, FakeError> {
+        anonymous::cancel_anonymous_token(call, request)
+    }
+
+    fn get_edit_url_with_token(
+        &self,
+        call: &Call<'_>,
+        request: GetEditUrlWithTokenRequest,
+    ) -> Result<GetEditUrlWithTokenResponse, FakeError> {
+        appspace::get_edit_url_with_token(call, request)
+    }
+
+    fn get_download_url(
+        &self,
+        call: &Call<'_>,
+        request: GetDownloadUrlRequest,
+    ) -> Result<GetDownloadUrlResponse, FakeError> {
+        appspace::get_download_url(call, request)
+    }
+}
