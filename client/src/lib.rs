@@ -43,6 +43,8 @@
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 pub mod download;
+#[cfg(feature = "oauth")]
+pub mod oauth;
 pub mod runtime;
 #[cfg(feature = "anonymous")]
 pub mod session;

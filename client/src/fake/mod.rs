@@ -214,6 +214,7 @@ pub struct FakeConfig {
     max_connections: usize,
     read_timeout: Duration,
     max_upload_bytes: usize,
+    access_token_ttl: Duration,
 }
 
 impl std::fmt::Debug for FakeConfig {
@@ -228,12 +229,19 @@ impl std::fmt::Debug for FakeConfig {
             .field("max_connections", &self.max_connections)
             .field("read_timeout", &self.read_timeout)
             .field("max_upload_bytes", &self.max_upload_bytes)
+            .field("access_token_ttl", &self.access_token_ttl)
             .finish()
     }
 }
 
 /// Connections the fake serves at once unless told otherwise.
 pub const DEFAULT_MAX_CONNECTIONS: usize = 512;
+/// Lifetime of the access tokens the OAuth calls issue, unless told otherwise
+/// (24 hours, as public clients' comments say; no page confirms it).
+pub const DEFAULT_ACCESS_TOKEN_TTL: Duration = Duration::from_secs(24 * 60 * 60);
+/// How long an authorization code from the authorize page works (5 minutes,
+/// as `/common/authorization/web.html` says).
+pub const OAUTH_CODE_TTL: Duration = Duration::from_secs(5 * 60);
 /// The largest multipart (upload) body the fake reads unless told otherwise.
 pub const DEFAULT_MAX_UPLOAD_BYTES: usize = 64 * 1024 * 1024;
 /// Time a client has to send a request head (also between two requests on a
@@ -252,6 +260,7 @@ impl Default for FakeConfig {
             max_connections: DEFAULT_MAX_CONNECTIONS,
             read_timeout: DEFAULT_READ_TIMEOUT,
             max_upload_bytes: DEFAULT_MAX_UPLOAD_BYTES,
+            access_token_ttl: DEFAULT_ACCESS_TOKEN_TTL,
         }
     }
 }
@@ -293,6 +302,13 @@ impl FakeConfig {
     /// wait until one closes.
     pub fn with_max_connections(mut self, max_connections: usize) -> Self {
         self.max_connections = max_connections.max(1);
+        self
+    }
+
+    /// Lifetime of the access tokens the OAuth calls issue (default
+    /// [`DEFAULT_ACCESS_TOKEN_TTL`]); an expired one is refused with `20007`.
+    pub fn with_access_token_ttl(mut self, ttl: Duration) -> Self {
+        self.access_token_ttl = ttl;
         self
     }
 
@@ -353,6 +369,8 @@ pub(crate) struct Shared {
     read_timeout: Duration,
     /// The largest multipart body accepted.
     max_upload_bytes: usize,
+    /// Lifetime of the access tokens the OAuth calls issue.
+    access_token_ttl: Duration,
     /// The spec's routes and their handlers.
     api: Box<dyn wire::Api>,
 }
@@ -450,6 +468,7 @@ impl FakeKdocs {
             connections: AtomicU64::new(0),
             read_timeout: config.read_timeout,
             max_upload_bytes: config.max_upload_bytes,
+            access_token_ttl: config.access_token_ttl,
             api: Box::new(api),
         });
         let (tx, rx) = watch::channel(false);
@@ -497,8 +516,25 @@ impl FakeKdocs {
     pub fn add_file(&self, file_name: &str, content: impl Into<bytes::Bytes>) -> String {
         let entry = Arc::new(state::FileEntry::new(file_name, content.into()));
         let token = state::random_alphanumeric(23);
-        self.shared.lock().files.insert(token.clone(), entry);
+        let now = self.shared.clock.now();
+        let mut st = self.shared.lock();
+        st.files.insert(token.clone(), entry.clone());
+        st.appspace.add(&token, entry, None, None, now);
         token
+    }
+
+    /// A new version of app document `file_token` (as when someone edits it),
+    /// returning its version number; `None` for an unknown document.
+    pub fn add_version(&self, file_token: &str, content: impl Into<bytes::Bytes>) -> Option<i64> {
+        let now = self.shared.clock.now();
+        let mut st = self.shared.lock();
+        let name = st.files.get(file_token)?.name.clone();
+        let entry = Arc::new(state::FileEntry::new(&name, content.into()));
+        let document = st.appspace.documents.get_mut(file_token)?;
+        document.versions.push((entry.clone(), now));
+        let version = document.versions.len() as i64;
+        st.files.insert(file_token.to_owned(), entry);
+        Some(version)
     }
 
     /// Issues an access token accepted by the edit-URL endpoint. Access tokens do not expire.
@@ -514,6 +550,20 @@ impl FakeKdocs {
             .access_tokens
             .insert(token.clone(), access);
         token
+    }
+
+    /// What the authorize page does when the user consents: an authorization
+    /// code for the default app and user, valid [`OAUTH_CODE_TTL`], once.
+    /// (`GET /h5/auth?…` does the same and redirects with it.)
+    pub fn authorize(&self) -> String {
+        let code = format!("fake-code-{}", state::random_lowercase(24));
+        let issued = state::OauthCode {
+            app_id: self.shared.app_id.clone(),
+            user_id: state::DEFAULT_USER_ID.to_owned(),
+            expire_at: self.shared.clock.now() + OAUTH_CODE_TTL,
+        };
+        self.shared.lock().oauth_codes.insert(code.clone(), issued);
+        code
     }
 
     /// The current anonymous token of preview task `task_id` (the newest one after

@@ -244,6 +244,9 @@ async fn respond(
     if path == "/fake/download" || path.starts_with("/fake/download/") {
         return Ok(download(&shared, &req));
     }
+    if path == "/h5/auth" {
+        return Ok(authorize_page(&shared, &req));
+    }
     let fault = {
         let mut st = shared.lock();
         st.total_api_calls += 1;
@@ -417,6 +420,59 @@ fn runtime_method(method: &Method) -> Option<crate::runtime::Method> {
         Method::DELETE => M::Delete,
         _ => return None,
     })
+}
+
+/// `GET /h5/auth?app_id&scope&redirect_uri[&state]`: the authorize page, on
+/// which the (fake) user consents at once: a `302` to
+/// `redirect_uri?code=…&state=…` (`&code=` when `redirect_uri` has a query).
+fn authorize_page(shared: &Shared, req: &Request<Incoming>) -> Response<FakeBody> {
+    let query: Vec<(String, String)> =
+        url::form_urlencoded::parse(req.uri().query().unwrap_or("").as_bytes())
+            .into_owned()
+            .collect();
+    let get = |name: &str| {
+        query
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.as_str())
+            .filter(|v| !v.is_empty())
+    };
+    let (Some(app_id), Some(_scope), Some(redirect_uri)) =
+        (get("app_id"), get("scope"), get("redirect_uri"))
+    else {
+        return error_response(&FakeError::invalid_argument(
+            "the authorize page needs app_id, scope and redirect_uri",
+        ));
+    };
+    if !shared.lock().apps.contains_key(app_id) {
+        return error_response(&FakeError::invalid_argument(format!(
+            "unknown app_id {app_id:?}"
+        )));
+    }
+    let code = format!("fake-code-{}", super::state::random_lowercase(24));
+    shared.lock().oauth_codes.insert(
+        code.clone(),
+        super::state::OauthCode {
+            app_id: app_id.to_owned(),
+            user_id: super::state::DEFAULT_USER_ID.to_owned(),
+            expire_at: shared.clock.now() + super::OAUTH_CODE_TTL,
+        },
+    );
+    let mut back = url::form_urlencoded::Serializer::new(String::new());
+    back.append_pair("code", &code);
+    if let Some(state) = get("state") {
+        back.append_pair("state", state);
+    }
+    let separator = if redirect_uri.contains('?') { '&' } else { '?' };
+    let location = format!("{redirect_uri}{separator}{}", back.finish());
+    let mut response = Response::new(FakeBody::full(Bytes::new()));
+    *response.status_mut() = StatusCode::FOUND;
+    if let Ok(value) = HeaderValue::from_str(&location) {
+        response
+            .headers_mut()
+            .insert(hyper::header::LOCATION, value);
+    }
+    response
 }
 
 /// `GET /fake/download/<id>`: unsigned, like a presigned CDN URL.

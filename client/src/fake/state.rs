@@ -79,6 +79,91 @@ pub(crate) struct AccessToken {
     pub(crate) expire_at: Option<SystemTime>,
 }
 
+/// The app space: folders, and each document's place and versions. The
+/// current content of a document is also in [`State::files`], where the
+/// preview, edit-URL and download endpoints find it.
+#[derive(Debug, Default)]
+pub(crate) struct AppSpace {
+    pub(crate) folders: HashMap<String, Folder>,
+    pub(crate) documents: HashMap<String, AppDocument>,
+}
+
+/// An app-space folder.
+#[derive(Debug, Clone)]
+pub(crate) struct Folder {
+    pub(crate) name: String,
+    pub(crate) parent: Option<String>,
+}
+
+/// An app document's place and history.
+#[derive(Debug, Clone)]
+pub(crate) struct AppDocument {
+    /// The folder it is in (`None`: the root).
+    pub(crate) parent: Option<String>,
+    /// Every version, oldest first (version n is `versions[n - 1]`).
+    pub(crate) versions: Vec<(Arc<FileEntry>, SystemTime)>,
+    pub(crate) created_at: SystemTime,
+    pub(crate) creator: Option<String>,
+}
+
+impl AppSpace {
+    /// A new document with one version.
+    pub(crate) fn add(
+        &mut self,
+        token: &str,
+        entry: Arc<FileEntry>,
+        parent: Option<String>,
+        creator: Option<String>,
+        now: SystemTime,
+    ) {
+        self.documents.insert(
+            token.to_owned(),
+            AppDocument {
+                parent,
+                versions: vec![(entry, now)],
+                created_at: now,
+                creator,
+            },
+        );
+    }
+
+    /// The folder at `path` under the root, created where missing.
+    pub(crate) fn folder_at(&mut self, path: &[String]) -> Option<String> {
+        let mut parent: Option<String> = None;
+        for name in path.iter().filter(|n| !n.is_empty()) {
+            let found = self
+                .folders
+                .iter()
+                .find(|(_, f)| &f.name == name && f.parent == parent)
+                .map(|(token, _)| token.clone());
+            let token = match found {
+                Some(token) => token,
+                None => {
+                    let token = format!("folder-{}", random_alphanumeric(16));
+                    self.folders.insert(
+                        token.clone(),
+                        Folder {
+                            name: name.clone(),
+                            parent: parent.clone(),
+                        },
+                    );
+                    token
+                }
+            };
+            parent = Some(token);
+        }
+        parent
+    }
+}
+
+/// An authorization code from the authorize page, valid 5 minutes, once.
+#[derive(Debug, Clone)]
+pub(crate) struct OauthCode {
+    pub(crate) app_id: String,
+    pub(crate) user_id: String,
+    pub(crate) expire_at: SystemTime,
+}
+
 /// The user the fake's tokens belong to unless a test says otherwise.
 pub(crate) const DEFAULT_USER_ID: &str = "fake-user-1";
 
@@ -102,6 +187,12 @@ pub(crate) struct State {
     pub(crate) anon_tokens: HashMap<String, AnonToken>,
     pub(crate) dead_tokens: HashMap<String, DeadReason>,
     pub(crate) exchange_tokens: HashMap<String, ExchangeToken>,
+    /// App-space folders and the history of every app document.
+    pub(crate) appspace: AppSpace,
+    /// OAuth authorization codes not yet exchanged.
+    pub(crate) oauth_codes: HashMap<String, OauthCode>,
+    /// OAuth refresh tokens.
+    pub(crate) refresh_tokens: HashMap<String, AccessToken>,
     pub(crate) downloads: HashMap<String, Arc<FileEntry>>,
     pub(crate) fault: Option<Fault>,
     pub(crate) calls: BTreeMap<String, u64>,

@@ -135,6 +135,11 @@ impl Client {
         &self.inner.base_url
     }
 
+    /// The app's credentials (`Debug` never shows the key).
+    pub fn credentials(&self) -> &Credentials {
+        &self.inner.credentials
+    }
+
     /// The configuration the client was built with.
     pub fn config(&self) -> &Config {
         &self.inner.config

@@ -28,6 +28,7 @@ pub mod retry;
 mod scrub;
 mod secret;
 pub mod signing;
+pub mod time;
 pub(crate) mod url_policy;
 
 pub use client::Client;
@@ -38,6 +39,9 @@ pub use paging::{Paged, Pages};
 pub use request::{Auth, BodyKind, Method, Operation, OperationSpec, ParamValue, RequestParts};
 pub use retry::RetryPolicy;
 pub use secret::Secret;
+
+/// URLs, as `reqwest` (and this crate's API) takes them.
+pub use reqwest::Url;
 
 #[doc(hidden)]
 pub use serde;

@@ -9,6 +9,7 @@
 
 mod anonymous;
 mod appspace;
+mod oauth;
 
 use super::errors::FakeError;
 use super::wire::Call;
@@ -17,6 +18,10 @@ use crate::{
     CancelAnonymousTokenRequest, CancelAnonymousTokenResponse, CreateAnonymousPreviewRequest,
     CreateAnonymousPreviewResponse, GetDownloadUrlRequest, GetDownloadUrlResponse,
     GetEditUrlWithTokenRequest, GetEditUrlWithTokenResponse, RefreshAnonymousTokenRequest, Token,
+};
+use crate::{
+    ExchangeOauthCodeRequest, ExchangeOauthCodeResponse, RefreshOauthTokenRequest,
+    RefreshOauthTokenResponse,
 };
 
 /// The stateful kdocs fake: its state lives in the server's `Shared`, reached
@@ -66,5 +71,85 @@ impl Handlers for Kdocs {
         request: GetDownloadUrlRequest,
     ) -> Result<GetDownloadUrlResponse, FakeError> {
         appspace::get_download_url(call, request)
+    }
+
+    fn exchange_oauth_code(
+        &self,
+        call: &Call<'_>,
+        request: ExchangeOauthCodeRequest,
+    ) -> Result<ExchangeOauthCodeResponse, FakeError> {
+        oauth::exchange_oauth_code(call, request)
+    }
+
+    fn refresh_oauth_token(
+        &self,
+        call: &Call<'_>,
+        request: RefreshOauthTokenRequest,
+    ) -> Result<RefreshOauthTokenResponse, FakeError> {
+        oauth::refresh_oauth_token(call, request)
+    }
+
+    fn create_appspace_file(
+        &self,
+        call: &Call<'_>,
+        request: crate::CreateAppspaceFileRequest,
+    ) -> Result<serde_json::Value, FakeError> {
+        appspace::create_appspace_file(call, request)
+    }
+
+    fn upload_appspace_file(
+        &self,
+        call: &Call<'_>,
+        request: crate::UploadAppspaceFileRequest,
+    ) -> Result<serde_json::Value, FakeError> {
+        appspace::upload_appspace_file(call, request)
+    }
+
+    fn get_appspace_file_info(
+        &self,
+        call: &Call<'_>,
+        request: crate::GetAppspaceFileInfoRequest,
+    ) -> Result<serde_json::Value, FakeError> {
+        appspace::get_appspace_file_info(call, request)
+    }
+
+    fn list_appspace_file_versions(
+        &self,
+        call: &Call<'_>,
+        request: crate::ListAppspaceFileVersionsRequest,
+    ) -> Result<serde_json::Value, FakeError> {
+        appspace::list_appspace_file_versions(call, request)
+    }
+
+    fn get_appspace_file_version(
+        &self,
+        call: &Call<'_>,
+        request: crate::GetAppspaceFileVersionRequest,
+    ) -> Result<serde_json::Value, FakeError> {
+        appspace::get_appspace_file_version(call, request)
+    }
+
+    fn get_appspace_version_download_url(
+        &self,
+        call: &Call<'_>,
+        request: crate::GetAppspaceVersionDownloadUrlRequest,
+    ) -> Result<serde_json::Value, FakeError> {
+        appspace::get_appspace_version_download_url(call, request)
+    }
+
+    fn destroy_appspace_file(
+        &self,
+        call: &Call<'_>,
+        request: crate::DestroyAppspaceFileRequest,
+    ) -> Result<crate::DestroyAppspaceFileResponse, FakeError> {
+        appspace::destroy_appspace_file(call, request)
+    }
+
+    fn move_appspace_files(
+        &self,
+        call: &Call<'_>,
+        request: crate::MoveAppspaceFilesRequest,
+    ) -> Result<serde_json::Value, FakeError> {
+        appspace::move_appspace_files(call, request)
     }
 }
