@@ -1,27 +1,40 @@
-//! The demo: every kdocs endpoint, called step by step through the generated client.
+//! The demo: the whole story of a kdocs integration, step by step through the
+//! generated client.
 //!
-//! The anonymous-token steps go through [`AnonymousSession`] (refresh, the
-//! WebOfficeSDK `setToken` pair, cancel, and the refusal after it), and the
-//! download through the verified streaming helper ([`Client::download`]).
+//! 1. OAuth: the authorize page, the code for the user's tokens
+//!    ([`Client::exchange_code`]), a [`UserSession`];
+//! 2. the user's basic info, with the session's access token;
+//! 3. a local file uploaded into the app space (multipart, signed as sent);
+//! 4. an anonymous preview task for it;
+//! 5. the anonymous token refreshed through [`AnonymousSession`], and the
+//!    WebOfficeSDK `setToken` pair;
+//! 6. the document's edit URL, with the user's token;
+//! 7. the document downloaded back (verified streaming) and compared byte for
+//!    byte with the local file;
+//! 8. the anonymous token cancelled, and the session's refusal after it.
 //!
-//! Without configuration it starts the fake kdocs server in-process, so it needs
-//! no credentials. With `KDOCS_BASE_URL` set it targets that server instead and
+//! Without configuration it starts the fake kdocs server in-process, so it
+//! needs no credentials: the fake's authorize page consents at once, and the
+//! fake tells the anonymous token of the new preview task (the documented API
+//! has no call for that). With `KDOCS_BASE_URL` set it targets that server and
 //! reads the rest of the [`DemoTarget`] from the environment.
 
 use std::fmt::Display;
 use std::io::Write;
 
 use kdocs_client::fake::{FakeConfig, FakeKdocs};
-use kdocs_client::runtime::Operation;
+use kdocs_client::oauth::{UserSession, UserTokens};
+use kdocs_client::runtime::{FilePart, Operation};
 use kdocs_client::session::AnonymousSession;
 use kdocs_client::{
     ApiError, CancelAnonymousTokenRequest, Client, Config, CreateAnonymousPreviewRequest,
-    Credentials, Error, GetDownloadUrlRequest, GetEditUrlWithTokenRequest,
-    RefreshAnonymousTokenRequest,
+    Credentials, Error, GetDownloadUrlRequest, GetEditUrlWithTokenRequest, GetUserInfoRequest,
+    RefreshAnonymousTokenRequest, Secret, UploadAppspaceFileRequest,
 };
 
-/// What the demo talks to: a base URL, an app's credentials and the ids and
-/// tokens the calls need. These are the values `kdocs fake` prints.
+/// What the demo talks to: a base URL, an app's credentials, and what the
+/// documented API cannot give the demo by itself. These are the values
+/// `kdocs fake` prints.
 #[derive(Clone)]
 pub struct DemoTarget {
     /// Base URL of the kdocs API.
@@ -30,12 +43,12 @@ pub struct DemoTarget {
     pub app_id: String,
     /// App key.
     pub app_key: String,
-    /// An app document's file token.
-    pub file_token: String,
-    /// A user access token (for the edit URL).
-    pub access_token: String,
-    /// An anonymous preview token (refreshed, then cancelled).
-    pub anonymous_token: String,
+    /// A user access token; without one, the demo goes through the authorize
+    /// page (which only a fake answers without a person at a browser).
+    pub access_token: Option<String>,
+    /// An anonymous preview token to refresh and cancel; without one, the
+    /// in-process fake tells the token of the demo's own preview task.
+    pub anonymous_token: Option<String>,
 }
 
 impl std::fmt::Debug for DemoTarget {
@@ -43,17 +56,16 @@ impl std::fmt::Debug for DemoTarget {
         f.debug_struct("DemoTarget")
             .field("base_url", &self.base_url)
             .field("app_id", &self.app_id)
-            .field("file_token", &self.file_token)
             .finish_non_exhaustive()
     }
 }
 
-/// The environment variables the demo reads, in the order of [`DemoTarget`]'s fields.
-pub const ENV_VARS: [&str; 6] = [
+/// The environment variables the demo reads: the first three are required
+/// when `KDOCS_BASE_URL` is set, the last two optional.
+pub const ENV_VARS: [&str; 5] = [
     "KDOCS_BASE_URL",
     "KDOCS_APP_ID",
     "KDOCS_APP_KEY",
-    "KDOCS_FILE_TOKEN",
     "KDOCS_ACCESS_TOKEN",
     "KDOCS_ANONYMOUS_TOKEN",
 ];
@@ -67,18 +79,14 @@ impl DemoTarget {
 
     /// Like [`DemoTarget::from_env`], reading variables through `lookup`.
     pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Option<Self>, String> {
-        let values: Vec<Option<String>> = ENV_VARS
-            .iter()
-            .map(|name| lookup(name).filter(|v| !v.trim().is_empty()))
-            .collect();
-        if values[0].is_none() {
+        let get = |name: &str| lookup(name).filter(|v| !v.trim().is_empty());
+        let Some(base_url) = get("KDOCS_BASE_URL") else {
             return Ok(None);
-        }
-        let missing: Vec<&str> = ENV_VARS
+        };
+        let missing: Vec<&str> = ENV_VARS[1..3]
             .iter()
-            .zip(&values)
-            .filter(|(_, v)| v.is_none())
-            .map(|(name, _)| *name)
+            .copied()
+            .filter(|name| get(name).is_none())
             .collect();
         if !missing.is_empty() {
             return Err(format!(
@@ -87,29 +95,26 @@ impl DemoTarget {
                 if missing.len() == 1 { "is" } else { "are" }
             ));
         }
-        let mut values = values.into_iter().map(Option::unwrap_or_default);
-        let mut next = || values.next().unwrap_or_default();
         Ok(Some(Self {
-            base_url: next(),
-            app_id: next(),
-            app_key: next(),
-            file_token: next(),
-            access_token: next(),
-            anonymous_token: next(),
+            base_url,
+            app_id: get("KDOCS_APP_ID").unwrap_or_default(),
+            app_key: get("KDOCS_APP_KEY").unwrap_or_default(),
+            access_token: get("KDOCS_ACCESS_TOKEN"),
+            anonymous_token: get("KDOCS_ANONYMOUS_TOKEN"),
         }))
     }
 
-    /// Seeds `fake` with a document, an access token and an anonymous preview
-    /// token, and returns the target that points at it.
+    /// The target of a running fake, with an anonymous token of a preview
+    /// task on a document of its own (for a demo run from another process,
+    /// which cannot ask the fake for its task's token).
     pub fn seed_fake(fake: &FakeKdocs) -> Self {
-        let file_token = fake.add_file("demo.docx", demo_document());
+        let file_token = fake.add_file("seed.docx", demo_document());
         Self {
             base_url: fake.base_url(),
             app_id: fake.app_id().to_owned(),
             app_key: fake.app_key().to_owned(),
-            access_token: fake.issue_access_token(),
-            anonymous_token: fake.create_preview_token(&file_token),
-            file_token,
+            access_token: None,
+            anonymous_token: Some(fake.create_preview_token(&file_token)),
         }
     }
 
@@ -119,15 +124,13 @@ impl DemoTarget {
             "base_url": self.base_url,
             "app_id": self.app_id,
             "app_key": self.app_key,
-            "file_token": self.file_token,
-            "access_token": self.access_token,
             "anonymous_token": self.anonymous_token,
         })
         .to_string()
     }
 }
 
-/// The bytes of the document the fake serves in the demo.
+/// The bytes of the document the demo uploads.
 pub fn demo_document() -> Vec<u8> {
     (0..256 * 1024u32)
         .map(|i| (i.wrapping_mul(2_654_435_761) >> 24) as u8)
@@ -146,7 +149,7 @@ pub struct DemoReport {
 impl DemoReport {
     /// Whether every step succeeded.
     pub fn ok(&self) -> bool {
-        self.failed == 0 && self.passed > 0
+        self.failed == 0 && self.passed == STEPS
     }
 }
 
@@ -158,14 +161,87 @@ pub async fn run_in_process(out: &mut impl Write) -> std::io::Result<DemoReport>
         "started the fake kdocs server at {} (no credentials needed)",
         fake.base_url()
     )?;
-    let target = DemoTarget::seed_fake(&fake);
-    let report = run(&target, out).await;
+    let target = DemoTarget {
+        base_url: fake.base_url(),
+        app_id: fake.app_id().to_owned(),
+        app_key: fake.app_key().to_owned(),
+        access_token: None,
+        anonymous_token: None,
+    };
+    let report = run_with(&target, Some(&fake), out).await;
     fake.shutdown().await;
     report
 }
 
 /// Runs every step against `target`, printing each one to `out`.
 pub async fn run(target: &DemoTarget, out: &mut impl Write) -> std::io::Result<DemoReport> {
+    run_with(target, None, out).await
+}
+
+/// The user's tokens: the given access token, or the web flow (the authorize
+/// page, then the code exchange).
+async fn user_tokens(
+    client: &Client,
+    target: &DemoTarget,
+    out: &mut impl Write,
+) -> Result<UserTokens, String> {
+    if let Some(token) = &target.access_token {
+        writeln!(out, "      using KDOCS_ACCESS_TOKEN (redacted)").map_err(|e| e.to_string())?;
+        return Ok(UserTokens {
+            access_token: Secret::new(token.clone()),
+            refresh_token: None,
+            expires_at: None,
+            lifetime: None,
+        });
+    }
+    let url = client
+        .authorize_url("https://demo.invalid/kdocs/callback")
+        .scopes(["user_basic", "access_personal_files"])
+        .state("demo-state")
+        .build()
+        .map_err(|e| e.to_string())?;
+    // A person would open this page; the fake consents at once with a redirect.
+    let response = client
+        .http()
+        .get(url.clone())
+        .send()
+        .await
+        .map_err(|e| e.without_url().to_string())?;
+    let location = response
+        .headers()
+        .get("location")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| kdocs_client::runtime::Url::parse(v).ok());
+    let Some(back) = location else {
+        return Err(format!(
+            "the authorize page answered HTTP {} without a redirect: open it in a browser \
+             ({}), then set KDOCS_ACCESS_TOKEN",
+            response.status().as_u16(),
+            url.path()
+        ));
+    };
+    let param = |name: &str| {
+        back.query_pairs()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.into_owned())
+    };
+    if param("state").as_deref() != Some("demo-state") {
+        return Err("the redirect's state is not the one sent".into());
+    }
+    let code = param("code").ok_or("the redirect carries no code")?;
+    writeln!(
+        out,
+        "      the authorize page redirected back with a code (redacted)"
+    )
+    .map_err(|e| e.to_string())?;
+    client.exchange_code(code).await.map_err(|e| e.to_string())
+}
+
+async fn run_with(
+    target: &DemoTarget,
+    fake: Option<&FakeKdocs>,
+    out: &mut impl Write,
+) -> std::io::Result<DemoReport> {
     let mut report = DemoReport::default();
     let config = Config::new().with_base_url(&target.base_url);
     let client = match Client::new(Credentials::new(&target.app_id, &target.app_key), config) {
@@ -182,30 +258,104 @@ pub async fn run(target: &DemoTarget, out: &mut impl Write) -> std::io::Result<D
         target.base_url, target.app_id
     )?;
 
+    // 1. OAuth.
+    writeln!(
+        out,
+        "[1/{STEPS}] OAuth: authorize page, then the code for the user's tokens"
+    )?;
+    let session = match user_tokens(&client, target, out).await {
+        Ok(tokens) => {
+            report.passed += 1;
+            writeln!(
+                out,
+                "      ok: user tokens (redacted){}",
+                match tokens.lifetime {
+                    Some(l) => format!(", valid {} s, refreshed 5 minutes before", l.as_secs()),
+                    None => String::new(),
+                }
+            )?;
+            Some(UserSession::new(client.clone(), tokens))
+        }
+        Err(e) => {
+            report.failed += 1;
+            writeln!(out, "      FAILED: {e}")?;
+            None
+        }
+    };
+    let access_token = match &session {
+        Some(session) => session.access_token().await.ok(),
+        None => None,
+    };
+    let access = access_token
+        .as_ref()
+        .map(|t| t.expose_str().to_owned())
+        .unwrap_or_default();
+
+    // 2. The user.
+    let result = client.get_user_info(GetUserInfoRequest::new(&access)).await;
+    step::<GetUserInfoRequest, _, _>(out, &mut report, 2, result, |info| {
+        format!(
+            "{} field(s) of user info",
+            info.as_object().map_or(0, |o| o.len())
+        )
+    })?;
+
+    // 3. Upload a local file (streamed from disk, hashed once, signed as sent).
+    let content = demo_document();
+    let dir = tempfile::tempdir()?;
+    let path = dir.path().join("demo-report.docx");
+    std::fs::write(&path, &content)?;
     let result = client
-        .create_anonymous_preview(
-            CreateAnonymousPreviewRequest::new(&target.file_token).with_download(true),
+        .upload_appspace_file(
+            UploadAppspaceFileRequest::new(FilePart::from_path(&path))
+                .with_parent_path(vec!["kdocs-demo".into()]),
         )
         .await;
-    step::<CreateAnonymousPreviewRequest, _, _>(out, &mut report, 1, result, |task| {
+    // The pages do not show the upload's answer; the fake's carries
+    // `file_token`, as public clients read it from the create call's answer.
+    let file_token = result
+        .as_ref()
+        .ok()
+        .and_then(|answer| answer["file_token"].as_str())
+        .map(str::to_owned)
+        .unwrap_or_default();
+    step::<UploadAppspaceFileRequest, _, _>(out, &mut report, 3, result, |_| {
+        format!(
+            "uploaded {} bytes as file_token {file_token}",
+            content.len()
+        )
+    })?;
+
+    // 4. An anonymous preview of it.
+    let result = client
+        .create_anonymous_preview(
+            CreateAnonymousPreviewRequest::new(&file_token).with_download(true),
+        )
+        .await;
+    let task_id = result.as_ref().ok().map(|task| task.task_id.clone());
+    step::<CreateAnonymousPreviewRequest, _, _>(out, &mut report, 4, result, |task| {
         format!("task_id={}", task.task_id)
     })?;
 
-    // KDOCS_ANONYMOUS_TOKEN comes without its expiry: the session refreshes it
-    // on first use, which tells the expiry; later calls refresh it only within
-    // 5 minutes of expiry, one refresh for all concurrent callers.
-    let session = AnonymousSession::builder(client.clone())
-        .from_token_unknown_expiry(target.anonymous_token.as_str());
-    let refreshed = session.refresh().await;
+    // 5. Its anonymous token, refreshed through the session. The documented
+    // API has no call that turns a task id into its token: the in-process
+    // fake tells it, an outside server needs KDOCS_ANONYMOUS_TOKEN.
+    let anonymous = target.anonymous_token.clone().or_else(|| {
+        fake.zip(task_id.as_deref())
+            .and_then(|(fake, task)| fake.anonymous_token_for_task(task))
+    });
+    let anonymous_session = AnonymousSession::builder(client.clone())
+        .from_token_unknown_expiry(anonymous.unwrap_or_default());
+    let refreshed = anonymous_session.refresh().await;
     let refreshed_ok = refreshed.is_ok();
-    step::<RefreshAnonymousTokenRequest, _, _>(out, &mut report, 2, refreshed, |token| {
+    step::<RefreshAnonymousTokenRequest, _, _>(out, &mut report, 5, refreshed, |token| {
         format!(
             "session refreshed the anonymous token (redacted), expire_at={}; the old one is now expired",
             token.expire_at
         )
     })?;
     if refreshed_ok {
-        match session.web_office_token().await {
+        match anonymous_session.web_office_token().await {
             Ok(sdk) => writeln!(
                 out,
                 "      for the browser: instance.setToken({{ token: <redacted>, timeout: {} }}) (ms until expiry)",
@@ -215,46 +365,49 @@ pub async fn run(target: &DemoTarget, out: &mut impl Write) -> std::io::Result<D
         }
     }
 
+    // 6. The edit URL, with the user's token.
     let result = client
-        .get_edit_url_with_token(GetEditUrlWithTokenRequest::new(
-            &target.file_token,
-            &target.access_token,
-        ))
+        .get_edit_url_with_token(GetEditUrlWithTokenRequest::new(&file_token, &access))
         .await;
-    step::<GetEditUrlWithTokenRequest, _, _>(out, &mut report, 3, result, |edit| {
+    step::<GetEditUrlWithTokenRequest, _, _>(out, &mut report, 6, result, |edit| {
         format!(
             "edit url={} with an exchange token expiring at {}",
             edit.url, edit.token.expire_at
         )
     })?;
 
-    // Streamed in constant memory (here to a sink; `to_file` writes a file
-    // atomically) while md5 and sha1 are computed and checked.
-    let mut sink = tokio::io::sink();
+    // 7. Download it back, verified, and compare with the local file.
+    let mut downloaded = Vec::new();
     let result = client
-        .download(&target.file_token)
-        .to_writer(&mut sink)
-        .await;
-    step::<GetDownloadUrlRequest, _, _>(out, &mut report, 4, result, |download| {
-        let verified = if download.is_verified() {
-            format!(
-                "{} verified against the API's checksums",
-                download.verified.join(" and ")
-            )
-        } else {
-            "no checksum given to verify against".to_owned()
-        };
+        .download(&file_token)
+        .to_writer(&mut downloaded)
+        .await
+        .map_err(|e| e.to_string())
+        .and_then(|report| {
+            if downloaded == content {
+                Ok(report)
+            } else {
+                Err(format!(
+                    "downloaded {} bytes that differ from the {} uploaded",
+                    downloaded.len(),
+                    content.len()
+                ))
+            }
+        })
+        .map_err(std::io::Error::other);
+    step::<GetDownloadUrlRequest, _, _>(out, &mut report, 7, result, |download| {
         format!(
-            "downloaded {} bytes in {} chunks, md5={} sha1={}; {verified}",
-            download.bytes, download.chunks, download.md5, download.sha1
+            "downloaded {} bytes, identical to the uploaded file; md5={}; {}",
+            download.bytes, download.md5, download.completeness
         )
     })?;
 
-    let result = session.cancel().await;
-    step::<CancelAnonymousTokenRequest, _, _>(out, &mut report, 5, result, |_| {
+    // 8. Cancel the anonymous token.
+    let result = anonymous_session.cancel().await;
+    step::<CancelAnonymousTokenRequest, _, _>(out, &mut report, 8, result, |_| {
         "anonymous token cancelled".into()
     })?;
-    if let Err(e) = session.token().await {
+    if let Err(e) = anonymous_session.token().await {
         writeln!(out, "      after cancel the session refuses: {e}")?;
     }
 
@@ -272,7 +425,7 @@ pub async fn run(target: &DemoTarget, out: &mut impl Write) -> std::io::Result<D
     Ok(report)
 }
 
-const STEPS: usize = 5;
+const STEPS: usize = 8;
 
 /// The service's error envelope in `error` or its sources (session and
 /// download errors wrap the client's [`Error`]).
@@ -350,13 +503,19 @@ mod tests {
             (name == "KDOCS_BASE_URL").then(|| "http://127.0.0.1:1".into())
         })
         .unwrap_err();
-        for name in &ENV_VARS[1..] {
+        for name in &ENV_VARS[1..3] {
             assert!(err.contains(name), "{err}");
+        }
+        for name in &ENV_VARS[3..] {
+            assert!(!err.contains(name), "{name} is optional: {err}");
         }
         let full = DemoTarget::from_lookup(|name| Some(format!("v-{name}")))
             .unwrap()
             .unwrap();
-        assert_eq!(full.anonymous_token, "v-KDOCS_ANONYMOUS_TOKEN");
+        assert_eq!(
+            full.anonymous_token.as_deref(),
+            Some("v-KDOCS_ANONYMOUS_TOKEN")
+        );
         assert!(!format!("{full:?}").contains("v-KDOCS_APP_KEY"));
     }
 
@@ -368,6 +527,8 @@ mod tests {
         assert!(report.ok(), "{text}");
         assert_eq!(report.passed, STEPS);
         for name in [
+            "get_user_info",
+            "upload_appspace_file",
             "create_anonymous_preview",
             "refresh_anonymous_token",
             "get_edit_url_with_token",
@@ -376,6 +537,7 @@ mod tests {
         ] {
             assert!(text.contains(name), "{text}");
         }
+        assert!(text.contains("identical to the uploaded file"), "{text}");
     }
 
     #[tokio::test]
@@ -383,10 +545,12 @@ mod tests {
         let fake = FakeKdocs::start(FakeConfig::default()).await.unwrap();
         let mut target = DemoTarget::seed_fake(&fake);
         target.app_key = "wrong-key".into();
+        target.access_token = Some(fake.issue_access_token());
         let mut out = Vec::new();
         let report = run(&target, &mut out).await.unwrap();
         let text = String::from_utf8(out).unwrap();
-        assert_eq!(report.passed, 0, "{text}");
+        // The user-token steps need no signature; every signed one fails.
+        assert_eq!((report.passed, report.failed), (2, 6), "{text}");
         // The fake's own code for a refused signature (no kdocs page gives one).
         assert!(
             text.contains("code=994031 message=FakeSignatureRefused hint="),

@@ -10,6 +10,7 @@
 mod anonymous;
 mod appspace;
 mod oauth;
+mod user;
 
 use super::errors::FakeError;
 use super::wire::Call;
@@ -151,5 +152,13 @@ impl Handlers for Kdocs {
         request: crate::MoveAppspaceFilesRequest,
     ) -> Result<serde_json::Value, FakeError> {
         appspace::move_appspace_files(call, request)
+    }
+
+    fn get_user_info(
+        &self,
+        call: &Call<'_>,
+        request: crate::GetUserInfoRequest,
+    ) -> Result<serde_json::Value, FakeError> {
+        user::get_user_info(call, request)
     }
 }
