@@ -267,9 +267,31 @@ fn syntax_diagnostic(path: &Path, text: &str, error: &serde_yaml::Error) -> Diag
     } else if message.contains("recursion limit exceeded") {
         "the document nests too deeply; spec files need only a few levels"
     } else if message.contains("did not find expected ',' or '}'") {
-        "a `{` opened earlier is not closed: add the `}` or write the mapping as indented lines"
+        // Point at the `{` that is never closed, as rustc does, not where
+        // the parser gave up (often the end of the file).
+        if let Some(open) = context.open_brace {
+            message = format!(
+                "this `{{` is never closed (the parser gave up at line {}, column {})",
+                position.line, position.column
+            );
+            position = open;
+        }
+        "add the `}` after the mapping's last entry, or write the mapping as indented lines"
     } else if message.contains("did not find expected ',' or ']'") {
-        "a `[` opened earlier is not closed: add the `]` or write the list as `- item` lines"
+        if let Some(open) = context.open_bracket {
+            message = format!(
+                "this `[` is never closed (the parser gave up at line {}, column {})",
+                position.line, position.column
+            );
+            position = open;
+            // The path of the list, not of the item being read.
+            if yaml_path.ends_with(']') {
+                if let Some(cut) = yaml_path.rfind('[') {
+                    yaml_path.truncate(cut);
+                }
+            }
+        }
+        "add the `]` after the list's last item, or write the list as `- item` lines"
     } else if message.contains("mapping values are not allowed") {
         "this line is indented deeper than the keys beside it, or an unquoted value contains `: `; align the keys or quote the value"
     } else if message.contains("found character that cannot start any token") {
@@ -305,6 +327,9 @@ fn first_content_position(text: &str) -> Position {
 struct SyntaxContext {
     /// The YAML path of the node being read when parsing stopped.
     current: Option<YamlPath>,
+    /// The innermost `[` and `{` still open when parsing stopped.
+    open_bracket: Option<Position>,
+    open_brace: Option<Position>,
     /// The first repeated key: the path of the mapping, the key, and where it repeats.
     duplicate: Option<(YamlPath, String, Position)>,
 }
@@ -315,8 +340,24 @@ fn syntax_context(text: &str) -> SyntaxContext {
         .load(&mut indexer, false)
         .is_err();
     let current = failed.then(|| indexer.current_path()).flatten();
+    let char_at = |p: &Position| {
+        text.lines()
+            .nth(p.line.checked_sub(1)?)?
+            .chars()
+            .nth(p.column.checked_sub(1)?)
+    };
+    let innermost = |open: char| {
+        indexer
+            .open_at
+            .iter()
+            .rev()
+            .find(|p| char_at(p) == Some(open))
+            .copied()
+    };
     SyntaxContext {
         current,
+        open_bracket: if failed { innermost('[') } else { None },
+        open_brace: if failed { innermost('{') } else { None },
         duplicate: indexer.duplicate,
     }
 }
@@ -347,6 +388,9 @@ enum Frame {
 #[derive(Default)]
 struct PositionIndexer {
     stack: Vec<Frame>,
+    /// Where each collection still open began, innermost last: an unclosed
+    /// `[` or `{` is found here when the parser gives up at the end.
+    open_at: Vec<Position>,
     marks: HashMap<YamlPath, NodeMarks>,
     seen_document: bool,
     duplicate: Option<(YamlPath, String, Position)>,
@@ -488,14 +532,23 @@ impl MarkedEventReceiver for PositionIndexer {
             Event::Alias(_) if !self.in_skipped_key() => {
                 self.node_path(None, mark);
             }
-            Event::MappingStart(..) => self.open(mark, |path| Frame::Mapping {
-                path,
-                pending_key: None,
-                awaiting_key: true,
-                seen: Vec::new(),
-            }),
-            Event::SequenceStart(..) => self.open(mark, |path| Frame::Sequence { path, next: 0 }),
-            Event::MappingEnd | Event::SequenceEnd => self.close(),
+            Event::MappingStart(..) => {
+                self.open_at.push(to_position(mark));
+                self.open(mark, |path| Frame::Mapping {
+                    path,
+                    pending_key: None,
+                    awaiting_key: true,
+                    seen: Vec::new(),
+                })
+            }
+            Event::SequenceStart(..) => {
+                self.open_at.push(to_position(mark));
+                self.open(mark, |path| Frame::Sequence { path, next: 0 })
+            }
+            Event::MappingEnd | Event::SequenceEnd => {
+                self.open_at.pop();
+                self.close()
+            }
             _ => {}
         }
     }

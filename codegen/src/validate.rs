@@ -1165,9 +1165,13 @@ impl<'a> FileChecker<'a> {
                     &at.key("multipart").key(&field.name),
                     Anchor::Key,
                     format!(
-                        "multipart part `{}` is a `{}`; a part is a scalar, an enum, a list of them, or a `file`",
+                        "multipart part `{}` is {}; a part is a scalar, an enum, a list of them, or a `file`",
                         field.name,
-                        field.ty.spelling()
+                        match &field.ty {
+                            TypeExpr::Object(_) => "an object".to_owned(),
+                            TypeExpr::Any => "`any`".to_owned(),
+                            other => format!("a `{}`", other.spelling()),
+                        }
                     ),
                     Some("send structured values in a JSON `body:` instead".into()),
                 );
@@ -2090,7 +2094,7 @@ fn merge(
                 &at("next"),
                 Anchor::Value,
                 format!("paging next `{}` must be an integer field", paging.next),
-                None,
+                Some("the next offset is a number (an i64; -1 when there is no more)".into()),
             ),
             None => report(
                 diagnostics,
@@ -2120,7 +2124,7 @@ fn merge(
                     &carry_at,
                     Anchor::Key,
                     format!("paging carries `{field}` into `{param}`: they must have the same type, and `{param}` must be optional"),
-                    None,
+                    Some("the first page is asked without it: declare the parameter `required: false`, with the answer field's type".into()),
                 ),
                 (None, _) => report(
                     diagnostics,
@@ -2146,7 +2150,7 @@ fn merge(
                     &at("items"),
                     Anchor::Value,
                     format!("paging items `{items}` must be a list field"),
-                    None,
+                    Some("name the field that holds the page's list (an `array<…>`), or leave `items` out".into()),
                 ),
                 None => report(
                     diagnostics,
