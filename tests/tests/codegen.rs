@@ -587,3 +587,61 @@ fn deprecated_items_still_work() {
     let legacy = fixture_api::LegacyInfo { note: "n".into() };
     assert_eq!(legacy.note, "n");
 }
+
+/// Every family of `api-spec/` is a cargo feature of `kdocs-client`, on by
+/// default and turned on by `fake` (which serves the whole API), and every
+/// family feature names a family of the spec.
+#[test]
+fn every_family_is_a_default_cargo_feature() {
+    let spec = kdocs_codegen::check_dir(&workspace_dir().join("api-spec"))
+        .unwrap_or_else(|d| panic!("{d}"));
+    let manifest = std::fs::read_to_string(workspace_dir().join("client/Cargo.toml")).unwrap();
+    let features = &manifest[manifest.find("[features]").unwrap()..];
+    let features = &features[..features[1..].find("\n[").map_or(features.len(), |i| i + 1)];
+    // `name = [ … ]`, possibly over several lines.
+    let mut table: Vec<(String, String)> = Vec::new();
+    for line in features.lines().skip(1) {
+        let trimmed = line.trim();
+        if trimmed.starts_with('#') || trimmed.is_empty() {
+            continue;
+        }
+        match trimmed.split_once(" = ") {
+            Some((name, rest)) if !line.starts_with(' ') => {
+                table.push((name.to_owned(), rest.to_owned()))
+            }
+            _ => {
+                if let Some(last) = table.last_mut() {
+                    last.1.push_str(trimmed);
+                }
+            }
+        }
+    }
+    let value = |name: &str| {
+        table
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.clone())
+            .unwrap_or_else(|| panic!("no feature `{name}` in client/Cargo.toml"))
+    };
+    let families = spec.families();
+    assert_eq!(families.len(), 15, "{families:?}");
+    for family in &families {
+        assert_eq!(value(family), "[]", "feature `{family}`");
+        assert!(
+            value("default").contains(&format!("\"{family}\"")),
+            "{family} not default"
+        );
+        assert!(
+            value("fake").contains(&format!("\"{family}\"")),
+            "fake lacks {family}"
+        );
+    }
+    for (name, members) in &table {
+        if members == "[]" {
+            assert!(
+                families.contains(&name.as_str()),
+                "feature `{name}` is no family"
+            );
+        }
+    }
+}
