@@ -1,7 +1,11 @@
-//! Generates the API from `../api-spec` into `$OUT_DIR/kdocs_api.rs`: the
-//! endpoints of the families whose cargo features are on, and the fake
-//! server's side when the `fake` feature is on. A bad spec fails the build
-//! with codegen's diagnostics.
+//! Generates the API from the spec into `$OUT_DIR/kdocs_api.rs`: the endpoints
+//! of the families whose cargo features are on, and the fake server's side
+//! when the `fake` feature is on. A bad spec fails the build with codegen's
+//! diagnostics.
+//!
+//! The spec is `api-spec/` in this package: in the repository a link to the
+//! top-level `api-spec/` that maintainers edit, in the published package a copy
+//! of it (`cargo package` follows the link), so the package builds alone.
 
 use std::path::PathBuf;
 
@@ -9,7 +13,6 @@ fn main() {
     let manifest_dir = PathBuf::from(
         std::env::var_os("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR"),
     );
-    let workspace = manifest_dir.parent().unwrap_or(&manifest_dir).to_path_buf();
     let mut settings = kdocs_codegen::Settings::new()
         .with_runtime_path("crate::runtime")
         .with_client_type("crate::runtime::Client")
@@ -18,11 +21,22 @@ fn main() {
     if std::env::var_os("CARGO_FEATURE_FAKE").is_some() {
         settings = settings.with_fake_server("crate::fake::wire");
     }
-    let spec_dir = workspace.join("api-spec");
+    let spec_dir = manifest_dir.join("api-spec");
+    // In the repository, name files as maintainers see them (`api-spec/x.yaml`).
+    let repository = manifest_dir
+        .parent()
+        .filter(|root| root.join("api-spec").is_dir() && root.join("codegen").is_dir());
+    let display_base = repository.unwrap_or(&manifest_dir).to_path_buf();
     if let Err(message) =
-        kdocs_codegen::generate_for_build(&spec_dir, "kdocs_api.rs", &settings, &workspace)
+        kdocs_codegen::generate_for_build(&spec_dir, "kdocs_api.rs", &settings, &display_base)
     {
-        eprintln!("{message}");
+        let advice = if repository.is_some() {
+            "check it quickly with `cargo run -p kdocs-codegen -- check api-spec`"
+        } else {
+            "the spec shipped in this kdocs-client package does not validate: please report it \
+             to the kdocs-client maintainers, with the errors above"
+        };
+        eprintln!("{message}\n{advice}");
         std::process::exit(1);
     }
 }

@@ -245,14 +245,9 @@ pub fn generate_for_build(
     }
     let spec = check_dir(spec_dir).map_err(|diagnostics| {
         format!(
-            "{}error: the spec in {} is invalid; fix the errors above \
-             (check quickly with `cargo run -p kdocs-codegen -- check {}`)",
+            "{}error: the spec in {} is invalid; fix the errors above",
             diagnostics.render_relative_to(display_base),
             spec_dir.display(),
-            spec_dir
-                .strip_prefix(display_base)
-                .unwrap_or(spec_dir)
-                .display(),
         )
     })?;
     let mut settings = settings.clone();
