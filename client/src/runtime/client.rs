@@ -5,12 +5,15 @@ use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use tokio::sync::Semaphore;
+use tracing::Instrument;
 
-use super::config::{Config, Credentials};
+use super::config::{CallOptions, Config, Credentials};
 use super::envelope;
 use super::error::{CallContext, DecodeError, Error, TimeoutKind};
+use super::hooks::{HookRequest, HookResponse};
 use super::multipart::{BuildError, MultipartBody};
 use super::request::{Auth, BodyKind, Method, Operation, OperationSpec, RequestParts};
+use super::retry::RetryPolicy;
 use super::scrub::Scrubber;
 use super::signing;
 use super::url_policy;
@@ -33,6 +36,8 @@ use super::url_policy;
 #[derive(Clone)]
 pub struct Client {
     inner: Arc<Inner>,
+    /// This handle's overrides of the config ([`Client::with_options`]).
+    options: CallOptions,
 }
 
 struct Inner {
@@ -119,6 +124,7 @@ impl Client {
             .max_connections
             .map(|n| Semaphore::new(n.min(Semaphore::MAX_PERMITS)));
         Ok(Self {
+            options: CallOptions::default(),
             inner: Arc::new(Inner {
                 http,
                 credentials,
@@ -133,6 +139,43 @@ impl Client {
     /// The base URL requests go to (no trailing slash).
     pub fn base_url(&self) -> &str {
         &self.inner.base_url
+    }
+
+    /// A handle on the same client (the same pool, clock and limits) whose
+    /// calls use `options` over the config: a longer timeout for one slow
+    /// call, no retries for another.
+    ///
+    /// ```no_run
+    /// # async fn run(client: kdocs_client::Client) -> Result<(), kdocs_client::Error> {
+    /// use std::time::Duration;
+    /// use kdocs_client::runtime::{CallOptions, RetryPolicy};
+    ///
+    /// let once = client.with_options(CallOptions::new().with_retry_policy(RetryPolicy::none()));
+    /// once.get_download_url(kdocs_client::GetDownloadUrlRequest::new("t2v4Ga8ZUYKc12KGMdEQpBh")).await?;
+    /// # Ok(()) }
+    /// ```
+    pub fn with_options(&self, options: CallOptions) -> Client {
+        Client {
+            inner: self.inner.clone(),
+            options,
+        }
+    }
+
+    /// The per-attempt time limit of this handle's calls.
+    fn attempt_timeout(&self) -> Duration {
+        self.options.timeout.unwrap_or(self.inner.config.timeout)
+    }
+
+    /// The whole-call time limit of this handle's calls.
+    fn operation_timeout(&self) -> Option<Duration> {
+        self.options
+            .operation_timeout
+            .unwrap_or(self.inner.config.operation_timeout)
+    }
+
+    /// The retry policy of this handle's calls.
+    fn retry_policy(&self) -> RetryPolicy {
+        self.options.retry.unwrap_or(self.inner.config.retry)
     }
 
     /// The app's credentials (`Debug` never shows the key).
@@ -182,7 +225,31 @@ impl Client {
             method: spec.method,
             path: spec.path,
         };
-        match self.inner.config.operation_timeout {
+        let span = tracing::debug_span!(
+            "kdocs_call",
+            operation = spec.name,
+            method = spec.method.as_str(),
+            path = spec.path,
+            attempts = tracing::field::Empty,
+            status = tracing::field::Empty,
+            elapsed_ms = tracing::field::Empty,
+        );
+        let started = Instant::now();
+        let result = self
+            .execute_within_limit::<O>(operation, spec, context)
+            .instrument(span.clone())
+            .await;
+        span.record("elapsed_ms", started.elapsed().as_millis() as u64);
+        result
+    }
+
+    async fn execute_within_limit<O: Operation>(
+        &self,
+        operation: O,
+        spec: OperationSpec,
+        context: CallContext,
+    ) -> Result<O::Output, Error> {
+        match self.operation_timeout() {
             Some(limit) => {
                 // A limit too large to add is no deadline at all.
                 let deadline = Instant::now().checked_add(limit);
@@ -290,81 +357,92 @@ impl Client {
         prepared: &Prepared,
         deadline: Option<Instant>,
     ) -> Result<T, Error> {
-        let policy = self.inner.config.retry;
+        let policy = self.retry_policy();
         let mut attempt: u32 = 1;
         let mut clock_corrected = false;
         loop {
             let signed_at = self.signing_time();
             let started = Instant::now();
-            let (error, retry_after) =
-                match self.attempt(context, spec.auth, prepared, signed_at).await {
-                    Ok(raw) => {
-                        tracing::debug!(
-                            operation = spec.name,
-                            method = spec.method.as_str(),
-                            path = spec.path,
-                            attempt,
-                            status = raw.status,
-                            bytes = raw.body.len(),
-                            elapsed_ms = started.elapsed().as_millis() as u64,
-                            "kdocs call answered"
-                        );
-                        let scrubber =
-                            Scrubber::new(prepared.secrets.iter().map(String::as_str).chain([
-                                self.inner.credentials.app_key().expose_str(),
-                                raw.authorization.as_str(),
-                            ]));
-                        match envelope::decode::<T>(
-                            context,
-                            raw.status,
-                            raw.retry_after,
-                            &raw.body,
-                            &scrubber,
-                        ) {
-                            Ok(output) => return Ok(output),
-                            Err(mut error) => {
-                                // Only a signed request has a `Date` to refuse.
-                                if spec.auth.signed()
-                                    && !clock_corrected
-                                    && self.inner.config.correct_clock_skew
-                                {
-                                    match self.skew(&error, raw.server_date, signed_at) {
-                                        Skew::None => {}
-                                        Skew::Correct(offset) => {
-                                            clock_corrected = true;
-                                            let repeat = is_repeatable(spec);
-                                            tracing::warn!(
-                                                operation = spec.name,
-                                                old_offset_secs = self.clock_offset_secs(),
-                                                new_offset_secs = offset,
-                                                retrying = repeat,
-                                                "kdocs refused a call and its Date is far from \
+            tracing::Span::current().record("attempts", attempt);
+            let (error, retry_after) = match self
+                .attempt(context, spec.auth, prepared, signed_at, attempt)
+                .await
+            {
+                Ok(raw) => {
+                    tracing::Span::current().record("status", raw.status);
+                    tracing::debug!(
+                        operation = spec.name,
+                        method = spec.method.as_str(),
+                        path = spec.path,
+                        attempt,
+                        status = raw.status,
+                        bytes = raw.body.len(),
+                        elapsed_ms = started.elapsed().as_millis() as u64,
+                        "kdocs call answered"
+                    );
+                    let scrubber =
+                        Scrubber::new(prepared.secrets.iter().map(String::as_str).chain([
+                            self.inner.credentials.app_key().expose_str(),
+                            raw.authorization.as_str(),
+                        ]));
+                    match envelope::decode::<T>(
+                        context,
+                        raw.status,
+                        raw.retry_after,
+                        &raw.body,
+                        &scrubber,
+                    ) {
+                        Ok(output) => {
+                            self.observe(spec, attempt, Some(raw.status), started, None);
+                            return Ok(output);
+                        }
+                        Err(mut error) => {
+                            self.observe(spec, attempt, Some(raw.status), started, Some(&error));
+                            // Only a signed request has a `Date` to refuse.
+                            if spec.auth.signed()
+                                && !clock_corrected
+                                && self.inner.config.correct_clock_skew
+                            {
+                                match self.skew(&error, raw.server_date, signed_at) {
+                                    Skew::None => {}
+                                    Skew::Correct(offset) => {
+                                        clock_corrected = true;
+                                        let repeat = is_repeatable(spec);
+                                        tracing::warn!(
+                                            operation = spec.name,
+                                            old_offset_secs = self.clock_offset_secs(),
+                                            new_offset_secs = offset,
+                                            retrying = repeat,
+                                            "kdocs refused a call and its Date is far from \
                                              ours: correcting the signing clock"
-                                            );
-                                            self.set_clock_offset_secs(offset);
-                                            if repeat {
-                                                continue;
-                                            }
+                                        );
+                                        self.set_clock_offset_secs(offset);
+                                        if repeat {
+                                            continue;
                                         }
-                                        Skew::BeyondBound(difference) => {
-                                            tracing::warn!(
+                                    }
+                                    Skew::BeyondBound(difference) => {
+                                        tracing::warn!(
                                             operation = spec.name,
                                             difference_secs = difference,
                                             "kdocs refused a call and its Date is further from \
                                              ours than the client corrects; clock left alone"
                                         );
-                                            if let Error::Api(api) = &mut error {
-                                                api.clock_skew_secs = Some(difference);
-                                            }
+                                        if let Error::Api(api) = &mut error {
+                                            api.clock_skew_secs = Some(difference);
                                         }
                                     }
                                 }
-                                (error, raw.retry_after)
                             }
+                            (error, raw.retry_after)
                         }
                     }
-                    Err(error) => (error, None),
-                };
+                }
+                Err(error) => {
+                    self.observe(spec, attempt, error.status(), started, Some(&error));
+                    (error, None)
+                }
+            };
             if attempt >= policy.max_attempts() || !may_retry(spec, &error) {
                 return Err(error);
             }
@@ -402,11 +480,12 @@ impl Client {
         spec_auth: Auth,
         prepared: &Prepared,
         signed_at: SystemTime,
+        attempt: u32,
     ) -> Result<RawResponse, Error> {
         // Waiting for a free request slot counts against the attempt's time.
         let _slot = match &self.inner.slots {
             Some(slots) => {
-                match tokio::time::timeout(self.inner.config.timeout, slots.acquire()).await {
+                match tokio::time::timeout(self.attempt_timeout(), slots.acquire()).await {
                     Ok(Ok(permit)) => Some(permit),
                     Ok(Err(_)) => {
                         return Err(Error::Config(
@@ -417,7 +496,7 @@ impl Client {
                         return Err(Error::Timeout {
                             context,
                             kind: TimeoutKind::Attempt,
-                            limit: Some(self.inner.config.timeout),
+                            limit: Some(self.attempt_timeout()),
                         })
                     }
                 }
@@ -455,6 +534,20 @@ impl Client {
                 .header("Authorization", &headers.authorization);
         }
         request = request.header("Content-Type", content_type);
+        if !self.inner.config.hooks.is_empty() {
+            let mut headers = reqwest::header::HeaderMap::new();
+            let mut hook_request = HookRequest {
+                operation: context.operation,
+                method: context.method,
+                path: context.path,
+                attempt,
+                headers: &mut headers,
+            };
+            for hook in &self.inner.config.hooks {
+                hook.on_request(&mut hook_request);
+            }
+            request = request.headers(headers);
+        }
         match &prepared.body {
             PreparedBody::None => {}
             PreparedBody::Json(bytes) => request = request.body(bytes.clone()),
@@ -473,7 +566,7 @@ impl Client {
                     .body(sent);
             }
         }
-        let limit = self.inner.config.timeout;
+        let limit = self.attempt_timeout();
         let max_bytes = self.inner.config.max_response_bytes;
         let exchange = async {
             let response = request
@@ -546,6 +639,32 @@ impl Client {
             }
         }
         result
+    }
+
+    /// Tells the hooks how an attempt ended.
+    fn observe(
+        &self,
+        spec: OperationSpec,
+        attempt: u32,
+        status: Option<u16>,
+        started: Instant,
+        error: Option<&Error>,
+    ) {
+        if self.inner.config.hooks.is_empty() {
+            return;
+        }
+        let response = HookResponse {
+            operation: spec.name,
+            method: spec.method,
+            path: spec.path,
+            attempt,
+            status,
+            elapsed: started.elapsed(),
+            error,
+        };
+        for hook in &self.inner.config.hooks {
+            hook.on_response(&response);
+        }
     }
 
     /// A reqwest failure as a typed error, without the URL.

@@ -86,6 +86,7 @@ pub struct Config {
     pub(crate) correct_clock_skew: bool,
     pub(crate) max_clock_correction: Duration,
     pub(crate) download: DownloadLimits,
+    pub(crate) hooks: Vec<Arc<dyn super::hooks::Hook>>,
 }
 
 impl fmt::Debug for Config {
@@ -107,6 +108,7 @@ impl fmt::Debug for Config {
             .field("correct_clock_skew", &self.correct_clock_skew)
             .field("max_clock_correction", &self.max_clock_correction)
             .field("download", &self.download)
+            .field("hooks", &self.hooks.len())
             .finish()
     }
 }
@@ -138,6 +140,7 @@ impl Config {
             correct_clock_skew: true,
             max_clock_correction: DEFAULT_MAX_CLOCK_CORRECTION,
             download: DownloadLimits::new(),
+            hooks: Vec::new(),
         }
     }
 
@@ -268,6 +271,13 @@ impl Config {
         &self.download
     }
 
+    /// Adds a [`Hook`](super::Hook), called around every attempt of every
+    /// call (after the hooks added before it): to add headers, count, log.
+    pub fn with_hook(mut self, hook: impl super::hooks::Hook) -> Self {
+        self.hooks.push(Arc::new(hook));
+        self
+    }
+
     /// Whether plain http to non-loopback hosts is allowed.
     pub fn allows_insecure_http(&self) -> bool {
         self.allow_insecure_http
@@ -286,5 +296,51 @@ impl Config {
     /// The base URL as configured.
     pub fn base_url(&self) -> &str {
         &self.base_url
+    }
+}
+
+/// Settings for the calls made through one handle of a client
+/// ([`Client::with_options`](super::Client::with_options)), over the
+/// [`Config`]'s: for a call that may take longer, or must not be retried.
+///
+/// ```
+/// use std::time::Duration;
+/// use kdocs_client::runtime::{CallOptions, RetryPolicy};
+///
+/// let patient = CallOptions::new()
+///     .with_timeout(Duration::from_secs(120))
+///     .with_operation_timeout(None)
+///     .with_retry_policy(RetryPolicy::none());
+/// # let _ = patient;
+/// ```
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct CallOptions {
+    pub(crate) timeout: Option<Duration>,
+    pub(crate) operation_timeout: Option<Option<Duration>>,
+    pub(crate) retry: Option<RetryPolicy>,
+}
+
+impl CallOptions {
+    /// No override: the config decides everything.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// The time limit of one attempt.
+    pub fn with_timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = Some(timeout);
+        self
+    }
+
+    /// The time limit of a whole call (`None`: no limit).
+    pub fn with_operation_timeout(mut self, timeout: impl Into<Option<Duration>>) -> Self {
+        self.operation_timeout = Some(timeout.into());
+        self
+    }
+
+    /// The retry policy.
+    pub fn with_retry_policy(mut self, policy: RetryPolicy) -> Self {
+        self.retry = Some(policy);
+        self
     }
 }

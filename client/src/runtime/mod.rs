@@ -21,6 +21,7 @@ mod client;
 mod config;
 mod envelope;
 mod error;
+mod hooks;
 mod multipart;
 pub mod paging;
 mod request;
@@ -32,8 +33,11 @@ pub mod time;
 pub(crate) mod url_policy;
 
 pub use client::Client;
-pub use config::{Config, Credentials, DEFAULT_BASE_URL, DEFAULT_MAX_CLOCK_CORRECTION};
+pub use config::{
+    CallOptions, Config, Credentials, DEFAULT_BASE_URL, DEFAULT_MAX_CLOCK_CORRECTION,
+};
 pub use error::{ApiError, CallContext, DecodeError, Error, ErrorCategory, TimeoutKind};
+pub use hooks::{HeaderRefused, Hook, HookRequest, HookResponse};
 pub use multipart::FilePart;
 pub use paging::{Paged, Pages};
 pub use request::{Auth, BodyKind, Method, Operation, OperationSpec, ParamValue, RequestParts};
