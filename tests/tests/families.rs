@@ -1166,6 +1166,25 @@ async fn personal(env: &Env) {
     );
     assert_eq!(recent[0]["fname"], "a5-copy.txt");
 
+    // Copying a folder copies what is in it; into itself, it is refused.
+    let copied = client
+        .copy_personal_files(
+            k::CopyPersonalFilesRequest::new(token, vec![sub.clone()]).with_parent_id(&docs_folder),
+        )
+        .await
+        .unwrap();
+    let sub_copy = copied["file_ids"][0].as_str().unwrap().to_owned();
+    assert_eq!(
+        folder_names(env, token, Some(&sub_copy)).await,
+        folder_names(env, token, Some(&sub)).await
+    );
+    let into_itself = client
+        .copy_personal_files(
+            k::CopyPersonalFilesRequest::new(token, vec![docs_folder.clone()]).with_parent_id(&sub),
+        )
+        .await;
+    refused(into_itself, 400, 10001);
+
     // Another user sees none of it and cannot touch it.
     let other = env.fake.issue_access_token_for("fake-user-2");
     assert!(folder_names(env, &other, None).await.is_empty());
@@ -1221,4 +1240,31 @@ mod family {
         assert_eq!(super::ROUTES.len(), 89);
         env.fake.shutdown().await;
     }
+}
+
+/// The README's family table gives the endpoint count of each family as
+/// `kdocs-codegen check` counts them (the families of the spec's operations).
+#[test]
+fn the_readme_family_table_matches_the_spec() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../api-spec");
+    let spec = kdocs_codegen::check_dir(&dir).unwrap_or_else(|d| panic!("{d}"));
+    let mut counted: BTreeMap<String, usize> = BTreeMap::new();
+    for op in kdocs_codegen::model::build(&spec).operations {
+        *counted.entry(op.family.expect("a family")).or_default() += 1;
+    }
+    let readme = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../README.md"),
+    )
+    .unwrap();
+    let table: BTreeMap<String, usize> = readme
+        .lines()
+        .filter_map(|line| {
+            let cells: Vec<&str> = line.split('|').map(str::trim).collect();
+            let family = cells.get(1)?.strip_prefix('`')?.strip_suffix('`')?;
+            Some((family.to_owned(), cells.get(2)?.parse().ok()?))
+        })
+        .collect();
+    assert_eq!(table, counted);
+    let total = format!("| **total** | **{}** |", counted.values().sum::<usize>());
+    assert!(readme.contains(&total), "the README's total is not {total}");
 }
