@@ -1058,8 +1058,8 @@ async fn personal(env: &Env) {
         ["a1.txt", "a2.txt", "a3.txt", "inner.txt"]
     );
 
-    // Trash a4, and the folder sub with everything in it.
-    for id in [&ids[3], &sub] {
+    // Trash the folder sub with everything in it, then a4.
+    for id in [&sub, &ids[3]] {
         let trashed = client
             .trash_personal_file(k::TrashPersonalFileRequest::new(id, token))
             .await
@@ -1079,7 +1079,7 @@ async fn personal(env: &Env) {
         .await
         .unwrap();
     let bin: Vec<&str> = bin.iter().map(|f| f["fname"].as_str().unwrap()).collect();
-    assert_eq!(bin, ["sub", "a4.txt"]);
+    assert_eq!(bin, ["a4.txt", "sub"], "the last one binned first");
     let bin_page = client
         .list_personal_recycle_bin(
             k::ListPersonalRecycleBinRequest::new(token)
@@ -1197,6 +1197,126 @@ async fn personal(env: &Env) {
             .list_personal_files(k::ListPersonalFilesRequest::new(BAD_TOKEN))
             .await,
     );
+}
+
+/// The personal-file answers the walk above does not reach: the app folder
+/// with a path, sorting by size and time, and what the fake refuses.
+#[tokio::test]
+async fn personal_files_sort_place_and_refuse() {
+    let env = start().await;
+    let (client, token) = (&env.client, env.token.as_str());
+    // Without path_from_root, parent_path starts at the app folder.
+    let mut ids = Vec::new();
+    for (name, size) in [("b.txt", 3), ("a.txt", 1), ("c.txt", 2)] {
+        let file = FilePart::from_bytes(name, vec![b'x'; size]);
+        let request = k::UploadPersonalFileRequest::new(token, file)
+            .with_parent_path(vec!["reports".to_owned()]);
+        ids.push(id_of(&client.upload_personal_file(request).await.unwrap()));
+        // One second apart, for the mtime order.
+        env.fake.clock().advance(std::time::Duration::from_secs(1));
+    }
+    let app = client
+        .list_personal_app_files(k::ListPersonalAppFilesRequest::new(token))
+        .await
+        .unwrap();
+    assert_eq!(names(&app.others), ["reports"]);
+    let reports = app.others["files"][0]["id"].as_str().unwrap().to_owned();
+    let list = |order_by: k::FileSortField, order: k::SortOrder| {
+        client.list_personal_app_files(
+            k::ListPersonalAppFilesRequest::new(token)
+                .with_parent_id(&reports)
+                .with_order_by(order_by)
+                .with_order(order),
+        )
+    };
+    let by_size = list(k::FileSortField::Fsize, k::SortOrder::Asc)
+        .await
+        .unwrap();
+    assert_eq!(names(&by_size.others), ["a.txt", "c.txt", "b.txt"]);
+    let by_time = list(k::FileSortField::Mtime, k::SortOrder::Desc)
+        .await
+        .unwrap();
+    assert_eq!(names(&by_time.others), ["c.txt", "a.txt", "b.txt"]);
+    let unknown = list(k::FileSortField::Unknown("size".into()), k::SortOrder::Asc).await;
+    refused(unknown, 400, 10001);
+
+    let bad_requests = [
+        client
+            .list_personal_files(k::ListPersonalFilesRequest::new(token).with_count(0))
+            .await
+            .err(),
+        client
+            .list_personal_files(k::ListPersonalFilesRequest::new(token).with_filter("group"))
+            .await
+            .err(),
+        client
+            .list_personal_files(k::ListPersonalFilesRequest::new(token).with_parent_id(&ids[0]))
+            .await
+            .err(),
+        client
+            .list_personal_files_flat(
+                k::ListPersonalFilesFlatRequest::new(token).with_ignore(vec!["pdf".into()]),
+            )
+            .await
+            .err(),
+        client
+            .get_personal_download_url(k::GetPersonalDownloadUrlRequest::new(&reports, token))
+            .await
+            .err(),
+        client
+            .copy_personal_files(k::CopyPersonalFilesRequest::new(
+                token,
+                vec![ids[0].clone(); 101],
+            ))
+            .await
+            .err(),
+        client
+            .move_personal_files(k::MovePersonalFilesRequest::new(
+                token,
+                vec![ids[0].clone(), reports.clone()],
+                &reports,
+            ))
+            .await
+            .err(),
+        client
+            .create_personal_file_from_url(k::CreatePersonalFileFromUrlRequest::new(
+                token,
+                "https://example.com/a.docx",
+                "a.docx",
+            ))
+            .await
+            .err(),
+        client
+            .create_personal_file(k::CreatePersonalFileRequest::new(token))
+            .await
+            .err(),
+    ];
+    for (i, error) in bad_requests.into_iter().enumerate() {
+        refused::<()>(
+            Err(error.unwrap_or_else(|| panic!("case {i} succeeded"))),
+            400,
+            10001,
+        );
+    }
+    // The root folder (the parent of the app's folders) cannot be binned.
+    let apps = app.others["files"][0]["parent_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let root = client
+        .list_personal_files(k::ListPersonalFilesRequest::new(token))
+        .await
+        .unwrap();
+    let root_id = root.others["files"][0]["parent_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert_ne!(apps, root_id);
+    let binned = client
+        .trash_personal_file(k::TrashPersonalFileRequest::new(&root_id, token))
+        .await;
+    refused(binned, 400, 10001);
+    env.fake.shutdown().await;
 }
 
 // ------------------------------------------------------------------- tests

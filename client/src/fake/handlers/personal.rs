@@ -6,7 +6,6 @@
 //! every other field name here is the fake's own (see "Personal files" in the
 //! fake's module docs).
 
-use std::cmp::Ordering;
 use std::collections::HashMap;
 use std::sync::Arc;
 
@@ -57,7 +56,8 @@ struct Entry {
     mtime: u64,
     /// Creation order, to break ties when sorting.
     seq: u64,
-    /// When it was moved to the recycle bin.
+    /// Set while it is in the recycle bin: when it went there, in the
+    /// drive's running order (`seq`).
     trashed: Option<u64>,
 }
 
@@ -112,7 +112,7 @@ impl Drive {
     fn item(&self, id: &str) -> Result<&Entry, FakeError> {
         match self.entries.get(id) {
             Some(_) if id == self.root => Err(FakeError::invalid_argument(format!(
-                "{id:?} is the root folder 我的文档, which cannot be changed"
+                "{id:?} is the root folder 我的文档, which cannot be changed or fetched"
             ))),
             Some(entry) if self.is_live(id) => Ok(entry),
             _ => Err(file_not_found(id)),
@@ -241,40 +241,33 @@ impl Drive {
     }
 
     /// Folders first, then files, each by `order_by` (default `fname`) and
-    /// `order` (default `asc`).
+    /// `order` (default `asc`), then by age.
     fn sort(
         &self,
         ids: &mut [String],
         order_by: Option<&FileSortField>,
         order: Option<&SortOrder>,
     ) -> Result<(), FakeError> {
-        let key = |a: &Entry, b: &Entry| match order_by.unwrap_or(&FileSortField::Fname) {
-            FileSortField::Fname => Ok(a.name.cmp(&b.name)),
-            FileSortField::Mtime => Ok(a.mtime.cmp(&b.mtime)),
-            FileSortField::Fsize => Ok(a.content.len().cmp(&b.content.len())),
-            FileSortField::Unknown(v) => Err(v.clone()),
-        };
+        if let Some(FileSortField::Unknown(v)) = order_by {
+            return Err(bad_enum("order_by", v, "mtime, fname, fsize"));
+        }
         let descending = match order {
             None | Some(SortOrder::Asc) => false,
             Some(SortOrder::Desc) => true,
             Some(SortOrder::Unknown(v)) => return Err(bad_enum("order", v, "asc, desc")),
         };
-        let mut refused = None;
         ids.sort_by(|a, b| {
             let (a, b) = (&self.entries[a], &self.entries[b]);
-            let within = key(a, b).unwrap_or_else(|v| {
-                refused = Some(v);
-                Ordering::Equal
-            });
-            let within = within.then(a.seq.cmp(&b.seq));
-            b.folder
-                .cmp(&a.folder)
-                .then(if descending { within.reverse() } else { within })
+            let within = match order_by {
+                Some(FileSortField::Mtime) => a.mtime.cmp(&b.mtime),
+                Some(FileSortField::Fsize) => a.content.len().cmp(&b.content.len()),
+                _ => a.name.cmp(&b.name),
+            }
+            .then(a.seq.cmp(&b.seq));
+            let within = if descending { within.reverse() } else { within };
+            b.folder.cmp(&a.folder).then(within)
         });
-        match refused {
-            Some(v) => Err(bad_enum("order_by", &v, "mtime, fname, fsize")),
-            None => Ok(()),
-        }
+        Ok(())
     }
 
     /// The `offset`/`count` page of `ids` as JSON, the next offset (-1 at
@@ -559,10 +552,11 @@ pub(super) fn trash_personal_file(
     call: &Call<'_>,
     request: TrashPersonalFileRequest,
 ) -> Result<Value, FakeError> {
-    with_drive(call, |drive, now| {
+    with_drive(call, |drive, _| {
         let id = request.file_token();
         drive.item(id)?;
-        drive.entries.get_mut(id).expect("checked above").trashed = Some(now);
+        drive.next_seq += 1;
+        drive.entries.get_mut(id).expect("checked above").trashed = Some(drive.next_seq);
         Ok(json!({}))
     })
 }
@@ -653,7 +647,7 @@ pub(super) fn list_personal_recycle_bin(
             .filter(|(_, e)| e.trashed.is_some())
             .map(|(id, _)| id.clone())
             .collect();
-        ids.sort_by_key(|id| std::cmp::Reverse((drive.entries[id].trashed, drive.entries[id].seq)));
+        ids.sort_by_key(|id| std::cmp::Reverse(drive.entries[id].trashed));
         Ok(drive.page(&ids, request.offset(), request.count())?.0)
     })
 }
@@ -731,8 +725,10 @@ pub(super) fn get_personal_edit_url_with_token(
         .lock()
         .exchange_tokens
         .insert(value.clone(), token);
+    let app_id: String = url::form_urlencoded::byte_serialize(call.app_id().as_bytes()).collect();
     Ok(json!({
-        "url": format!("{}/office/s/{file_token}?_w_appid={}", call.base_url(), call.app_id()),
+        // file_token is one of the drive's ids: letters and digits.
+        "url": format!("{}/office/s/{file_token}?_w_appid={app_id}", call.base_url()),
         "token": { "value": value, "expire_at": unix_secs(expire_at) },
     }))
 }
