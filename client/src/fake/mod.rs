@@ -20,9 +20,10 @@
 //! | `cancel_anonymous_token` | `DELETE /api/v1/openapi/anonymous/token/{token}` |
 //! | `get_edit_url_with_token` | `GET /api/v1/openapi/appspace/files/{file_token}/url/with_edit_token?access_token=…` |
 //! | `get_download_url` | `GET /api/v1/openapi/appspace/files/{file_token}/download?file_token=…` |
+//! | the 15 operations of the `personal` family (`list_personal_files`, …) | `/api/v1/openapi/personal/…`, see [Personal files](#personal-files) |
 //!
 //! plus `GET /fake/download/{id}`, the unsigned "CDN" URL that `get_download_url`
-//! hands out, which streams the file bytes in 64 KiB frames.
+//! and `get_personal_download_url` hand out, which streams the file bytes in 64 KiB frames.
 //!
 //! Every API request is checked like the real platform does: the `WPS-2`
 //! signature (`Date`, `Content-Md5`, `Content-Type`, `Authorization`) is verified by
@@ -108,6 +109,55 @@
 //! status, as they would for an undocumented kdocs code. Code written against the
 //! fake should do the same and never match these numbers.
 
+//! # Personal files
+//!
+//! Each user (the user of the request's `access_token`; see
+//! [`FakeKdocs::issue_access_token_for`]) has a drive of their own: 我的文档 with
+//! folders and files, created on first use. The personal-file operations act on
+//! it: create (a blank document; `filename` must end in `.ksheet`, `.dbt`, `.otl`,
+//! `.pptx`, `.ppt`, `.docx`, `.doc`, `.xlsx` or `.xls`), upload, create from
+//! one of the fake's own download URLs, rename, move, copy (a folder with its
+//! contents), move to the recycle bin (a folder hides its contents with it),
+//! list the recycle bin, recover (into the old folder, or into 我的文档 when that
+//! is in the bin too), download and edit URLs, and the four lists. With
+//! `path_from_root` false and no `parent_id`, files go to
+//! `/我的文档/应用/<app id>`, the app folder (the fake names it after the app
+//! id), which `list_personal_app_files` lists.
+//!
+//! The lists sort folders first, then files, each by `order_by` (default
+//! `fname`) and `order` (default `asc`); `offset` indexes that sorted list,
+//! `count` (default 30) caps a page, and `next_offset` is the offset of the
+//! next page, `-1` after the last one. `next_filter` names the kind (`folder`
+//! or `file`) of the next page's first entry; `filter` is checked (`folder` or
+//! `file`, and `group` for the flat list) but does not narrow the list.
+//! `list_personal_files_flat` lists every entry of the drive, less the kinds in
+//! `ignore`, and with `exts` only files with those extensions.
+//!
+//! **The field names of these answers are the fake's own** (the pages show no
+//! field of `data` but the lists' `next_offset` and `next_filter`, and, in their
+//! prose, `task_id` and `file_ids` of move and copy). The generated client keeps
+//! them as JSON (`others` of the lists, `serde_json::Value` for the rest):
+//!
+//! | Operation | The fake's answer (`data`) |
+//! |---|---|
+//! | a file or folder, as the fake shows it | `{"id", "fname", "ftype": "file" \| "folder", "fsize", "parent_id", "ctime", "mtime"}` (times in Unix seconds) |
+//! | `list_personal_files`, `_flat`, `list_personal_app_files` | `{"files": [file…], "next_offset", "next_filter"}` |
+//! | `list_personal_recent_files` | `{"files": [file…]}`, the newest `mtime` first |
+//! | `list_personal_recycle_bin` | `[file…]`, the last one binned first |
+//! | `create_personal_file`, `upload_personal_file`, `create_personal_file_from_url`, `rename_personal_file` | the file |
+//! | `move_personal_files` | `{"task_id": ""}`: done at once, as an empty `task_id` means on the page |
+//! | `copy_personal_files` | `{"task_id": "", "file_ids": [new ids]}` |
+//! | `trash_personal_file`, `recover_personal_files` | `{}` |
+//! | `get_personal_download_url` | `{"url", "fsize", "md5", "sha1"}`; `url` is a `/fake/download/…` URL |
+//! | `get_personal_edit_url_with_token` | `{"url", "token": {"value", "expire_at"}}`, like the app-space edit URL |
+//!
+//! Refusals: an unknown id, another user's, or one in the recycle bin is
+//! [`FakeCode::FileNotFound`]; a folder where a file is needed (or the
+//! reverse), the root folder as the thing to change, a move into the folder
+//! the files are in or into themselves, files to move from several folders,
+//! more than 100 ids, an unknown `order`, `order_by`, `filter` or `ignore`, and
+//! a negative `offset` or a `count` below 1 are `10001`.
+//!
 //! # Fault switches
 //!
 //! [`FakeKdocs::set_fault`] turns on one [`Fault`] until it is switched off with
@@ -333,9 +383,8 @@ impl FakeConfig {
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct FakeStats {
-    /// Requests routed to each operation (`"create_anonymous_preview"`,
-    /// `"refresh_anonymous_token"`, `"cancel_anonymous_token"`,
-    /// `"get_edit_url_with_token"`, `"get_download_url"`), whatever their outcome.
+    /// Requests routed to each operation (by its name in the spec:
+    /// `"get_download_url"`, `"list_personal_files"`, …), whatever their outcome.
     pub calls: BTreeMap<String, u64>,
     /// Every request to a non-download path, including rejected and unroutable ones.
     pub total_api_calls: u64,
@@ -510,6 +559,20 @@ impl FakeKdocs {
     /// Registers another app (or replaces one with the same id, resetting its counter).
     pub fn add_app(&self, app_id: &str, app_key: &str, daily_limit: u32) {
         self.shared.lock().add_app(app_id, app_key, daily_limit);
+    }
+
+    /// Like [`FakeKdocs::issue_access_token`], for the user `user_id`: each
+    /// user has personal files of their own.
+    pub fn issue_access_token_for(&self, user_id: &str) -> String {
+        let token = state::random_lowercase(32);
+        let access = state::AccessToken {
+            app_id: self.shared.app_id.clone(),
+            user_id: user_id.to_owned(),
+            expire_at: None,
+        };
+        let mut st = self.shared.lock();
+        st.access_tokens.insert(token.clone(), access);
+        token
     }
 
     /// Stores a file and returns its new `file_token` (23 ASCII letters and digits).

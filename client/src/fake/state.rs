@@ -182,6 +182,8 @@ pub(crate) struct ExchangeToken {
 pub(crate) struct State {
     pub(crate) apps: HashMap<String, App>,
     pub(crate) files: HashMap<String, Arc<FileEntry>>,
+    /// Each user's personal files (我的文档), by user id.
+    pub(crate) personal: HashMap<String, super::handlers::personal::Drive>,
     pub(crate) access_tokens: HashMap<String, AccessToken>,
     pub(crate) tasks: HashMap<String, Task>,
     pub(crate) anon_tokens: HashMap<String, AnonToken>,

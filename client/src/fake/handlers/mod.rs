@@ -10,6 +10,7 @@
 mod anonymous;
 mod appspace;
 mod oauth;
+pub(super) mod personal;
 mod user;
 
 use super::errors::FakeError;
@@ -21,9 +22,19 @@ use crate::{
     GetEditUrlWithTokenRequest, GetEditUrlWithTokenResponse, RefreshAnonymousTokenRequest, Token,
 };
 use crate::{
+    CopyPersonalFilesRequest, CreatePersonalFileFromUrlRequest, CreatePersonalFileRequest,
+    GetPersonalDownloadUrlRequest, GetPersonalEditUrlWithTokenRequest, ListPersonalAppFilesRequest,
+    ListPersonalAppFilesResponse, ListPersonalFilesFlatRequest, ListPersonalFilesFlatResponse,
+    ListPersonalFilesRequest, ListPersonalFilesResponse, ListPersonalRecentFilesRequest,
+    ListPersonalRecentFilesResponse, ListPersonalRecycleBinRequest, MovePersonalFilesRequest,
+    RecoverPersonalFilesRequest, RenamePersonalFileRequest, TrashPersonalFileRequest,
+    UploadPersonalFileRequest,
+};
+use crate::{
     ExchangeOauthCodeRequest, ExchangeOauthCodeResponse, RefreshOauthTokenRequest,
     RefreshOauthTokenResponse,
 };
+use serde_json::Value;
 
 /// The stateful kdocs fake: its state lives in the server's `Shared`, reached
 /// through each [`Call`].
@@ -160,5 +171,125 @@ impl Handlers for Kdocs {
         request: crate::GetUserInfoRequest,
     ) -> Result<serde_json::Value, FakeError> {
         user::get_user_info(call, request)
+    }
+
+    fn list_personal_files(
+        &self,
+        call: &Call<'_>,
+        request: ListPersonalFilesRequest,
+    ) -> Result<ListPersonalFilesResponse, FakeError> {
+        personal::list_personal_files(call, request)
+    }
+
+    fn list_personal_files_flat(
+        &self,
+        call: &Call<'_>,
+        request: ListPersonalFilesFlatRequest,
+    ) -> Result<ListPersonalFilesFlatResponse, FakeError> {
+        personal::list_personal_files_flat(call, request)
+    }
+
+    fn list_personal_app_files(
+        &self,
+        call: &Call<'_>,
+        request: ListPersonalAppFilesRequest,
+    ) -> Result<ListPersonalAppFilesResponse, FakeError> {
+        personal::list_personal_app_files(call, request)
+    }
+
+    fn get_personal_download_url(
+        &self,
+        call: &Call<'_>,
+        request: GetPersonalDownloadUrlRequest,
+    ) -> Result<Value, FakeError> {
+        personal::get_personal_download_url(call, request)
+    }
+
+    fn create_personal_file(
+        &self,
+        call: &Call<'_>,
+        request: CreatePersonalFileRequest,
+    ) -> Result<Value, FakeError> {
+        personal::create_personal_file(call, request)
+    }
+
+    fn upload_personal_file(
+        &self,
+        call: &Call<'_>,
+        request: UploadPersonalFileRequest,
+    ) -> Result<Value, FakeError> {
+        personal::upload_personal_file(call, request)
+    }
+
+    fn create_personal_file_from_url(
+        &self,
+        call: &Call<'_>,
+        request: CreatePersonalFileFromUrlRequest,
+    ) -> Result<Value, FakeError> {
+        personal::create_personal_file_from_url(call, request)
+    }
+
+    fn rename_personal_file(
+        &self,
+        call: &Call<'_>,
+        request: RenamePersonalFileRequest,
+    ) -> Result<Value, FakeError> {
+        personal::rename_personal_file(call, request)
+    }
+
+    fn trash_personal_file(
+        &self,
+        call: &Call<'_>,
+        request: TrashPersonalFileRequest,
+    ) -> Result<Value, FakeError> {
+        personal::trash_personal_file(call, request)
+    }
+
+    fn move_personal_files(
+        &self,
+        call: &Call<'_>,
+        request: MovePersonalFilesRequest,
+    ) -> Result<Value, FakeError> {
+        personal::move_personal_files(call, request)
+    }
+
+    fn copy_personal_files(
+        &self,
+        call: &Call<'_>,
+        request: CopyPersonalFilesRequest,
+    ) -> Result<Value, FakeError> {
+        personal::copy_personal_files(call, request)
+    }
+
+    fn list_personal_recycle_bin(
+        &self,
+        call: &Call<'_>,
+        request: ListPersonalRecycleBinRequest,
+    ) -> Result<Vec<Value>, FakeError> {
+        personal::list_personal_recycle_bin(call, request)
+    }
+
+    fn recover_personal_files(
+        &self,
+        call: &Call<'_>,
+        request: RecoverPersonalFilesRequest,
+    ) -> Result<Value, FakeError> {
+        personal::recover_personal_files(call, request)
+    }
+
+    fn get_personal_edit_url_with_token(
+        &self,
+        call: &Call<'_>,
+        request: GetPersonalEditUrlWithTokenRequest,
+    ) -> Result<Value, FakeError> {
+        personal::get_personal_edit_url_with_token(call, request)
+    }
+
+    fn list_personal_recent_files(
+        &self,
+        call: &Call<'_>,
+        request: ListPersonalRecentFilesRequest,
+    ) -> Result<ListPersonalRecentFilesResponse, FakeError> {
+        personal::list_personal_recent_files(call, request)
     }
 }

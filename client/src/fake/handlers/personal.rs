@@ -1,0 +1,734 @@
+//! Personal files (我的文档): one drive per user (the access token's), with
+//! folders, a recycle bin, download and edit URLs.
+//!
+//! The pages name no field of these answers but the lists' `next_offset` and
+//! `next_filter` and, in prose, the `task_id` and `file_ids` of move and copy;
+//! every other field name here is the fake's own (see "Personal files" in the
+//! fake's module docs).
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use bytes::Bytes;
+use serde_json::{json, Value};
+
+use super::super::clock::unix_secs;
+use super::super::errors::FakeError;
+use super::super::server::EXCHANGE_TOKEN_TTL;
+use super::super::state::{random_alphanumeric, random_lowercase, ExchangeToken, FileEntry};
+use super::super::wire::Call;
+use super::file_not_found;
+use crate::{
+    CopyPersonalFilesRequest, CreatePersonalFileFromUrlRequest, CreatePersonalFileRequest,
+    FileSortField, GetPersonalDownloadUrlRequest, GetPersonalEditUrlWithTokenRequest,
+    ListPersonalAppFilesRequest, ListPersonalAppFilesResponse, ListPersonalFilesFlatRequest,
+    ListPersonalFilesFlatResponse, ListPersonalFilesRequest, ListPersonalFilesResponse,
+    ListPersonalRecentFilesRequest, ListPersonalRecentFilesResponse, ListPersonalRecycleBinRequest,
+    MovePersonalFilesRequest, RecoverPersonalFilesRequest, RenamePersonalFileRequest, SortOrder,
+    TrashPersonalFileRequest, UploadPersonalFileRequest,
+};
+
+/// Extensions create_personal_file makes blank documents of (the page's 类型说明).
+const CREATABLE: &[&str] = &[
+    "ksheet", "dbt", "otl", "pptx", "ppt", "docx", "doc", "xlsx", "xls",
+];
+/// Items per page when a list call gives no `count`.
+const DEFAULT_COUNT: i64 = 30;
+/// The most files one move or copy takes (the pages: 单次请求不能超过 100 个).
+const MAX_BATCH: usize = 100;
+
+/// One user's files and folders, by id.
+#[derive(Debug)]
+pub(crate) struct Drive {
+    root: String,
+    entries: HashMap<String, Entry>,
+    next_seq: u64,
+}
+
+#[derive(Debug, Clone)]
+struct Entry {
+    name: String,
+    /// `None` only for the root, 我的文档.
+    parent: Option<String>,
+    folder: bool,
+    content: Bytes,
+    ctime: u64,
+    mtime: u64,
+    /// Creation order, to break ties when sorting.
+    seq: u64,
+    /// Set while it is in the recycle bin: when it went there, in the
+    /// drive's running order (`seq`).
+    trashed: Option<u64>,
+}
+
+impl Drive {
+    fn new(now: u64) -> Drive {
+        let mut drive = Drive {
+            root: String::new(),
+            entries: HashMap::new(),
+            next_seq: 0,
+        };
+        drive.root = drive.add("我的文档", None, true, Bytes::new(), now);
+        drive
+    }
+
+    fn add(
+        &mut self,
+        name: &str,
+        parent: Option<&str>,
+        folder: bool,
+        content: Bytes,
+        now: u64,
+    ) -> String {
+        let id = random_alphanumeric(43);
+        self.next_seq += 1;
+        let entry = Entry {
+            name: name.to_owned(),
+            parent: parent.map(str::to_owned),
+            folder,
+            content,
+            ctime: now,
+            mtime: now,
+            seq: self.next_seq,
+            trashed: None,
+        };
+        self.entries.insert(id.clone(), entry);
+        id
+    }
+
+    /// Whether `id` exists and neither it nor a folder above it is in the recycle bin.
+    fn is_live(&self, id: &str) -> bool {
+        let mut at = self.entries.get(id);
+        while let Some(entry) = at {
+            if entry.trashed.is_some() {
+                return false;
+            }
+            at = entry.parent.as_deref().and_then(|p| self.entries.get(p));
+        }
+        self.entries.contains_key(id)
+    }
+
+    /// A live file or folder other than the root.
+    fn item(&self, id: &str) -> Result<&Entry, FakeError> {
+        match self.entries.get(id) {
+            Some(_) if id == self.root => Err(FakeError::invalid_argument(format!(
+                "{id:?} is the root folder 我的文档, which cannot be changed or fetched"
+            ))),
+            Some(entry) if self.is_live(id) => Ok(entry),
+            _ => Err(file_not_found(id)),
+        }
+    }
+
+    /// A live file (not a folder, not the root).
+    fn file(&self, id: &str) -> Result<&Entry, FakeError> {
+        let entry = self.item(id)?;
+        if entry.folder {
+            return Err(FakeError::invalid_argument(format!(
+                "{id:?} is a folder, not a file"
+            )));
+        }
+        Ok(entry)
+    }
+
+    /// A live folder (the root included).
+    fn folder(&self, id: &str) -> Result<(), FakeError> {
+        match self.entries.get(id) {
+            Some(entry) if entry.folder && self.is_live(id) => Ok(()),
+            Some(_) if self.is_live(id) => Err(FakeError::invalid_argument(format!(
+                "parent_id {id:?} is a file, not a folder"
+            ))),
+            _ => Err(file_not_found(id)),
+        }
+    }
+
+    /// Whether `id` is `ancestor` or inside it.
+    fn within(&self, id: &str, ancestor: &str) -> bool {
+        let mut at = Some(id);
+        while let Some(current) = at {
+            if current == ancestor {
+                return true;
+            }
+            at = self.entries.get(current).and_then(|e| e.parent.as_deref());
+        }
+        false
+    }
+
+    /// The live children of `folder`.
+    fn children(&self, folder: &str) -> Vec<String> {
+        let mut children = self
+            .entries
+            .iter()
+            .filter(|(_, e)| e.parent.as_deref() == Some(folder) && e.trashed.is_none())
+            .map(|(id, _)| id.clone())
+            .collect::<Vec<_>>();
+        children.sort_by_key(|id| self.entries[id].seq);
+        children
+    }
+
+    /// The live folder `name` in `parent`.
+    fn find_folder(&self, parent: &str, name: &str) -> Option<String> {
+        let mut children = self.children(parent).into_iter();
+        children.find(|id| self.entries[id].folder && self.entries[id].name == name)
+    }
+
+    /// The live folder `name` in `parent`, created when missing.
+    fn subfolder(&mut self, parent: &str, name: &str, now: u64) -> String {
+        let found = self.find_folder(parent, name);
+        found.unwrap_or_else(|| self.add(name, Some(parent), true, Bytes::new(), now))
+    }
+
+    /// /我的文档/应用/<app id>, once a file was created in it.
+    fn app_folder(&self, app_id: &str) -> Option<String> {
+        let apps = self.find_folder(&self.root, "应用")?;
+        self.find_folder(&apps, app_id)
+    }
+
+    /// Where create, upload and create-from-URL put a file: `parent_id`, or
+    /// `parent_path` below the app folder (below 我的文档 with
+    /// `path_from_root`), creating the folders on the way.
+    fn place(
+        &mut self,
+        app_id: &str,
+        parent_id: Option<&str>,
+        parent_path: Option<&Vec<String>>,
+        path_from_root: bool,
+        now: u64,
+    ) -> Result<String, FakeError> {
+        if let Some(id) = parent_id {
+            self.folder(id)?;
+            return Ok(id.to_owned());
+        }
+        let path = parent_path.map(Vec::as_slice).unwrap_or_default();
+        if path.iter().any(|name| name.is_empty()) {
+            return Err(FakeError::invalid_argument(
+                "parent_path has an empty folder name",
+            ));
+        }
+        let mut at = self.root.clone();
+        if !path_from_root {
+            let apps = self.subfolder(&at, "应用", now);
+            at = self.subfolder(&apps, app_id, now);
+        }
+        for name in path {
+            at = self.subfolder(&at, name, now);
+        }
+        Ok(at)
+    }
+
+    /// Copies `id` (a folder with its live contents) into `parent`; returns the copy's id.
+    fn copy(&mut self, id: &str, parent: &str, now: u64) -> String {
+        let entry = self.entries[id].clone();
+        let children = self.children(id);
+        let copy = self.add(&entry.name, Some(parent), entry.folder, entry.content, now);
+        for child in children {
+            self.copy(&child, &copy, now);
+        }
+        copy
+    }
+
+    /// The fake's JSON for a file or folder (field names are the fake's own).
+    fn json(&self, id: &str) -> Value {
+        let e = &self.entries[id];
+        json!({
+            "id": id,
+            "fname": e.name,
+            "ftype": if e.folder { "folder" } else { "file" },
+            "fsize": e.content.len(),
+            "parent_id": e.parent,
+            "ctime": e.ctime,
+            "mtime": e.mtime,
+        })
+    }
+
+    /// Folders first, then files, each by `order_by` (default `fname`) and
+    /// `order` (default `asc`), then by age.
+    fn sort(
+        &self,
+        ids: &mut [String],
+        order_by: Option<&FileSortField>,
+        order: Option<&SortOrder>,
+    ) -> Result<(), FakeError> {
+        if let Some(FileSortField::Unknown(v)) = order_by {
+            return Err(bad_enum("order_by", v, "mtime, fname, fsize"));
+        }
+        let descending = match order {
+            None | Some(SortOrder::Asc) => false,
+            Some(SortOrder::Desc) => true,
+            Some(SortOrder::Unknown(v)) => return Err(bad_enum("order", v, "asc, desc")),
+        };
+        ids.sort_by(|a, b| {
+            let (a, b) = (&self.entries[a], &self.entries[b]);
+            let within = match order_by {
+                Some(FileSortField::Mtime) => a.mtime.cmp(&b.mtime),
+                Some(FileSortField::Fsize) => a.content.len().cmp(&b.content.len()),
+                _ => a.name.cmp(&b.name),
+            }
+            .then(a.seq.cmp(&b.seq));
+            let within = if descending { within.reverse() } else { within };
+            b.folder.cmp(&a.folder).then(within)
+        });
+        Ok(())
+    }
+
+    /// The `offset`/`count` page of `ids` as JSON, the next offset (-1 at
+    /// the end) and the kind of the next item (the `next_filter`).
+    fn page(
+        &self,
+        ids: &[String],
+        offset: Option<i64>,
+        count: Option<i64>,
+    ) -> Result<(Vec<Value>, i64, Option<String>), FakeError> {
+        let (offset, count) = (offset.unwrap_or(0), count.unwrap_or(DEFAULT_COUNT));
+        if offset < 0 || count < 1 {
+            return Err(FakeError::invalid_argument(format!(
+                "offset must be 0 or more and count 1 or more (got offset {offset}, count {count})"
+            )));
+        }
+        let start = usize::try_from(offset).unwrap_or(usize::MAX).min(ids.len());
+        let end = start
+            .saturating_add(usize::try_from(count).unwrap_or(usize::MAX))
+            .min(ids.len());
+        let items = ids[start..end].iter().map(|id| self.json(id)).collect();
+        if end == ids.len() {
+            return Ok((items, -1, None));
+        }
+        let kind = if self.entries[&ids[end]].folder {
+            "folder"
+        } else {
+            "file"
+        };
+        Ok((items, end as i64, Some(kind.to_owned())))
+    }
+}
+
+fn bad_enum(name: &str, value: &str, allowed: &str) -> FakeError {
+    FakeError::invalid_argument(format!(
+        "query parameter `{name}` is {value:?}; expected one of {allowed}"
+    ))
+}
+
+/// Refuses a `filter` that is not one of `allowed`.
+fn check_filter(filter: Option<&str>, allowed: &[&str]) -> Result<(), FakeError> {
+    match filter {
+        Some(f) if !allowed.contains(&f) => Err(bad_enum("filter", f, &allowed.join(", "))),
+        _ => Ok(()),
+    }
+}
+
+/// Runs `f` on the drive of the call's user (created on first use).
+fn with_drive<T>(
+    call: &Call<'_>,
+    f: impl FnOnce(&mut Drive, u64) -> Result<T, FakeError>,
+) -> Result<T, FakeError> {
+    let user = call
+        .user_id()
+        .ok_or_else(|| FakeError::internal("personal files need the access token's user"))?;
+    let now = unix_secs(call.now());
+    let mut st = call.shared.lock();
+    let drive = st
+        .personal
+        .entry(user.to_owned())
+        .or_insert_with(|| Drive::new(now));
+    f(drive, now)
+}
+
+/// A list answer: the page's items under `files`, and the paging fields.
+fn list_answer(items: Vec<Value>) -> std::collections::BTreeMap<String, Value> {
+    [("files".to_owned(), Value::Array(items))]
+        .into_iter()
+        .collect()
+}
+
+pub(super) fn list_personal_files(
+    call: &Call<'_>,
+    request: ListPersonalFilesRequest,
+) -> Result<ListPersonalFilesResponse, FakeError> {
+    check_filter(request.filter(), &["folder", "file"])?;
+    with_drive(call, |drive, _| {
+        let folder = request
+            .parent_id()
+            .map_or_else(|| drive.root.clone(), str::to_owned);
+        drive.folder(&folder)?;
+        let mut ids = drive.children(&folder);
+        drive.sort(&mut ids, request.order_by(), request.order())?;
+        let (items, next_offset, next_filter) =
+            drive.page(&ids, request.offset(), request.count())?;
+        Ok(ListPersonalFilesResponse {
+            next_offset: Some(next_offset),
+            next_filter,
+            others: list_answer(items),
+        })
+    })
+}
+
+pub(super) fn list_personal_files_flat(
+    call: &Call<'_>,
+    request: ListPersonalFilesFlatRequest,
+) -> Result<ListPersonalFilesFlatResponse, FakeError> {
+    let kinds = ["group", "folder", "file"];
+    check_filter(request.filter(), &kinds)?;
+    let ignore = request.ignore().cloned().unwrap_or_default();
+    if let Some(bad) = ignore.iter().find(|k| !kinds.contains(&k.as_str())) {
+        return Err(bad_enum("ignore", bad, "group, folder, file"));
+    }
+    let exts: Vec<String> = request
+        .exts()
+        .into_iter()
+        .flatten()
+        .map(|e| e.trim_start_matches('.').to_lowercase())
+        .collect();
+    with_drive(call, |drive, _| {
+        let mut ids: Vec<String> = drive
+            .entries
+            .iter()
+            .filter(|(id, e)| {
+                let kind = if e.folder { "folder" } else { "file" };
+                let ext = e.name.rsplit_once('.').map(|(_, x)| x.to_lowercase());
+                **id != drive.root
+                    && drive.is_live(id)
+                    && !ignore.iter().any(|k| k == kind)
+                    && (exts.is_empty() || (!e.folder && ext.is_some_and(|x| exts.contains(&x))))
+            })
+            .map(|(id, _)| id.clone())
+            .collect();
+        drive.sort(&mut ids, request.order_by(), request.order())?;
+        let (items, next_offset, next_filter) =
+            drive.page(&ids, request.offset(), request.count())?;
+        Ok(ListPersonalFilesFlatResponse {
+            next_offset: Some(next_offset),
+            next_filter,
+            others: list_answer(items),
+        })
+    })
+}
+
+pub(super) fn list_personal_app_files(
+    call: &Call<'_>,
+    request: ListPersonalAppFilesRequest,
+) -> Result<ListPersonalAppFilesResponse, FakeError> {
+    check_filter(request.filter(), &["folder", "file"])?;
+    with_drive(call, |drive, _| {
+        let app_folder = drive.app_folder(call.app_id());
+        let folder = match (request.parent_id(), &app_folder) {
+            (Some(id), Some(app)) if drive.within(id, app) => Some(id.to_owned()),
+            (Some(id), _) => {
+                drive.folder(id)?;
+                return Err(FakeError::invalid_argument(format!(
+                    "parent_id {id:?} is not inside the app folder /我的文档/应用/{}",
+                    call.app_id()
+                )));
+            }
+            (None, app) => app.clone(),
+        };
+        let mut ids = Vec::new();
+        if let Some(folder) = folder {
+            drive.folder(&folder)?;
+            ids = drive.children(&folder);
+        }
+        drive.sort(&mut ids, request.order_by(), request.order())?;
+        let (items, next_offset, next_filter) =
+            drive.page(&ids, request.offset(), request.count())?;
+        Ok(ListPersonalAppFilesResponse {
+            next_offset: Some(next_offset),
+            next_filter,
+            others: list_answer(items),
+        })
+    })
+}
+
+pub(super) fn list_personal_recent_files(
+    call: &Call<'_>,
+    request: ListPersonalRecentFilesRequest,
+) -> Result<ListPersonalRecentFilesResponse, FakeError> {
+    with_drive(call, |drive, _| {
+        let mut ids: Vec<String> = drive
+            .entries
+            .iter()
+            .filter(|(id, e)| !e.folder && drive.is_live(id))
+            .map(|(id, _)| id.clone())
+            .collect();
+        ids.sort_by_key(|id| std::cmp::Reverse((drive.entries[id].mtime, drive.entries[id].seq)));
+        let (files, _, _) = drive.page(&ids, request.offset(), request.count())?;
+        Ok(ListPersonalRecentFilesResponse { files: Some(files) })
+    })
+}
+
+pub(super) fn create_personal_file(
+    call: &Call<'_>,
+    request: CreatePersonalFileRequest,
+) -> Result<Value, FakeError> {
+    let name = request
+        .filename()
+        .ok_or_else(|| FakeError::invalid_argument("body parameter `filename` is required"))?;
+    let ext = name.rsplit_once('.').map(|(_, x)| x.to_lowercase());
+    if !ext.is_some_and(|x| CREATABLE.contains(&x.as_str())) {
+        return Err(FakeError::invalid_argument(format!(
+            "filename {name:?} has no extension of a blank document ({})",
+            CREATABLE.join(", ")
+        )));
+    }
+    with_drive(call, |drive, now| {
+        let parent = drive.place(
+            call.app_id(),
+            request.parent_id(),
+            request.parent_path(),
+            request.path_from_root().unwrap_or(false),
+            now,
+        )?;
+        let id = drive.add(name, Some(&parent), false, Bytes::new(), now);
+        Ok(drive.json(&id))
+    })
+}
+
+pub(super) fn upload_personal_file(
+    call: &Call<'_>,
+    request: UploadPersonalFileRequest,
+) -> Result<Value, FakeError> {
+    let file = request.file();
+    if file.filename().is_empty() {
+        return Err(FakeError::invalid_argument(
+            "multipart part `file` has no file name",
+        ));
+    }
+    let content = file
+        .bytes()
+        .cloned()
+        .ok_or_else(|| FakeError::internal("the uploaded file was not read into memory"))?;
+    with_drive(call, |drive, now| {
+        let parent = drive.place(
+            call.app_id(),
+            request.parent_id(),
+            request.parent_path(),
+            request.path_from_root().unwrap_or(false),
+            now,
+        )?;
+        let id = drive.add(file.filename(), Some(&parent), false, content, now);
+        Ok(drive.json(&id))
+    })
+}
+
+pub(super) fn create_personal_file_from_url(
+    call: &Call<'_>,
+    request: CreatePersonalFileFromUrlRequest,
+) -> Result<Value, FakeError> {
+    let prefix = format!("{}/fake/download/", call.base_url());
+    let Some(download) = request.url().strip_prefix(&prefix) else {
+        return Err(FakeError::invalid_argument(format!(
+            "the fake only fetches its own download URLs ({prefix}…)"
+        )));
+    };
+    let content = match call.shared.lock().downloads.get(download) {
+        Some(entry) => entry.content.clone(),
+        None => return Err(file_not_found(download)),
+    };
+    with_drive(call, |drive, now| {
+        let parent = drive.place(
+            call.app_id(),
+            request.parent_id(),
+            request.parent_path(),
+            request.path_from_root().unwrap_or(false),
+            now,
+        )?;
+        let id = drive.add(request.filename(), Some(&parent), false, content, now);
+        Ok(drive.json(&id))
+    })
+}
+
+pub(super) fn rename_personal_file(
+    call: &Call<'_>,
+    request: RenamePersonalFileRequest,
+) -> Result<Value, FakeError> {
+    with_drive(call, |drive, now| {
+        let id = request.file_token();
+        drive.item(id)?;
+        let entry = drive.entries.get_mut(id).expect("checked above");
+        entry.name = request.new_name().to_owned();
+        entry.mtime = now;
+        Ok(drive.json(id))
+    })
+}
+
+pub(super) fn trash_personal_file(
+    call: &Call<'_>,
+    request: TrashPersonalFileRequest,
+) -> Result<Value, FakeError> {
+    with_drive(call, |drive, _| {
+        let id = request.file_token();
+        drive.item(id)?;
+        drive.next_seq += 1;
+        drive.entries.get_mut(id).expect("checked above").trashed = Some(drive.next_seq);
+        Ok(json!({}))
+    })
+}
+
+/// Refuses an empty batch or one over the pages' limit.
+fn check_batch(ids: &[String]) -> Result<(), FakeError> {
+    if ids.is_empty() || ids.len() > MAX_BATCH {
+        return Err(FakeError::invalid_argument(format!(
+            "body parameter `file_ids` must hold 1 to {MAX_BATCH} ids, not {}",
+            ids.len()
+        )));
+    }
+    Ok(())
+}
+
+pub(super) fn move_personal_files(
+    call: &Call<'_>,
+    request: MovePersonalFilesRequest,
+) -> Result<Value, FakeError> {
+    check_batch(request.file_ids())?;
+    with_drive(call, |drive, _| {
+        let target = request.parent_id();
+        drive.folder(target)?;
+        let mut from = None;
+        for id in request.file_ids() {
+            let parent = drive.item(id)?.parent.clone();
+            if *from.get_or_insert_with(|| parent.clone()) != parent {
+                return Err(FakeError::invalid_argument(
+                    "the files to move must all be in one folder",
+                ));
+            }
+            if parent.as_deref() == Some(target) {
+                return Err(FakeError::invalid_argument(
+                    "parent_id is the folder the files are in already",
+                ));
+            }
+            if drive.within(target, id) {
+                return Err(FakeError::invalid_argument(format!(
+                    "cannot move folder {id:?} into itself"
+                )));
+            }
+        }
+        for id in request.file_ids() {
+            drive.entries.get_mut(id).expect("checked above").parent = Some(target.to_owned());
+        }
+        // The page: an empty task_id means the batch already ran and succeeded.
+        Ok(json!({ "task_id": "" }))
+    })
+}
+
+pub(super) fn copy_personal_files(
+    call: &Call<'_>,
+    request: CopyPersonalFilesRequest,
+) -> Result<Value, FakeError> {
+    check_batch(request.file_ids())?;
+    with_drive(call, |drive, now| {
+        if let Some(target) = request.parent_id() {
+            drive.folder(target)?;
+        }
+        let mut plan = Vec::new();
+        for id in request.file_ids() {
+            let own = drive.item(id)?.parent.clone().unwrap_or_default();
+            let target = request.parent_id().map_or(own, str::to_owned);
+            if drive.within(&target, id) {
+                return Err(FakeError::invalid_argument(format!(
+                    "cannot copy folder {id:?} into itself"
+                )));
+            }
+            plan.push((id, target));
+        }
+        let copies: Vec<String> = plan
+            .into_iter()
+            .map(|(id, target)| drive.copy(id, &target, now))
+            .collect();
+        // The page: with an empty task_id, the new file_ids come at once.
+        Ok(json!({ "task_id": "", "file_ids": copies }))
+    })
+}
+
+pub(super) fn list_personal_recycle_bin(
+    call: &Call<'_>,
+    request: ListPersonalRecycleBinRequest,
+) -> Result<Vec<Value>, FakeError> {
+    with_drive(call, |drive, _| {
+        let mut ids: Vec<String> = drive
+            .entries
+            .iter()
+            .filter(|(_, e)| e.trashed.is_some())
+            .map(|(id, _)| id.clone())
+            .collect();
+        ids.sort_by_key(|id| std::cmp::Reverse(drive.entries[id].trashed));
+        Ok(drive.page(&ids, request.offset(), request.count())?.0)
+    })
+}
+
+pub(super) fn recover_personal_files(
+    call: &Call<'_>,
+    request: RecoverPersonalFilesRequest,
+) -> Result<Value, FakeError> {
+    with_drive(call, |drive, _| {
+        let ids = request.file_tokens();
+        if ids.is_empty() {
+            return Err(FakeError::invalid_argument(
+                "body parameter `file_tokens` is empty",
+            ));
+        }
+        if let Some(id) = ids
+            .iter()
+            .find(|id| drive.entries.get(*id).is_none_or(|e| e.trashed.is_none()))
+        {
+            return Err(FakeError::file_not_found(format!(
+                "no file {id:?} in the recycle bin"
+            )));
+        }
+        for id in ids {
+            // Back into its folder, or into 我的文档 when that folder is gone too.
+            let parent = drive.entries[id].parent.clone().unwrap_or_default();
+            let parent = if drive.is_live(&parent) {
+                parent
+            } else {
+                drive.root.clone()
+            };
+            let entry = drive.entries.get_mut(id).expect("checked above");
+            entry.trashed = None;
+            entry.parent = Some(parent);
+        }
+        Ok(json!({}))
+    })
+}
+
+pub(super) fn get_personal_download_url(
+    call: &Call<'_>,
+    request: GetPersonalDownloadUrlRequest,
+) -> Result<Value, FakeError> {
+    let entry = with_drive(call, |drive, _| {
+        let e = drive.file(request.file_token())?;
+        Ok(Arc::new(FileEntry::new(&e.name, e.content.clone())))
+    })?;
+    let id = random_alphanumeric(32);
+    call.shared
+        .lock()
+        .downloads
+        .insert(id.clone(), entry.clone());
+    Ok(json!({
+        "url": format!("{}/fake/download/{id}", call.base_url()),
+        "fsize": entry.content.len(),
+        "md5": entry.md5,
+        "sha1": entry.sha1,
+    }))
+}
+
+pub(super) fn get_personal_edit_url_with_token(
+    call: &Call<'_>,
+    request: GetPersonalEditUrlWithTokenRequest,
+) -> Result<Value, FakeError> {
+    let file_token = request.file_token();
+    with_drive(call, |drive, _| drive.file(file_token).map(|_| ()))?;
+    let value = format!("ExchangeToken-{}", random_lowercase(48));
+    let expire_at = call.now() + EXCHANGE_TOKEN_TTL;
+    let token = ExchangeToken {
+        file_token: file_token.to_owned(),
+        app_id: call.app_id().to_owned(),
+        expire_at,
+    };
+    call.shared
+        .lock()
+        .exchange_tokens
+        .insert(value.clone(), token);
+    let app_id: String = url::form_urlencoded::byte_serialize(call.app_id().as_bytes()).collect();
+    Ok(json!({
+        // file_token is one of the drive's ids: letters and digits.
+        "url": format!("{}/office/s/{file_token}?_w_appid={app_id}", call.base_url()),
+        "token": { "value": value, "expire_at": unix_secs(expire_at) },
+    }))
+}
