@@ -17,6 +17,10 @@ fn main() {
         .with_runtime_path("crate::runtime")
         .with_client_type("crate::runtime::Client")
         .with_families_from_cargo_features();
+    // The blocking twins of the methods exist only with the `blocking` feature.
+    if std::env::var_os("CARGO_FEATURE_BLOCKING").is_some() {
+        settings = settings.with_blocking_client_type("crate::blocking::Client");
+    }
     // The fake server's side of the endpoints only exists with the `fake` feature.
     if std::env::var_os("CARGO_FEATURE_FAKE").is_some() {
         settings = settings.with_fake_server("crate::fake::wire");

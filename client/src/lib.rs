@@ -42,6 +42,8 @@
 // marks the items behind a feature, such as `fake`.
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
+#[cfg(feature = "blocking")]
+pub mod blocking;
 pub mod download;
 #[cfg(feature = "oauth")]
 pub mod oauth;

@@ -55,6 +55,7 @@ pub struct Settings {
     fake_server_path: Option<String>,
     families: Option<Vec<String>>,
     families_from_features: bool,
+    blocking_client_type: Option<String>,
 }
 
 impl Default for Settings {
@@ -74,6 +75,7 @@ impl Settings {
             fake_server_path: None,
             families: None,
             families_from_features: false,
+            blocking_client_type: None,
         }
     }
 
@@ -114,6 +116,20 @@ impl Settings {
     pub fn with_families_from_cargo_features(mut self) -> Self {
         self.families_from_features = true;
         self
+    }
+
+    /// Also put a blocking twin of every client method on this type (which
+    /// must be local to the crate and have `fn execute<O: Operation>(&self, O)
+    /// -> Result<O::Output, Error>`): `crate::blocking::Client` in
+    /// `kdocs-client` with its `blocking` feature.
+    pub fn with_blocking_client_type(mut self, path: &str) -> Self {
+        self.blocking_client_type = Some(path.to_owned());
+        self
+    }
+
+    /// The blocking client's type, when blocking methods are emitted.
+    pub fn blocking_client_type(&self) -> Option<&str> {
+        self.blocking_client_type.as_deref()
     }
 
     /// The families to generate, when not all.

@@ -763,9 +763,49 @@ impl<'a> Context<'a> {
                 #pages
             }
         });
+        let blocking = self
+            .settings
+            .blocking_client_type()
+            .map(|path| self.blocking_items(path, operations));
         quote! {
             #wrapper
 
+            impl #target {
+                #(#methods)*
+            }
+
+            #blocking
+        }
+    }
+
+    /// The same methods, blocking: each runs `execute` to completion on the
+    /// blocking client's own runtime.
+    fn blocking_items(&self, path: &str, operations: &[OperationModel]) -> TokenStream {
+        let rt = &self.rt;
+        let target = path_tokens(path);
+        let methods = operations.iter().map(|op| {
+            let doc = doc_attrs(&format!(
+                "{}\n\nBlocking: runs on the client's own runtime (do not call it from async code).",
+                op.doc
+            ));
+            let deprecated = deprecated_attr(&op.deprecated);
+            let method = format_ident!("{}", op.name);
+            let request = format_ident!("{}", op.request_name);
+            let output = self.rust_type(&op.response);
+            let allow = self.allow_deprecated_if(self.operation_uses_deprecated(op));
+            quote! {
+                #doc
+                #deprecated
+                #allow
+                pub fn #method(
+                    &self,
+                    request: #request,
+                ) -> ::std::result::Result<#output, #rt::Error> {
+                    self.execute(request)
+                }
+            }
+        });
+        quote! {
             impl #target {
                 #(#methods)*
             }
