@@ -21,6 +21,10 @@ fn main() {
     if std::env::var_os("CARGO_FEATURE_BLOCKING").is_some() {
         settings = settings.with_blocking_client_type("crate::blocking::Client");
     }
+    // The API as commands (for the `kdocs` command) only with the `cli` feature.
+    if std::env::var_os("CARGO_FEATURE_CLI").is_some() {
+        settings = settings.with_cli("crate::runtime::cli");
+    }
     // The fake server's side of the endpoints only exists with the `fake` feature.
     if std::env::var_os("CARGO_FEATURE_FAKE").is_some() {
         settings = settings.with_fake_server("crate::fake::wire");

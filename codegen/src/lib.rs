@@ -56,6 +56,7 @@ pub struct Settings {
     families: Option<Vec<String>>,
     families_from_features: bool,
     blocking_client_type: Option<String>,
+    cli_path: Option<String>,
 }
 
 impl Default for Settings {
@@ -76,6 +77,7 @@ impl Settings {
             families: None,
             families_from_features: false,
             blocking_client_type: None,
+            cli_path: None,
         }
     }
 
@@ -130,6 +132,19 @@ impl Settings {
     /// The blocking client's type, when blocking methods are emitted.
     pub fn blocking_client_type(&self) -> Option<&str> {
         self.blocking_client_type.as_deref()
+    }
+
+    /// Also emit the API as commands (a `commands` module: the command table,
+    /// argument decoding, `call`), on the command runtime at `path`
+    /// (`crate::runtime::cli` inside `kdocs-client`, with its `cli` feature).
+    pub fn with_cli(mut self, path: &str) -> Self {
+        self.cli_path = Some(path.to_owned());
+        self
+    }
+
+    /// The command runtime's path, when commands are emitted.
+    pub fn cli_path(&self) -> Option<&str> {
+        self.cli_path.as_deref()
     }
 
     /// The families to generate, when not all.

@@ -17,6 +17,9 @@
 //! - `url_policy`: which URLs anything is sent to (https, loopback, no
 //!   redirects for signed calls) and how URLs are shown.
 
+#[cfg(feature = "cli")]
+#[cfg_attr(docsrs, doc(cfg(feature = "cli")))]
+pub mod cli;
 mod client;
 mod config;
 mod envelope;

@@ -9,6 +9,9 @@
 //!   request decoding into the generated request types, and a `Handlers` trait
 //!   whose default methods answer with the spec's examples), emitted only when
 //!   [`Settings::with_fake_server`] asks for it;
+//! - [`cli`]: the API as commands (a table of operations and their
+//!   arguments, argument decoding into the request types, and a `call` that
+//!   runs one), emitted only when [`Settings::with_cli`] asks for it;
 //! - [`openapi`]: the OpenAPI 3.0 export.
 //!
 //! The Rust emitters write one small function per kind of fragment, each
@@ -19,6 +22,7 @@
 //! runtime path), so the generated module needs no `use` lines and cannot be
 //! broken by names the includer has in scope.
 
+pub mod cli;
 pub mod client;
 pub mod openapi;
 pub mod server;
@@ -48,9 +52,13 @@ pub fn emit_tokens(model: &Model, settings: &Settings) -> TokenStream {
     let server = settings
         .fake_server_path()
         .map(|path| server::tokens(model, settings, path));
+    let commands = settings
+        .cli_path()
+        .map(|path| cli::tokens(model, settings, path));
     quote! {
         #client
         #server
+        #commands
     }
 }
 
