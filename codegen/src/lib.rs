@@ -40,6 +40,7 @@ pub mod load;
 pub mod model;
 pub mod spec;
 pub mod validate;
+pub mod yaml;
 
 use std::path::Path;
 
