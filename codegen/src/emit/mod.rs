@@ -88,6 +88,8 @@ pub fn unformatted(tokens: TokenStream) -> String {
 
 /// Rust source from tokens without a formatter.
 mod plain {
+    use std::fmt::Write;
+
     use proc_macro2::{Delimiter, Spacing, TokenStream, TokenTree};
 
     /// Writes `tokens` as `TokenStream`'s `Display` does (a space between
@@ -127,7 +129,7 @@ mod plain {
                     }
                     Delimiter::Bracket if previous_hash => {
                         // An attribute: `#[doc = "…"]` on a line of its own.
-                        out.push_str(&group.to_string());
+                        let _ = write!(out, "{group}");
                         out.push('\n');
                         line_start = true;
                     }
@@ -154,8 +156,12 @@ mod plain {
                         joint = punct.spacing() == Spacing::Joint;
                     }
                 }
-                TokenTree::Ident(ident) => out.push_str(&ident.to_string()),
-                TokenTree::Literal(literal) => out.push_str(&literal.to_string()),
+                TokenTree::Ident(ident) => {
+                    let _ = write!(out, "{ident}");
+                }
+                TokenTree::Literal(literal) => {
+                    let _ = write!(out, "{literal}");
+                }
             }
             previous_hash = hash;
         }
@@ -166,7 +172,7 @@ mod plain {
 
     /// Inside `(…)` and `[…]`: one line, blocks included.
     fn write_inline(out: &mut String, tokens: TokenStream) {
-        out.push_str(&tokens.to_string());
+        let _ = write!(out, "{tokens}");
     }
 
     fn indent(out: &mut String, depth: usize) {
