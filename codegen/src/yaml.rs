@@ -18,9 +18,11 @@
 //! leave the text a string, and a local tag (`!thing x`) makes a
 //! [`Value::Tagged`] value. An integer must fit in 64 bits (`i64` or `u64`).
 //!
-//! Aliases (`*name`) repeat their anchor's value. The same limits as before
-//! guard the loader: at most [`MAX_DEPTH`] nested collections, and aliases may
-//! repeat at most 100 times as many nodes as the document has events.
+//! Aliases (`*name`) repeat their anchor's value. Limits guard the loader, as
+//! serde_yaml's did: at most [`MAX_DEPTH`] nested collections, and the alias
+//! expansions so far (nested ones counted) at most 100 times the events read
+//! so far (a "billion laughs" stops early). A file holds one document, and no
+//! control character other than tab and line breaks.
 
 use std::collections::HashMap;
 use std::fmt;
