@@ -23,8 +23,9 @@ use crate::spec::{DefaultValue, Field, Spec, TypeExpr, TypeKind};
 
 /// Whether `value` fits `ty`; the error says what does not, with a JSON-like
 /// path inside the value (`[0].name`).
-pub fn check(spec: &Spec, ty: &TypeExpr, value: &serde_yaml::Value) -> Result<(), String> {
-    let value = serde_json::to_value(value)
+pub fn check(spec: &Spec, ty: &TypeExpr, value: &crate::yaml::Value) -> Result<(), String> {
+    let value = value
+        .to_json()
         .map_err(|e| format!("the example cannot be written as JSON ({e})"))?;
     check_json(spec, ty, &value, "")
 }
@@ -170,7 +171,7 @@ fn object_of(spec: &Spec, fields: &[Field], depth: usize) -> Value {
     }
     for field in fields {
         let value = match (&field.example, &field.default) {
-            (Some(example), _) => serde_json::to_value(example).ok(),
+            (Some(example), _) => example.to_json().ok(),
             (None, Some(default)) => Some(default_json(default)),
             (None, None) if field.required => Some(value_of(spec, &field.ty, depth + 1)),
             (None, None) => None,
@@ -238,7 +239,7 @@ mod tests {
             "      fields:\n        x: any\n",
         );
         let check =
-            |ty: TypeExpr, yaml: &str| check(&spec, &ty, &serde_yaml::from_str(yaml).unwrap());
+            |ty: TypeExpr, yaml: &str| check(&spec, &ty, &crate::yaml::load(yaml).unwrap().0);
         assert!(check(TypeExpr::String, "abc").is_ok());
         assert_eq!(
             check(TypeExpr::String, "12").unwrap_err(),

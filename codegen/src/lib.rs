@@ -9,9 +9,18 @@
 //!    path, the offending line and a hint;
 //! 3. [`model`]: decide Rust names and shapes, and the example answers;
 //! 4. [`emit`]: one emitter per artefact (the client, the fake server's side,
-//!    the OpenAPI export); the Rust ones write tokens with `quote`, parse them
-//!    with `syn`, print them with
+//!    the OpenAPI export); the Rust ones write tokens with `quote`, and with
+//!    the `pretty` feature parse them with `syn` and print them with
 //!    `prettyplease`.
+//!
+//! # Features
+//!
+//! - `cli` (default): the `kdocs-codegen` command (`check`, `print`,
+//!   `openapi`), with `clap`.
+//! - `pretty` (default): formatted output (`syn` + `prettyplease`), checked
+//!   to parse. A build script does not need it: `kdocs-client` depends on
+//!   this crate with `default-features = false`, so a build of it compiles
+//!   neither `clap` nor `syn` nor `prettyplease` for the generator.
 //!
 //! The same input always gives byte-identical output: files are read in name
 //! order, lists keep spec order, and no hash map decides any order.
@@ -40,6 +49,7 @@ pub mod load;
 pub mod model;
 pub mod spec;
 pub mod validate;
+pub mod yaml;
 
 use std::path::Path;
 

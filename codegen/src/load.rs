@@ -1,22 +1,17 @@
 //! Stage 1, load: read spec files and parse their YAML.
 //!
-//! Each file is parsed twice, on purpose. [`serde_yaml`] gives the document as a
-//! [`serde_yaml::Value`] tree, which the validator walks. `serde_yaml` keeps no
-//! positions in that tree, so a second pass over the same text with the event
-//! parser of `yaml-rust2` records, for every node, the line and column where its
-//! key and its value start, indexed by YAML path (`endpoints.x.query.y.type`).
-//! Diagnostics look positions up in that index; a node the index lacks (the two
-//! parsers disagree on some exotic input) falls back to its nearest ancestor, so
-//! a position is always given.
+//! Each file is parsed once, by the event parser of `yaml-rust2`, into a
+//! [`Value`] tree ([`crate::yaml`]) that keeps where every key and value
+//! starts. Diagnostics name a node by its YAML path
+//! (`endpoints.x.query.y.type`) and look its position up in that tree; a path
+//! that leads nowhere (a key the file lacks) falls back to its nearest
+//! ancestor, so a position is always given.
 
-use std::collections::HashMap;
 use std::fmt;
 use std::path::{Path, PathBuf};
 
-use yaml_rust2::parser::{Event, MarkedEventReceiver, Parser};
-use yaml_rust2::scanner::Marker;
-
 use crate::diagnostic::{Diagnostic, Diagnostics, Position};
+use crate::yaml::{self, ErrorKind, LoadError, Value};
 
 /// One segment of a [`YamlPath`].
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
@@ -51,9 +46,9 @@ impl YamlPath {
         next
     }
 
-    fn parent(&self) -> Option<Self> {
-        let mut parent = self.clone();
-        parent.0.pop().map(|_| parent)
+    /// The path's segments, from the root.
+    pub fn segments(&self) -> &[Segment] {
+        &self.0
     }
 }
 
@@ -70,13 +65,6 @@ impl fmt::Display for YamlPath {
     }
 }
 
-/// Where a node's key and value start.
-#[derive(Clone, Copy, Debug, Default)]
-struct NodeMarks {
-    key: Option<Position>,
-    value: Option<Position>,
-}
-
 /// One loaded spec file.
 #[derive(Debug)]
 pub struct SourceFile {
@@ -85,8 +73,9 @@ pub struct SourceFile {
     /// Its text.
     pub text: String,
     /// The parsed document (`Null` for an empty file).
-    pub value: serde_yaml::Value,
-    marks: HashMap<YamlPath, NodeMarks>,
+    pub value: Value,
+    /// Where the document's value starts.
+    root_position: Option<Position>,
 }
 
 /// Which part of a node a diagnostic points at.
@@ -104,16 +93,15 @@ impl SourceFile {
     pub fn parse(path: impl Into<PathBuf>, text: impl Into<String>) -> Result<Self, Diagnostic> {
         let path = path.into();
         let text = text.into();
-        let value = match serde_yaml::from_str::<serde_yaml::Value>(&text) {
-            Ok(value) => value,
-            Err(error) => return Err(syntax_diagnostic(&path, &text, &error)),
+        let (value, root_position) = match yaml::load(&text) {
+            Ok(loaded) => loaded,
+            Err(error) => return Err(load_diagnostic(&path, &text, error)),
         };
-        let marks = index_positions(&text);
         Ok(Self {
             path,
             text,
             value,
-            marks,
+            root_position,
         })
     }
 
@@ -142,23 +130,45 @@ impl SourceFile {
             // "The file as a whole": its first line that is not blank or a comment.
             return first_content_position(&self.text);
         }
-        let mut current = Some(at.clone());
-        let mut exact = true;
-        while let Some(path) = current {
-            if let Some(marks) = self.marks.get(&path) {
-                // An ancestor is pointed at by its key: "the problem is in this block".
-                let preferred = match anchor {
-                    Anchor::Value if exact => marks.value.or(marks.key),
-                    _ => marks.key.or(marks.value),
-                };
-                if let Some(position) = preferred {
-                    return position;
-                }
+        // Walk down the tree as far as the path leads: the key and value
+        // positions of each node reached.
+        let mut node = &self.value;
+        let mut reached = Vec::with_capacity(at.0.len());
+        for segment in &at.0 {
+            while let Value::Tagged(tagged) = node {
+                node = &tagged.value;
             }
-            current = path.parent();
-            exact = false;
+            let step = match (segment, node) {
+                (Segment::Key(key), Value::Mapping(mapping)) => mapping
+                    .entries()
+                    .iter()
+                    .find(|entry| entry.key.key_is(key))
+                    .map(|entry| {
+                        (
+                            (Some(entry.key_position), entry.value_position),
+                            &entry.value,
+                        )
+                    }),
+                (Segment::Index(index), Value::Sequence(items)) => items
+                    .get(*index)
+                    .zip(items.position(*index))
+                    .map(|(item, position)| ((None, position), item)),
+                _ => None,
+            };
+            let Some((marks, next)) = step else { break };
+            reached.push(marks);
+            node = next;
         }
-        Position::START
+        match reached.last() {
+            // The node itself: its value, or its key when asked.
+            Some(&(key, value)) if reached.len() == at.0.len() => match anchor {
+                Anchor::Value => value,
+                Anchor::Key => key.unwrap_or(value),
+            },
+            // An ancestor is pointed at by its key: "the problem is in this block".
+            Some(&(key, value)) => key.unwrap_or(value),
+            None => self.root_position.unwrap_or(Position::START),
+        }
     }
 }
 
@@ -240,50 +250,110 @@ pub fn spec_file_paths(dir: &Path) -> std::io::Result<Vec<PathBuf>> {
     Ok(paths)
 }
 
-fn syntax_diagnostic(path: &Path, text: &str, error: &serde_yaml::Error) -> Diagnostic {
-    let mut position = error
-        .location()
-        .map(|l| Position {
-            line: l.line(),
-            column: l.column(),
-        })
-        .unwrap_or(Position::START);
-    // serde_yaml appends " at line L column C" to its messages; the position is shown apart.
-    let message = error.to_string();
-    let mut message = match message.find(" at line ") {
-        Some(cut) => message[..cut].to_owned(),
-        None => message,
+fn load_diagnostic(path: &Path, text: &str, error: LoadError) -> Diagnostic {
+    let LoadError {
+        mut message,
+        mut position,
+        kind,
+        path: at,
+        open,
+    } = error;
+    let mut yaml_path = at.to_string();
+    let char_at = |p: &Position| {
+        text.lines()
+            .nth(p.line.checked_sub(1)?)?
+            .chars()
+            .nth(p.column.checked_sub(1)?)
     };
-    // The event parser knows where the error is in the document's structure.
-    let context = syntax_context(text);
-    let mut yaml_path = context.current.map(|p| p.to_string()).unwrap_or_default();
-    let hint = if message.contains("duplicate entry") {
-        if let Some((at, key, duplicate)) = context.duplicate {
-            position = duplicate;
-            yaml_path = at.key(&key).to_string();
-            message = format!("duplicate key `{key}`");
+    // The innermost `[` or `{` still open when the parser gave up.
+    let innermost = |bracket: char| {
+        open.iter()
+            .rev()
+            .find(|p| char_at(p) == Some(bracket))
+            .copied()
+    };
+    let innermost_is = |bracket: char| open.last().is_some_and(|p| char_at(p) == Some(bracket));
+    let hint = match kind {
+        ErrorKind::DuplicateKey { .. } => {
+            "each key may appear once in a mapping; merge the entries or remove one"
         }
-        "each key may appear once in a mapping; merge the entries or remove one"
-    } else if message.contains("recursion limit exceeded") {
-        "the document nests too deeply; spec files need only a few levels"
-    } else if message.contains("did not find expected ',' or '}'") {
+        ErrorKind::TooDeep => {
+            // The list or mapping that nests, not the hundred items inside it.
+            while yaml_path.ends_with(']') {
+                match yaml_path.rfind('[') {
+                    Some(cut) => yaml_path.truncate(cut),
+                    None => break,
+                }
+            }
+            "the document nests too deeply; spec files need only a few levels"
+        }
+        ErrorKind::TooRepetitive => {
+            "aliases repeat their anchors too often here; write the values out instead"
+        }
+        ErrorKind::Scalar => {
+            "write a value of that type (an integer fits in 64 bits), or quote it to make it a string"
+        }
+        ErrorKind::ControlCharacter => {
+            "delete it: besides tabs and line breaks, YAML allows no control characters (an editor may show none)"
+        }
+        ErrorKind::SecondDocument => {
+            "a spec file is one YAML document: remove this `---` line, or move what follows into a file of its own"
+        }
+        ErrorKind::Syntax => syntax_hint(
+            &mut message,
+            &mut position,
+            &mut yaml_path,
+            innermost,
+            innermost_is,
+        ),
+    };
+    Diagnostic {
+        file: path.to_path_buf(),
+        position,
+        yaml_path,
+        message: format!("invalid YAML: {message}"),
+        hint: Some(hint.to_owned()),
+        source_line: line_text(text, position.line),
+    }
+}
+
+/// The hint for a syntax error, from the parser's message; an unclosed `[`
+/// or `{` moves the diagnostic to the bracket.
+fn syntax_hint(
+    message: &mut String,
+    position: &mut Position,
+    yaml_path: &mut String,
+    innermost: impl Fn(char) -> Option<Position>,
+    innermost_is: impl Fn(char) -> bool,
+) -> &'static str {
+    // The parser says what it was reading ("while parsing a block mapping,
+    // did not find expected key"); the path already says where.
+    if let Some((context, problem)) = message.split_once(", ") {
+        if context.starts_with("while ") {
+            *message = problem.to_owned();
+        }
+    }
+    if message.contains("expected ',' or '}'") {
         // Point at the `{` that is never closed, as rustc does, not where
         // the parser gave up (often the end of the file).
-        if let Some(open) = context.open_brace {
-            message = format!(
+        if let Some(open) = innermost('{') {
+            *message = format!(
                 "this `{{` is never closed (the parser gave up at line {}, column {})",
                 position.line, position.column
             );
-            position = open;
+            *position = open;
         }
         "add the `}` after the mapping's last entry, or write the mapping as indented lines"
-    } else if message.contains("did not find expected ',' or ']'") {
-        if let Some(open) = context.open_bracket {
-            message = format!(
+    } else if message.contains("expected ',' or ']'")
+        // A key on a later line inside a list: the list was not closed.
+        || (message.contains("illegal placement of ':' indicator") && innermost_is('['))
+    {
+        if let Some(open) = innermost('[') {
+            *message = format!(
                 "this `[` is never closed (the parser gave up at line {}, column {})",
                 position.line, position.column
             );
-            position = open;
+            *position = open;
             // The path of the list, not of the item being read.
             if yaml_path.ends_with(']') {
                 if let Some(cut) = yaml_path.rfind('[') {
@@ -294,20 +364,12 @@ fn syntax_diagnostic(path: &Path, text: &str, error: &serde_yaml::Error) -> Diag
         "add the `]` after the list's last item, or write the list as `- item` lines"
     } else if message.contains("mapping values are not allowed") {
         "this line is indented deeper than the keys beside it, or an unquoted value contains `: `; align the keys or quote the value"
-    } else if message.contains("found character that cannot start any token") {
+    } else if message.contains("unexpected character") || message.contains("tab") {
         "indent with spaces, not tabs; quote values that start with `@`, `` ` `` or `%`"
     } else if message.contains("did not find expected key") {
         "the indentation of this line does not match the keys above it"
     } else {
         "fix the YAML syntax; indentation must be spaces, and `:` needs a space after it"
-    };
-    Diagnostic {
-        file: path.to_path_buf(),
-        position,
-        yaml_path,
-        message: format!("invalid YAML: {message}"),
-        hint: Some(hint.to_owned()),
-        source_line: line_text(text, position.line),
     }
 }
 
@@ -323,243 +385,8 @@ fn first_content_position(text: &str) -> Position {
     Position { line, column: 1 }
 }
 
-/// What the event parser says about a text serde_yaml refused.
-struct SyntaxContext {
-    /// The YAML path of the node being read when parsing stopped.
-    current: Option<YamlPath>,
-    /// The innermost `[` and `{` still open when parsing stopped.
-    open_bracket: Option<Position>,
-    open_brace: Option<Position>,
-    /// The first repeated key: the path of the mapping, the key, and where it repeats.
-    duplicate: Option<(YamlPath, String, Position)>,
-}
-
-fn syntax_context(text: &str) -> SyntaxContext {
-    let mut indexer = PositionIndexer::default();
-    let failed = Parser::new_from_str(text)
-        .load(&mut indexer, false)
-        .is_err();
-    let current = failed.then(|| indexer.current_path()).flatten();
-    let char_at = |p: &Position| {
-        text.lines()
-            .nth(p.line.checked_sub(1)?)?
-            .chars()
-            .nth(p.column.checked_sub(1)?)
-    };
-    let innermost = |open: char| {
-        indexer
-            .open_at
-            .iter()
-            .rev()
-            .find(|p| char_at(p) == Some(open))
-            .copied()
-    };
-    SyntaxContext {
-        current,
-        open_bracket: if failed { innermost('[') } else { None },
-        open_brace: if failed { innermost('{') } else { None },
-        duplicate: indexer.duplicate,
-    }
-}
-
 fn line_text(text: &str, line: usize) -> Option<String> {
     text.lines().nth(line.checked_sub(1)?).map(str::to_owned)
-}
-
-/// What the event walker is inside of.
-enum Frame {
-    Mapping {
-        path: YamlPath,
-        pending_key: Option<String>,
-        awaiting_key: bool,
-        /// Keys met so far, to find repeated ones.
-        seen: Vec<String>,
-    },
-    Sequence {
-        path: YamlPath,
-        next: usize,
-    },
-    /// A complex (non-scalar) mapping key: its contents are not indexed.
-    SkippedKey {
-        depth: usize,
-    },
-}
-
-#[derive(Default)]
-struct PositionIndexer {
-    stack: Vec<Frame>,
-    /// Where each collection still open began, innermost last: an unclosed
-    /// `[` or `{` is found here when the parser gives up at the end.
-    open_at: Vec<Position>,
-    marks: HashMap<YamlPath, NodeMarks>,
-    seen_document: bool,
-    duplicate: Option<(YamlPath, String, Position)>,
-}
-
-fn to_position(mark: Marker) -> Position {
-    Position {
-        line: mark.line(),
-        column: mark.col() + 1,
-    }
-}
-
-impl PositionIndexer {
-    /// Handles the start of a node (scalar, alias or collection) at `mark`.
-    /// Returns the node's path when it is a value to index.
-    fn node_path(&mut self, scalar_key: Option<&str>, mark: Marker) -> Option<YamlPath> {
-        let position = to_position(mark);
-        match self.stack.last_mut() {
-            None => {
-                if self.seen_document {
-                    return None; // only the first document is the spec
-                }
-                self.seen_document = true;
-                let root = YamlPath::root();
-                self.marks.entry(root.clone()).or_default().value = Some(position);
-                Some(root)
-            }
-            Some(Frame::SkippedKey { .. }) => None,
-            Some(Frame::Mapping {
-                path,
-                pending_key,
-                awaiting_key,
-                seen,
-            }) => {
-                if *awaiting_key {
-                    *awaiting_key = false;
-                    match scalar_key {
-                        Some(key) => {
-                            if seen.iter().any(|k| k == key) {
-                                if self.duplicate.is_none() {
-                                    self.duplicate = Some((path.clone(), key.to_owned(), position));
-                                }
-                            } else {
-                                seen.push(key.to_owned());
-                            }
-                            let key_path = path.key(key);
-                            self.marks.entry(key_path).or_default().key = Some(position);
-                            *pending_key = Some(key.to_owned());
-                        }
-                        None => *pending_key = None,
-                    }
-                    None
-                } else {
-                    *awaiting_key = true;
-                    let key = pending_key.take()?;
-                    let value_path = path.key(&key);
-                    self.marks.entry(value_path.clone()).or_default().value = Some(position);
-                    Some(value_path)
-                }
-            }
-            Some(Frame::Sequence { path, next }) => {
-                let item = path.index(*next);
-                *next += 1;
-                self.marks.entry(item.clone()).or_default().value = Some(position);
-                Some(item)
-            }
-        }
-    }
-
-    /// The path of the node being read: the innermost collection, extended by
-    /// the key whose value is pending.
-    fn current_path(&self) -> Option<YamlPath> {
-        self.stack.iter().rev().find_map(|frame| match frame {
-            Frame::Mapping {
-                path,
-                pending_key,
-                awaiting_key,
-                ..
-            } => Some(match pending_key {
-                Some(key) if !*awaiting_key => path.key(key),
-                _ => path.clone(),
-            }),
-            Frame::Sequence { path, next } => Some(if *next > 0 {
-                path.index(next - 1)
-            } else {
-                path.clone()
-            }),
-            Frame::SkippedKey { .. } => None,
-        })
-    }
-
-    fn in_skipped_key(&self) -> bool {
-        matches!(self.stack.last(), Some(Frame::SkippedKey { .. }))
-    }
-
-    fn is_key_position(&self) -> bool {
-        matches!(
-            self.stack.last(),
-            Some(Frame::Mapping {
-                awaiting_key: true,
-                ..
-            })
-        )
-    }
-
-    fn open(&mut self, mark: Marker, make: impl FnOnce(YamlPath) -> Frame) {
-        if let Some(Frame::SkippedKey { depth }) = self.stack.last_mut() {
-            *depth += 1;
-            return;
-        }
-        if self.is_key_position() {
-            self.node_path(None, mark);
-            self.stack.push(Frame::SkippedKey { depth: 1 });
-            return;
-        }
-        match self.node_path(None, mark) {
-            Some(path) => self.stack.push(make(path)),
-            None => self.stack.push(Frame::SkippedKey { depth: 1 }),
-        }
-    }
-
-    fn close(&mut self) {
-        if let Some(Frame::SkippedKey { depth }) = self.stack.last_mut() {
-            *depth -= 1;
-            if *depth > 0 {
-                return;
-            }
-        }
-        self.stack.pop();
-    }
-}
-
-impl MarkedEventReceiver for PositionIndexer {
-    fn on_event(&mut self, event: Event, mark: Marker) {
-        match event {
-            Event::Scalar(text, ..) if !self.in_skipped_key() => {
-                self.node_path(Some(&text), mark);
-            }
-            Event::Alias(_) if !self.in_skipped_key() => {
-                self.node_path(None, mark);
-            }
-            Event::MappingStart(..) => {
-                self.open_at.push(to_position(mark));
-                self.open(mark, |path| Frame::Mapping {
-                    path,
-                    pending_key: None,
-                    awaiting_key: true,
-                    seen: Vec::new(),
-                })
-            }
-            Event::SequenceStart(..) => {
-                self.open_at.push(to_position(mark));
-                self.open(mark, |path| Frame::Sequence { path, next: 0 })
-            }
-            Event::MappingEnd | Event::SequenceEnd => {
-                self.open_at.pop();
-                self.close()
-            }
-            _ => {}
-        }
-    }
-}
-
-fn index_positions(text: &str) -> HashMap<YamlPath, NodeMarks> {
-    let mut indexer = PositionIndexer::default();
-    // A parse error here only leaves the index partial: serde_yaml accepted the
-    // text, and lookups fall back to the nearest indexed ancestor.
-    let _ = Parser::new_from_str(text).load(&mut indexer, false);
-    indexer.marks
 }
 
 #[cfg(test)]

@@ -561,10 +561,11 @@ fn field_doc(field: &Field) -> String {
         doc.push_str(&format!("\n\nDefault: `{}`.", default_text(default)));
     }
     if let Some(example) = &field.example {
-        let text = serde_yaml::to_string(example).unwrap_or_default();
-        let text = text.trim();
-        if !text.is_empty() && !text.contains('\n') {
-            doc.push_str(&format!("\n\nExample: `{text}`."));
+        if let Some(text) = example.to_inline_yaml() {
+            let text = text.trim();
+            if !text.is_empty() {
+                doc.push_str(&format!("\n\nExample: `{text}`."));
+            }
         }
     }
     if field.sensitive {

@@ -173,7 +173,7 @@ pub struct Field {
     /// Whether the value is a secret (redacted in `Debug`).
     pub sensitive: bool,
     /// An example value.
-    pub example: Option<serde_yaml::Value>,
+    pub example: Option<crate::yaml::Value>,
 }
 
 /// A default value of a field, already checked against the field's type.

@@ -12,7 +12,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use serde_yaml::{Mapping, Value};
+use crate::yaml::{Mapping, Value};
 
 use crate::diagnostic::{closest, Diagnostics};
 use crate::load::{Anchor, SourceFile, YamlPath};
@@ -291,9 +291,9 @@ impl<'a> FileChecker<'a> {
 
     fn key_text(&mut self, key: &Value, at: &YamlPath) -> Option<String> {
         match key {
-            Value::String(s) => Some(s.clone()),
-            Value::Number(n) => Some(n.to_string()),
-            Value::Bool(b) => Some(b.to_string()),
+            Value::String(_) | Value::Integer(_) | Value::Float(_) | Value::Bool(_) => {
+                key.key_text()
+            }
             other => {
                 self.error(
                     at,
@@ -816,7 +816,7 @@ impl<'a> FileChecker<'a> {
             (TypeExpr::Bool, Value::Bool(b)) => Some(DefaultValue::Bool(*b)),
             (TypeExpr::String, Value::String(s)) => Some(DefaultValue::String(s.clone())),
             // `.inf` and `.nan` have no Rust literal; they are refused below.
-            (TypeExpr::F64, Value::Number(n)) => n
+            (TypeExpr::F64, Value::Integer(_) | Value::Float(_)) => value
                 .as_f64()
                 .filter(|x| x.is_finite())
                 .map(DefaultValue::Float),
@@ -826,9 +826,12 @@ impl<'a> FileChecker<'a> {
                     .push((format!("{name}={s}"), self.origin(at)));
                 Some(DefaultValue::String(s.clone()))
             }
-            (ty, Value::Number(n)) => {
+            (ty, Value::Integer(_) | Value::Float(_)) => {
                 let range = integer_range(ty);
-                let n = n.as_i64().map(i128::from).or(n.as_u64().map(i128::from));
+                let n = match value {
+                    Value::Integer(n) => Some(*n),
+                    _ => None,
+                };
                 match (range, n) {
                     (Some((lo, hi)), Some(n)) if (lo..=hi).contains(&n) => {
                         Some(DefaultValue::Integer(n))
@@ -2225,7 +2228,7 @@ fn describe(value: &Value) -> String {
     match value {
         Value::Null => "nothing (null)".into(),
         Value::Bool(b) => format!("the boolean `{b}`"),
-        Value::Number(n) => format!("the number `{n}`"),
+        Value::Integer(_) | Value::Float(_) => format!("the number `{value}`"),
         Value::String(s) => format!("the string `{s}`"),
         Value::Sequence(_) => "a list".into(),
         Value::Mapping(_) => "a mapping".into(),

@@ -15,10 +15,13 @@
 //! - [`openapi`]: the OpenAPI 3.0 export.
 //!
 //! The Rust emitters write one small function per kind of fragment, each
-//! returning a `TokenStream`. The whole file is parsed by `syn` and printed by
-//! `prettyplease`, so the output is formatted the same way every time, and a
-//! fragment that does not parse is caught here rather than in a user's build.
-//! All paths in emitted code are fully qualified (`::std::…`, or the configured
+//! returning a `TokenStream`. With the `pretty` feature (on by default) the
+//! whole file is parsed by `syn` and printed by `prettyplease`, so the output
+//! is formatted the same way every time, and a fragment that does not parse is
+//! caught here rather than in a user's build. Without it (what `kdocs-client`'s
+//! build script uses, to spare every build of it compiling `syn` and
+//! `prettyplease`) the file is the tokens' own text, one item or statement a
+//! line: the same code for rustc and rustdoc, unformatted. All paths in emitted code are fully qualified (`::std::…`, or the configured
 //! runtime path), so the generated module needs no `use` lines and cannot be
 //! broken by names the includer has in scope.
 
@@ -40,9 +43,11 @@ pub const HEADER: &str = "\
 // change the YAML under api-spec/ and rebuild (see api-spec/README.md).
 ";
 
-/// Emits the whole generated file as formatted Rust source: the client, and
-/// the fake server's side when the settings ask for it.
-pub fn emit(model: &Model, settings: &Settings) -> Result<String, syn::Error> {
+/// Emits the whole generated file as Rust source: the client, and the fake
+/// server's side when the settings ask for it. Formatted with the `pretty`
+/// feature, when the error is that the tokens do not parse (a bug of the
+/// emitter).
+pub fn emit(model: &Model, settings: &Settings) -> Result<String, String> {
     format_file(emit_tokens(model, settings))
 }
 
@@ -63,16 +68,131 @@ pub fn emit_tokens(model: &Model, settings: &Settings) -> TokenStream {
 }
 
 /// Parses, prints and spaces a whole file, under [`HEADER`].
-fn format_file(tokens: TokenStream) -> Result<String, syn::Error> {
-    let file: syn::File = syn::parse2(tokens)?;
+#[cfg(feature = "pretty")]
+fn format_file(tokens: TokenStream) -> Result<String, String> {
+    let file: syn::File = syn::parse2(tokens).map_err(|e| e.to_string())?;
     Ok(format!(
         "{HEADER}\n{}",
         separate_items(&prettyplease::unparse(&file))
     ))
 }
 
+#[cfg(not(feature = "pretty"))]
+fn format_file(tokens: TokenStream) -> Result<String, String> {
+    Ok(unformatted(tokens))
+}
+
+/// The file as the tokens' own text under [`HEADER`], without `syn` and
+/// `prettyplease`: a line break after each `;`, attribute, field and block,
+/// and blocks indented. What [`emit`] gives without the `pretty` feature.
+pub fn unformatted(tokens: TokenStream) -> String {
+    let mut out = String::with_capacity(64 * 1024);
+    out.push_str(HEADER);
+    out.push('\n');
+    plain::write_stream(&mut out, tokens, 0);
+    out.push('\n');
+    out
+}
+
+/// Rust source from tokens without a formatter.
+mod plain {
+    use std::fmt::Write;
+
+    use proc_macro2::{Delimiter, Spacing, TokenStream, TokenTree};
+
+    /// Writes `tokens` as `TokenStream`'s `Display` does (a space between
+    /// tokens, none after a joint punctuation mark), except that the space
+    /// becomes a line break after `;`, after `#[…]`, after `,` in a block and
+    /// around `{…}` blocks.
+    /// Only whitespace between tokens changes, so the code is the same.
+    pub(super) fn write_stream(out: &mut String, tokens: TokenStream, depth: usize) {
+        let mut joint = false;
+        let mut first = true;
+        let mut line_start = true;
+        let mut previous_hash = false;
+        for tree in tokens {
+            if !first && !joint && !line_start {
+                out.push(' ');
+            }
+            if line_start {
+                indent(out, depth);
+            }
+            first = false;
+            joint = false;
+            line_start = false;
+            let hash = matches!(&tree, TokenTree::Punct(p) if p.as_char() == '#');
+            match tree {
+                TokenTree::Group(group) => match group.delimiter() {
+                    Delimiter::Brace => {
+                        out.push_str("{\n");
+                        let inner = group.stream();
+                        if !inner.is_empty() {
+                            write_stream(out, inner, depth + 1);
+                            out.push('\n');
+                        }
+                        indent(out, depth);
+                        out.push('}');
+                        out.push('\n');
+                        line_start = true;
+                    }
+                    Delimiter::Bracket if previous_hash => {
+                        // An attribute: `#[doc = "…"]` on a line of its own.
+                        let _ = write!(out, "{group}");
+                        out.push('\n');
+                        line_start = true;
+                    }
+                    _ => {
+                        let (open, close) = match group.delimiter() {
+                            Delimiter::Parenthesis => ("(", ")"),
+                            Delimiter::Bracket => ("[", "]"),
+                            _ => ("", ""),
+                        };
+                        out.push_str(open);
+                        write_inline(out, group.stream());
+                        out.push_str(close);
+                    }
+                },
+                TokenTree::Punct(punct) => {
+                    out.push(punct.as_char());
+                    // `;` ends a statement; inside a block, `,` ends a field,
+                    // a variant or a match arm.
+                    let ends_line = punct.as_char() == ';' || (punct.as_char() == ',' && depth > 0);
+                    if ends_line && punct.spacing() == Spacing::Alone {
+                        out.push('\n');
+                        line_start = true;
+                    } else {
+                        joint = punct.spacing() == Spacing::Joint;
+                    }
+                }
+                TokenTree::Ident(ident) => {
+                    let _ = write!(out, "{ident}");
+                }
+                TokenTree::Literal(literal) => {
+                    let _ = write!(out, "{literal}");
+                }
+            }
+            previous_hash = hash;
+        }
+        while out.ends_with('\n') {
+            out.pop();
+        }
+    }
+
+    /// Inside `(…)` and `[…]`: one line, blocks included.
+    fn write_inline(out: &mut String, tokens: TokenStream) {
+        let _ = write!(out, "{tokens}");
+    }
+
+    fn indent(out: &mut String, depth: usize) {
+        for _ in 0..depth {
+            out.push_str("    ");
+        }
+    }
+}
+
 /// prettyplease puts no blank line between items; add one after each closing
 /// brace that is followed by another item at the same indentation.
+#[cfg(feature = "pretty")]
 fn separate_items(code: &str) -> String {
     let indent = |line: &str| line.len() - line.trim_start().len();
     let lines: Vec<&str> = code.lines().collect();
@@ -102,11 +222,25 @@ fn separate_items(code: &str) -> String {
     out
 }
 
-/// A Rust path written in the settings, as tokens.
+/// A Rust path written in the settings (`crate::runtime`, `::kdocs_client::runtime`),
+/// as tokens; anything else becomes a `compile_error!` naming it.
 fn path_tokens(path: &str) -> TokenStream {
-    syn::parse_str::<syn::Path>(path)
-        .map(|p| quote!(#p))
-        .unwrap_or_else(|e| e.to_compile_error())
+    let body = path.strip_prefix("::").unwrap_or(path);
+    let is_identifier = |segment: &str| {
+        let mut chars = segment.chars();
+        chars.next().is_some_and(|c| c == '_' || c.is_alphabetic())
+            && chars.all(|c| c == '_' || c.is_alphanumeric())
+            && segment != "_"
+    };
+    let parsed = body
+        .split("::")
+        .all(is_identifier)
+        .then(|| path.parse::<TokenStream>().ok())
+        .flatten();
+    parsed.unwrap_or_else(|| {
+        let message = format!("kdocs-codegen: `{path}` is not a Rust path");
+        quote!(::core::compile_error!(#message);)
+    })
 }
 
 /// `#[doc = …]` lines for a doc text. Spec text is prose, not HTML: a `<`
@@ -221,6 +355,45 @@ fn escape_html(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::escape_html;
+
+    /// Without `pretty`, the file is the same code: it parses into the same
+    /// syntax tree as the tokens (compared as prettyplease prints both).
+    #[cfg(feature = "pretty")]
+    #[test]
+    fn unformatted_code_is_the_same_code() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../api-spec");
+        let spec = crate::check_dir(&dir).unwrap_or_else(|d| panic!("{d}"));
+        let settings = crate::Settings::new()
+            .with_runtime_path("crate::runtime")
+            .with_client_type("crate::runtime::Client")
+            .with_fake_server("crate::fake::wire");
+        let tokens = super::emit_tokens(&crate::model::build(&spec), &settings);
+        let text = super::unformatted(tokens.clone());
+        assert!(text.starts_with(super::HEADER));
+        assert!(text.lines().count() > 1000, "one item or statement a line");
+        let reparsed: syn::File = syn::parse_str(&text).expect("the unformatted code parses");
+        let direct: syn::File = syn::parse2(tokens).unwrap();
+        assert!(
+            prettyplease::unparse(&reparsed) == prettyplease::unparse(&direct),
+            "the unformatted code differs from the tokens"
+        );
+    }
+
+    #[test]
+    fn settings_paths_become_tokens_or_a_compile_error() {
+        assert_eq!(
+            super::path_tokens("crate::runtime").to_string(),
+            "crate :: runtime"
+        );
+        assert_eq!(
+            super::path_tokens("::kdocs_client::runtime").to_string(),
+            ":: kdocs_client :: runtime"
+        );
+        for bad in ["crate::", "a b", "1x", "a::<T>", "", "a;b"] {
+            let tokens = super::path_tokens(bad).to_string();
+            assert!(tokens.contains("compile_error"), "{bad}: {tokens}");
+        }
+    }
 
     #[test]
     fn angle_brackets_outside_code_are_escaped() {

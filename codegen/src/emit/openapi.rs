@@ -447,8 +447,8 @@ fn default_json(default: &DefaultValue) -> Value {
     }
 }
 
-fn yaml_to_json(value: &serde_yaml::Value) -> Option<Value> {
-    serde_json::to_value(value).ok()
+fn yaml_to_json(value: &crate::yaml::Value) -> Option<Value> {
+    value.to_json().ok()
 }
 
 fn envelope_schema(data: Value) -> Value {
