@@ -4,7 +4,7 @@
 # target dir (debug profile; the registry cache should be warm), with the
 # workspace's Cargo.lock so that versions match.
 #
-#   tools/downstream-cold-build.sh [repository checkout, default: this one]
+#   tests/bench/downstream-cold-build.sh [repository checkout, default: this one]
 #
 # Prints the wall and CPU time of the whole build, the rustc CPU time of every
 # crate (through a RUSTC_WRAPPER that times each rustc run), the part spent on
@@ -15,7 +15,7 @@
 # scratch crate is left in place: cargo's own report is in its
 # target/cargo-timings/.
 set -euo pipefail
-repo="$(cd "${1:-$(dirname "$0")/..}" && pwd)"
+repo="$(cd "${1:-$(dirname "$0")/../..}" && pwd)"
 work="$(mktemp -d)"
 mkdir -p "$work/src"
 cat > "$work/Cargo.toml" <<EOF
