@@ -270,7 +270,7 @@ mod tests {
         );
         let err = a.required::<u32>("absent").unwrap_err();
         assert_eq!(err.to_string(), "`--absent` is required");
-        assert_eq!(format!("{a:?}").contains("report.docx"), false);
+        assert!(!format!("{a:?}").contains("report.docx"));
     }
 
     #[test]
