@@ -55,7 +55,7 @@ pub mod session;
 #[cfg_attr(docsrs, doc(cfg(feature = "fake")))]
 pub mod fake;
 
-pub use download::{DownloadError, DownloadReport};
+pub use download::{DownloadError, DownloadProgress, DownloadReport};
 pub use runtime::{ApiError, Client, Config, Credentials, Error, RetryPolicy, Secret, TimeoutKind};
 #[cfg(feature = "anonymous")]
 pub use session::{AnonymousSession, SessionError, WebOfficeToken};
