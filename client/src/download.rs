@@ -1,7 +1,16 @@
 //! Verified, streaming, bounded downloads of app documents.
 //!
-//! [`Client::download`] gets a document's download URL through
-//! [`Client::get_download_url`], streams the bytes to a
+// The entry points exist with the `appspace` feature: links only then.
+#![cfg_attr(
+    feature = "appspace",
+    doc = "[`Client::download`] gets a document's download URL through [`Client::get_download_url`],"
+)]
+#![cfg_attr(
+    not(feature = "appspace"),
+    doc = "`Client::download` (with the `appspace` feature) gets a document's download URL through",
+    doc = "`Client::get_download_url`,"
+)]
+//! streams the bytes to a
 //! [`tokio::io::AsyncWrite`] or to a file in constant memory (one network chunk
 //! at a time), computes md5 and sha1 on the way, and checks them against the
 //! `checksums` the API returned (keys `md5` / `sha1`, hex values, compared
@@ -433,8 +442,15 @@ impl DownloadReport {
     }
 }
 
-/// One download, configured by its methods; from [`Client::download`] or
-/// [`Download::from_response`].
+/// One download, configured by its methods;
+#[cfg_attr(
+    feature = "appspace",
+    doc = "from [`Client::download`] or [`Download::from_response`]."
+)]
+#[cfg_attr(
+    not(feature = "appspace"),
+    doc = "from `Client::download` or `Download::from_response` (with the `appspace` feature)."
+)]
 #[must_use = "a download does nothing until `to_writer` or `to_file` is awaited"]
 pub struct Download<'a> {
     client: &'a Client,

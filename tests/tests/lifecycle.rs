@@ -40,7 +40,7 @@ async fn start(config: FakeConfig) -> FakeKdocs {
 }
 
 /// The fake's clock as the session's time source.
-fn fake_time(fake: &FakeKdocs) -> impl TimeSource {
+fn fake_time(fake: &FakeKdocs) -> impl TimeSource + use<> {
     let clock = fake.clock().clone();
     move || clock.now()
 }
