@@ -60,8 +60,10 @@
 //! only: its path and query may themselves be the capability.
 //!
 //! ```no_run
+//! # #[cfg(feature = "appspace")]
 //! use kdocs_client::{Client, Config, Credentials};
 //!
+//! # #[cfg(feature = "appspace")]
 //! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
 //! let client = Client::new(Credentials::new("SX20220101ABCDEF", "app-key"), Config::new())?;
 //! let report = client
