@@ -183,7 +183,8 @@ fn object_of(spec: &Spec, fields: &[Field], depth: usize) -> Value {
     Value::Object(map)
 }
 
-fn default_json(default: &DefaultValue) -> Value {
+/// A default as the JSON value it stands for (a non-finite float as null).
+pub(crate) fn default_json(default: &DefaultValue) -> Value {
     match default {
         DefaultValue::Bool(b) => Value::Bool(*b),
         DefaultValue::Integer(n) => i64::try_from(*n)

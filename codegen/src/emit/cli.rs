@@ -17,7 +17,7 @@
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
-use super::{field_ident, path_tokens};
+use super::{field_reads, path_tokens};
 use crate::model::{Model, OperationModel, ParamModel, RustType};
 use crate::Settings;
 
@@ -102,16 +102,8 @@ fn argument(p: &ParamModel) -> TokenStream {
 
 fn decoder(op: &OperationModel) -> TokenStream {
     let request = format_ident!("{}", op.request_name);
-    let fields = op.params.iter().map(|p| {
-        let ident = field_ident(&p.field);
-        let name = &p.field.rust_name;
-        match (p.field.ty == RustType::File, p.field.optional) {
-            (true, true) => quote!(#ident: args.file_opt(#name)?,),
-            (true, false) => quote!(#ident: args.file(#name)?,),
-            (false, true) => quote!(#ident: args.optional(#name)?,),
-            (false, false) => quote!(#ident: args.required(#name)?,),
-        }
-    });
+    let args = quote!(args);
+    let fields = field_reads(op, &args);
     quote! {
         impl cli::FromArgs for super::#request {
             fn from_args(

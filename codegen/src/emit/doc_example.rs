@@ -19,7 +19,6 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde_json::Value;
 
 use crate::model::{ErrorCodeModel, Model, OperationModel, RustType};
-use crate::spec::DefaultValue;
 use crate::Settings;
 
 /// Deeper than this, a struct literal would only repeat itself: `todo!()`.
@@ -369,9 +368,12 @@ impl<'a> Values<'a> {
                     }
                     (None, _) if f.optional => "None".to_owned(),
                     (Some(v), _) => self.value(&f.ty, Some(&v), &f.rust_name, depth + 1),
-                    (None, Some(default)) => {
-                        self.value(&f.ty, Some(&default_json(default)), &f.rust_name, depth + 1)
-                    }
+                    (None, Some(default)) => self.value(
+                        &f.ty,
+                        Some(&crate::example::default_json(default)),
+                        &f.rust_name,
+                        depth + 1,
+                    ),
                     (None, None) => self.value(&f.ty, None, &f.rust_name, depth + 1),
                 };
                 format!("{ident}: {text}")
@@ -385,19 +387,6 @@ impl<'a> Values<'a> {
         } else {
             format!("{name} {{ {} }}", fields.join(", "))
         }
-    }
-}
-
-/// A default as the JSON value it stands for.
-fn default_json(default: &DefaultValue) -> Value {
-    match default {
-        DefaultValue::Bool(b) => Value::Bool(*b),
-        DefaultValue::Integer(n) => i64::try_from(*n)
-            .map(Value::from)
-            .or_else(|_| u64::try_from(*n).map(Value::from))
-            .unwrap_or(Value::Null),
-        DefaultValue::Float(x) => Value::from(*x),
-        DefaultValue::String(s) => Value::String(s.clone()),
     }
 }
 

@@ -34,7 +34,7 @@ pub mod server;
 use proc_macro2::{Ident, Span, TokenStream};
 use quote::{format_ident, quote};
 
-use crate::model::{FieldModel, Model, RustType};
+use crate::model::{FieldModel, Model, OperationModel, RustType};
 use crate::spec::Method;
 use crate::Settings;
 
@@ -351,6 +351,26 @@ fn escape_html(text: &str) -> String {
         }
     }
     out
+}
+
+/// The field initialisers of `op`'s request type, each read from `from` by
+/// name: `file_token: from.required("file_token")?,` (`optional`, `file`,
+/// `file_opt` by the field's kind). The fake's request decoding and the
+/// command-line decoding read fields the same way from different sources.
+pub(super) fn field_reads<'a>(
+    op: &'a OperationModel,
+    from: &'a TokenStream,
+) -> impl Iterator<Item = TokenStream> + 'a {
+    op.params.iter().map(move |p| {
+        let ident = field_ident(&p.field);
+        let name = &p.field.rust_name;
+        match (p.field.ty == RustType::File, p.field.optional) {
+            (true, true) => quote!(#ident: #from.file_opt(#name)?,),
+            (true, false) => quote!(#ident: #from.file(#name)?,),
+            (false, true) => quote!(#ident: #from.optional(#name)?,),
+            (false, false) => quote!(#ident: #from.required(#name)?,),
+        }
+    })
 }
 
 #[cfg(test)]

@@ -23,7 +23,7 @@
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
-use super::{doc_attrs, field_ident, method_tokens, path_tokens};
+use super::{doc_attrs, field_reads, method_tokens, path_tokens};
 use crate::model::{BodyKind, Location, Model, OperationModel, ParamModel, RustType};
 use crate::Settings;
 
@@ -136,16 +136,8 @@ impl Context {
     fn decoder(&self, op: &OperationModel) -> TokenStream {
         let wire = &self.wire;
         let request = format_ident!("{}", op.request_name);
-        let fields = op.params.iter().map(|p| {
-            let ident = field_ident(&p.field);
-            let name = &p.field.rust_name;
-            match (p.field.ty == RustType::File, p.field.optional) {
-                (true, true) => quote!(#ident: request.file_opt(#name)?,),
-                (true, false) => quote!(#ident: request.file(#name)?,),
-                (false, true) => quote!(#ident: request.optional(#name)?,),
-                (false, false) => quote!(#ident: request.required(#name)?,),
-            }
-        });
+        let from = quote!(request);
+        let fields = field_reads(op, &from);
         quote! {
             impl #wire::FromWire for super::#request {
                 fn from_wire(
