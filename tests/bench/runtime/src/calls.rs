@@ -3,9 +3,12 @@
 //! against the same server (a child process on 127.0.0.1), at each
 //! concurrency; then allocations per call of each.
 //!
-//! Every phase is bounded in calls and in time. Phases of the two variants
-//! alternate (generated first in even runs, hand-written first in odd ones),
-//! and each run gives one ratio; the figures are medians over the runs.
+//! Every phase is bounded in calls and in time. Phases are short (1,000
+//! calls, tens of milliseconds) and the two variants alternate (generated
+//! first in even runs, hand-written first in odd ones), so that both phases
+//! of a run see the same load from whatever else the machine is doing; each
+//! run gives one ratio, and the figures are medians over many runs (101 by
+//! default).
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
@@ -16,18 +19,18 @@ use kdocs_client::{Client, Config, Credentials, GetDownloadUrlRequest, GetDownlo
 use crate::alloc;
 use crate::handwritten::HandWritten;
 use crate::server::{ChildServer, ServerKind, Target};
-use crate::stats::{machine, median, process_cpu_ns, range};
+use crate::stats::{machine, median, process_cpu_ns, process_user_system_ticks, range};
 
 #[derive(clap::Args, Debug, Clone)]
 pub struct CallsArgs {
     /// Calls per timed phase (at most).
-    #[arg(long, default_value_t = 5_000)]
+    #[arg(long, default_value_t = 1_000)]
     pub calls: u64,
     /// Seconds per timed phase (at most).
     #[arg(long, default_value_t = 2.0)]
     pub max_secs: f64,
     /// Runs (each: one phase per variant and concurrency).
-    #[arg(long, default_value_t = 21)]
+    #[arg(long, default_value_t = 101)]
     pub runs: usize,
     /// Concurrency levels (callers sharing one client).
     #[arg(long, value_delimiter = ',', default_value = "1,64")]
@@ -44,9 +47,26 @@ pub struct CallsArgs {
     /// Worker threads of the client's tokio runtime.
     #[arg(long, default_value_t = 2)]
     pub client_threads: usize,
+    /// A check of the method: both sides are hand-written calls (two
+    /// instances, two pools), so the ratio shows the method's own bias and
+    /// spread for identical code.
+    #[arg(long)]
+    pub same_both_sides: bool,
+    /// What the time limits cost: the baseline side is the generated client
+    /// configured without timeouts (`Config::with_timeout(Duration::MAX)`,
+    /// no operation timeout) instead of the hand-written call.
+    #[arg(long)]
+    pub against_no_timeouts: bool,
+    /// Print every run's figures.
+    #[arg(long)]
+    pub verbose: bool,
     /// Run only this variant (no ratios; for profiling one side).
     #[arg(long, value_enum)]
     pub only: Option<Variant>,
+    /// Configure the generated client without time limits (no per-attempt or
+    /// operation timeout), to see what the timers cost.
+    #[arg(long)]
+    pub no_timeouts: bool,
     /// Worker threads of the server's tokio runtime.
     #[arg(long, default_value_t = 2)]
     pub server_threads: usize,
@@ -62,23 +82,38 @@ pub enum Variant {
 pub struct Callers {
     client: Client,
     hand: HandWritten,
+    /// Takes the generated client's place in a check of the method.
+    second_hand: Option<HandWritten>,
+    /// Takes the hand-written call's place in the timeout comparison.
+    untimed: Option<Client>,
     file_token: String,
 }
 
 impl Callers {
-    pub fn new(target: &Target) -> Self {
-        let config = Config::new().with_base_url(&target.base_url);
+    pub fn new(target: &Target, no_timeouts: bool) -> Self {
+        let mut config = Config::new().with_base_url(&target.base_url);
+        if no_timeouts {
+            config = config
+                .with_timeout(Duration::MAX)
+                .with_operation_timeout(None);
+        }
         let client = Client::new(Credentials::new(&target.app_id, &target.app_key), config)
             .expect("a client");
         Self {
             client,
             hand: HandWritten::new(&target.base_url, &target.app_id, &target.app_key),
+            second_hand: None,
+            untimed: None,
             file_token: target.file_token.clone(),
         }
     }
 
     pub async fn call(&self, variant: Variant) -> Result<GetDownloadUrlResponse, String> {
         match variant {
+            Variant::Generated if self.second_hand.is_some() => {
+                let second = self.second_hand.as_ref().expect("checked");
+                second.get_download_url(&self.file_token).await
+            }
             Variant::Generated => self
                 .client
                 .get_download_url(GetDownloadUrlRequest::new(self.file_token.as_str()))
@@ -104,6 +139,8 @@ pub fn same_answer(a: &GetDownloadUrlResponse, b: &GetDownloadUrlResponse) -> bo
 pub struct Phase {
     pub calls: u64,
     pub wall: Duration,
+    /// User and system clock ticks of the client process during the phase.
+    pub ticks: (u64, u64),
     /// CPU time of the client process (all its threads) during the phase.
     pub cpu_ns: u64,
 }
@@ -127,19 +164,56 @@ pub async fn phase(
     max: Duration,
 ) -> Phase {
     let cpu_before = process_cpu_ns();
+    let ticks_before = process_user_system_ticks();
     let issued = Arc::new(AtomicU64::new(0));
     let started = Instant::now();
     let deadline = started + max;
     let tasks: Vec<_> = (0..concurrency.max(1))
         .map(|_| {
             let (callers, issued) = (callers.clone(), issued.clone());
+            // Each loop awaits its variant's own future directly, as a
+            // caller's code would (no wrapper that moves either future).
             tokio::spawn(async move {
                 let mut done = 0u64;
-                while issued.fetch_add(1, Ordering::Relaxed) < calls && Instant::now() < deadline {
-                    if let Err(e) = callers.call(variant).await {
-                        panic!("{variant:?} call failed: {e}");
+                let more =
+                    || issued.fetch_add(1, Ordering::Relaxed) < calls && Instant::now() < deadline;
+                let token = callers.file_token.as_str();
+                match (variant, &callers.second_hand) {
+                    (Variant::Generated, None) => {
+                        while more() {
+                            let request = GetDownloadUrlRequest::new(token);
+                            if let Err(e) = callers.client.get_download_url(request).await {
+                                panic!("generated call failed: {e}");
+                            }
+                            done += 1;
+                        }
                     }
-                    done += 1;
+                    (Variant::Generated, Some(second)) => {
+                        while more() {
+                            if let Err(e) = second.get_download_url(token).await {
+                                panic!("hand-written call failed: {e}");
+                            }
+                            done += 1;
+                        }
+                    }
+                    (Variant::HandWritten, _) if callers.untimed.is_some() => {
+                        let untimed = callers.untimed.as_ref().expect("checked");
+                        while more() {
+                            let request = GetDownloadUrlRequest::new(token);
+                            if let Err(e) = untimed.get_download_url(request).await {
+                                panic!("generated call failed: {e}");
+                            }
+                            done += 1;
+                        }
+                    }
+                    (Variant::HandWritten, _) => {
+                        while more() {
+                            if let Err(e) = callers.hand.get_download_url(token).await {
+                                panic!("hand-written call failed: {e}");
+                            }
+                            done += 1;
+                        }
+                    }
                 }
                 done
             })
@@ -150,9 +224,14 @@ pub async fn phase(
         done += task.await.expect("a calling task");
     }
     let wall = started.elapsed();
+    let ticks_after = process_user_system_ticks();
     Phase {
         calls: done,
         wall,
+        ticks: (
+            ticks_after.0.saturating_sub(ticks_before.0),
+            ticks_after.1.saturating_sub(ticks_before.1),
+        ),
         cpu_ns: process_cpu_ns().saturating_sub(cpu_before),
     }
 }
@@ -181,7 +260,17 @@ pub fn run(args: &CallsArgs) {
 }
 
 async fn measure(args: &CallsArgs, target: &Target) {
-    let callers = Arc::new(Callers::new(target));
+    let mut callers = Callers::new(target, args.no_timeouts);
+    if args.same_both_sides {
+        println!("(check of the method: both sides are hand-written calls)");
+        let second = HandWritten::new(&target.base_url, &target.app_id, &target.app_key);
+        callers.second_hand = Some(second);
+    }
+    if args.against_no_timeouts {
+        println!("(the baseline side is the generated client without timeouts)");
+        callers.untimed = Some(Callers::new(target, true).client);
+    }
+    let callers = Arc::new(callers);
     let generated = callers
         .call(Variant::Generated)
         .await
@@ -195,6 +284,17 @@ async fn measure(args: &CallsArgs, target: &Target) {
         "the two calls decode different results: {generated:?} and {hand:?}"
     );
     let max = Duration::from_secs_f64(args.max_secs);
+    if args.verbose {
+        println!(
+            "future sizes: generated {} bytes, hand-written {} bytes",
+            std::mem::size_of_val(
+                &callers
+                    .client
+                    .get_download_url(GetDownloadUrlRequest::new("x"))
+            ),
+            std::mem::size_of_val(&callers.hand.get_download_url("x"))
+        );
+    }
     if let Some(variant) = args.only {
         for run in 0..args.runs {
             for &c in &args.concurrency {
@@ -219,6 +319,8 @@ async fn measure(args: &CallsArgs, target: &Target) {
     let mut cpu = vec![[Vec::new(), Vec::new()]; n];
     let mut ratios = vec![Vec::new(); n];
     let mut cpu_ratios = vec![Vec::new(); n];
+    // Sums over the runs: calls, user ticks, system ticks.
+    let mut split = vec![[(0u64, 0u64, 0u64); 2]; n];
     for run in 0..args.runs {
         for (i, &c) in args.concurrency.iter().enumerate() {
             let order = if run % 2 == 0 {
@@ -235,14 +337,21 @@ async fn measure(args: &CallsArgs, target: &Target) {
             };
             let ratio = generated.calls_per_sec() / hand.calls_per_sec();
             let cpu_ratio = generated.cpu_us_per_call() / hand.cpu_us_per_call();
-            println!(
-                "run {run:>2} concurrency {c:>3}: generated {:>7.0} calls/s {:>5.1} µs CPU/call, \
-                 hand-written {:>7.0} calls/s {:>5.1} µs CPU/call; ratio {ratio:.3}, CPU ratio {cpu_ratio:.3}",
-                generated.calls_per_sec(),
-                generated.cpu_us_per_call(),
-                hand.calls_per_sec(),
-                hand.cpu_us_per_call(),
-            );
+            if args.verbose {
+                println!(
+                    "run {run:>2} concurrency {c:>3}: generated {:>7.0} calls/s {:>5.1} µs CPU/call, \
+                     hand-written {:>7.0} calls/s {:>5.1} µs CPU/call; ratio {ratio:.3}, CPU ratio {cpu_ratio:.3}",
+                    generated.calls_per_sec(),
+                    generated.cpu_us_per_call(),
+                    hand.calls_per_sec(),
+                    hand.cpu_us_per_call(),
+                );
+            }
+            for (k, phase) in [generated, hand].into_iter().enumerate() {
+                split[i][k].0 += phase.calls;
+                split[i][k].1 += phase.ticks.0;
+                split[i][k].2 += phase.ticks.1;
+            }
             rates[i][0].push(generated.calls_per_sec());
             rates[i][1].push(hand.calls_per_sec());
             cpu[i][0].push(generated.cpu_us_per_call());
@@ -250,6 +359,22 @@ async fn measure(args: &CallsArgs, target: &Target) {
             ratios[i].push(ratio);
             cpu_ratios[i].push(cpu_ratio);
         }
+    }
+    println!();
+    println!(
+        "| concurrency | user / system CPU per call, generated | same, hand-written | (sums over the runs, 10 ms ticks) |"
+    );
+    println!("|---:|---:|---:|---|");
+    for (i, &c) in args.concurrency.iter().enumerate() {
+        let per_call = |(calls, user, system): (u64, u64, u64)| {
+            let us = |ticks: u64| ticks as f64 * 10_000.0 / calls.max(1) as f64;
+            format!("{:.1} µs / {:.1} µs", us(user), us(system))
+        };
+        println!(
+            "| {c} | {} | {} | |",
+            per_call(split[i][0]),
+            per_call(split[i][1])
+        );
     }
     let mut allocations = Vec::new();
     for &c in &args.concurrency {

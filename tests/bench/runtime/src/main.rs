@@ -93,7 +93,7 @@ mod tests {
             app_key: fake.app_key().to_owned(),
             file_token,
         };
-        let callers = Arc::new(Callers::new(&target));
+        let callers = Arc::new(Callers::new(&target, false));
         let generated = callers.call(Variant::Generated).await.unwrap();
         let hand = callers.call(Variant::HandWritten).await.unwrap();
         assert!(same_answer(&generated, &hand), "{generated:?} {hand:?}");
@@ -113,7 +113,7 @@ mod tests {
         let server = tokio::spawn(minimal(listener, async {
             let _ = stopped.await;
         }));
-        let callers = Arc::new(Callers::new(&Target { base_url, ..target }));
+        let callers = Arc::new(Callers::new(&Target { base_url, ..target }, false));
         let generated = callers.call(Variant::Generated).await.unwrap();
         assert_eq!(generated, callers.call(Variant::HandWritten).await.unwrap());
         assert!(generated
