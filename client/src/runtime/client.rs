@@ -607,8 +607,8 @@ impl Client {
             );
             let authorization = signed.authorization(self.inner.credentials.app_id());
             request = request
-                .header(reqwest::header::DATE, signed.date.as_str())
-                .header(&CONTENT_MD5, signed.content_md5.as_str())
+                .header(reqwest::header::DATE, signed.date.as_bytes())
+                .header(&CONTENT_MD5, signed.content_md5.as_bytes())
                 .header(reqwest::header::AUTHORIZATION, authorization);
             signature = Some(signed);
         }

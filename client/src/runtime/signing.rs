@@ -79,23 +79,28 @@ pub fn signature(
     content_type: &str,
     date: &str,
 ) -> String {
-    signature_hex(app_key, content_md5, content_type, date)
-        .as_str()
-        .to_owned()
+    signature_hex(
+        app_key,
+        content_md5.as_bytes(),
+        content_type,
+        date.as_bytes(),
+    )
+    .as_str()
+    .to_owned()
 }
 
 /// [`signature`] on the stack.
 fn signature_hex(
     app_key: &Secret<String>,
-    content_md5: &str,
+    content_md5: &[u8],
     content_type: &str,
-    date: &str,
+    date: &[u8],
 ) -> Hex<40> {
     let mut hasher = Sha1::new();
     hasher.update(app_key.expose().as_bytes());
-    hasher.update(content_md5.as_bytes());
+    hasher.update(content_md5);
     hasher.update(content_type.as_bytes());
-    hasher.update(date.as_bytes());
+    hasher.update(date);
     Hex::encode(&hasher.finalize())
 }
 
@@ -123,6 +128,11 @@ impl<const N: usize> Hex<N> {
     pub fn as_str(&self) -> &str {
         // Only ASCII hex digits are ever stored.
         std::str::from_utf8(&self.0).unwrap_or_default()
+    }
+
+    /// The digits as bytes (for a header value: no UTF-8 check).
+    pub fn as_bytes(&self) -> &[u8] {
+        &self.0
     }
 }
 
@@ -203,6 +213,11 @@ impl HttpDate {
         // Only the ASCII text `httpdate` wrote is ever stored.
         std::str::from_utf8(&self.0).unwrap_or_default()
     }
+
+    /// The text as bytes (for a header value: no UTF-8 check).
+    pub fn as_bytes(&self) -> &[u8] {
+        &self.0
+    }
 }
 
 impl std::fmt::Debug for HttpDate {
@@ -235,7 +250,12 @@ impl Wps2 {
         now: SystemTime,
     ) -> Self {
         let date = HttpDate::at(now);
-        let signature = signature_hex(app_key, content_md5.as_str(), content_type, date.as_str());
+        let signature = signature_hex(
+            app_key,
+            content_md5.as_bytes(),
+            content_type,
+            date.as_bytes(),
+        );
         Wps2 {
             date,
             content_md5,
