@@ -24,6 +24,9 @@
 //!
 //! plus `GET /fake/download/{id}`, the unsigned "CDN" URL that `get_download_url`
 //! and `get_personal_download_url` hand out, which streams the file bytes in 64 KiB frames.
+//! A file added with [`FakeKdocs::add_generated_file`] (an invention of the fake, for
+//! download benchmarks) is generated as it is streamed, so a 1 GiB file costs the fake no
+//! memory.
 //!
 //! Every API request is checked like the real platform does: the `WPS-2`
 //! signature (`Date`, `Content-Md5`, `Content-Type`, `Authorization`) is verified by

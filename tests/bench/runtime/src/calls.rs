@@ -19,7 +19,7 @@ use kdocs_client::{Client, Config, Credentials, GetDownloadUrlRequest, GetDownlo
 use crate::alloc;
 use crate::handwritten::HandWritten;
 use crate::server::{ChildServer, ServerKind, Target};
-use crate::stats::{machine, median, process_cpu_ns, process_user_system_ticks, range};
+use crate::stats::{machine, median, process_cpu_ns, range};
 
 #[derive(clap::Args, Debug, Clone)]
 pub struct CallsArgs {
@@ -139,8 +139,6 @@ pub fn same_answer(a: &GetDownloadUrlResponse, b: &GetDownloadUrlResponse) -> bo
 pub struct Phase {
     pub calls: u64,
     pub wall: Duration,
-    /// User and system clock ticks of the client process during the phase.
-    pub ticks: (u64, u64),
     /// CPU time of the client process (all its threads) during the phase.
     pub cpu_ns: u64,
 }
@@ -164,7 +162,6 @@ pub async fn phase(
     max: Duration,
 ) -> Phase {
     let cpu_before = process_cpu_ns();
-    let ticks_before = process_user_system_ticks();
     let issued = Arc::new(AtomicU64::new(0));
     let started = Instant::now();
     let deadline = started + max;
@@ -224,14 +221,9 @@ pub async fn phase(
         done += task.await.expect("a calling task");
     }
     let wall = started.elapsed();
-    let ticks_after = process_user_system_ticks();
     Phase {
         calls: done,
         wall,
-        ticks: (
-            ticks_after.0.saturating_sub(ticks_before.0),
-            ticks_after.1.saturating_sub(ticks_before.1),
-        ),
         cpu_ns: process_cpu_ns().saturating_sub(cpu_before),
     }
 }
@@ -319,8 +311,6 @@ async fn measure(args: &CallsArgs, target: &Target) {
     let mut cpu = vec![[Vec::new(), Vec::new()]; n];
     let mut ratios = vec![Vec::new(); n];
     let mut cpu_ratios = vec![Vec::new(); n];
-    // Sums over the runs: calls, user ticks, system ticks.
-    let mut split = vec![[(0u64, 0u64, 0u64); 2]; n];
     for run in 0..args.runs {
         for (i, &c) in args.concurrency.iter().enumerate() {
             let order = if run % 2 == 0 {
@@ -347,11 +337,6 @@ async fn measure(args: &CallsArgs, target: &Target) {
                     hand.cpu_us_per_call(),
                 );
             }
-            for (k, phase) in [generated, hand].into_iter().enumerate() {
-                split[i][k].0 += phase.calls;
-                split[i][k].1 += phase.ticks.0;
-                split[i][k].2 += phase.ticks.1;
-            }
             rates[i][0].push(generated.calls_per_sec());
             rates[i][1].push(hand.calls_per_sec());
             cpu[i][0].push(generated.cpu_us_per_call());
@@ -359,22 +344,6 @@ async fn measure(args: &CallsArgs, target: &Target) {
             ratios[i].push(ratio);
             cpu_ratios[i].push(cpu_ratio);
         }
-    }
-    println!();
-    println!(
-        "| concurrency | user / system CPU per call, generated | same, hand-written | (sums over the runs, 10 ms ticks) |"
-    );
-    println!("|---:|---:|---:|---|");
-    for (i, &c) in args.concurrency.iter().enumerate() {
-        let per_call = |(calls, user, system): (u64, u64, u64)| {
-            let us = |ticks: u64| ticks as f64 * 10_000.0 / calls.max(1) as f64;
-            format!("{:.1} µs / {:.1} µs", us(user), us(system))
-        };
-        println!(
-            "| {c} | {} | {} | |",
-            per_call(split[i][0]),
-            per_call(split[i][1])
-        );
     }
     let mut allocations = Vec::new();
     for &c in &args.concurrency {

@@ -51,19 +51,6 @@ pub fn process_cpu_ns() -> u64 {
         .sum()
 }
 
-/// User and system CPU time of this process so far, in clock ticks (10 ms
-/// on Linux; `utime` and `stime` of `/proc/self/stat`). Coarse: meant for
-/// sums over many phases.
-pub fn process_user_system_ticks() -> (u64, u64) {
-    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
-    // The command name (field 2) is in parentheses and may hold spaces.
-    let after = stat.rsplit_once(')').map_or("", |(_, rest)| rest);
-    let fields: Vec<&str> = after.split_whitespace().collect();
-    // `after` starts at field 3 (state): utime is field 14, stime field 15.
-    let field = |n: usize| fields.get(n - 3).and_then(|v| v.parse().ok()).unwrap_or(0);
-    (field(14), field(15))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
