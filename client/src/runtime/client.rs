@@ -16,7 +16,7 @@ use super::multipart::{BuildError, MultipartBody};
 use super::request::{Auth, BodyKind, Method, Operation, OperationSpec, RequestParts};
 use super::retry::RetryPolicy;
 use super::scrub::Scrubber;
-use super::signing::{self, Md5Hex, Wps2};
+use super::signing::{self, Hex, Md5Hex, Wps2};
 use super::url_policy;
 
 /// A kdocs client: credentials, configuration and a connection pool.
@@ -77,7 +77,7 @@ struct RawResponse {
     body: bytes::Bytes,
     /// The attempt's signature (its `Authorization` value is kept out of
     /// error messages).
-    signature: Option<Wps2>,
+    signature: Option<Hex<40>>,
 }
 
 /// A request built once and sent by every attempt.
@@ -461,9 +461,9 @@ impl Client {
                         self.observe(spec, attempt, Some(raw.status), started, None);
                         return Ok(output);
                     }
-                    let authorization = raw
-                        .signature
-                        .map(|signature| signature.authorization(self.inner.credentials.app_id()));
+                    let authorization = raw.signature.map(|signature| {
+                        signing::authorization(self.inner.credentials.app_id(), &signature)
+                    });
                     let scrubber =
                         Scrubber::new(prepared.secrets.iter().map(String::as_str).chain([
                             self.inner.credentials.app_key().expose_str(),
@@ -577,17 +577,36 @@ impl Client {
         let limit = self.attempt_timeout();
         let timed_out = |passed: Passed| self.timeout_error(context, passed);
         // Waiting for a free request slot counts against the attempt's time.
+        // (Boxed, as the multipart steps below: states that most calls never
+        // enter would otherwise enlarge every call's future.)
         let _slot = match &self.inner.slots {
-            Some(slots) => match Self::bounded(slots.acquire(), Some(limit), deadline).await {
-                Ok(Ok(permit)) => Some(permit),
-                Ok(Err(_)) => {
-                    return Err(Error::Config(
-                        "the client's request slots are closed".into(),
-                    ))
+            Some(slots) => {
+                match Self::bounded(Box::pin(slots.acquire()), Some(limit), deadline).await {
+                    Ok(Ok(permit)) => Some(permit),
+                    Ok(Err(_)) => {
+                        return Err(Error::Config(
+                            "the client's request slots are closed".into(),
+                        ))
+                    }
+                    Err(passed) => return Err(timed_out(passed)),
                 }
-                Err(passed) => return Err(timed_out(passed)),
-            },
+            }
             None => None,
+        };
+        // A spooled multipart body is opened before the request is built, so
+        // that no request builder is kept across a wait.
+        let multipart = match &prepared.body {
+            PreparedBody::Multipart(body) => Some(
+                Self::bounded(Box::pin(body.reqwest_body()), None, deadline)
+                    .await
+                    .map_err(timed_out)?
+                    .map_err(|source| Error::Upload {
+                        context,
+                        part: "the spooled body",
+                        source,
+                    })?,
+            ),
+            PreparedBody::None | PreparedBody::Json(_) => None,
         };
         let mut request = self
             .inner
@@ -610,7 +629,7 @@ impl Client {
                 .header(reqwest::header::DATE, signed.date.as_bytes())
                 .header(&CONTENT_MD5, signed.content_md5.as_bytes())
                 .header(reqwest::header::AUTHORIZATION, authorization);
-            signature = Some(signed);
+            signature = Some(signed.signature);
         }
         request = match &prepared.body {
             PreparedBody::Multipart(_) => {
@@ -635,26 +654,18 @@ impl Client {
             }
             request = request.headers(headers);
         }
-        match &prepared.body {
-            PreparedBody::None => {}
-            PreparedBody::Json(bytes) => request = request.body(bytes.clone()),
-            PreparedBody::Multipart(body) => {
+        match (&prepared.body, multipart) {
+            (PreparedBody::Json(bytes), _) => request = request.body(bytes.clone()),
+            (PreparedBody::Multipart(body), Some(sent)) => {
                 // Outside the signature, as the pages say.
                 if let Some(disposition) = &body.disposition {
                     request = request.header("Content-Disposition", disposition);
                 }
-                let sent = Self::bounded(Box::pin(body.reqwest_body()), None, deadline)
-                    .await
-                    .map_err(timed_out)?
-                    .map_err(|source| Error::Upload {
-                        context,
-                        part: "the spooled body",
-                        source,
-                    })?;
                 request = request
                     .header(reqwest::header::CONTENT_LENGTH, body.len)
                     .body(sent);
             }
+            _ => {}
         }
         let max_bytes = self.inner.config.max_response_bytes;
         // Sent here (reqwest boxes the request in flight), so that the

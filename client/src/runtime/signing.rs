@@ -265,13 +265,18 @@ impl Wps2 {
 
     /// The `Authorization` header value.
     pub fn authorization(&self, app_id: &str) -> String {
-        let mut value = String::with_capacity(7 + app_id.len() + 40);
-        value.push_str("WPS-2:");
-        value.push_str(app_id);
-        value.push(':');
-        value.push_str(self.signature.as_str());
-        value
+        authorization(app_id, &self.signature)
     }
+}
+
+/// The `Authorization` header value of `signature`: `WPS-2:{app_id}:{signature}`.
+pub fn authorization(app_id: &str, signature: &Hex<40>) -> String {
+    let mut value = String::with_capacity(7 + app_id.len() + 40);
+    value.push_str("WPS-2:");
+    value.push_str(app_id);
+    value.push(':');
+    value.push_str(signature.as_str());
+    value
 }
 
 impl std::fmt::Debug for Wps2 {
