@@ -23,6 +23,7 @@ use tokio::sync::{watch, Semaphore};
 
 use super::errors::{FakeCode, FakeError};
 use super::signature;
+use super::state::Content;
 use super::wire::{self, Call, WireRequest};
 use super::{Fault, Shared};
 use crate::runtime::BodyKind;
@@ -40,11 +41,12 @@ pub(crate) const EXCHANGE_TOKEN_TTL: Duration = Duration::from_secs(10 * 60);
 // Response body
 
 /// Response body: a whole buffer, or file content streamed in 64 KiB frames
-/// sliced from the stored `Bytes` (no copy unless the corrupt fault is on).
+/// sliced from the stored (or generated) `Bytes` (no copy unless the corrupt
+/// fault is on).
 pub(crate) enum FakeBody {
     Full(Option<Bytes>),
     Stream {
-        data: Bytes,
+        data: Content,
         pos: usize,
         /// Where to stop sending (less than `data.len()` when truncating).
         end: usize,
@@ -81,8 +83,8 @@ impl Body for FakeBody {
                 pause,
             } => {
                 if *pos < *end {
-                    let n = DOWNLOAD_CHUNK.min(*end - *pos);
-                    let mut chunk = data.slice(*pos..*pos + n);
+                    let mut chunk = data.chunk(*pos, DOWNLOAD_CHUNK.min(*end - *pos));
+                    let n = chunk.len();
                     if *corrupt {
                         let mut bad = chunk.to_vec();
                         for b in bad.iter_mut().step_by(4096) {

@@ -522,6 +522,38 @@ async fn download_url_and_bytes() {
     );
 }
 
+/// A generated file is served like a stored one (length, checksums, bytes)
+/// without the fake holding it; a copy into the personal drive materialises it.
+#[tokio::test]
+async fn generated_files_download_like_stored_ones() {
+    let fake = start().await;
+    // Longer than one 64 KiB frame and not a multiple of the pattern's period.
+    let len = 3 * 64 * 1024 + 1_000;
+    let expected: Vec<u8> = (0..len).map(|i| (i % 251) as u8).collect();
+    let file = fake.add_generated_file("generated.bin", len as u64);
+    let data = download_url(&fake, &file).await;
+    assert_eq!(data["checksums"]["md5"], md5_hex(&expected));
+    assert_eq!(
+        data["checksums"]["sha1"],
+        hex::encode(Sha1::digest(&expected))
+    );
+    assert_eq!(data["sys_metadata"]["size"], len);
+    let url = data["download_url"].as_str().unwrap();
+    let resp = reqwest::get(url).await.unwrap();
+    assert_eq!(resp.content_length(), Some(len as u64));
+    assert_eq!(resp.bytes().await.unwrap().as_ref(), expected.as_slice());
+
+    let generated = state::Content::Generated { len };
+    assert_eq!(generated.to_bytes().as_ref(), expected.as_slice());
+    assert_eq!(generated.chunk(len - 10, 64 * 1024).len(), 10);
+    assert!(generated.chunk(len, 64 * 1024).is_empty());
+    assert_eq!(
+        generated.chunk(252, 3).as_ref(),
+        &expected[252..255],
+        "slices start at their offset in the pattern"
+    );
+}
+
 #[tokio::test]
 async fn download_faults() {
     let fake = start().await;

@@ -4,6 +4,7 @@ use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
+use reqwest::header::{HeaderName, HeaderValue};
 use tokio::sync::Semaphore;
 use tracing::Instrument;
 
@@ -15,7 +16,7 @@ use super::multipart::{BuildError, MultipartBody};
 use super::request::{Auth, BodyKind, Method, Operation, OperationSpec, RequestParts};
 use super::retry::RetryPolicy;
 use super::scrub::Scrubber;
-use super::signing;
+use super::signing::{self, Hex, Md5Hex, Wps2};
 use super::url_policy;
 
 /// A kdocs client: credentials, configuration and a connection pool.
@@ -46,6 +47,9 @@ struct Inner {
     credentials: Credentials,
     /// The base URL without a trailing slash.
     base_url: String,
+    /// The base URL, parsed once: each call's URL is this one with its path
+    /// and query set, so its scheme and host are not parsed again.
+    base: reqwest::Url,
     config: Config,
     /// Seconds to add to the local clock when signing, learnt from the
     /// service's `Date` header when it refused a request for its `Date`.
@@ -68,21 +72,42 @@ impl std::fmt::Debug for Client {
 struct RawResponse {
     status: u16,
     retry_after: Option<u64>,
-    server_date: Option<SystemTime>,
-    body: Vec<u8>,
-    /// The attempt's `Authorization` value, kept out of error messages.
-    authorization: String,
+    /// The service's `Date` header on a 401 or 403 (the only answers whose
+    /// `Date` is used: `Client::skew`), parsed only then.
+    date: Option<HeaderValue>,
+    body: bytes::Bytes,
+    /// The attempt's signature (its `Authorization` value is kept out of
+    /// error messages).
+    signature: Option<Hex<40>>,
 }
 
 /// A request built once and sent by every attempt.
 struct Prepared {
     url: reqwest::Url,
-    /// Path and query exactly as sent: what a bodyless request signs.
-    request_uri: String,
+    /// `Content-Md5`: of the body bytes, or of the path and query exactly as
+    /// sent when there are none. The same for every attempt.
+    content_md5: Md5Hex,
     body: PreparedBody,
     /// Secret values the request carries, kept out of error messages.
     secrets: Vec<String>,
 }
+
+/// The operation's deadline and the limit it came from.
+#[derive(Clone, Copy)]
+struct Deadline {
+    at: Instant,
+    limit: Duration,
+}
+
+/// Which limit a bounded step ran into.
+#[derive(Clone, Copy)]
+enum Passed {
+    Attempt,
+    Operation(Deadline),
+}
+
+/// The `Content-Md5` header.
+static CONTENT_MD5: HeaderName = HeaderName::from_static("content-md5");
 
 /// The body every attempt sends.
 enum PreparedBody {
@@ -119,7 +144,7 @@ impl Client {
         if credentials.app_id().trim().is_empty() {
             return Err(Error::Config("the app_id is empty".into()));
         }
-        let base_url = check_base_url(&config.base_url, config.allow_insecure_http)?;
+        let (base_url, base) = check_base_url(&config.base_url, config.allow_insecure_http)?;
         let http = build_http(&config)?;
         let slots = config
             .max_connections
@@ -130,6 +155,7 @@ impl Client {
                 http,
                 credentials,
                 base_url,
+                base,
                 config,
                 clock_offset: AtomicI64::new(0),
                 slots,
@@ -236,59 +262,102 @@ impl Client {
             status = tracing::field::Empty,
             elapsed_ms = tracing::field::Empty,
         );
+        // Boxed: the futures of the generated methods stay small (a few
+        // hundred bytes instead of a few KiB), so callers that keep or move
+        // them do not copy the whole call's state.
+        let traced = !span.is_disabled();
+        let call = self.execute_within_limit::<O>(operation, spec, context, traced);
+        if !traced {
+            // No subscriber wants the span: no wrapper, no clock reading.
+            return call.await;
+        }
         let started = Instant::now();
-        let result = self
-            .execute_within_limit::<O>(operation, spec, context)
-            .instrument(span.clone())
-            .await;
+        let result = call.instrument(span.clone()).await;
         span.record("elapsed_ms", started.elapsed().as_millis() as u64);
         result
     }
 
+    /// [`Client::execute`] without its span (`traced`: the span is on).
     async fn execute_within_limit<O: Operation>(
         &self,
         operation: O,
         spec: OperationSpec,
         context: CallContext,
+        traced: bool,
     ) -> Result<O::Output, Error> {
-        match self.operation_timeout() {
-            Some(limit) => {
-                // A limit too large to add is no deadline at all.
-                let deadline = Instant::now().checked_add(limit);
-                let call = async {
-                    let prepared = self.prepare(&operation, context).await?;
-                    self.run::<O::Output>(spec, context, &prepared, deadline)
-                        .await
-                };
-                match tokio::time::timeout(limit, call).await {
-                    Ok(result) => result,
-                    Err(_) => {
-                        tracing::debug!(
-                            operation = spec.name,
-                            limit_ms = limit.as_millis() as u64,
-                            "kdocs call hit its operation timeout"
-                        );
-                        Err(Error::Timeout {
-                            context,
-                            kind: TimeoutKind::Operation,
-                            limit: Some(limit),
-                        })
-                    }
+        // One deadline for the whole call, enforced by every step that waits
+        // (building a multipart body, a request slot, each exchange; no
+        // backoff is started that would end past it), with the attempt's
+        // own limit on the same timer. A limit too large to add is no
+        // deadline at all.
+        let deadline = self.operation_timeout().and_then(|limit| {
+            Some(Deadline {
+                at: Instant::now().checked_add(limit)?,
+                limit,
+            })
+        });
+        let prepared = self.prepare(&operation, context, deadline).await?;
+        self.run::<O::Output>(spec, context, &prepared, deadline, traced)
+            .await
+    }
+
+    /// The error of a step that ran into a time limit.
+    fn timeout_error(&self, context: CallContext, passed: Passed) -> Error {
+        match passed {
+            Passed::Attempt => Error::Timeout {
+                context,
+                kind: TimeoutKind::Attempt,
+                limit: Some(self.attempt_timeout()),
+            },
+            Passed::Operation(deadline) => {
+                tracing::debug!(
+                    operation = context.operation,
+                    limit_ms = deadline.limit.as_millis() as u64,
+                    "kdocs call hit its operation timeout"
+                );
+                Error::Timeout {
+                    context,
+                    kind: TimeoutKind::Operation,
+                    limit: Some(deadline.limit),
                 }
-            }
-            None => {
-                let prepared = self.prepare(&operation, context).await?;
-                self.run::<O::Output>(spec, context, &prepared, None).await
             }
         }
     }
 
-    /// The URL, the signed request URI and the body, checked; a multipart
-    /// body is built (and hashed) here, once for every attempt.
+    /// Runs `step` until `attempt_limit` from now or the operation deadline,
+    /// whichever comes first (one timer; none when neither is set). A plain
+    /// future, not an `async fn`: no state machine of its own around `step`.
+    fn bounded<F: std::future::Future>(
+        step: F,
+        attempt_limit: Option<Duration>,
+        deadline: Option<Deadline>,
+    ) -> impl std::future::Future<Output = Result<F::Output, Passed>> {
+        use futures_util::future::{Either, FutureExt as _};
+        let attempt_at = attempt_limit.and_then(|limit| Instant::now().checked_add(limit));
+        let limit = match (attempt_at, deadline) {
+            (Some(attempt), Some(operation)) if operation.at <= attempt => {
+                Some((operation.at, Passed::Operation(operation)))
+            }
+            (Some(attempt), _) => Some((attempt, Passed::Attempt)),
+            (None, Some(operation)) => Some((operation.at, Passed::Operation(operation))),
+            (None, None) => None,
+        };
+        match limit {
+            Some((at, passed)) => Either::Left(
+                tokio::time::timeout_at(at.into(), step)
+                    .map(move |result| result.map_err(|_| passed)),
+            ),
+            None => Either::Right(step.map(Ok)),
+        }
+    }
+
+    /// The URL, its `Content-Md5` and the body, checked; a multipart body is
+    /// built (and hashed) here, once for every attempt.
     async fn prepare<O: Operation>(
         &self,
         operation: &O,
         context: CallContext,
+        deadline: Option<Deadline>,
     ) -> Result<Prepared, Error> {
         let spec = O::SPEC;
         let mut parts = RequestParts::default();
@@ -302,8 +371,12 @@ impl Client {
             })?;
         let body = match spec.body {
             BodyKind::Multipart => {
-                let body = MultipartBody::build(parts.parts())
+                // Boxed: its file reading would otherwise make every call's
+                // future (multipart or not) larger.
+                let build = Box::pin(MultipartBody::build(parts.parts()));
+                let body = Self::bounded(build, None, deadline)
                     .await
+                    .map_err(|passed| self.timeout_error(context, passed))?
                     .map_err(|e| match e {
                         BuildError::ReaderUsed(part) => Error::InvalidArgument {
                             context,
@@ -330,22 +403,16 @@ impl Client {
                 None => PreparedBody::None,
             },
         };
-        let url = if query.is_empty() {
-            format!("{}{path}", self.inner.base_url)
-        } else {
-            format!("{}{path}?{query}", self.inner.base_url)
-        };
-        // The URL error never contains the URL itself (it may hold tokens).
-        let url = reqwest::Url::parse(&url)
-            .map_err(|e| Error::Config(format!("cannot build a URL for {context}: {e}")))?;
+        let url = url_for(&self.inner.base, &path, query);
         // Sign exactly what goes on the wire: the URL's own path and query.
-        let request_uri = match url.query() {
-            Some(q) => format!("{}?{q}", url.path()),
-            None => url.path().to_owned(),
+        let content_md5 = match &body {
+            PreparedBody::Multipart(body) => body.md5,
+            PreparedBody::Json(bytes) => Md5Hex::of_request(Some(bytes), request_uri(&url)),
+            PreparedBody::None => Md5Hex::of_request(None, request_uri(&url)),
         };
         Ok(Prepared {
             url,
-            request_uri,
+            content_md5,
             body,
             secrets: parts.secrets().to_vec(),
         })
@@ -357,21 +424,29 @@ impl Client {
         spec: OperationSpec,
         context: CallContext,
         prepared: &Prepared,
-        deadline: Option<Instant>,
+        deadline: Option<Deadline>,
+        traced: bool,
     ) -> Result<T, Error> {
         let policy = self.retry_policy();
         let mut attempt: u32 = 1;
         let mut clock_corrected = false;
         loop {
             let signed_at = self.signing_time();
-            let started = Instant::now();
-            tracing::Span::current().record("attempts", attempt);
+            // The attempt's start, for the hooks and the debug event only.
+            let started = (!self.inner.config.hooks.is_empty()
+                || tracing::enabled!(tracing::Level::DEBUG))
+            .then(Instant::now);
+            if traced {
+                tracing::Span::current().record("attempts", attempt);
+            }
             let (error, retry_after) = match self
-                .attempt(context, spec.auth, prepared, signed_at, attempt)
+                .attempt(context, spec.auth, prepared, signed_at, attempt, deadline)
                 .await
             {
                 Ok(raw) => {
-                    tracing::Span::current().record("status", raw.status);
+                    if traced {
+                        tracing::Span::current().record("status", raw.status);
+                    }
                     tracing::debug!(
                         operation = spec.name,
                         method = spec.method.as_str(),
@@ -379,13 +454,22 @@ impl Client {
                         attempt,
                         status = raw.status,
                         bytes = raw.body.len(),
-                        elapsed_ms = started.elapsed().as_millis() as u64,
+                        elapsed_ms = started.map_or(0, |s| s.elapsed().as_millis() as u64),
                         "kdocs call answered"
                     );
+                    // The common case first: a success envelope whose `data`
+                    // decodes. Anything else takes the full path below.
+                    if let Some(output) = envelope::decode_success::<T>(raw.status, &raw.body) {
+                        self.observe(spec, attempt, Some(raw.status), started, None);
+                        return Ok(output);
+                    }
+                    let authorization = raw.signature.map(|signature| {
+                        signing::authorization(self.inner.credentials.app_id(), &signature)
+                    });
                     let scrubber =
                         Scrubber::new(prepared.secrets.iter().map(String::as_str).chain([
                             self.inner.credentials.app_key().expose_str(),
-                            raw.authorization.as_str(),
+                            authorization.as_deref().unwrap_or_default(),
                         ]));
                     match envelope::decode::<T>(
                         context,
@@ -405,7 +489,7 @@ impl Client {
                                 && !clock_corrected
                                 && self.inner.config.correct_clock_skew
                             {
-                                match self.skew(&error, raw.server_date, signed_at) {
+                                match self.skew(&error, http_date(raw.date.as_ref()), signed_at) {
                                     Skew::None => {}
                                     Skew::Correct(offset) => {
                                         clock_corrected = true;
@@ -440,6 +524,13 @@ impl Client {
                         }
                     }
                 }
+                // The operation's deadline ends the call where it stands.
+                Err(
+                    error @ Error::Timeout {
+                        kind: TimeoutKind::Operation,
+                        ..
+                    },
+                ) => return Err(error),
                 Err(error) => {
                     self.observe(spec, attempt, error.status(), started, Some(&error));
                     (error, None)
@@ -457,7 +548,7 @@ impl Client {
                 return Err(error);
             };
             let wake = Instant::now().checked_add(delay);
-            if deadline.is_some_and(|deadline| wake.is_none_or(|wake| wake >= deadline)) {
+            if deadline.is_some_and(|deadline| wake.is_none_or(|wake| wake >= deadline.at)) {
                 return Err(error);
             }
             tracing::debug!(
@@ -475,7 +566,7 @@ impl Client {
     }
 
     /// One attempt: sign at `signed_at`, send, read the body (limited), all
-    /// within the per-attempt timeout.
+    /// within the per-attempt timeout and the operation's deadline.
     async fn attempt(
         &self,
         context: CallContext,
@@ -483,59 +574,74 @@ impl Client {
         prepared: &Prepared,
         signed_at: SystemTime,
         attempt: u32,
+        deadline: Option<Deadline>,
     ) -> Result<RawResponse, Error> {
+        let limit = self.attempt_timeout();
+        let timed_out = |passed: Passed| self.timeout_error(context, passed);
         // Waiting for a free request slot counts against the attempt's time.
+        // (Boxed, as the multipart steps below: states that most calls never
+        // enter would otherwise enlarge every call's future.)
         let _slot = match &self.inner.slots {
             Some(slots) => {
-                match tokio::time::timeout(self.attempt_timeout(), slots.acquire()).await {
+                match Self::bounded(Box::pin(slots.acquire()), Some(limit), deadline).await {
                     Ok(Ok(permit)) => Some(permit),
                     Ok(Err(_)) => {
                         return Err(Error::Config(
                             "the client's request slots are closed".into(),
                         ))
                     }
-                    Err(_) => {
-                        return Err(Error::Timeout {
-                            context,
-                            kind: TimeoutKind::Attempt,
-                            limit: Some(self.attempt_timeout()),
-                        })
-                    }
+                    Err(passed) => return Err(timed_out(passed)),
                 }
             }
             None => None,
+        };
+        // A spooled multipart body is opened before the request is built, so
+        // that no request builder is kept across a wait.
+        let multipart = match &prepared.body {
+            PreparedBody::Multipart(body) => Some(
+                Self::bounded(Box::pin(body.reqwest_body()), None, deadline)
+                    .await
+                    .map_err(timed_out)?
+                    .map_err(|source| Error::Upload {
+                        context,
+                        part: "the spooled body",
+                        source,
+                    })?,
+            ),
+            PreparedBody::None | PreparedBody::Json(_) => None,
         };
         let mut request = self
             .inner
             .http
             .request(context.method.to_reqwest(), prepared.url.clone());
-        let (content_md5, content_type) = match &prepared.body {
-            PreparedBody::None => (
-                signing::content_md5(None, &prepared.request_uri),
-                signing::CONTENT_TYPE,
-            ),
-            PreparedBody::Json(bytes) => (
-                signing::content_md5(Some(bytes), &prepared.request_uri),
-                signing::CONTENT_TYPE,
-            ),
-            PreparedBody::Multipart(body) => (body.md5.clone(), body.content_type.as_str()),
+        let content_type = match &prepared.body {
+            PreparedBody::Multipart(body) => body.content_type.as_str(),
+            PreparedBody::None | PreparedBody::Json(_) => signing::CONTENT_TYPE,
         };
-        let mut authorization = String::new();
+        let mut signature = None;
         if spec_auth.signed() {
-            let headers = signing::sign_digest(
-                self.inner.credentials.app_id(),
+            let signed = Wps2::sign(
                 self.inner.credentials.app_key(),
-                content_md5,
+                prepared.content_md5,
                 content_type,
                 signed_at,
             );
-            authorization.clone_from(&headers.authorization);
+            let authorization = signed.authorization(self.inner.credentials.app_id());
             request = request
-                .header("Date", &headers.date)
-                .header("Content-Md5", &headers.content_md5)
-                .header("Authorization", &headers.authorization);
+                .header(reqwest::header::DATE, signed.date.as_bytes())
+                .header(&CONTENT_MD5, signed.content_md5.as_bytes())
+                .header(reqwest::header::AUTHORIZATION, authorization);
+            signature = Some(signed.signature);
         }
-        request = request.header("Content-Type", content_type);
+        request = match &prepared.body {
+            PreparedBody::Multipart(_) => {
+                request.header(reqwest::header::CONTENT_TYPE, content_type)
+            }
+            PreparedBody::None | PreparedBody::Json(_) => request.header(
+                reqwest::header::CONTENT_TYPE,
+                HeaderValue::from_static(signing::CONTENT_TYPE),
+            ),
+        };
         if !self.inner.config.hooks.is_empty() {
             let mut headers = reqwest::header::HeaderMap::new();
             let mut hook_request = HookRequest {
@@ -550,31 +656,25 @@ impl Client {
             }
             request = request.headers(headers);
         }
-        match &prepared.body {
-            PreparedBody::None => {}
-            PreparedBody::Json(bytes) => request = request.body(bytes.clone()),
-            PreparedBody::Multipart(body) => {
+        match (&prepared.body, multipart) {
+            (PreparedBody::Json(bytes), _) => request = request.body(bytes.clone()),
+            (PreparedBody::Multipart(body), Some(sent)) => {
                 // Outside the signature, as the pages say.
                 if let Some(disposition) = &body.disposition {
                     request = request.header("Content-Disposition", disposition);
                 }
-                let sent = body.reqwest_body().await.map_err(|source| Error::Upload {
-                    context,
-                    part: "the spooled body",
-                    source,
-                })?;
                 request = request
                     .header(reqwest::header::CONTENT_LENGTH, body.len)
                     .body(sent);
             }
+            _ => {}
         }
-        let limit = self.attempt_timeout();
         let max_bytes = self.inner.config.max_response_bytes;
+        // Sent here (reqwest boxes the request in flight), so that the
+        // future below holds only that box.
+        let pending = request.send();
         let exchange = async {
-            let response = request
-                .send()
-                .await
-                .map_err(|e| self.transport(context, e))?;
+            let response = pending.await.map_err(|e| self.transport(context, e))?;
             let status = response.status().as_u16();
             if response.status().is_redirection() {
                 // Never followed (the pool is built without redirects), and
@@ -592,14 +692,16 @@ impl Client {
                 });
             }
             let headers = response.headers();
-            let server_date = headers
-                .get(reqwest::header::DATE)
-                .and_then(|v| v.to_str().ok())
-                .and_then(|v| httpdate::parse_http_date(v).ok());
             let retry_after = headers
                 .get(reqwest::header::RETRY_AFTER)
                 .and_then(|v| v.to_str().ok())
-                .and_then(|v| parse_retry_after(v, server_date));
+                .and_then(|v| parse_retry_after(v, http_date(headers.get(reqwest::header::DATE))));
+            // Kept only where it may be needed: a refusal (401, 403) whose
+            // `Date` may show clock skew (see `Client::skew`).
+            let date = match status {
+                401 | 403 => headers.get(reqwest::header::DATE).cloned(),
+                _ => None,
+            };
             let body = envelope::read_limited(response, max_bytes)
                 .await
                 .map_err(|e| match e {
@@ -619,18 +721,16 @@ impl Client {
             Ok(RawResponse {
                 status,
                 retry_after,
-                server_date,
+                date,
                 body,
-                authorization,
+                signature,
             })
         };
-        let result = match tokio::time::timeout(limit, exchange).await {
+        // Polled in place: the timeout holds a pinned reference, not a copy.
+        let mut exchange = std::pin::pin!(exchange);
+        let result = match Self::bounded(exchange.as_mut(), Some(limit), deadline).await {
             Ok(result) => result,
-            Err(_) => Err(Error::Timeout {
-                context,
-                kind: TimeoutKind::Attempt,
-                limit: Some(limit),
-            }),
+            Err(passed) => Err(timed_out(passed)),
         };
         if _slot.is_some() {
             // The pool takes the connection back in a task of its own once the
@@ -649,7 +749,7 @@ impl Client {
         spec: OperationSpec,
         attempt: u32,
         status: Option<u16>,
-        started: Instant,
+        started: Option<Instant>,
         error: Option<&Error>,
     ) {
         if self.inner.config.hooks.is_empty() {
@@ -661,7 +761,7 @@ impl Client {
             path: spec.path,
             attempt,
             status,
-            elapsed: started.elapsed(),
+            elapsed: started.map(|s| s.elapsed()).unwrap_or_default(),
             error,
         };
         for hook in &self.inner.config.hooks {
@@ -716,6 +816,32 @@ impl Client {
         }
         Skew::Correct(self.clock_offset_secs().saturating_add(difference))
     }
+}
+
+/// `base` with `path` (after the base's own path) and `query` (none when
+/// empty): the URL that parsing the base URL followed by `path?query` gives,
+/// without parsing the scheme and host again. `path` and `query` are already
+/// percent-encoded ([`RequestParts::render`]).
+fn url_for(base: &reqwest::Url, path: &str, query: &str) -> reqwest::Url {
+    let mut url = base.clone();
+    let prefix = base.path().trim_end_matches('/');
+    if prefix.is_empty() {
+        url.set_path(path);
+    } else {
+        url.set_path(&format!("{prefix}{path}"));
+    }
+    url.set_query((!query.is_empty()).then_some(query));
+    url
+}
+
+/// The path and query of `url`, exactly as sent: what a bodyless request signs.
+fn request_uri(url: &reqwest::Url) -> &str {
+    &url[url::Position::BeforePath..url::Position::AfterQuery]
+}
+
+/// A `Date` header's time.
+fn http_date(value: Option<&HeaderValue>) -> Option<SystemTime> {
+    httpdate::parse_http_date(value?.to_str().ok()?).ok()
 }
 
 /// Whether the call may be sent twice: GET and DELETE, and what the spec marks
@@ -790,8 +916,11 @@ fn shift(t: SystemTime, secs: i64) -> SystemTime {
 }
 
 /// Checks the base URL ([`url_policy::check_scheme`]) and returns it without a
-/// trailing slash. Errors show it without user info or query.
-fn check_base_url(base_url: &str, allow_insecure_http: bool) -> Result<String, Error> {
+/// trailing slash, and parsed. Errors show it without user info or query.
+fn check_base_url(
+    base_url: &str,
+    allow_insecure_http: bool,
+) -> Result<(String, reqwest::Url), Error> {
     let shown = url_policy::redacted(base_url);
     let url = reqwest::Url::parse(base_url)
         .map_err(|e| Error::Config(format!("the base URL is not a valid URL: {e}")))?;
@@ -811,7 +940,7 @@ fn check_base_url(base_url: &str, allow_insecure_http: bool) -> Result<String, E
             "the base URL {shown} is refused: {refusal}{hint}"
         )));
     }
-    Ok(url.as_str().trim_end_matches('/').to_owned())
+    Ok((url.as_str().trim_end_matches('/').to_owned(), url))
 }
 
 #[cfg(test)]
@@ -839,15 +968,17 @@ mod tests {
     #[test]
     fn base_url_rules() {
         assert_eq!(
-            check_base_url("https://developer.kdocs.cn/", false).unwrap(),
+            check_base_url("https://developer.kdocs.cn/", false)
+                .unwrap()
+                .0,
             "https://developer.kdocs.cn"
         );
         assert_eq!(
-            check_base_url("http://127.0.0.1:8080", false).unwrap(),
+            check_base_url("http://127.0.0.1:8080", false).unwrap().0,
             "http://127.0.0.1:8080"
         );
         assert_eq!(
-            check_base_url("http://[::1]:80/p/", false).unwrap(),
+            check_base_url("http://[::1]:80/p/", false).unwrap().0,
             "http://[::1]/p"
         );
         assert!(check_base_url("http://localhost:1", false).is_ok());
@@ -875,6 +1006,59 @@ mod tests {
         }
         let err = check_base_url("https://[::]:443", false).unwrap_err();
         assert!(err.to_string().contains("unspecified"), "{err}");
+    }
+
+    /// Setting the path and query on the parsed base URL gives the URL that
+    /// parsing the whole text gives (what the client did before), and the
+    /// signed request URI is its path and query as sent.
+    #[test]
+    fn urls_are_the_parsed_text() {
+        let values = [
+            "t2v4Ga8ZUYKc12KGMdEQpBh",
+            "a/b?c#d",
+            "文档 1",
+            "...",
+            "%2e",
+            "%2e%2E",
+            "a b+c&d=e",
+            "~x_y-z.",
+            "\\x\\",
+            "'\"<>`{}|^",
+        ];
+        for base in [
+            "http://127.0.0.1:8080",
+            "https://developer.kdocs.cn/",
+            "http://[::1]:80/p/",
+            "https://h.example/a/b//",
+            "http://localhost",
+        ] {
+            let (base_url, parsed) = check_base_url(base, false).unwrap();
+            for value in values {
+                for with_query in [false, true] {
+                    let mut parts = RequestParts::default();
+                    parts.path("file_token", value);
+                    if with_query {
+                        parts.query("file_token", value);
+                        parts.query("ext", "x y");
+                    }
+                    let (path, query) = parts
+                        .render("/api/v1/openapi/files/{file_token}/download")
+                        .unwrap();
+                    let text = if query.is_empty() {
+                        format!("{base_url}{path}")
+                    } else {
+                        format!("{base_url}{path}?{query}")
+                    };
+                    let url = url_for(&parsed, &path, query);
+                    assert_eq!(url, reqwest::Url::parse(&text).unwrap(), "{text}");
+                    let uri = match url.query() {
+                        Some(q) => format!("{}?{q}", url.path()),
+                        None => url.path().to_owned(),
+                    };
+                    assert_eq!(request_uri(&url), uri);
+                }
+            }
+        }
     }
 
     fn skew_client(max: Duration) -> Client {

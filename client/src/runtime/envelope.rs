@@ -29,6 +29,66 @@ struct Envelope {
     extra: Option<serde_json::Value>,
 }
 
+/// A success envelope read straight into the operation's output. The other
+/// fields are checked for the types [`Envelope`] gives them (so that a body
+/// this accepts is one `Envelope` accepts) without being kept.
+#[derive(Deserialize)]
+struct Success<T> {
+    code: Option<i64>,
+    data: Option<T>,
+    #[serde(rename = "message")]
+    _message: Option<AnyString>,
+    #[serde(rename = "hint")]
+    _hint: Option<AnyString>,
+    #[serde(rename = "extra")]
+    _extra: Option<serde::de::IgnoredAny>,
+}
+
+/// A JSON string, checked and dropped.
+struct AnyString;
+
+impl<'de> Deserialize<'de> for AnyString {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl serde::de::Visitor<'_> for Visitor {
+            type Value = AnyString;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a string")
+            }
+            fn visit_str<E: serde::de::Error>(self, _: &str) -> Result<AnyString, E> {
+                Ok(AnyString)
+            }
+        }
+        deserializer.deserialize_str(Visitor)
+    }
+}
+
+/// The output of a success: HTTP 2xx, `code` 0 and a `data` that decodes
+/// (read straight from the bytes, without an intermediate
+/// `serde_json::Value`). `None` for anything else, which [`decode`] then
+/// turns into the same output or into its typed error: a body this accepts
+/// is one `decode` accepts with the same output, and any other body goes to
+/// `decode` unchanged.
+pub(crate) fn decode_success<T: DeserializeOwned>(status: u16, body: &[u8]) -> Option<T> {
+    if !(200..300).contains(&status) {
+        return None;
+    }
+    match serde_json::from_slice::<Success<T>>(body).ok()? {
+        Success {
+            code: Some(0),
+            data: Some(data),
+            ..
+        } => Some(data),
+        // No `data` (or `null`): an empty object, as in `decode`.
+        Success {
+            code: Some(0),
+            data: None,
+            ..
+        } => T::deserialize(serde_json::Value::Object(Default::default())).ok(),
+        _ => None,
+    }
+}
+
 /// Decodes a response body into the operation's output or a typed error.
 ///
 /// Every text of the service that an error keeps (message, hint, `extra`, the
@@ -102,24 +162,39 @@ pub(crate) enum ReadError {
     TooLarge { limit: usize },
 }
 
-/// Reads the whole body, refusing to hold more than `limit` bytes.
+/// Reads the whole body, refusing to hold more than `limit` bytes. A body
+/// that comes in one chunk is kept as it came (no copy).
 pub(crate) async fn read_limited(
     mut response: reqwest::Response,
     limit: usize,
-) -> Result<Vec<u8>, ReadError> {
-    if let Some(length) = response.content_length() {
-        if length > limit as u64 {
-            return Err(ReadError::TooLarge { limit });
-        }
+) -> Result<bytes::Bytes, ReadError> {
+    let declared = response.content_length();
+    if declared.is_some_and(|length| length > limit as u64) {
+        return Err(ReadError::TooLarge { limit });
     }
-    let mut body = Vec::with_capacity(response.content_length().unwrap_or(0) as usize);
+    let mut first: Option<bytes::Bytes> = None;
+    let mut joined: Vec<u8> = Vec::new();
+    let mut len = 0usize;
     while let Some(chunk) = response.chunk().await.map_err(ReadError::Transport)? {
-        if body.len() + chunk.len() > limit {
+        len = len.saturating_add(chunk.len());
+        if len > limit {
             return Err(ReadError::TooLarge { limit });
         }
-        body.extend_from_slice(&chunk);
+        match first.take() {
+            None if joined.is_empty() => first = Some(chunk),
+            earlier => {
+                if let Some(earlier) = earlier {
+                    joined.reserve(declared.map_or(0, |d| d as usize).max(len));
+                    joined.extend_from_slice(&earlier);
+                }
+                joined.extend_from_slice(&chunk);
+            }
+        }
     }
-    Ok(body)
+    Ok(match first {
+        Some(only) => only,
+        None => joined.into(),
+    })
 }
 
 #[cfg(test)]
@@ -150,6 +225,49 @@ mod tests {
                 expire_at: 1659008671
             }
         );
+    }
+
+    /// The fast path takes the success envelope only; every other body is
+    /// left to `decode`, including ones whose other fields have the wrong
+    /// type (which `decode` refuses).
+    #[test]
+    fn fast_path_takes_only_what_decode_accepts() {
+        let ok = br#"{"code":0,"message":"","hint":null,"extra":[1],"data":{"value":"v","expire_at":1}}"#;
+        let fast = decode_success::<Data>(200, ok).unwrap();
+        assert_eq!(
+            Some(fast),
+            decode::<Data>(CONTEXT, 200, None, ok, &Scrubber::default()).ok()
+        );
+        let empty: serde_json::Value = decode_success(200, br#"{"code":0,"data":null}"#).unwrap();
+        assert_eq!(empty, serde_json::json!({}));
+        for (status, body) in [
+            (
+                403,
+                &br#"{"code":0,"data":{"value":"v","expire_at":1}}"#[..],
+            ),
+            (200, br#"{"code":1,"data":{"value":"v","expire_at":1}}"#),
+            (200, br#"{"data":{"value":"v","expire_at":1}}"#),
+            (
+                200,
+                br#"{"code":0,"message":5,"data":{"value":"v","expire_at":1}}"#,
+            ),
+            (
+                200,
+                br#"{"code":0,"hint":{},"data":{"value":"v","expire_at":1}}"#,
+            ),
+            (
+                200,
+                br#"{"code":0,"code":0,"data":{"value":"v","expire_at":1}}"#,
+            ),
+            (200, br#"{"code":0,"data":{"value":1,"expire_at":1}}"#),
+            (200, br#"{"code":0,"data":{"value":"v","expire_at":1}} x"#),
+        ] {
+            assert!(decode_success::<Data>(status, body).is_none(), "{body:?}");
+            assert!(
+                decode::<Data>(CONTEXT, status, None, body, &Scrubber::default()).is_err(),
+                "{body:?}"
+            );
+        }
     }
 
     #[test]
@@ -331,7 +449,23 @@ mod tests {
                         );
                     }
                 }
-                decode::<Data>(CONTEXT, status, None, &body, &Scrubber::default()).is_ok()
+                // The fast path accepts only what `decode` accepts, with
+                // the same output.
+                let full = decode::<Data>(CONTEXT, status, None, &body, &Scrubber::default());
+                if let Some(fast) = decode_success::<Data>(status, &body) {
+                    assert_eq!(Some(&fast), full.as_ref().ok(), "{body:?}");
+                }
+                if let Some(fast) = decode_success::<serde_json::Value>(status, &body) {
+                    let full = decode::<serde_json::Value>(
+                        CONTEXT,
+                        status,
+                        None,
+                        &body,
+                        &Scrubber::default(),
+                    );
+                    assert_eq!(Some(&fast), full.as_ref().ok(), "{body:?}");
+                }
+                full.is_ok()
             });
             match result {
                 Ok(true) => outcomes[0] += 1,

@@ -28,6 +28,8 @@ use bytes::Bytes;
 use md5::{Digest as _, Md5};
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWriteExt};
 
+use super::signing::Md5Hex;
+
 /// Bytes copied at a time from a file or reader into a spooled body.
 const STEP: usize = 64 * 1024;
 
@@ -160,7 +162,7 @@ pub(crate) struct MultipartBody {
     /// `multipart/form-data; boundary=…`, as sent and signed.
     pub(crate) content_type: String,
     /// Lowercase hex md5 of the body bytes.
-    pub(crate) md5: String,
+    pub(crate) md5: Md5Hex,
     /// The body's length.
     pub(crate) len: u64,
     /// `filename="…"` of the first file part, for the `Content-Disposition` header.
@@ -278,7 +280,7 @@ impl MultipartBody {
         };
         Ok(MultipartBody {
             content_type,
-            md5: hex::encode(md5.finalize()),
+            md5: Md5Hex::encode(&md5.finalize()),
             len,
             disposition,
             data,
@@ -413,7 +415,7 @@ mod tests {
                 .await
                 .unwrap();
         let bytes = body.memory().unwrap();
-        assert_eq!(body.md5, md5_hex(bytes));
+        assert_eq!(body.md5.as_str(), md5_hex(bytes));
         assert_eq!(body.len, bytes.len() as u64);
         let boundary = body
             .content_type
@@ -454,7 +456,7 @@ mod tests {
                     .unwrap()
                     .to_bytes();
                 assert_eq!(bytes.len() as u64, body.len);
-                assert_eq!(md5_hex(&bytes), body.md5);
+                assert_eq!(md5_hex(&bytes), body.md5.as_str());
                 let needle = &content[1000..1100];
                 assert!(bytes.windows(100).any(|w| w == needle));
             }

@@ -206,8 +206,14 @@ pub(crate) struct InvalidParameter {
 /// `Debug` shows parameter names only: values may be tokens.
 #[derive(Default)]
 pub struct RequestParts {
-    path_values: Vec<(&'static str, String)>,
-    query: Vec<(&'static str, String)>,
+    /// Each path placeholder's name and where its percent-encoded value is
+    /// in `path_text`.
+    path_values: Vec<(&'static str, std::ops::Range<usize>)>,
+    /// The percent-encoded path values, one after another.
+    path_text: String,
+    /// The percent-encoded query string (`name=value&name=value`), written
+    /// as parameters are added.
+    query: String,
     body: Option<serde_json::Map<String, serde_json::Value>>,
     parts: Vec<Part>,
     invalid: Option<InvalidParameter>,
@@ -217,10 +223,18 @@ pub struct RequestParts {
 
 impl fmt::Debug for RequestParts {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let names = |v: &[(&'static str, String)]| v.iter().map(|(n, _)| *n).collect::<Vec<_>>();
+        let query_names = self
+            .query
+            .split('&')
+            .filter(|pair| !pair.is_empty())
+            .map(|pair| pair.split('=').next().unwrap_or_default())
+            .collect::<Vec<_>>();
         f.debug_struct("RequestParts")
-            .field("path", &names(&self.path_values))
-            .field("query", &names(&self.query))
+            .field(
+                "path",
+                &self.path_values.iter().map(|(n, _)| *n).collect::<Vec<_>>(),
+            )
+            .field("query", &query_names)
             .field(
                 "body",
                 &self
@@ -259,7 +273,9 @@ impl RequestParts {
             self.invalid(name, format!("cannot be `{text}` in a URL path"));
             return;
         }
-        self.path_values.push((name, text.into_owned()));
+        let start = self.path_text.len();
+        self.path_text.extend(utf8_percent_encode(&text, COMPONENT));
+        self.path_values.push((name, start..self.path_text.len()));
     }
 
     /// Adds a required query parameter.
@@ -269,7 +285,12 @@ impl RequestParts {
             self.secrets.push(text.to_string());
         }
         if self.check_identifier(name, &text) {
-            self.query.push((name, text.into_owned()));
+            if !self.query.is_empty() {
+                self.query.push('&');
+            }
+            self.query.extend(utf8_percent_encode(name, COMPONENT));
+            self.query.push('=');
+            self.query.extend(utf8_percent_encode(&text, COMPONENT));
         }
     }
 
@@ -382,11 +403,11 @@ impl RequestParts {
 
     /// The path with placeholders replaced by percent-encoded values, and the
     /// encoded query string (empty when there are no query parameters).
-    pub(crate) fn render(&self, template: &str) -> Result<(String, String), InvalidParameter> {
+    pub(crate) fn render(&self, template: &str) -> Result<(String, &str), InvalidParameter> {
         if let Some(invalid) = &self.invalid {
             return Err(invalid.clone());
         }
-        let mut path = String::with_capacity(template.len() + 32);
+        let mut path = String::with_capacity(template.len() + self.path_text.len());
         let mut rest = template;
         while let Some(open) = rest.find('{') {
             let Some(close) = rest[open..].find('}').map(|c| open + c) else {
@@ -398,28 +419,16 @@ impl RequestParts {
                 .path_values
                 .iter()
                 .find(|(n, _)| *n == name)
-                .map(|(_, v)| v.as_str())
+                .map(|(_, range)| &self.path_text[range.clone()])
                 .ok_or_else(|| InvalidParameter {
                     parameter: "path",
                     reason: format!("placeholder `{{{name}}}` has no value"),
                 })?;
-            path.extend(utf8_percent_encode(value, COMPONENT));
+            path.push_str(value);
             rest = &rest[close + 1..];
         }
         path.push_str(rest);
-        let query = self
-            .query
-            .iter()
-            .map(|(name, value)| {
-                format!(
-                    "{}={}",
-                    utf8_percent_encode(name, COMPONENT),
-                    utf8_percent_encode(value, COMPONENT)
-                )
-            })
-            .collect::<Vec<_>>()
-            .join("&");
-        Ok((path, query))
+        Ok((path, &self.query))
     }
 
     /// The JSON body bytes, if the operation has body fields.
@@ -514,10 +523,7 @@ mod tests {
         parts.body_opt::<bool>("download", None);
         parts.query_opt::<String>("q", None);
         assert_eq!(parts.body_bytes().unwrap(), br#"{"file_token":"abc"}"#);
-        assert_eq!(
-            parts.render("/x").unwrap(),
-            ("/x".to_owned(), String::new())
-        );
+        assert_eq!(parts.render("/x").unwrap(), ("/x".to_owned(), ""));
         parts.body_opt("download", Some(&true));
         assert_eq!(
             parts.body_bytes().unwrap(),

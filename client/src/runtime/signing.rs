@@ -16,8 +16,14 @@
 //! lives here and nowhere else, so it can change without touching generated code.
 //!
 //! The signer takes the time as an argument, which keeps it a pure function.
+//!
+//! [`Wps2`] is what the client uses for every attempt: the three computed
+//! values on the stack, with no allocation (hex into arrays, the `Date` text
+//! cached per thread for the current second). [`sign`] and [`sign_digest`]
+//! give the same values as `String`s.
 
-use std::time::SystemTime;
+use std::cell::Cell;
+use std::time::{SystemTime, UNIX_EPOCH};
 
 use md5::{Digest as _, Md5};
 use sha1::Sha1;
@@ -58,15 +64,12 @@ impl std::fmt::Debug for SignedHeaders {
 /// byte, otherwise (no body, or an empty one) md5 of `request_uri` (path plus
 /// `?query`, exactly as sent).
 pub fn content_md5(body: Option<&[u8]>, request_uri: &str) -> String {
-    match body {
-        Some(bytes) if !bytes.is_empty() => md5_hex(bytes),
-        _ => md5_hex(request_uri.as_bytes()),
-    }
+    Md5Hex::of_request(body, request_uri).as_str().to_owned()
 }
 
 /// Lowercase hex md5.
 pub fn md5_hex(bytes: &[u8]) -> String {
-    hex::encode(Md5::digest(bytes))
+    Md5Hex::of(bytes).as_str().to_owned()
 }
 
 /// The signature part of `Authorization`: `sha1_hex(app_key + content_md5 + content_type + date)`.
@@ -76,12 +79,214 @@ pub fn signature(
     content_type: &str,
     date: &str,
 ) -> String {
+    signature_hex(
+        app_key,
+        content_md5.as_bytes(),
+        content_type,
+        date.as_bytes(),
+    )
+    .as_str()
+    .to_owned()
+}
+
+/// [`signature`] on the stack.
+fn signature_hex(
+    app_key: &Secret<String>,
+    content_md5: &[u8],
+    content_type: &str,
+    date: &[u8],
+) -> Hex<40> {
     let mut hasher = Sha1::new();
     hasher.update(app_key.expose().as_bytes());
-    hasher.update(content_md5.as_bytes());
+    hasher.update(content_md5);
     hasher.update(content_type.as_bytes());
-    hasher.update(date.as_bytes());
-    hex::encode(hasher.finalize())
+    hasher.update(date);
+    Hex::encode(&hasher.finalize())
+}
+
+/// Lowercase hex digits on the stack (`N` is twice the bytes encoded).
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub struct Hex<const N: usize>([u8; N]);
+
+/// A lowercase hex md5 (32 digits), on the stack.
+pub type Md5Hex = Hex<32>;
+
+impl<const N: usize> Hex<N> {
+    /// The hex digits of `bytes` (`N / 2` of them).
+    pub(crate) fn encode(bytes: &[u8]) -> Self {
+        const DIGITS: &[u8; 16] = b"0123456789abcdef";
+        debug_assert_eq!(bytes.len() * 2, N);
+        let mut out = [b'0'; N];
+        for (pair, byte) in out.chunks_exact_mut(2).zip(bytes) {
+            pair[0] = DIGITS[usize::from(byte >> 4)];
+            pair[1] = DIGITS[usize::from(byte & 0x0f)];
+        }
+        Hex(out)
+    }
+
+    /// The digits.
+    pub fn as_str(&self) -> &str {
+        // Only ASCII hex digits are ever stored.
+        std::str::from_utf8(&self.0).unwrap_or_default()
+    }
+
+    /// The digits as bytes (for a header value: no UTF-8 check).
+    pub fn as_bytes(&self) -> &[u8] {
+        &self.0
+    }
+}
+
+impl Md5Hex {
+    /// The md5 of `bytes`.
+    pub fn of(bytes: &[u8]) -> Self {
+        Hex::encode(&Md5::digest(bytes))
+    }
+
+    /// [`content_md5`] on the stack.
+    pub fn of_request(body: Option<&[u8]>, request_uri: &str) -> Self {
+        match body {
+            Some(bytes) if !bytes.is_empty() => Self::of(bytes),
+            _ => Self::of(request_uri.as_bytes()),
+        }
+    }
+}
+
+impl<const N: usize> std::fmt::Debug for Hex<N> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// An HTTP date (`Wed, 23 Jan 2013 06:43:08 GMT`, always 29 characters).
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub struct HttpDate([u8; 29]);
+
+impl HttpDate {
+    /// `now` as an HTTP date. The text of the last second formatted on this
+    /// thread is kept: every request signed within one second reuses it.
+    ///
+    /// Panics, as `httpdate` does, for a time before 1970 or after 9999.
+    pub fn at(now: SystemTime) -> Self {
+        thread_local! {
+            static LAST: Cell<Option<(u64, HttpDate)>> = const { Cell::new(None) };
+        }
+        let secs = now
+            .duration_since(UNIX_EPOCH)
+            .map_or(u64::MAX, |d| d.as_secs());
+        if let Some((cached, date)) = LAST.get() {
+            if cached == secs {
+                return date;
+            }
+        }
+        let date = Self::format(now);
+        LAST.set(Some((secs, date)));
+        date
+    }
+
+    fn format(now: SystemTime) -> Self {
+        use std::fmt::Write as _;
+
+        /// Writes into the fixed buffer, refusing anything longer.
+        struct Buffer([u8; 29], usize);
+        impl std::fmt::Write for Buffer {
+            fn write_str(&mut self, s: &str) -> std::fmt::Result {
+                let end = self.1 + s.len();
+                self.0
+                    .get_mut(self.1..end)
+                    .ok_or(std::fmt::Error)?
+                    .copy_from_slice(s.as_bytes());
+                self.1 = end;
+                Ok(())
+            }
+        }
+        let mut buffer = Buffer([b' '; 29], 0);
+        let date = httpdate::HttpDate::from(now);
+        if write!(buffer, "{date}").is_err() || buffer.1 != 29 {
+            // httpdate only formats years 1970 to 9999, always in 29 bytes.
+            unreachable!("an HTTP date is 29 bytes");
+        }
+        HttpDate(buffer.0)
+    }
+
+    /// The text.
+    pub fn as_str(&self) -> &str {
+        // Only the ASCII text `httpdate` wrote is ever stored.
+        std::str::from_utf8(&self.0).unwrap_or_default()
+    }
+
+    /// The text as bytes (for a header value: no UTF-8 check).
+    pub fn as_bytes(&self) -> &[u8] {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for HttpDate {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// The WPS-2 values of one request, on the stack: what the client computes
+/// for every attempt, without allocating.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub struct Wps2 {
+    /// `Date` header value.
+    pub date: HttpDate,
+    /// `Content-Md5` header value.
+    pub content_md5: Md5Hex,
+    /// The signature: `Authorization` is `WPS-2:{app_id}:{signature}`.
+    /// `Debug` hides it.
+    pub signature: Hex<40>,
+}
+
+impl Wps2 {
+    /// Signs a request whose `Content-Md5` is `content_md5` (see
+    /// [`Md5Hex::of_request`]) and whose `Content-Type` is `content_type`, at
+    /// time `now`.
+    pub fn sign(
+        app_key: &Secret<String>,
+        content_md5: Md5Hex,
+        content_type: &str,
+        now: SystemTime,
+    ) -> Self {
+        let date = HttpDate::at(now);
+        let signature = signature_hex(
+            app_key,
+            content_md5.as_bytes(),
+            content_type,
+            date.as_bytes(),
+        );
+        Wps2 {
+            date,
+            content_md5,
+            signature,
+        }
+    }
+
+    /// The `Authorization` header value.
+    pub fn authorization(&self, app_id: &str) -> String {
+        authorization(app_id, &self.signature)
+    }
+}
+
+/// The `Authorization` header value of `signature`: `WPS-2:{app_id}:{signature}`.
+pub fn authorization(app_id: &str, signature: &Hex<40>) -> String {
+    let mut value = String::with_capacity(7 + app_id.len() + 40);
+    value.push_str("WPS-2:");
+    value.push_str(app_id);
+    value.push(':');
+    value.push_str(signature.as_str());
+    value
+}
+
+impl std::fmt::Debug for Wps2 {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Wps2")
+            .field("date", &self.date)
+            .field("content_md5", &self.content_md5)
+            .field("signature", &"***")
+            .finish()
+    }
 }
 
 /// Signs one request at time `now`.
@@ -174,6 +379,39 @@ mod tests {
         assert_eq!(
             sign("SX1", &key, Some(b""), uri, now),
             sign("SX1", &key, None, uri, now)
+        );
+    }
+
+    /// The stack signer gives the same values as the `String` one, across
+    /// seconds (the cached date follows the clock) and for both md5 rules.
+    #[test]
+    fn stack_signer_matches_the_string_signer() {
+        let key = Secret::new("wJalrXUtnFEYEXAMPLEKES".to_owned());
+        for secs in [
+            0,
+            1_358_923_388,
+            1_358_923_388,
+            1_358_923_389,
+            4_102_444_799,
+        ] {
+            let now = UNIX_EPOCH + Duration::from_secs(secs);
+            for body in [None, Some(&b""[..]), Some(&b"{\"a\":1}"[..])] {
+                let uri = "/api/v1/x/%E6%96%87?q=1";
+                let strings = sign("SX1", &key, body, uri, now);
+                let md5 = Md5Hex::of_request(body, uri);
+                let stack = Wps2::sign(&key, md5, CONTENT_TYPE, now);
+                assert_eq!(stack.date.as_str(), strings.date);
+                assert_eq!(stack.content_md5.as_str(), strings.content_md5);
+                assert_eq!(stack.authorization("SX1"), strings.authorization);
+                assert!(!format!("{stack:?}").contains(stack.signature.as_str()));
+            }
+        }
+        // Sub-second times share the second's date.
+        let t = UNIX_EPOCH + Duration::from_millis(1_358_923_388_999);
+        assert_eq!(HttpDate::at(t).as_str(), "Wed, 23 Jan 2013 06:43:08 GMT");
+        assert_eq!(
+            HttpDate::at(t + Duration::from_millis(1)).as_str(),
+            "Wed, 23 Jan 2013 06:43:09 GMT"
         );
     }
 

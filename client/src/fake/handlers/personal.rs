@@ -518,7 +518,7 @@ pub(super) fn create_personal_file_from_url(
         )));
     };
     let content = match call.shared.lock().downloads.get(download) {
-        Some(entry) => entry.content.clone(),
+        Some(entry) => entry.content.to_bytes(),
         None => return Err(file_not_found(download)),
     };
     with_drive(call, |drive, now| {
