@@ -16,7 +16,9 @@
 //! # Features
 //!
 //! - `cli` (default): the `kdocs-codegen` command (`check`, `print`,
-//!   `openapi`), with `clap`.
+//!   `openapi`, `synth`), with `clap`.
+//! - `synthetic` (on with `cli`): [`synthetic`], a spec of any size with
+//!   realistic shapes, for benchmarks (`kdocs-codegen synth`).
 //! - `pretty` (default): formatted output (`syn` + `prettyplease`), checked
 //!   to parse. A build script does not need it: `kdocs-client` depends on
 //!   this crate with `default-features = false`, so a build of it compiles
@@ -48,6 +50,8 @@ pub mod fuzz;
 pub mod load;
 pub mod model;
 pub mod spec;
+#[cfg(feature = "synthetic")]
+pub mod synthetic;
 pub mod validate;
 pub mod yaml;
 
