@@ -16,7 +16,10 @@ fn main() {
     let mut settings = kdocs_codegen::Settings::new()
         .with_runtime_path("crate::runtime")
         .with_client_type("crate::runtime::Client")
-        .with_families_from_cargo_features();
+        .with_families_from_cargo_features()
+        // An `# Example` on every method, compiled by `cargo test --doc`; the
+        // generated items are re-exported at the crate root.
+        .with_doc_examples("kdocs_client");
     // The blocking twins of the methods exist only with the `blocking` feature.
     if std::env::var_os("CARGO_FEATURE_BLOCKING").is_some() {
         settings = settings.with_blocking_client_type("crate::blocking::Client");

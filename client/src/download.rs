@@ -1,7 +1,16 @@
 //! Verified, streaming, bounded downloads of app documents.
 //!
-//! [`Client::download`] gets a document's download URL through
-//! [`Client::get_download_url`], streams the bytes to a
+// The entry points exist with the `appspace` feature: links only then.
+#![cfg_attr(
+    feature = "appspace",
+    doc = "[`Client::download`] gets a document's download URL through [`Client::get_download_url`],"
+)]
+#![cfg_attr(
+    not(feature = "appspace"),
+    doc = "`Client::download` (with the `appspace` feature) gets a document's download URL through",
+    doc = "`Client::get_download_url`,"
+)]
+//! streams the bytes to a
 //! [`tokio::io::AsyncWrite`] or to a file in constant memory (one network chunk
 //! at a time), computes md5 and sha1 on the way, and checks them against the
 //! `checksums` the API returned (keys `md5` / `sha1`, hex values, compared
@@ -51,8 +60,10 @@
 //! only: its path and query may themselves be the capability.
 //!
 //! ```no_run
+//! # #[cfg(feature = "appspace")]
 //! use kdocs_client::{Client, Config, Credentials};
 //!
+//! # #[cfg(feature = "appspace")]
 //! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
 //! let client = Client::new(Credentials::new("SX20220101ABCDEF", "app-key"), Config::new())?;
 //! let report = client
@@ -433,8 +444,15 @@ impl DownloadReport {
     }
 }
 
-/// One download, configured by its methods; from [`Client::download`] or
-/// [`Download::from_response`].
+/// One download, configured by its methods;
+#[cfg_attr(
+    feature = "appspace",
+    doc = "from [`Client::download`] or [`Download::from_response`]."
+)]
+#[cfg_attr(
+    not(feature = "appspace"),
+    doc = "from `Client::download` or `Download::from_response` (with the `appspace` feature)."
+)]
 #[must_use = "a download does nothing until `to_writer` or `to_file` is awaited"]
 pub struct Download<'a> {
     client: &'a Client,
@@ -442,6 +460,20 @@ pub struct Download<'a> {
     limits: DownloadLimits,
     expected_size: Option<u64>,
     require_checksum: bool,
+    progress: Option<ProgressFn<'a>>,
+}
+
+/// A progress callback (see [`Download::on_progress`]).
+type ProgressFn<'a> = Box<dyn FnMut(DownloadProgress) + Send + 'a>;
+
+/// How far a download is, as given to [`Download::on_progress`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct DownloadProgress {
+    /// Bytes received so far.
+    pub received: u64,
+    /// The size the server declared (`Content-Length`), when it did.
+    pub total: Option<u64>,
 }
 
 enum Source {
@@ -468,6 +500,7 @@ impl fmt::Debug for Download<'_> {
             .field("limits", &self.limits)
             .field("expected_size", &self.expected_size)
             .field("require_checksum", &self.require_checksum)
+            .field("progress", &self.progress.is_some())
             .finish()
     }
 }
@@ -489,6 +522,7 @@ impl<'a> Download<'a> {
             limits: *client.config().download_limits(),
             expected_size: None,
             require_checksum: false,
+            progress: None,
         }
     }
 
@@ -552,11 +586,19 @@ impl<'a> Download<'a> {
         self
     }
 
+    /// Calls `progress` once the response's headers are in (with 0 bytes
+    /// received) and after each piece of content written, for a progress
+    /// display. It runs on the download's task: keep it quick.
+    pub fn on_progress(mut self, progress: impl FnMut(DownloadProgress) + Send + 'a) -> Self {
+        self.progress = Some(Box::new(progress));
+        self
+    }
+
     /// Streams the content into `writer` and flushes it.
     ///
     /// On an error, `writer` may hold part of the content, or all of it when
     /// the checksum did not match: discard it.
-    pub async fn to_writer<W>(self, writer: &mut W) -> Result<DownloadReport, DownloadError>
+    pub async fn to_writer<W>(mut self, writer: &mut W) -> Result<DownloadReport, DownloadError>
     where
         W: AsyncWrite + Unpin + ?Sized,
     {
@@ -587,7 +629,9 @@ impl<'a> Download<'a> {
             expected_size: self.expected_size,
             expected: &expected,
         };
-        fetch.run(url.expose_str(), writer).await
+        fetch
+            .run(url.expose_str(), writer, self.progress.as_mut())
+            .await
     }
 
     /// Streams the content into a temporary file in `path`'s folder, fsyncs
@@ -760,7 +804,12 @@ struct Fetch<'a> {
 }
 
 impl Fetch<'_> {
-    async fn run<W>(&self, url: &str, writer: &mut W) -> Result<DownloadReport, DownloadError>
+    async fn run<W>(
+        &self,
+        url: &str,
+        writer: &mut W,
+        mut progress: Option<&mut ProgressFn<'_>>,
+    ) -> Result<DownloadReport, DownloadError>
     where
         W: AsyncWrite + Unpin + ?Sized,
     {
@@ -841,6 +890,15 @@ impl Fetch<'_> {
                         .is_ok_and(|v| v.to_ascii_lowercase().contains("chunked"))
                 });
 
+        let mut report_progress = |received| {
+            if let Some(progress) = progress.as_mut() {
+                progress(DownloadProgress {
+                    received,
+                    total: content_length,
+                });
+            }
+        };
+        report_progress(0);
         let mut md5 = Md5::new();
         let mut sha1 = Sha1::new();
         let mut bytes = 0u64;
@@ -879,6 +937,7 @@ impl Fetch<'_> {
                     }
                     bytes = total;
                     chunks += 1;
+                    report_progress(bytes);
                 }
                 Ok(None) => break,
                 Err(e) if content_length.is_some_and(|len| bytes < len) => {

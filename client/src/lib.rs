@@ -7,8 +7,10 @@
 //! results and errors.
 //!
 //! ```no_run
+//! # #[cfg(feature = "appspace")]
 //! use kdocs_client::{Client, Config, Credentials, GetDownloadUrlRequest};
 //!
+//! # #[cfg(feature = "appspace")]
 //! # async fn run() -> Result<(), kdocs_client::Error> {
 //! let client = Client::new(Credentials::new("SX20220101ABCDEF", "app-key"), Config::new())?;
 //! let download = client
@@ -18,6 +20,42 @@
 //! let url: &str = download.download_url.expose_str();
 //! # let _ = url;
 //! # Ok(()) }
+//! ```
+//!
+//! # Requests and responses
+//!
+//! Each endpoint is one method on [`Client`], taking a request type and
+//! answering with a response type, both generated from the spec:
+//!
+//! - a request (`GetDownloadUrlRequest`, …) is built with `new`, whose
+//!   arguments are the required parameters, then `with_*` setters for the
+//!   optional ones; each parameter reads back through the method of its name;
+//! - a response (`GetDownloadUrlResponse`, …) is a plain struct with public
+//!   fields (`Option` where the pages do not show a field as always present).
+//!   It implements `Deserialize`, so a test can build one from JSON.
+//!
+//! Every method's docs end with an example that builds its request from the
+//! spec's example values and calls it.
+//!
+//! ```
+//! # #[cfg(feature = "appspace")]
+//! # fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! use kdocs_client::{DestroyAppspaceFileRequest, GetDownloadUrlResponse};
+//!
+//! let request = DestroyAppspaceFileRequest::new("t2v4Ga8ZUYKc12KGMdEQpBh").with_modifier("777");
+//! assert_eq!(request.file_token(), "t2v4Ga8ZUYKc12KGMdEQpBh");
+//! assert_eq!(request.modifier(), Some("777"));
+//!
+//! // The envelope's `data`, as kdocs answers `get_download_url`.
+//! let json = r#"{"download_url": "https://example.invalid/doc?sig=x", "checksums": {}}"#;
+//! let answer: GetDownloadUrlResponse = kdocs_client::runtime::serde_json::from_str(json)?;
+//! assert_eq!(answer.download_url.expose_str(), "https://example.invalid/doc?sig=x");
+//! assert!(!format!("{answer:?}").contains("sig=x"), "a presigned URL is a secret");
+//! assert_eq!(answer.sys_metadata, None);
+//! # Ok(())
+//! # }
+//! # #[cfg(not(feature = "appspace"))]
+//! # fn main() {}
 //! ```
 //!
 //! Secrets (the app key, access, anonymous and exchange tokens) are held in
@@ -55,7 +93,7 @@ pub mod session;
 #[cfg_attr(docsrs, doc(cfg(feature = "fake")))]
 pub mod fake;
 
-pub use download::{DownloadError, DownloadReport};
+pub use download::{DownloadError, DownloadProgress, DownloadReport};
 pub use runtime::{ApiError, Client, Config, Credentials, Error, RetryPolicy, Secret, TimeoutKind};
 #[cfg(feature = "anonymous")]
 pub use session::{AnonymousSession, SessionError, WebOfficeToken};
@@ -67,7 +105,25 @@ mod generated {
 
 pub use generated::*;
 
-/// The README's examples, compiled as doctests so they stay true.
-#[cfg(doctest)]
+/// The README's examples, compiled as doctests so they stay true (they call
+/// endpoints of every family, so only when all are on).
+#[cfg(all(
+    doctest,
+    feature = "oauth",
+    feature = "user",
+    feature = "appspace",
+    feature = "anonymous",
+    feature = "personal",
+    feature = "sharing",
+    feature = "convert",
+    feature = "extract",
+    feature = "outline",
+    feature = "script",
+    feature = "forms",
+    feature = "dbt",
+    feature = "webhooks",
+    feature = "ksheet",
+    feature = "et"
+))]
 #[doc = include_str!("../../README.md")]
 struct ReadmeDoctests;

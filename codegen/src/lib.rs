@@ -71,6 +71,7 @@ pub struct Settings {
     families_from_features: bool,
     blocking_client_type: Option<String>,
     cli_path: Option<String>,
+    doc_examples: Option<String>,
 }
 
 impl Default for Settings {
@@ -92,6 +93,7 @@ impl Settings {
             families_from_features: false,
             blocking_client_type: None,
             cli_path: None,
+            doc_examples: None,
         }
     }
 
@@ -159,6 +161,27 @@ impl Settings {
     /// The command runtime's path, when commands are emitted.
     pub fn cli_path(&self) -> Option<&str> {
         self.cli_path.as_deref()
+    }
+
+    /// Give every client method an `# Example`: a `no_run` doctest that
+    /// builds the request from the spec's `example:` values (a parameter
+    /// without one gets a placeholder named after it) and calls the method;
+    /// the `ErrorCode` table gets a runnable one. A doctest is a crate of its
+    /// own, so `path` is how it reaches the generated items: `kdocs_client`
+    /// for `kdocs-client`, which re-exports them at its root. A `crate::`
+    /// path of the other settings (the runtime, the client type) is read as
+    /// starting at the first segment of `path`.
+    ///
+    /// Off by default: where a crate includes the generated file, and so
+    /// what a doctest must write to reach it, only that crate knows.
+    pub fn with_doc_examples(mut self, path: &str) -> Self {
+        self.doc_examples = Some(path.to_owned());
+        self
+    }
+
+    /// The path doc examples reach the generated items by, when they are emitted.
+    pub fn doc_examples(&self) -> Option<&str> {
+        self.doc_examples.as_deref()
     }
 
     /// The families to generate, when not all.

@@ -7,7 +7,8 @@
 //! cargo run -p kdocs-codegen -- synth --endpoints 1000 --out /tmp/synth [--openapi /tmp/synth.json]
 //! ```
 
-use std::io::IsTerminal;
+use std::fmt::Write as _;
+use std::io::{IsTerminal, Write as _};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -71,7 +72,9 @@ fn main() -> ExitCode {
     match cli.command {
         Command::Check { dir } => match kdocs_codegen::check_dir(&dir) {
             Ok(spec) => {
-                println!(
+                let mut out = String::new();
+                let _ = writeln!(
+                    out,
                     "ok: {} is valid: {} endpoint{}, {} named type{}, {} error code{}",
                     dir.display(),
                     spec.endpoints.len(),
@@ -83,21 +86,21 @@ fn main() -> ExitCode {
                 );
                 let families = spec.families();
                 if !families.is_empty() {
-                    println!("\n{:<12} endpoints", "family");
+                    let _ = writeln!(out, "\n{:<12} endpoints", "family");
                     for family in families {
                         let count = spec
                             .endpoints
                             .iter()
                             .filter(|e| e.family.as_deref() == Some(family))
                             .count();
-                        println!("{family:<12} {count:>9}");
+                        let _ = writeln!(out, "{family:<12} {count:>9}");
                     }
                     let none = spec.endpoints.iter().filter(|e| e.family.is_none()).count();
                     if none > 0 {
-                        println!("{:<12} {none:>9}", "(no family)");
+                        let _ = writeln!(out, "{:<12} {none:>9}", "(no family)");
                     }
                 }
-                ExitCode::SUCCESS
+                write_stdout(&out)
             }
             Err(diagnostics) => fail(diagnostics),
         },
@@ -111,18 +114,12 @@ fn main() -> ExitCode {
                 settings = settings.with_client_type(&client_type);
             }
             match kdocs_codegen::generate_dir(&dir, &settings) {
-                Ok(code) => {
-                    print!("{code}");
-                    ExitCode::SUCCESS
-                }
+                Ok(code) => write_stdout(&code),
                 Err(diagnostics) => fail(diagnostics),
             }
         }
         Command::Openapi { dir } => match kdocs_codegen::check_dir(&dir) {
-            Ok(spec) => {
-                print!("{}", kdocs_codegen::openapi::to_json(&spec));
-                ExitCode::SUCCESS
-            }
+            Ok(spec) => write_stdout(&kdocs_codegen::openapi::to_json(&spec)),
             Err(diagnostics) => fail(diagnostics),
         },
         Command::Synth {
@@ -171,6 +168,23 @@ fn synth(
         println!("wrote the same API as OpenAPI 3.0.3 to {}", path.display());
     }
     ExitCode::SUCCESS
+}
+
+/// Writes `text` to stdout; a reader that went away (`| head`) is not an
+/// error, any other failure is.
+fn write_stdout(text: &str) -> ExitCode {
+    let mut stdout = std::io::stdout().lock();
+    match stdout
+        .write_all(text.as_bytes())
+        .and_then(|()| stdout.flush())
+    {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: cannot write to stdout: {e}");
+            ExitCode::FAILURE
+        }
+    }
 }
 
 /// Coloured on a terminal (unless `NO_COLOR` is set), plain when redirected.

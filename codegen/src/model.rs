@@ -58,6 +58,8 @@ pub struct FieldModel {
     pub doc: String,
     /// `#[deprecated]` note.
     pub deprecated: Option<String>,
+    /// The spec's `example:` as JSON, when it has one (the doc examples use it).
+    pub example: Option<serde_json::Value>,
 }
 
 /// A Rust type.
@@ -348,6 +350,7 @@ impl Builder<'_> {
             default,
             doc: field_doc(field),
             deprecated: field.deprecated.clone(),
+            example: field.example.as_ref().and_then(|e| e.to_json().ok()),
         }
     }
 

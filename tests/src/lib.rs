@@ -1,12 +1,13 @@
-//! Tests, the demo and the `kdocs` command of the kdocs client workspace.
+//! Tests of the kdocs client workspace.
 //!
-//! - [`demo`]: calls the five kdocs endpoints step by step, against the
-//!   in-process fake or a server named by `KDOCS_*` environment variables;
+//! - [`demo`]: the `kdocs demo` steps (from kdocs-cli), for the tests that
+//!   run it in-process;
+//! - [`misbehaving`]: a server that answers as told, for hostile-server tests;
 //! - `tests/`: snapshot tests of the generated code and end-to-end suites.
 
 #![deny(missing_docs)]
 
-pub mod demo;
+pub use kdocs_cli::demo;
 pub mod misbehaving;
 
 /// The client generated from `tests/fixture-spec/` (every feature of the spec

@@ -109,7 +109,9 @@ fn one_run_reports_every_error_in_file_order() {
 #[test]
 fn fixture_generated_code_snapshot() {
     // The same settings as `tests/build.rs`: the client and the fake's side.
-    let settings = Settings::new().with_fake_server("::kdocs_client::fake::wire");
+    let settings = Settings::new()
+        .with_fake_server("::kdocs_client::fake::wire")
+        .with_doc_examples("kdocs_tests::fixture_api");
     let code = kdocs_codegen::generate_dir(&manifest_dir().join("fixture-spec"), &settings)
         .unwrap_or_else(|d| panic!("{d}"));
     insta::assert_snapshot!("fixture_generated", code);
@@ -121,6 +123,7 @@ fn client_settings() -> Settings {
         .with_runtime_path("crate::runtime")
         .with_client_type("crate::runtime::Client")
         .with_fake_server("crate::fake::wire")
+        .with_doc_examples("kdocs_client")
 }
 
 #[test]
@@ -128,6 +131,34 @@ fn api_spec_generated_code_snapshot() {
     let code = kdocs_codegen::generate_dir(&workspace_dir().join("api-spec"), &client_settings())
         .unwrap_or_else(|d| panic!("{d}"));
     insta::assert_snapshot!("api_spec_generated", code);
+}
+
+/// Every endpoint method of `api-spec/` carries one `# Example` (compiled by
+/// `cargo test --doc -p kdocs-client`), and so does `ErrorCode`; without
+/// `with_doc_examples` there are none.
+#[test]
+fn every_endpoint_method_has_a_doc_example() {
+    let dir = workspace_dir().join("api-spec");
+    let spec = kdocs_codegen::check_dir(&dir).unwrap_or_else(|d| panic!("{d}"));
+    let code = kdocs_codegen::generate_dir(&dir, &client_settings()).unwrap();
+    let examples = code.matches("/// # Example\n").count();
+    assert_eq!(
+        examples,
+        spec.endpoints.len() + 1,
+        "one per method, one on ErrorCode"
+    );
+    for endpoint in &spec.endpoints {
+        let call = format!(
+            "/// let answer = client.{}(request).await?;\n",
+            endpoint.name
+        );
+        assert_eq!(code.matches(&call).count(), 1, "{}", endpoint.name);
+    }
+    let without = Settings::new()
+        .with_runtime_path("crate::runtime")
+        .with_client_type("crate::runtime::Client");
+    let code = kdocs_codegen::generate_dir(&dir, &without).unwrap();
+    assert!(!code.contains("# Example"));
 }
 
 /// The error table of `api-spec/`, one line per code: what `ErrorCode` is

@@ -40,7 +40,7 @@ async fn start(config: FakeConfig) -> FakeKdocs {
 }
 
 /// The fake's clock as the session's time source.
-fn fake_time(fake: &FakeKdocs) -> impl TimeSource {
+fn fake_time(fake: &FakeKdocs) -> impl TimeSource + use<> {
     let clock = fake.clock().clone();
     move || clock.now()
 }
@@ -617,94 +617,6 @@ async fn truncated_download_fails_and_leaves_no_file() {
     fake.shutdown().await;
 }
 
-/// The `KDOCS_*` variables from the JSON line `kdocs fake` prints.
-fn kdocs_env(json_line: &str) -> Vec<(String, String)> {
-    let values: serde_json::Value = serde_json::from_str(json_line).unwrap();
-    kdocs_tests::demo::ENV_VARS
-        .iter()
-        .filter_map(|name| {
-            let key = name.trim_start_matches("KDOCS_").to_ascii_lowercase();
-            let value = values[&key].as_str()?;
-            Some((name.to_string(), value.to_owned()))
-        })
-        .collect()
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn fake_values_drive_the_demo_like_kdocs_env_vars() {
-    use kdocs_tests::demo::{self, DemoTarget};
-
-    // What `kdocs fake` does, in-process: start, seed, print one JSON line.
-    let fake = start(FakeConfig::default()).await;
-    let line = DemoTarget::seed_fake(&fake).to_json_line();
-    assert_eq!(line.lines().count(), 1);
-    // What `kdocs demo` does with KDOCS_* set.
-    let env = kdocs_env(&line);
-    let target =
-        DemoTarget::from_lookup(|name| env.iter().find(|(n, _)| n == name).map(|(_, v)| v.clone()))
-            .unwrap()
-            .expect("KDOCS_BASE_URL is set");
-    let mut out = Vec::new();
-    let report = demo::run(&target, &mut out).await.unwrap();
-    let text = String::from_utf8(out).unwrap();
-    assert!(report.ok(), "{text}");
-    let app_key = &env.iter().find(|(n, _)| n == "KDOCS_APP_KEY").unwrap().1;
-    let anonymous = &env
-        .iter()
-        .find(|(n, _)| n == "KDOCS_ANONYMOUS_TOKEN")
-        .unwrap()
-        .1;
-    assert!(!text.contains(app_key.as_str()) && !text.contains(anonymous.as_str()));
-    fake.shutdown().await;
-}
-
-/// Kills the child process (one this test started) when dropped.
-struct KillOnDrop(std::process::Child);
-
-impl Drop for KillOnDrop {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-#[test]
-fn kdocs_fake_then_kdocs_demo_with_the_printed_values() {
-    use std::io::BufRead;
-    use std::process::{Command, Stdio};
-
-    let bin = env!("CARGO_BIN_EXE_kdocs");
-    let mut fake = KillOnDrop(
-        Command::new(bin)
-            .args(["fake", "--addr", "127.0.0.1:0"])
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap(),
-    );
-    let mut line = String::new();
-    std::io::BufReader::new(fake.0.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    assert!(!line.trim().is_empty(), "kdocs fake printed nothing");
-    let output = Command::new(bin)
-        .arg("demo")
-        .envs(kdocs_env(line.trim()))
-        .output()
-        .unwrap();
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    assert!(
-        output.status.success(),
-        "kdocs demo failed:\n{stdout}\n{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    assert!(
-        stdout.contains("kdocs demo against http://127.0.0.1:"),
-        "{stdout}"
-    );
-    drop(fake);
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn stalled_download_fails_after_the_client_timeout_without_showing_the_url() {
     use kdocs_client::download::Download;
@@ -994,4 +906,28 @@ async fn cancel_outcomes_follow_the_answer_and_the_sessions_clock() {
         SessionError::Cancelled
     ));
     assert_eq!(server.requests(), 2);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn download_progress_is_reported_from_zero_to_the_whole_size() {
+    let fake = start(FakeConfig::default()).await;
+    let bytes = content(1024 * 1024);
+    let file = fake.add_file("progress.bin", bytes.clone());
+    let client = client_for(&fake);
+    let seen = Arc::new(std::sync::Mutex::new(Vec::new()));
+    let record = seen.clone();
+    let mut out = Vec::new();
+    let report = client
+        .download(&file)
+        .on_progress(move |p| record.lock().unwrap().push((p.received, p.total)))
+        .to_writer(&mut out)
+        .await
+        .unwrap();
+    assert_eq!(out, bytes);
+    let seen = seen.lock().unwrap().clone();
+    assert_eq!(seen.first(), Some(&(0, Some(bytes.len() as u64))));
+    assert_eq!(seen.last(), Some(&(report.bytes, Some(bytes.len() as u64))));
+    assert!(seen.windows(2).all(|w| w[0].0 <= w[1].0), "{seen:?}");
+    assert_eq!(seen.len() as u64, report.chunks + 1);
+    fake.shutdown().await;
 }

@@ -18,17 +18,14 @@ use serde::de::DeserializeOwned;
 use serde::Serialize;
 use serde_json::Value;
 
-use super::{Error, FilePart};
+use super::{Error, FilePart, OperationSpec};
 
 /// One operation as a command.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct CommandSpec {
-    /// The operation name (the subcommand is this with `-` for `_`).
-    pub name: &'static str,
-    /// The HTTP method.
-    pub method: &'static str,
-    /// The path template.
-    pub path: &'static str,
+    /// The operation: its name (the subcommand is this with `-` for `_`),
+    /// method, path template and how it authenticates.
+    pub operation: &'static OperationSpec,
     /// One line.
     pub summary: &'static str,
     /// The operation's documentation.
@@ -53,6 +50,18 @@ pub struct ArgSpec {
     /// Whether it is a secret (a token): a program may read it from the
     /// environment rather than the command line, where other users can see it.
     pub secret: bool,
+}
+
+impl CommandSpec {
+    /// The operation name.
+    pub fn name(&self) -> &'static str {
+        self.operation.name
+    }
+
+    /// The subcommand, `get-file-info`.
+    pub fn subcommand(&self) -> String {
+        self.operation.name.replace('_', "-")
+    }
 }
 
 impl ArgSpec {

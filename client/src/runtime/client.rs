@@ -25,6 +25,7 @@ use super::url_policy;
 /// [`Client::execute`].
 ///
 /// ```no_run
+/// # #[cfg(feature = "appspace")]
 /// # async fn run() -> Result<(), kdocs_client::Error> {
 /// use kdocs_client::{Client, Config, Credentials, GetDownloadUrlRequest};
 ///
@@ -146,6 +147,7 @@ impl Client {
     /// call, no retries for another.
     ///
     /// ```no_run
+    /// # #[cfg(feature = "appspace")]
     /// # async fn run(client: kdocs_client::Client) -> Result<(), kdocs_client::Error> {
     /// use std::time::Duration;
     /// use kdocs_client::runtime::{CallOptions, RetryPolicy};

@@ -259,7 +259,7 @@ impl Config {
         self
     }
 
-    /// The default limits of downloads ([`Client::download`](crate::Client::download)):
+    /// The default limits of downloads ([`download`](crate::download)):
     /// size, overall time, redirects. Each download can change them.
     pub fn with_download_limits(mut self, limits: DownloadLimits) -> Self {
         self.download = limits;

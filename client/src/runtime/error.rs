@@ -54,6 +54,41 @@ pub enum ErrorCategory {
 /// The text fields hold what the service sent, with every secret of the
 /// request (in any encoding) replaced by `***`; `Display` also escapes control
 /// characters, so a hostile `hint` cannot forge log lines or drive a terminal.
+///
+/// # Example
+///
+/// A failed call gives it as [`Error::Api`] (or through [`Error::api`]). Here
+/// the fake kdocs (feature `fake`) refuses an access token it did not issue
+/// with `20007`, the code public clients quote kdocs answering with:
+///
+/// ```
+/// # #[cfg(feature = "fake")]
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// use kdocs_client::fake::{FakeConfig, FakeKdocs};
+/// use kdocs_client::{Client, Config, Credentials, Error, ErrorCode, GetUserInfoRequest};
+///
+/// let fake = FakeKdocs::start(FakeConfig::default()).await?;
+/// let credentials = Credentials::new(fake.app_id(), fake.app_key());
+/// let client = Client::new(credentials, Config::new().with_base_url(fake.base_url()))?;
+///
+/// match client.get_user_info(GetUserInfoRequest::new("not-a-token")).await {
+///     Err(Error::Api(api)) => {
+///         assert_eq!(api.code, 20007);
+///         assert_eq!(api.error_code(), ErrorCode::AccessTokenInvalid);
+///         assert_eq!(api.status, 401);
+///         assert_eq!(api.context.operation, "get_user_info");
+///         // `message` and `hint` are the service's words, safe to log.
+///         println!("{}: {}", api.message, api.hint);
+///     }
+///     other => panic!("expected a refusal, got {other:?}"),
+/// }
+/// fake.shutdown().await;
+/// # Ok(())
+/// # }
+/// # #[cfg(not(feature = "fake"))]
+/// # fn main() {}
+/// ```
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub struct ApiError {
@@ -128,6 +163,46 @@ pub struct DecodeError {
 }
 
 /// Every way a call can fail.
+///
+/// Most callers need only the questions below, which are answered from the
+/// documented error code when the service gave one and from the HTTP status
+/// otherwise: [`is_retryable`](Self::is_retryable), [`is_auth`](Self::is_auth),
+/// [`is_not_found`](Self::is_not_found), [`is_timeout`](Self::is_timeout);
+/// [`error_code`](Self::error_code) gives the service's code, typed. `Display`
+/// names the call (operation, method, path template), the HTTP status, the code,
+/// message and hint, and never a secret.
+///
+/// # Example
+///
+/// ```
+/// use kdocs_client::{Error, ErrorCode};
+///
+/// /// What to tell the user, whatever the call was.
+/// fn advice(error: &Error) -> String {
+///     if error.is_auth() {
+///         return "sign in again (or check the app's credentials)".to_owned();
+///     }
+///     if error.is_retryable() {
+///         // Idempotent calls were already retried by the client's `RetryPolicy`.
+///         return "kdocs is busy: try again later".to_owned();
+///     }
+///     match error {
+///         // The service refused: its code, typed (`Unknown` for a code the spec lacks).
+///         Error::Api(api) => match api.error_code() {
+///             ErrorCode::InvalidArgument => format!("a parameter was refused: {}", api.hint),
+///             code => format!("kdocs said {} ({code:?}): {}", api.code, api.hint),
+///         },
+///         Error::Timeout { kind, .. } => format!("no answer in time ({kind})"),
+///         // `Error` is `#[non_exhaustive]`: keep a wildcard arm.
+///         other => other.to_string(),
+///     }
+/// }
+///
+/// let error = Error::Config("the app key is empty".to_owned());
+/// assert!(!error.is_retryable() && !error.is_auth() && !error.is_not_found());
+/// assert_eq!((error.status(), error.error_code()), (None, None));
+/// assert_eq!(advice(&error), "kdocs client configuration: the app key is empty");
+/// ```
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {

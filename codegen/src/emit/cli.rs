@@ -3,8 +3,8 @@
 //! It writes a `commands` module (with [`Settings::with_cli`]) on the
 //! client's hand-written command runtime (`runtime::cli`):
 //!
-//! - `COMMANDS`: for each operation its name, method, path, summary,
-//!   description and arguments (name, help, required, list, file);
+//! - `COMMANDS`: for each operation its `OperationSpec` (name, method, path,
+//!   auth), summary, description and arguments (name, help, required, list, file);
 //! - `impl FromArgs` for each request type: one line per field, naming it;
 //!   reading and converting the command line's text is the runtime's;
 //! - `call`: runs the named operation on a client and gives its answer as
@@ -29,7 +29,7 @@ pub fn tokens(model: &Model, settings: &Settings, cli: &str) -> TokenStream {
         Some(path) => path_tokens(path),
         None => quote!(super::Client),
     };
-    let commands = model.operations.iter().map(command);
+    let commands = model.operations.iter().map(|op| command(op, &rt));
     let decoders = model.operations.iter().map(decoder);
     let arms = model.operations.iter().map(|op| {
         let name = &op.name;
@@ -66,18 +66,14 @@ pub fn tokens(model: &Model, settings: &Settings, cli: &str) -> TokenStream {
     }
 }
 
-fn command(op: &OperationModel) -> TokenStream {
-    let name = &op.name;
-    let method = op.method.as_str();
-    let path = &op.path;
+fn command(op: &OperationModel, rt: &TokenStream) -> TokenStream {
+    let request = format_ident!("{}", op.request_name);
     let summary = &op.request_doc;
     let about = op.doc.trim();
     let args = op.params.iter().map(argument);
     quote! {
         cli::CommandSpec {
-            name: #name,
-            method: #method,
-            path: #path,
+            operation: &<super::#request as #rt::Operation>::SPEC,
             summary: #summary,
             about: #about,
             args: &[#(#args),*],

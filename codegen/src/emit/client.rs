@@ -6,12 +6,17 @@
 //! (name, method, path, where each parameter goes). Signing, sending, retrying
 //! and decoding are done by the hand-written runtime, which is written and
 //! tested once.
+//!
+//! With [`Settings::with_doc_examples`], each method's docs (and `ErrorCode`'s)
+//! end with an `# Example` doctest, written by the `doc_example` module from
+//! the spec's `example:` values.
 
 use std::collections::BTreeSet;
 
 use proc_macro2::{Ident, TokenStream};
 use quote::{format_ident, quote};
 
+use super::doc_example::{error_code_example, method_example, with_example};
 use super::{deprecated_attr, doc_attrs, field_ident, method_tokens, path_tokens};
 use crate::model::{
     BodyKind, EnumModel, ErrorCodeModel, FieldModel, Location, Model, OperationModel, PagingModel,
@@ -41,6 +46,8 @@ pub fn tokens(model: &Model, settings: &Settings) -> TokenStream {
 
 struct Context<'a> {
     settings: &'a Settings,
+    /// For the doc examples, which build values of the generated types.
+    model: &'a Model,
     rt: TokenStream,
     /// Named types marked deprecated: generated code that mentions them allows
     /// the lint, so only the user's own uses warn.
@@ -66,7 +73,7 @@ fn null_or_default_fn_ident(owner: &str, field: &FieldModel) -> Ident {
 }
 
 impl<'a> Context<'a> {
-    fn new(settings: &'a Settings, model: &Model) -> Self {
+    fn new(settings: &'a Settings, model: &'a Model) -> Self {
         let deprecated = model
             .structs
             .iter()
@@ -82,6 +89,7 @@ impl<'a> Context<'a> {
             .collect();
         Self {
             settings,
+            model,
             rt: path_tokens(&settings.runtime_path),
             deprecated,
         }
@@ -135,7 +143,25 @@ impl<'a> Context<'a> {
     // ---- types -------------------------------------------------------------
 
     fn struct_item(&self, s: &StructModel) -> TokenStream {
-        let doc = doc_attrs(&s.doc);
+        // The type a call answers with says which calls.
+        let client = self.settings.client_type.as_deref().unwrap_or("Client");
+        let answered_by: Vec<String> = self
+            .model
+            .operations
+            .iter()
+            .filter(|op| matches!(&op.response, RustType::Named(name) if *name == s.name))
+            .map(|op| format!("[`{name}`]({client}::{name})", name = op.name))
+            .collect();
+        let doc = if answered_by.is_empty() {
+            doc_attrs(&s.doc)
+        } else {
+            doc_attrs(&format!(
+                "{}\n\nThe answer of {}: a plain struct with public fields, decoded \
+                 from the envelope's `data`.",
+                s.doc,
+                answered_by.join(", ")
+            ))
+        };
         let deprecated = deprecated_attr(&s.deprecated);
         let name = format_ident!("{}", s.name);
         let serde_crate = self.serde_crate();
@@ -465,11 +491,33 @@ impl<'a> Context<'a> {
 
     fn request_struct(&self, op: &OperationModel) -> TokenStream {
         let client = self.settings.client_type.as_deref().unwrap_or("Client");
-        let doc = doc_attrs(&format!(
-            "Parameters of [`{name}`]({client}::{name}): {}",
+        let optional = op.params.iter().any(|p| p.field.optional);
+        let required = op.params.iter().any(|p| !p.field.optional);
+        let built = match (required, optional) {
+            (true, true) => {
+                "from the required parameters, then the `with_*` setters of the optional ones"
+            }
+            (true, false) => "from its parameters",
+            (false, true) => "(every parameter is optional), then the `with_*` setters",
+            (false, false) => "(the call takes no parameters)",
+        };
+        let mut doc = format!(
+            "Parameters of [`{name}`]({client}::{name}): {}\n\nBuilt with [`new`](Self::new) {built}",
             op.request_doc,
             name = op.name
-        ));
+        );
+        doc.push_str(if op.params.is_empty() {
+            "."
+        } else {
+            "; each parameter reads back through the method of its name."
+        });
+        if self.settings.doc_examples().is_some() {
+            doc.push_str(&format!(
+                " The example on [`{name}`]({client}::{name}) builds one.",
+                name = op.name
+            ));
+        }
+        let doc = doc_attrs(&doc);
         let deprecated = deprecated_attr(&op.deprecated);
         let name = format_ident!("{}", op.request_name);
         let fields = op.params.iter().map(|p| {
@@ -721,7 +769,8 @@ impl<'a> Context<'a> {
             ),
         };
         let methods = operations.iter().map(|op| {
-            let doc = doc_attrs(&op.doc);
+            let example = method_example(self.model, self.settings, op, false);
+            let doc = doc_attrs(&with_example(&op.doc, example));
             let deprecated = deprecated_attr(&op.deprecated);
             let method = format_ident!("{}", op.name);
             let request = format_ident!("{}", op.request_name);
@@ -784,10 +833,12 @@ impl<'a> Context<'a> {
         let rt = &self.rt;
         let target = path_tokens(path);
         let methods = operations.iter().map(|op| {
-            let doc = doc_attrs(&format!(
+            let doc = format!(
                 "{}\n\nBlocking: runs on the client's own runtime (do not call it from async code).",
                 op.doc
-            ));
+            );
+            let example = method_example(self.model, self.settings, op, true);
+            let doc = doc_attrs(&with_example(&doc, example));
             let deprecated = deprecated_attr(&op.deprecated);
             let method = format_ident!("{}", op.name);
             let request = format_ident!("{}", op.request_name);
@@ -861,14 +912,17 @@ impl<'a> Context<'a> {
             let category = category_tokens(rt, c.category);
             quote!(Self::#ident => #category,)
         });
+        let doc = doc_attrs(&with_example(
+            "The service error codes this client knows, from the spec's `errors:` table:\n\
+             only codes a source names (a documentation page, or answers observed in\n\
+             public clients), each variant saying which.\n\n\
+             A code it does not know is kept in `Unknown`. More codes may be added as\n\
+             sources are found, so the enum is `#[non_exhaustive]`: match it with a\n\
+             wildcard arm.",
+            error_code_example(self.settings, codes),
+        ));
         quote! {
-            /// The service error codes this client knows, from the spec's `errors:` table:
-            /// only codes a source names (a documentation page, or answers observed in
-            /// public clients), each variant saying which.
-            ///
-            /// A code it does not know is kept in `Unknown`. More codes may be added as
-            /// sources are found, so the enum is `#[non_exhaustive]`: match it with a
-            /// wildcard arm.
+            #doc
             #[derive(::std::clone::Clone, ::std::marker::Copy, ::std::fmt::Debug, ::std::cmp::PartialEq, ::std::cmp::Eq, ::std::hash::Hash)]
             #[non_exhaustive]
             pub enum ErrorCode {

@@ -27,6 +27,7 @@
 
 pub mod cli;
 pub mod client;
+mod doc_example;
 pub mod openapi;
 pub mod server;
 

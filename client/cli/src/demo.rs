@@ -104,29 +104,51 @@ impl DemoTarget {
         }))
     }
 
-    /// The target of a running fake, with an anonymous token of a preview
-    /// task on a document of its own (for a demo run from another process,
-    /// which cannot ask the fake for its task's token).
+    /// The target of a running fake: its app, a user access token (so that
+    /// `kdocs <operation>` works against it at once; the demo then skips the
+    /// authorize page), and an anonymous token of a preview task on a
+    /// document of its own (for a demo run from another process, which cannot
+    /// ask the fake for its task's token; good for one run).
     pub fn seed_fake(fake: &FakeKdocs) -> Self {
         let file_token = fake.add_file("seed.docx", demo_document());
         Self {
             base_url: fake.base_url(),
             app_id: fake.app_id().to_owned(),
             app_key: fake.app_key().to_owned(),
-            access_token: None,
+            access_token: Some(fake.issue_access_token()),
             anonymous_token: Some(fake.create_preview_token(&file_token)),
         }
     }
 
-    /// The values as the one JSON line `kdocs fake` prints.
+    /// The values by variable name, in [`ENV_VARS`] order (the unset ones
+    /// left out).
+    pub fn env(&self) -> Vec<(&'static str, &str)> {
+        let values = [
+            Some(self.base_url.as_str()),
+            Some(self.app_id.as_str()),
+            Some(self.app_key.as_str()),
+            self.access_token.as_deref(),
+            self.anonymous_token.as_deref(),
+        ];
+        ENV_VARS
+            .into_iter()
+            .zip(values)
+            .filter_map(|(name, value)| Some((name, value?)))
+            .collect()
+    }
+
+    /// The values as the one JSON line `kdocs fake` prints: each variable's
+    /// name without `KDOCS_`, in lower case.
     pub fn to_json_line(&self) -> String {
-        serde_json::json!({
-            "base_url": self.base_url,
-            "app_id": self.app_id,
-            "app_key": self.app_key,
-            "anonymous_token": self.anonymous_token,
-        })
-        .to_string()
+        let object: serde_json::Map<String, serde_json::Value> = self
+            .env()
+            .into_iter()
+            .map(|(name, value)| {
+                let key = name.trim_start_matches("KDOCS_").to_ascii_lowercase();
+                (key, value.into())
+            })
+            .collect();
+        serde_json::Value::Object(object).to_string()
     }
 }
 
@@ -354,6 +376,14 @@ async fn run_with(
             token.expire_at
         )
     })?;
+    if !refreshed_ok && target.anonymous_token.is_some() {
+        writeln!(
+            out,
+            "      note: KDOCS_ANONYMOUS_TOKEN is good for one demo run: the demo refreshes it \
+             (which expires it) and cancels the new one. Use a fresh token: restart \
+             `kdocs fake`, or open a new anonymous preview on a real kdocs app"
+        )?;
+    }
     if refreshed_ok {
         match anonymous_session.web_office_token().await {
             Ok(sdk) => writeln!(

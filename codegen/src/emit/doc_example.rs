@@ -1,0 +1,462 @@
+//! The `# Example` sections of the generated docs, as doctest text: one per
+//! client method (building the request from the spec's `example:` values and
+//! calling the method) and one on `ErrorCode`. Emitted only with
+//! [`Settings::with_doc_examples`], which says how a doctest (a crate of its
+//! own) reaches the generated items.
+//!
+//! Values come from the spec: a parameter's `example:`, turned into a Rust
+//! expression of the parameter's type. A required parameter without an
+//! example gets a placeholder from its type: its own name for a string (so
+//! `GetFileInfoRequest::new("file_token")`), `0`, `false`, an empty list or
+//! map, `json!({})`, the first value of an enum, `FilePart::from_path` of its
+//! name for a file. An optional parameter appears, through its `with_*`
+//! setter, only when it has an example. The validator does not require
+//! examples: most pages give none for their parameters, and a made-up value
+//! would read as a documented one.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde_json::Value;
+
+use crate::model::{ErrorCodeModel, Model, OperationModel, RustType};
+use crate::spec::DefaultValue;
+use crate::Settings;
+
+/// Deeper than this, a struct literal would only repeat itself: `todo!()`.
+const MAX_DEPTH: usize = 8;
+
+/// `doc`, followed by `example` when there is one.
+pub(super) fn with_example(doc: &str, example: Option<String>) -> String {
+    match example {
+        Some(example) => format!("{doc}\n\n{example}"),
+        None => doc.to_owned(),
+    }
+}
+
+/// The `# Example` of a client method (the blocking twin's with `blocking`),
+/// as markdown; `None` without [`Settings::with_doc_examples`].
+pub(super) fn method_example(
+    model: &Model,
+    settings: &Settings,
+    op: &OperationModel,
+    blocking: bool,
+) -> Option<String> {
+    let api = settings.doc_examples()?;
+    let mut values = Values::new(model, settings, api);
+    let request = values.import(&format!("{api}::{}", op.request_name));
+    let args: Vec<String> = op
+        .params
+        .iter()
+        .filter(|p| !p.field.optional)
+        .map(|p| values.argument(&p.field.ty, p.field.example.as_ref(), &p.field.rust_name))
+        .collect();
+    let setters: Vec<String> = op
+        .params
+        .iter()
+        .filter(|p| p.field.optional)
+        .filter_map(|p| {
+            let example = p.field.example.as_ref().filter(|e| !e.is_null())?;
+            let value = values.argument(&p.field.ty, Some(example), &p.field.rust_name);
+            Some(format!(".with_{}({value})", p.field.rust_name))
+        })
+        .collect();
+
+    let mut code = String::new();
+    if op.deprecated.is_some() {
+        code.push_str("# #[allow(deprecated)]\n");
+    }
+    let error = format!("{}::Error", values.runtime);
+    if blocking {
+        let client = settings
+            .blocking_client_type()
+            .map(|p| values.doc_path(p))?;
+        code.push_str(&format!(
+            "# fn example(client: &{client}) -> Result<(), {error}> {{\n"
+        ));
+    } else {
+        let client = match settings.client_type() {
+            Some(path) => values.doc_path(path),
+            None => format!("{api}::Client"),
+        };
+        code.push_str(&format!(
+            "# async fn example(client: &{client}) -> Result<(), {error}> {{\n"
+        ));
+    }
+    for line in values.use_lines() {
+        code.push_str(&line);
+        code.push('\n');
+    }
+    code.push('\n');
+    let call = format!("let request = {request}::new({})", args.join(", "));
+    let one_line = call.len() <= 90 || args.is_empty();
+    if one_line {
+        code.push_str(&call);
+    } else {
+        code.push_str(&format!("let request = {request}::new(\n"));
+        for arg in &args {
+            code.push_str(&format!("    {arg},\n"));
+        }
+        code.push(')');
+    }
+    // rustfmt's layout: setters indented under a one-line call, flush
+    // after a call whose arguments take a line each.
+    let indent = if one_line { "\n    " } else { "\n" };
+    for setter in &setters {
+        code.push_str(indent);
+        code.push_str(setter);
+    }
+    let wait = if blocking { "?" } else { ".await?" };
+    code.push_str(&format!(
+        ";\nlet answer = client.{}(request){wait};\nprintln!(\"{{answer:?}}\");\n# Ok(())\n# }}\n",
+        op.name
+    ));
+
+    let mut text = String::from("# Example\n\n");
+    if values.placeholders {
+        text.push_str(
+            "With the spec's example values; where it gives none, a placeholder \
+             (a string parameter's own name, `0`, `false`, empty).\n\n",
+        );
+    } else {
+        text.push_str("With the spec's example values.\n\n");
+    }
+    text.push_str("```no_run\n");
+    text.push_str(&code);
+    text.push_str("```");
+    Some(text)
+}
+
+/// The `# Example` of the `ErrorCode` table; `None` without
+/// [`Settings::with_doc_examples`] or without codes.
+pub(super) fn error_code_example(settings: &Settings, codes: &[ErrorCodeModel]) -> Option<String> {
+    let api = settings.doc_examples()?;
+    let first = codes.first()?;
+    let (code, name) = (first.code, &first.name);
+    // A code the table does not hold: -1, or below the smallest.
+    let unknown = if codes.iter().any(|c| c.code == -1) {
+        codes
+            .iter()
+            .map(|c| c.code)
+            .min()
+            .unwrap_or(0)
+            .saturating_sub(1)
+    } else {
+        -1
+    };
+    Some(format!(
+        "# Example\n\n\
+         A failed call's code is `Error::error_code` (or `ApiError::error_code`):\n\n\
+         ```\n\
+         use {api}::ErrorCode;\n\
+         \n\
+         let code = ErrorCode::from_code({code});\n\
+         assert_eq!(code, ErrorCode::{name});\n\
+         assert_eq!(code.code(), {code});\n\
+         assert_eq!(code.name(), Some({name:?}));\n\
+         // A code the table does not hold is kept as it came.\n\
+         assert_eq!(ErrorCode::from_code({unknown}), ErrorCode::Unknown({unknown}));\n\
+         \n\
+         // The enum is `#[non_exhaustive]`: match it with a wildcard arm.\n\
+         match code {{\n    \
+             ErrorCode::{name} => println!(\"{{:?}} {{:?}}\", code.category(), code.message()),\n    \
+             other => println!(\"{{other:?}}, retryable: {{}}\", other.is_retryable()),\n\
+         }}\n\
+         ```"
+    ))
+}
+
+/// Rust expressions for example values, and the `use` lines they need.
+struct Values<'a> {
+    model: &'a Model,
+    /// The path of the generated items, seen from a doctest.
+    api: &'a str,
+    /// The runtime's path, seen from a doctest.
+    runtime: String,
+    /// `module → names` to import.
+    imports: BTreeMap<String, BTreeSet<String>>,
+    /// Whether a value was made up for want of an example.
+    placeholders: bool,
+}
+
+impl<'a> Values<'a> {
+    fn new(model: &'a Model, settings: &Settings, api: &'a str) -> Self {
+        let mut values = Self {
+            model,
+            api,
+            runtime: String::new(),
+            imports: BTreeMap::new(),
+            placeholders: false,
+        };
+        values.runtime = values.doc_path(settings.runtime_path());
+        values
+    }
+
+    /// A path of the settings as a doctest writes it: without a leading
+    /// `::`, and `crate` read as the first segment of the API path.
+    fn doc_path(&self, path: &str) -> String {
+        let path = path.strip_prefix("::").unwrap_or(path);
+        let krate = self.api.split("::").next().unwrap_or(self.api);
+        match path.strip_prefix("crate") {
+            Some(rest) if rest.is_empty() || rest.starts_with("::") => format!("{krate}{rest}"),
+            _ => path.to_owned(),
+        }
+    }
+
+    /// Imports the item at `path` and gives the name to write.
+    fn import(&mut self, path: &str) -> String {
+        let (module, name) = path.rsplit_once("::").unwrap_or(("", path));
+        self.imports
+            .entry(module.to_owned())
+            .or_default()
+            .insert(name.to_owned());
+        name.to_owned()
+    }
+
+    /// `use` lines, `std` first, one per module.
+    fn use_lines(&self) -> Vec<String> {
+        let mut modules: Vec<&String> = self.imports.keys().collect();
+        modules.sort_by_key(|m| (!m.starts_with("std::"), m.as_str()));
+        modules
+            .into_iter()
+            .map(|module| {
+                let names: Vec<&str> = self.imports[module].iter().map(String::as_str).collect();
+                match names.as_slice() {
+                    [one] => format!("use {module}::{one};"),
+                    many => format!("use {module}::{{{}}};", many.join(", ")),
+                }
+            })
+            .collect()
+    }
+
+    /// A constructor's or setter's argument: strings as `&str` literals
+    /// (they take `impl Into<String>`), other types as the field's type.
+    fn argument(&mut self, ty: &RustType, example: Option<&Value>, name: &str) -> String {
+        match ty {
+            RustType::String | RustType::SecretString => self.string(example, name),
+            _ => self.value(ty, example, name, 0),
+        }
+    }
+
+    /// A string literal of the example, or of `name` when there is none.
+    fn string(&mut self, example: Option<&Value>, name: &str) -> String {
+        match example {
+            Some(Value::String(s)) => format!("{s:?}"),
+            _ => {
+                self.placeholders = true;
+                format!("{name:?}")
+            }
+        }
+    }
+
+    /// A value of type `ty`: the example's, or a placeholder.
+    fn value(
+        &mut self,
+        ty: &RustType,
+        example: Option<&Value>,
+        name: &str,
+        depth: usize,
+    ) -> String {
+        let example = example.filter(|e| !e.is_null());
+        if example.is_none() && !matches!(ty, RustType::Named(_)) {
+            self.placeholders = true;
+        }
+        match ty {
+            RustType::String => format!("{}.to_owned()", self.string(example, name)),
+            RustType::SecretString => {
+                let secret = self.import(&format!("{}::Secret", self.runtime));
+                format!("{secret}::new({}.to_owned())", self.string(example, name))
+            }
+            RustType::Bool => example
+                .and_then(Value::as_bool)
+                .unwrap_or_default()
+                .to_string(),
+            RustType::I32 | RustType::I64 | RustType::U32 | RustType::U64 => match example {
+                Some(Value::Number(n)) if !n.is_f64() => n.to_string(),
+                _ => "0".to_owned(),
+            },
+            RustType::F64 => format!("{:?}", example.and_then(Value::as_f64).unwrap_or(0.0)),
+            RustType::Json => {
+                let json = self.import(&format!("{}::serde_json::json", self.runtime));
+                let empty = Value::Object(Default::default());
+                format!("{json}!({})", json_text(example.unwrap_or(&empty)))
+            }
+            RustType::File => {
+                self.placeholders = true;
+                let part = self.import(&format!("{}::FilePart", self.runtime));
+                format!("{part}::from_path({name:?})")
+            }
+            RustType::Vec(item) => match example {
+                Some(Value::Array(items)) if !items.is_empty() => {
+                    let items: Vec<String> = items
+                        .iter()
+                        .map(|v| self.value(item, Some(v), name, depth + 1))
+                        .collect();
+                    format!("vec![{}]", items.join(", "))
+                }
+                _ => "Vec::new()".to_owned(),
+            },
+            RustType::Map(value) => {
+                let map = self.import("std::collections::BTreeMap");
+                match example {
+                    Some(Value::Object(entries)) if !entries.is_empty() => {
+                        let entries: Vec<String> = entries
+                            .iter()
+                            .map(|(k, v)| {
+                                format!(
+                                    "({k:?}.to_owned(), {})",
+                                    self.value(value, Some(v), k, depth + 1)
+                                )
+                            })
+                            .collect();
+                        format!("{map}::from([{}])", entries.join(", "))
+                    }
+                    _ => format!("{map}::new()"),
+                }
+            }
+            RustType::Named(type_name) => self.named(type_name, example, depth),
+        }
+    }
+
+    /// An enum value, or a struct literal of a generated type.
+    fn named(&mut self, type_name: &str, example: Option<&Value>, depth: usize) -> String {
+        let model = self.model;
+        if let Some(e) = model.enums.iter().find(|e| e.name == type_name) {
+            let name = self.import(&format!("{}::{type_name}", self.api));
+            let wanted = match example {
+                Some(Value::String(s)) => Some(s.as_str()),
+                _ => {
+                    self.placeholders = true;
+                    None
+                }
+            };
+            let variant = match wanted {
+                Some(value) => e.variants.iter().find(|v| v.value == value),
+                None => e.variants.first(),
+            };
+            return match (variant, wanted) {
+                (Some(v), _) => format!("{name}::{}", v.name),
+                (None, value) => format!("{name}::from({:?})", value.unwrap_or_default()),
+            };
+        }
+        let Some(s) = model.structs.iter().find(|s| s.name == type_name) else {
+            return "Default::default()".to_owned();
+        };
+        if depth >= MAX_DEPTH {
+            return "todo!()".to_owned();
+        }
+        let name = self.import(&format!("{}::{type_name}", self.api));
+        let given = example.and_then(Value::as_object);
+        let mut fields: Vec<String> = s
+            .fields
+            .iter()
+            .map(|f| {
+                let ident = if f.is_raw() {
+                    format!("r#{}", f.rust_name)
+                } else {
+                    f.rust_name.clone()
+                };
+                let value = match given.and_then(|g| g.get(&f.wire_name)) {
+                    Some(v) => Some(v.clone()),
+                    None => f.example.clone(),
+                }
+                .filter(|v| !v.is_null());
+                let text = match (value, &f.default) {
+                    (Some(v), _) if f.optional => {
+                        format!(
+                            "Some({})",
+                            self.value(&f.ty, Some(&v), &f.rust_name, depth + 1)
+                        )
+                    }
+                    (None, _) if f.optional => "None".to_owned(),
+                    (Some(v), _) => self.value(&f.ty, Some(&v), &f.rust_name, depth + 1),
+                    (None, Some(default)) => {
+                        self.value(&f.ty, Some(&default_json(default)), &f.rust_name, depth + 1)
+                    }
+                    (None, None) => self.value(&f.ty, None, &f.rust_name, depth + 1),
+                };
+                format!("{ident}: {text}")
+            })
+            .collect();
+        if s.others {
+            fields.push("others: Default::default()".to_owned());
+        }
+        if fields.is_empty() {
+            format!("{name} {{}}")
+        } else {
+            format!("{name} {{ {} }}", fields.join(", "))
+        }
+    }
+}
+
+/// A default as the JSON value it stands for.
+fn default_json(default: &DefaultValue) -> Value {
+    match default {
+        DefaultValue::Bool(b) => Value::Bool(*b),
+        DefaultValue::Integer(n) => i64::try_from(*n)
+            .map(Value::from)
+            .or_else(|_| u64::try_from(*n).map(Value::from))
+            .unwrap_or(Value::Null),
+        DefaultValue::Float(x) => Value::from(*x),
+        DefaultValue::String(s) => Value::String(s.clone()),
+    }
+}
+
+/// JSON as `json!` reads it: Rust string literals, so any character is
+/// written the way Rust accepts it.
+fn json_text(value: &Value) -> String {
+    match value {
+        Value::String(s) => format!("{s:?}"),
+        Value::Array(items) => {
+            let items: Vec<String> = items.iter().map(json_text).collect();
+            format!("[{}]", items.join(", "))
+        }
+        Value::Object(map) => {
+            let entries: Vec<String> = map
+                .iter()
+                .map(|(k, v)| format!("{k:?}: {}", json_text(v)))
+                .collect();
+            format!("{{{}}}", entries.join(", "))
+        }
+        other => other.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn values<'a>(model: &'a Model, settings: &Settings, api: &'a str) -> Values<'a> {
+        Values::new(model, settings, api)
+    }
+
+    #[test]
+    fn settings_paths_are_written_as_a_doctest_sees_them() {
+        let service =
+            "service:\n  name: t\n  base_url: https://example.invalid\n  signing: {scheme: WPS-2}\n";
+        let model = crate::model::build(&crate::check_sources(&[("s.yaml", service)]).unwrap());
+        let inside = Settings::new().with_runtime_path("crate::runtime");
+        let v = values(&model, &inside, "kdocs_client");
+        assert_eq!(v.runtime, "kdocs_client::runtime");
+        assert_eq!(
+            v.doc_path("crate::blocking::Client"),
+            "kdocs_client::blocking::Client"
+        );
+        assert_eq!(v.doc_path("crateish::x"), "crateish::x");
+        let outside = Settings::new();
+        let v = values(&model, &outside, "my_crate::api");
+        assert_eq!(v.runtime, "kdocs_client::runtime");
+        assert_eq!(v.doc_path("crate::Thing"), "my_crate::Thing");
+    }
+
+    #[test]
+    fn json_is_written_as_rust_tokens() {
+        let value = serde_json::json!({"a\"b": [1, 2.5, null, true], "ctl": "\u{1b}x", "中": {}});
+        assert_eq!(
+            json_text(&value),
+            r#"{"a\"b": [1, 2.5, null, true], "ctl": "\u{1b}x", "中": {}}"#
+        );
+        assert!(json_text(&value)
+            .parse::<proc_macro2::TokenStream>()
+            .is_ok());
+    }
+}

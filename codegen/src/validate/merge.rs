@@ -1,0 +1,410 @@
+//! Pass 2: the files merged into one [`Spec`], names unique across them,
+//! every type reference resolved.
+
+use super::*;
+
+/// Pass 2: merge the files, check names are unique across them and that every
+/// reference resolves.
+pub(super) fn merge(
+    files: &[SourceFile],
+    parts: Vec<FilePart>,
+    diagnostics: &mut Diagnostics,
+) -> Option<Spec> {
+    let report = |diagnostics: &mut Diagnostics, origin: &Origin, anchor, message: String, hint| {
+        diagnostics.push(files[origin.file].diagnostic(&origin.at, anchor, message, hint));
+    };
+    // All spec files sit in one folder: the file name is enough, and keeps
+    // messages free of machine-specific absolute paths.
+    let place = |origin: &Origin| {
+        let file = &files[origin.file].path;
+        let p = files[origin.file].position(&origin.at, Anchor::Key);
+        let name = file
+            .file_name()
+            .unwrap_or(file.as_os_str())
+            .to_string_lossy();
+        format!("{name}:{}:{}", p.line, p.column)
+    };
+
+    let mut service: Option<(Service, Origin)> = None;
+    let mut types: Vec<(TypeDef, Origin)> = Vec::new();
+    let mut endpoints: Vec<(Endpoint, Origin)> = Vec::new();
+    let mut errors: Vec<(ErrorCode, Origin)> = Vec::new();
+    let mut references = Vec::new();
+    let mut default_limits = Vec::new();
+    let mut examples = Vec::new();
+    let mut paging = Vec::new();
+    for part in parts {
+        if let Some((s, origin)) = part.service {
+            match &service {
+                Some((_, first)) => report(
+                    diagnostics,
+                    &origin,
+                    Anchor::Key,
+                    "a second `service:` section".into(),
+                    Some(format!("the first one is at {}; keep one", place(first))),
+                ),
+                None => service = Some((s, origin)),
+            }
+        }
+        let offset = endpoints.len();
+        default_limits.extend(part.default_limits.into_iter().map(|i| i + offset));
+        types.extend(part.types);
+        endpoints.extend(part.endpoints);
+        errors.extend(part.errors);
+        references.extend(part.references);
+        examples.extend(part.examples);
+        paging.extend(part.paging.into_iter().map(|(i, o)| (i + offset, o)));
+    }
+
+    unique(
+        diagnostics,
+        &types,
+        |t| t.name.clone(),
+        "type",
+        &report,
+        &place,
+    );
+    unique(
+        diagnostics,
+        &endpoints,
+        |e| e.name.clone(),
+        "endpoint",
+        &report,
+        &place,
+    );
+    unique(
+        diagnostics,
+        &errors,
+        |e| e.code.to_string(),
+        "error code",
+        &report,
+        &place,
+    );
+    unique(
+        diagnostics,
+        &errors,
+        |e| e.name.clone(),
+        "error name",
+        &report,
+        &place,
+    );
+
+    // Generated names must not collide with named types.
+    let generated: BTreeSet<String> = endpoints
+        .iter()
+        .flat_map(|(e, _)| {
+            let base = to_pascal_case(&e.name);
+            [format!("{base}Request"), format!("{base}Response")]
+        })
+        .chain(["Client".to_owned(), "ErrorCode".to_owned()])
+        .collect();
+    for (t, origin) in &types {
+        if generated.contains(&t.name) {
+            report(
+                diagnostics,
+                origin,
+                Anchor::Key,
+                format!("type name `{}` collides with a generated name", t.name),
+                Some("requests and responses are named `<Operation>Request`/`Response`; rename the type".into()),
+            );
+        }
+    }
+
+    let enums: BTreeMap<&str, &TypeDef> = types
+        .iter()
+        .filter(|(t, _)| matches!(t.kind, TypeKind::Enum(_)))
+        .map(|(t, _)| (t.name.as_str(), t))
+        .collect();
+    let names: Vec<&str> = types.iter().map(|(t, _)| t.name.as_str()).collect();
+    for (reference, origin) in &references {
+        if let Some((name, value)) = reference.split_once('=') {
+            // An enum default: `Name=value`.
+            match enums.get(name) {
+                Some(TypeDef {
+                    kind: TypeKind::Enum(values),
+                    ..
+                }) if !values.iter().any(|v| v.value == value) => {
+                    let known: Vec<&str> = values.iter().map(|v| v.value.as_str()).collect();
+                    report(
+                        diagnostics,
+                        origin,
+                        Anchor::Value,
+                        format!("default `{value}` is not a value of enum `{name}`"),
+                        Some(format!("use one of: {}", known.join(", "))),
+                    );
+                }
+                Some(_) => {}
+                None if names.contains(&name) => report(
+                    diagnostics,
+                    origin,
+                    Anchor::Value,
+                    format!("`{name}` is an object type and cannot have a default"),
+                    Some("remove the `default:`; only scalar and enum fields have defaults".into()),
+                ),
+                None => {}
+            }
+            continue;
+        }
+        if !names.contains(&reference.as_str()) {
+            let candidates = names.iter().copied().chain(BUILTIN_TYPES.iter().copied());
+            let hint = match closest(reference, candidates) {
+                Some(best) => format!("did you mean `{best}`?"),
+                None => format!("define `{reference}` under `types:` in any spec file"),
+            };
+            report(
+                diagnostics,
+                origin,
+                Anchor::Value,
+                format!("unknown type `{reference}`"),
+                Some(hint),
+            );
+        }
+    }
+
+    // Cross-file check: path and query parameters of named types must be enums.
+    for (endpoint, origin) in &endpoints {
+        for (section, params) in [
+            ("path_params", &endpoint.path_params),
+            ("query", &endpoint.query),
+        ] {
+            for p in params {
+                let ty = match (&p.ty, section) {
+                    (TypeExpr::Array(item), "query") => item.as_ref(),
+                    (ty, _) => ty,
+                };
+                if let TypeExpr::Named(n) = ty {
+                    if names.contains(&n.as_str()) && !enums.contains_key(n.as_str()) {
+                        let at = Origin {
+                            file: origin.file,
+                            at: origin.at.key(section).key(&p.name).key("type"),
+                        };
+                        report(
+                            diagnostics,
+                            &at,
+                            Anchor::Value,
+                            format!(
+                                "`{}` is the object type `{n}`; {section} values must be scalars",
+                                p.name
+                            ),
+                            Some("use string, bool, an integer, f64 or a string enum".into()),
+                        );
+                    }
+                }
+            }
+        }
+    }
+
+    let Some((service, _)) = service else {
+        let first = files.first()?;
+        diagnostics.push(first.diagnostic(
+            &YamlPath::root(),
+            Anchor::Value,
+            "no file has a `service:` section",
+            Some("add `service:` with `name`, `base_url` and `signing` to one file".into()),
+        ));
+        return None;
+    };
+    let mut endpoints: Vec<Endpoint> = endpoints.into_iter().map(|(e, _)| e).collect();
+    let object_fields = |ty: &TypeExpr| -> Option<Vec<Field>> {
+        match ty {
+            TypeExpr::Object(object) => Some(object.fields.clone()),
+            TypeExpr::Named(name) => types.iter().find_map(|(t, _)| match &t.kind {
+                TypeKind::Object(fields) if &t.name == name => Some(fields.clone()),
+                _ => None,
+            }),
+            _ => None,
+        }
+    };
+    for (index, origin) in &paging {
+        let endpoint = &endpoints[*index];
+        let Some(paging) = &endpoint.paging else {
+            continue;
+        };
+        let at = |key: &str| Origin {
+            file: origin.file,
+            at: origin.at.key(key),
+        };
+        let integer = |ty: &TypeExpr| {
+            matches!(
+                ty,
+                TypeExpr::I32 | TypeExpr::I64 | TypeExpr::U32 | TypeExpr::U64
+            )
+        };
+        match endpoint.query.iter().find(|q| q.name == paging.offset) {
+            Some(q) if integer(&q.ty) && !q.required => {}
+            Some(_) => report(
+                diagnostics,
+                &at("offset"),
+                Anchor::Value,
+                format!(
+                    "paging offset `{}` must be an optional integer query parameter",
+                    paging.offset
+                ),
+                Some(
+                    "declare it `{type: i64, required: false}`: the first page is asked without it"
+                        .into(),
+                ),
+            ),
+            None => {
+                let names: Vec<&str> = endpoint.query.iter().map(|q| q.name.as_str()).collect();
+                report(
+                    diagnostics,
+                    &at("offset"),
+                    Anchor::Value,
+                    format!(
+                        "paging offset `{}` is not a query parameter of `{}`",
+                        paging.offset, endpoint.name
+                    ),
+                    Some(match closest(&paging.offset, names.iter().copied()) {
+                        Some(best) => format!("did you mean `{best}`?"),
+                        None => "add it under `query:`".into(),
+                    }),
+                )
+            }
+        }
+        let Some(fields) = object_fields(&endpoint.response) else {
+            report(
+                diagnostics,
+                origin,
+                Anchor::Key,
+                format!(
+                    "`{}` pages, but its response is not an object",
+                    endpoint.name
+                ),
+                Some("declare the response's fields, with the next offset among them".into()),
+            );
+            continue;
+        };
+        match fields.iter().find(|f| f.name == paging.next) {
+            Some(f) if integer(&f.ty) => {}
+            Some(_) => report(
+                diagnostics,
+                &at("next"),
+                Anchor::Value,
+                format!("paging next `{}` must be an integer field", paging.next),
+                Some("the next offset is a number (an i64; -1 when there is no more)".into()),
+            ),
+            None => report(
+                diagnostics,
+                &at("next"),
+                Anchor::Value,
+                format!(
+                    "paging next `{}` is not a field of the response",
+                    paging.next
+                ),
+                Some(
+                    "declare it among the response's fields (an i64; -1 when there is no more)"
+                        .into(),
+                ),
+            ),
+        }
+        for (param, field) in &paging.carry {
+            let carry_at = Origin {
+                file: origin.file,
+                at: origin.at.key("carry").key(param),
+            };
+            let query = endpoint.query.iter().find(|q| &q.name == param);
+            let answer = fields.iter().find(|f| &f.name == field);
+            match (query, answer) {
+                (Some(q), Some(f)) if q.ty == f.ty && !q.required => {}
+                (Some(_), Some(_)) => report(
+                    diagnostics,
+                    &carry_at,
+                    Anchor::Key,
+                    format!("paging carries `{field}` into `{param}`: they must have the same type, and `{param}` must be optional"),
+                    Some("the first page is asked without it: declare the parameter `required: false`, with the answer field's type".into()),
+                ),
+                (None, _) => report(
+                    diagnostics,
+                    &carry_at,
+                    Anchor::Key,
+                    format!("paging carries into `{param}`, which is not a query parameter"),
+                    Some("name an optional query parameter".into()),
+                ),
+                (_, None) => report(
+                    diagnostics,
+                    &carry_at,
+                    Anchor::Value,
+                    format!("paging carries `{field}`, which is not a field of the response"),
+                    Some("declare it among the response's fields".into()),
+                ),
+            }
+        }
+        if let Some(items) = &paging.items {
+            match fields.iter().find(|f| &f.name == items) {
+                Some(f) if matches!(f.ty, TypeExpr::Array(_)) => {}
+                Some(_) => report(
+                    diagnostics,
+                    &at("items"),
+                    Anchor::Value,
+                    format!("paging items `{items}` must be a list field"),
+                    Some("name the field that holds the page's list (an `array<…>`), or leave `items` out".into()),
+                ),
+                None => report(
+                    diagnostics,
+                    &at("items"),
+                    Anchor::Value,
+                    format!("paging items `{items}` is not a field of the response"),
+                    Some("declare it among the response's fields, or leave `items` out".into()),
+                ),
+            }
+        }
+    }
+    for index in default_limits {
+        endpoints[index].rate_limits = service.default_rate_limits.clone();
+    }
+    let spec = Spec {
+        service,
+        types: types.into_iter().map(|(t, _)| t).collect(),
+        endpoints,
+        errors: errors.into_iter().map(|(e, _)| e).collect(),
+    };
+    // Examples become the fake's answers and the docs' samples: each must fit
+    // its type. Checked once every type reference is known to resolve.
+    if diagnostics.is_empty() {
+        for (ty, example, origin) in &examples {
+            if let Err(message) = crate::example::check(&spec, ty, example) {
+                report(
+                    diagnostics,
+                    origin,
+                    Anchor::Value,
+                    message,
+                    Some(format!(
+                        "write an example of type `{}`, or remove it",
+                        ty.spelling()
+                    )),
+                );
+            }
+        }
+    }
+    Some(spec)
+}
+
+pub(super) fn unique<T>(
+    diagnostics: &mut Diagnostics,
+    items: &[(T, Origin)],
+    key: impl Fn(&T) -> String,
+    what: &str,
+    report: &impl Fn(&mut Diagnostics, &Origin, Anchor, String, Option<String>),
+    place: &impl Fn(&Origin) -> String,
+) {
+    let mut seen: BTreeMap<String, &Origin> = BTreeMap::new();
+    for (item, origin) in items {
+        let k = key(item);
+        match seen.get(&k) {
+            Some(first) => report(
+                diagnostics,
+                origin,
+                Anchor::Key,
+                format!("duplicate {what} `{k}`"),
+                Some(format!(
+                    "first defined at {}; names are unique across all spec files",
+                    place(first)
+                )),
+            ),
+            None => {
+                seen.insert(k, origin);
+            }
+        }
+    }
+}
