@@ -1,15 +1,19 @@
 //! Generation benchmarks (`tests/bench/generation.sh` runs them):
 //!
 //! ```text
-//! bench_generate stages [--runs R] DIR...   the median time of each stage, per spec folder
-//! bench_generate generate DIR OUT            one whole generation, as a build script does it
+//! bench_generate stages [--runs R] DIR...             the median time of each stage, per spec folder
+//! bench_generate generate DIR OUT                     one whole generation, as a build script does it
+//! bench_generate generate --standalone CRATE DIR OUT  the same code for a crate of its own
 //! ```
 //!
 //! Both go the way of the build script (`generate_for_build` without the
 //! `pretty` feature): load (read and parse the YAML), validate, model, emit
-//! tokens, write the text (the tokens' own text, then the file). The code is
-//! that of [`kdocs_codegen::Settings::new`]: a crate of its own on
-//! `::kdocs_client::runtime`, which is what `tests/bench/compile-cost.sh`
+//! tokens, write the text (the tokens' own text, then the file). The settings
+//! are those of `client/build.rs` with kdocs-client's default features (the
+//! runtime at `crate::runtime`, the methods on its `Client`, doc examples);
+//! `--standalone CRATE` gives the same code for a crate of its own on
+//! `::kdocs_client::runtime` with a generated `Client` wrapper (its doc
+//! examples naming `CRATE`), which is what `tests/bench/compile-cost.sh`
 //! compiles. `stages` runs the folders round-robin, `R` rounds (default 15),
 //! so that noise spreads over all of them, and prints a Markdown table of
 //! medians.
@@ -25,7 +29,22 @@ fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     match args.first().map(String::as_str) {
         Some("generate") if args.len() == 3 => {
-            generate(Path::new(&args[1]), Path::new(&args[2]), &mut [0.0; 5]);
+            let settings = build_script_settings();
+            generate(
+                Path::new(&args[1]),
+                Path::new(&args[2]),
+                &settings,
+                &mut [0.0; 5],
+            );
+        }
+        Some("generate") if args.len() == 5 && args[1] == "--standalone" => {
+            let settings = Settings::new().with_doc_examples(&args[2]);
+            generate(
+                Path::new(&args[3]),
+                Path::new(&args[4]),
+                &settings,
+                &mut [0.0; 5],
+            );
         }
         Some("stages") => {
             let mut runs = 15;
@@ -51,13 +70,23 @@ fn main() {
 }
 
 fn usage() -> ! {
-    eprintln!("usage: bench_generate stages [--runs R] DIR... | bench_generate generate DIR OUT");
+    eprintln!(
+        "usage: bench_generate stages [--runs R] DIR... | bench_generate generate [--standalone CRATE] DIR OUT"
+    );
     std::process::exit(2)
+}
+
+/// What `client/build.rs` passes with kdocs-client's default features.
+fn build_script_settings() -> Settings {
+    Settings::new()
+        .with_runtime_path("crate::runtime")
+        .with_client_type("crate::runtime::Client")
+        .with_doc_examples("kdocs_client")
 }
 
 /// One generation of `dir` into `out`; adds each stage's milliseconds to
 /// `times` and returns the number of endpoints and of lines written.
-fn generate(dir: &Path, out: &Path, times: &mut [f64; 5]) -> (usize, usize) {
+fn generate(dir: &Path, out: &Path, settings: &Settings, times: &mut [f64; 5]) -> (usize, usize) {
     let fail = |d: kdocs_codegen::Diagnostics| -> ! {
         eprint!("{d}");
         std::process::exit(1)
@@ -74,7 +103,7 @@ fn generate(dir: &Path, out: &Path, times: &mut [f64; 5]) -> (usize, usize) {
     lap(1);
     let model = model::build(&spec);
     lap(2);
-    let tokens = emit::emit_tokens(&model, &Settings::new());
+    let tokens = emit::emit_tokens(&model, settings);
     lap(3);
     let text = emit::unformatted(tokens);
     std::fs::write(out, &text).unwrap_or_else(|e| {
@@ -87,16 +116,17 @@ fn generate(dir: &Path, out: &Path, times: &mut [f64; 5]) -> (usize, usize) {
 
 fn stages(dirs: &[PathBuf], runs: usize) {
     let out = std::env::temp_dir().join(format!("kdocs-bench-generate-{}.rs", std::process::id()));
+    let settings = build_script_settings();
     // One warm-up run each (file cache, allocator), not counted.
     for dir in dirs {
-        generate(dir, &out, &mut [0.0; 5]);
+        generate(dir, &out, &settings, &mut [0.0; 5]);
     }
     let mut samples: Vec<Vec<[f64; 5]>> = vec![Vec::with_capacity(runs); dirs.len()];
     let mut sizes = vec![(0, 0); dirs.len()];
     for _ in 0..runs {
         for (i, dir) in dirs.iter().enumerate() {
             let mut times = [0.0; 5];
-            sizes[i] = generate(dir, &out, &mut times);
+            sizes[i] = generate(dir, &out, &settings, &mut times);
             samples[i].push(times);
         }
     }

@@ -57,7 +57,7 @@ publish = false
 kdocs-client = { path = "$repo/client" }
 EOF
   cp "$repo/Cargo.lock" "$work/ours-$n/"
-  "$ours_gen" generate "$work/spec-$n" "$work/ours-$n/src/lib.rs"
+  "$ours_gen" generate --standalone "ours_$n" "$work/spec-$n" "$work/ours-$n/src/lib.rs"
   cat > "$work/prog-$n/Cargo.toml" <<EOF
 [package]
 name = "prog_$n"
