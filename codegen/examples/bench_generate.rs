@@ -8,7 +8,7 @@
 //!
 //! Both go the way of the build script (`generate_for_build` without the
 //! `pretty` feature): load (read and parse the YAML), validate, model, emit
-//! tokens, write the text (the tokens' own text, then the file). The settings
+//! (the file's text), write (the file). The settings
 //! are those of `client/build.rs` with kdocs-client's default features (the
 //! runtime at `crate::runtime`, the methods on its `Client`, doc examples);
 //! `--standalone CRATE` gives the same code for a crate of its own on
@@ -23,7 +23,7 @@ use std::time::Instant;
 
 use kdocs_codegen::{emit, load, model, validate, Settings};
 
-const STAGES: [&str; 5] = ["load", "validate", "model", "emit tokens", "write text"];
+const STAGES: [&str; 5] = ["load", "validate", "model", "emit", "write"];
 
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -103,9 +103,8 @@ fn generate(dir: &Path, out: &Path, settings: &Settings, times: &mut [f64; 5]) -
     lap(1);
     let model = model::build(&spec);
     lap(2);
-    let tokens = emit::emit_tokens(&model, settings);
+    let text = emit::emit_text(&model, settings);
     lap(3);
-    let text = emit::unformatted(tokens);
     std::fs::write(out, &text).unwrap_or_else(|e| {
         eprintln!("cannot write {}: {e}", out.display());
         std::process::exit(1)
