@@ -47,7 +47,6 @@ pub fn text(model: &Model, settings: &Settings) -> String {
     if !model.error_codes.is_empty() {
         cx.error_code_items(&model.error_codes);
     }
-    cx.default_fns(model);
     cx.out
 }
 
@@ -61,24 +60,6 @@ struct Context<'a> {
     /// the lint, so only the user's own uses warn.
     deprecated: BTreeSet<String>,
     out: String,
-}
-
-fn default_fn_name(owner: &str, field: &FieldModel) -> String {
-    format!(
-        "default_{}_{}",
-        crate::validate::to_snake_case(owner),
-        field.rust_name
-    )
-}
-
-/// The deserializer of a field with a default: `null` decodes as the default,
-/// like an absent field.
-fn null_or_default_fn_name(owner: &str, field: &FieldModel) -> String {
-    format!(
-        "null_or_default_{}_{}",
-        crate::validate::to_snake_case(owner),
-        field.rust_name
-    )
 }
 
 const ALLOW_DEPRECATED: &str = "#[allow(deprecated)]\n";
@@ -191,8 +172,7 @@ impl<'a> Context<'a> {
             );
         }
         let deprecated = deprecated_text(&s.deprecated);
-        let serde_crate = self.serde_crate();
-        let serde_path = path_text(&serde_crate).unwrap_or_else(|_| serde_crate.clone());
+        // The serde impls below read and write every field.
         let allow = Self::allow_deprecated_if(
             s.fields
                 .iter()
@@ -201,51 +181,30 @@ impl<'a> Context<'a> {
         let _ = write!(
             self.out,
             "{deprecated}{allow}#[derive(::std::clone::Clone, ::std::fmt::Debug, \
-             ::std::cmp::PartialEq, {serde_path}::Serialize, {serde_path}::Deserialize,)]\n\
-             #[serde(crate = {})]\npub struct {} {{\n",
-            str_literal(&serde_crate),
+             ::std::cmp::PartialEq)]\npub struct {} {{\n",
             s.name
         );
         for f in &s.fields {
-            self.struct_field(&s.name, f);
+            self.struct_field(f);
         }
         if s.others {
             let _ = writeln!(
                 self.out,
                 "    /// The fields the pages do not show, kept as they came.\n    \
-                 #[serde(flatten)]\n    \
                  pub others: ::std::collections::BTreeMap<::std::string::String, {}::serde_json::Value>,",
                 self.rt
             );
         }
         self.out.push_str("}\n\n");
+        self.struct_serde(s);
     }
 
-    fn struct_field(&mut self, owner: &str, f: &FieldModel) {
+    fn struct_field(&mut self, f: &FieldModel) {
         self.doc("    ", &f.doc);
         let deprecated = deprecated_text(&f.deprecated);
         if !deprecated.is_empty() {
             self.out.push_str("    ");
             self.out.push_str(&deprecated);
-        }
-        if f.wire_name != f.rust_name {
-            let _ = writeln!(
-                self.out,
-                "    #[serde(rename = {})]",
-                str_literal(&f.wire_name)
-            );
-        }
-        if f.default.is_some() {
-            let _ = writeln!(
-                self.out,
-                "    #[serde(default = {}, deserialize_with = {})]",
-                str_literal(&default_fn_name(owner, f)),
-                str_literal(&null_or_default_fn_name(owner, f))
-            );
-        } else if f.optional {
-            self.out.push_str(
-                "    #[serde(default, skip_serializing_if = \"::std::option::Option::is_none\")]\n",
-            );
         }
         let _ = writeln!(
             self.out,
@@ -255,31 +214,101 @@ impl<'a> Context<'a> {
         );
     }
 
-    /// Free functions that give the defaults of fields with `default:`, and
-    /// decode such a field's `null` as its default.
-    fn default_fns(&mut self, model: &Model) {
-        let serde_path = self.serde_crate();
-        for s in &model.structs {
-            for f in &s.fields {
-                let Some(default) = &f.default else {
-                    continue;
-                };
-                let name = default_fn_name(&s.name, f);
-                let with = null_or_default_fn_name(&s.name, f);
-                let ty = self.rust_type(&f.ty);
-                let value = default_value(&f.ty, default);
-                let allow = Self::allow_deprecated_if(self.mentions_deprecated(&f.ty));
-                let _ = write!(
-                    self.out,
-                    "{allow}fn {name}() -> {ty} {{\n    {value}\n}}\n\n\
-                     {allow}fn {with}<'de, D>(deserializer: D) -> ::std::result::Result<{ty}, D::Error>\n\
-                     where\n    D: {serde_path}::Deserializer<'de>,\n{{\n    \
-                     ::std::result::Result::Ok(\n        \
-                     <::std::option::Option<{ty}> as {serde_path}::Deserialize>::deserialize(deserializer)?\n            \
-                     .unwrap_or_else({name}),\n    )\n}}\n\n"
-                );
+    /// `Deserialize` and `Serialize` of a struct: each one call to the
+    /// runtime's `object` module, with the struct's name, its fields' wire
+    /// names and a tuple of its fields (as serde_derive would decode them with
+    /// `#[serde(default, skip_serializing_if = "Option::is_none")]` on the
+    /// optional ones, a default's `null` decoding as the default, and
+    /// `#[serde(flatten)]` on `others`).
+    fn struct_serde(&mut self, s: &StructModel) {
+        let rt = &self.rt;
+        let serde = self.serde_crate();
+        let name = &s.name;
+        let allow = Self::allow_deprecated_if(
+            s.deprecated.is_some()
+                || s.fields
+                    .iter()
+                    .any(|f| self.mentions_deprecated(&f.ty) || f.deprecated.is_some()),
+        );
+        let mut names = String::from("&[");
+        for (i, f) in s.fields.iter().enumerate() {
+            if i > 0 {
+                names.push_str(", ");
             }
+            super::push_str_literal(&mut names, &f.wire_name);
         }
+        names.push(']');
+        let slots: Vec<String> = s
+            .fields
+            .iter()
+            .map(|f| {
+                let slot = if f.optional || f.default.is_some() {
+                    "Opt"
+                } else {
+                    "Req"
+                };
+                format!("{rt}::object::{slot}<{}>", self.rust_type(&f.ty))
+            })
+            .collect();
+        let entries: Vec<String> = s
+            .fields
+            .iter()
+            .map(|f| {
+                if f.optional {
+                    format!("{rt}::object::Skip(&self.{})", field_name(f))
+                } else {
+                    format!("&self.{}", field_name(f))
+                }
+            })
+            .collect();
+        let (slots, paths) = nest(&slots);
+        let (entries, _) = nest(&entries);
+        let mut inits = String::new();
+        for (f, path) in s.fields.iter().zip(&paths) {
+            let value = match &f.default {
+                Some(default) => {
+                    let value = default_value(&f.ty, default);
+                    if matches!(f.ty, RustType::String | RustType::Named(_)) {
+                        format!("v{path}.unwrap_or_else(|| {value})")
+                    } else {
+                        format!("v{path}.unwrap_or({value})")
+                    }
+                }
+                None => format!("v{path}"),
+            };
+            let _ = write!(inits, " {}: {value},", field_name(f));
+        }
+        let (call, bind) = match (s.others, s.fields.is_empty()) {
+            (false, false) => ("deserialize", "let v = "),
+            (false, true) => ("deserialize", ""),
+            (true, false) => ("deserialize_with_others", "let (v, others) = "),
+            (true, true) => ("deserialize_with_others", "let ((), others) = "),
+        };
+        if s.others {
+            inits.push_str(" others,");
+        }
+        let _ = write!(
+            self.out,
+            "{allow}impl<'de> {serde}::Deserialize<'de> for {name} {{\n    \
+             fn deserialize<D: {serde}::Deserializer<'de>>(deserializer: D) \
+             -> ::std::result::Result<Self, D::Error> {{\n        \
+             {bind}{rt}::object::{call}::<{slots}, _>(deserializer, {literal}, {names})?;\n        \
+             ::std::result::Result::Ok(Self {{{inits} }})\n    }}\n}}\n\n",
+            literal = str_literal(name),
+        );
+        let (call, others) = if s.others {
+            ("serialize_with_others", ", &self.others")
+        } else {
+            ("serialize", "")
+        };
+        let _ = write!(
+            self.out,
+            "{allow}impl {serde}::Serialize for {name} {{\n    \
+             fn serialize<S: {serde}::Serializer>(&self, serializer: S) \
+             -> ::std::result::Result<S::Ok, S::Error> {{\n        \
+             {rt}::object::{call}(serializer, {literal}, {names}, {entries}{others})\n    }}\n}}\n\n",
+            literal = str_literal(name),
+        );
     }
 
     fn enum_item(&mut self, e: &EnumModel) {
@@ -293,15 +322,10 @@ impl<'a> Context<'a> {
         );
         let deprecated = deprecated_text(&e.deprecated);
         let name = &e.name;
-        let serde_crate = self.serde_crate();
-        let serde_path = path_text(&serde_crate).unwrap_or_else(|_| serde_crate.clone());
         let _ = write!(
             self.out,
             "{deprecated}#[derive(::std::clone::Clone, ::std::fmt::Debug, ::std::cmp::PartialEq, \
-             ::std::cmp::Eq, ::std::hash::Hash, {serde_path}::Serialize, {serde_path}::Deserialize,)]\n\
-             #[serde(crate = {}, from = \"::std::string::String\", into = \"::std::string::String\")]\n\
-             pub enum {name} {{\n",
-            str_literal(&serde_crate)
+             ::std::cmp::Eq, ::std::hash::Hash)]\npub enum {name} {{\n"
         );
         for v in &e.variants {
             self.doc("    ", &v.doc);
@@ -349,6 +373,19 @@ impl<'a> Context<'a> {
              {allow}impl {rt}::ParamValue for {name} {{\n    \
              fn to_param(&self) -> ::std::borrow::Cow<'_, str> {{\n        \
              ::std::borrow::Cow::Borrowed(self.as_str())\n    }}\n}}\n\n"
+        );
+        // As a string: an unknown value is kept (`From<String>`), not refused.
+        let serde = self.serde_crate();
+        let _ = write!(
+            self.out,
+            "{allow}impl<'de> {serde}::Deserialize<'de> for {name} {{\n    \
+             fn deserialize<D: {serde}::Deserializer<'de>>(deserializer: D) \
+             -> ::std::result::Result<Self, D::Error> {{\n        \
+             {rt}::object::deserialize_string_enum(deserializer)\n    }}\n}}\n\n\
+             {allow}impl {serde}::Serialize for {name} {{\n    \
+             fn serialize<S: {serde}::Serializer>(&self, serializer: S) \
+             -> ::std::result::Result<S::Ok, S::Error> {{\n        \
+             {serde}::Serializer::serialize_str(serializer, self.as_str())\n    }}\n}}\n\n"
         );
     }
 
@@ -897,6 +934,33 @@ impl<'a> Context<'a> {
             "            Self::Unknown(_) => return ::std::option::Option::None,\n        })\n    }\n}\n\n",
         );
     }
+}
+
+/// A struct's fields as the runtime's `object` module takes them: a tuple of
+/// `items`, tuples of at most 12 (nested beyond), and how to reach each item
+/// in it (`.0`, `.1.3`).
+fn nest(items: &[String]) -> (String, Vec<String>) {
+    const MAX: usize = 12;
+    if items.is_empty() {
+        return ("()".to_owned(), Vec::new());
+    }
+    if items.len() <= MAX {
+        let paths = (0..items.len()).map(|i| format!(".{i}")).collect();
+        return (format!("({},)", items.join(", ")), paths);
+    }
+    // Chunks of 12, of 144, …: as few tuples as will do.
+    let mut size = MAX;
+    while items.len().div_ceil(size) > MAX {
+        size *= MAX;
+    }
+    let mut parts = Vec::new();
+    let mut paths = Vec::new();
+    for (i, chunk) in items.chunks(size).enumerate() {
+        let (part, inner) = nest(chunk);
+        parts.push(part);
+        paths.extend(inner.into_iter().map(|path| format!(".{i}{path}")));
+    }
+    (format!("({},)", parts.join(", ")), paths)
 }
 
 /// A configured type path, or a `compile_error!` in its place.
