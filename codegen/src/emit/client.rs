@@ -754,11 +754,14 @@ impl<'a> Context<'a> {
             let deprecated = deprecated_text(&op.deprecated);
             let allow = Self::allow_deprecated_if(self.operation_uses_deprecated(op));
             let output = self.rust_type(&op.response);
+            // The runtime's future itself, not an `async fn` wrapping it: no
+            // state machine per method to check (the callers' `.await` is the
+            // same).
             let _ = write!(
                 self.out,
-                "    {deprecated}{allow}pub async fn {name}(&self, request: {request}) \
-                 -> ::std::result::Result<{output}, {rt}::Error> {{\n        \
-                 {call}.execute(request).await\n    }}\n",
+                "    {deprecated}{allow}pub fn {name}(&self, request: {request}) \
+                 -> impl ::std::future::Future<Output = ::std::result::Result<{output}, {rt}::Error>> + '_ {{\n        \
+                 {call}.execute(request)\n    }}\n",
                 name = op.name,
                 request = op.request_name,
             );
