@@ -1,6 +1,11 @@
 //! Generates the client of `fixture-spec/` (the spec that uses every feature of
 //! the spec language) into `$OUT_DIR/fixture_api.rs`, so that the generated code
 //! is compiled, not only snapshotted. `src/lib.rs` includes it as `fixture_api`.
+//!
+//! Also the client of a small synthetic spec (`kdocs_codegen::synthetic`, the
+//! benchmarks' spec) as `synthetic_api`, with the settings
+//! `tests/bench/compile-cost.sh` compiles it with: the benchmarks' code is
+//! compiled by every test run, so it cannot rot.
 
 use std::path::PathBuf;
 
@@ -23,4 +28,17 @@ fn main() {
         eprintln!("{message}");
         std::process::exit(1);
     }
+
+    // Two families of 12 endpoints: every operation shape of the synthetic spec, twice.
+    let spec = kdocs_codegen::synthetic::spec(24).unwrap_or_else(|diagnostics| {
+        eprintln!("{diagnostics}");
+        std::process::exit(1);
+    });
+    let code = kdocs_codegen::generate_spec(&spec, &kdocs_codegen::Settings::new())
+        .unwrap_or_else(|message| {
+            eprintln!("{message}");
+            std::process::exit(1);
+        });
+    let out_dir = PathBuf::from(std::env::var_os("OUT_DIR").expect("cargo sets OUT_DIR"));
+    std::fs::write(out_dir.join("synthetic_api.rs"), code).expect("OUT_DIR is writable");
 }

@@ -9,14 +9,16 @@
 //!    path, the offending line and a hint;
 //! 3. [`model`]: decide Rust names and shapes, and the example answers;
 //! 4. [`emit`]: one emitter per artefact (the client, the fake server's side,
-//!    the OpenAPI export); the Rust ones write tokens with `quote`, and with
-//!    the `pretty` feature parse them with `syn` and print them with
-//!    `prettyplease`.
+//!    the commands, the OpenAPI export); the client's writes Rust text, the
+//!    others `quote` tokens, and with the `pretty` feature the file is parsed
+//!    with `syn` and printed with `prettyplease`.
 //!
 //! # Features
 //!
 //! - `cli` (default): the `kdocs-codegen` command (`check`, `print`,
-//!   `openapi`), with `clap`.
+//!   `openapi`, `synth`), with `clap`.
+//! - `synthetic` (on with `cli`): [`synthetic`], a spec of any size with
+//!   realistic shapes, for benchmarks (`kdocs-codegen synth`).
 //! - `pretty` (default): formatted output (`syn` + `prettyplease`), checked
 //!   to parse. A build script does not need it: `kdocs-client` depends on
 //!   this crate with `default-features = false`, so a build of it compiles
@@ -48,6 +50,8 @@ pub mod fuzz;
 pub mod load;
 pub mod model;
 pub mod spec;
+#[cfg(feature = "synthetic")]
+pub mod synthetic;
 pub mod validate;
 pub mod yaml;
 
@@ -224,8 +228,9 @@ pub fn generate_dir(dir: &Path, settings: &Settings) -> Result<String, Diagnosti
     })
 }
 
-/// Generates code for a validated spec. Fails only if the emitter produced
-/// tokens that do not parse, which would be a bug in the emitter.
+/// Generates code for a validated spec. Fails only (with the `pretty`
+/// feature) if an emitter produced code that does not parse, which would be
+/// a bug in the emitter.
 pub fn generate_spec(spec: &Spec, settings: &Settings) -> Result<String, String> {
     let subset;
     let spec = match settings.families() {

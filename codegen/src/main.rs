@@ -4,6 +4,7 @@
 //! cargo run -p kdocs-codegen -- check api-spec     # diagnostics, exit 1 on errors
 //! cargo run -p kdocs-codegen -- print api-spec     # the generated Rust
 //! cargo run -p kdocs-codegen -- openapi api-spec   # an OpenAPI 3.0.3 document (JSON)
+//! cargo run -p kdocs-codegen -- synth --endpoints 1000 --out /tmp/synth [--openapi /tmp/synth.json]
 //! ```
 
 use std::fmt::Write as _;
@@ -45,6 +46,19 @@ enum Command {
     Openapi {
         /// The folder holding the spec's `*.yaml` files.
         dir: PathBuf,
+    },
+    /// Write a synthetic spec of N endpoints with realistic shapes (for benchmarks).
+    Synth {
+        /// How many endpoints.
+        #[arg(long)]
+        endpoints: usize,
+        /// The folder to write the `*.yaml` files into (created; files of an
+        /// earlier run are replaced, any other YAML file there is an error).
+        #[arg(long)]
+        out: PathBuf,
+        /// Also write the same API as OpenAPI 3.0.3 JSON to this file.
+        #[arg(long)]
+        openapi: Option<PathBuf>,
     },
 }
 
@@ -108,7 +122,52 @@ fn main() -> ExitCode {
             Ok(spec) => write_stdout(&kdocs_codegen::openapi::to_json(&spec)),
             Err(diagnostics) => fail(diagnostics),
         },
+        Command::Synth {
+            endpoints,
+            out,
+            openapi,
+        } => synth(endpoints, &out, openapi.as_deref(), fail),
     }
+}
+
+fn synth(
+    endpoints: usize,
+    out: &Path,
+    openapi: Option<&Path>,
+    fail: impl Fn(Diagnostics) -> ExitCode,
+) -> ExitCode {
+    use kdocs_codegen::synthetic;
+    if endpoints == 0 {
+        eprintln!("error: --endpoints must be at least 1");
+        return ExitCode::FAILURE;
+    }
+    let files = match synthetic::write_dir(endpoints, out) {
+        Ok(files) => files,
+        Err(e) => {
+            eprintln!("error: cannot write {}: {e}", out.display());
+            return ExitCode::FAILURE;
+        }
+    };
+    // What was written is checked as `check` would.
+    let spec = match kdocs_codegen::check_dir(out) {
+        Ok(spec) => spec,
+        Err(diagnostics) => return fail(diagnostics),
+    };
+    println!(
+        "wrote {} files to {}: {} endpoints, {} named types",
+        files.len(),
+        out.display(),
+        spec.endpoints.len(),
+        spec.types.len()
+    );
+    if let Some(path) = openapi {
+        if let Err(e) = std::fs::write(path, kdocs_codegen::openapi::to_json(&spec)) {
+            eprintln!("error: cannot write {}: {e}", path.display());
+            return ExitCode::FAILURE;
+        }
+        println!("wrote the same API as OpenAPI 3.0.3 to {}", path.display());
+    }
+    ExitCode::SUCCESS
 }
 
 /// Writes `text` to stdout; a reader that went away (`| head`) is not an

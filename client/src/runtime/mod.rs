@@ -26,6 +26,7 @@ mod envelope;
 mod error;
 mod hooks;
 mod multipart;
+pub mod object;
 pub mod paging;
 mod request;
 pub mod retry;

@@ -178,6 +178,9 @@ impl<T: ParamValue + ?Sized> ParamValue for &T {
     }
 }
 
+/// A value serialized to JSON, or why it could not be.
+type JsonResult = Result<serde_json::Value, serde_json::Error>;
+
 /// The text of a form part's value (a string without its quotes).
 fn part_text(value: &serde_json::Value) -> String {
     match value {
@@ -319,7 +322,12 @@ impl RequestParts {
     /// Adds a text part of a multipart body: a string as it is, a number or
     /// boolean as text, a list comma-joined.
     pub fn part(&mut self, name: &'static str, value: &(impl Serialize + ?Sized)) {
-        let (json, secrets) = super::secret::collecting(|| serde_json::to_value(value));
+        self.part_json(name, &|| serde_json::to_value(value));
+    }
+
+    /// The rest of [`part`](Self::part), the same for every value type.
+    fn part_json(&mut self, name: &'static str, to_json: &dyn Fn() -> JsonResult) {
+        let (json, secrets) = super::secret::collecting(to_json);
         self.secrets.extend(secrets);
         let text = match json {
             Ok(serde_json::Value::Array(items)) => {
@@ -360,7 +368,13 @@ impl RequestParts {
 
     /// Adds a required JSON body field.
     pub fn body(&mut self, name: &'static str, value: &(impl Serialize + ?Sized)) {
-        let (json, secrets) = super::secret::collecting(|| serde_json::to_value(value));
+        self.body_json(name, &|| serde_json::to_value(value));
+    }
+
+    /// The rest of [`body`](Self::body), the same for every value type: only
+    /// the serialization in the closure is compiled per type.
+    fn body_json(&mut self, name: &'static str, to_json: &dyn Fn() -> JsonResult) {
+        let (json, secrets) = super::secret::collecting(to_json);
         self.secrets.extend(secrets);
         match json {
             Ok(serde_json::Value::String(s)) if !self.check_identifier(name, &s) => {}

@@ -115,11 +115,22 @@ thread_local! {
 /// was serialized during it (on this thread). The request builder uses it to
 /// learn which body values are secrets, so that a service echoing them back in
 /// an error does not put them in the error message.
+///
+/// Generic over `f` only in this shell: the thread-local work is in two plain
+/// functions, compiled once rather than for every value type a generated
+/// request serializes.
 pub(crate) fn collecting<R>(f: impl FnOnce() -> R) -> (R, Vec<String>) {
-    let outer = SERIALIZED.with(|c| c.replace(Some(Vec::new())));
+    let outer = start_collecting();
     let result = f();
-    let found = SERIALIZED.with(|c| c.replace(outer)).unwrap_or_default();
-    (result, found)
+    (result, stop_collecting(outer))
+}
+
+fn start_collecting() -> Option<Vec<String>> {
+    SERIALIZED.with(|c| c.replace(Some(Vec::new())))
+}
+
+fn stop_collecting(outer: Option<Vec<String>>) -> Vec<String> {
+    SERIALIZED.with(|c| c.replace(outer)).unwrap_or_default()
 }
 
 impl<T: Zeroize + Serialize> Serialize for Secret<T> {

@@ -7,70 +7,62 @@
 //! and decoding are done by the hand-written runtime, which is written and
 //! tested once.
 //!
+//! This emitter writes Rust text directly, not `quote` tokens: it is most of
+//! the generated file, and building tokens and printing them again took most
+//! of a build script's generation time (BENCHMARKS.md). The other emitters,
+//! used only with the `fake` and `cli` features, still write tokens.
+//!
 //! With [`Settings::with_doc_examples`], each method's docs (and `ErrorCode`'s)
 //! end with an `# Example` doctest, written by the `doc_example` module from
 //! the spec's `example:` values.
 
 use std::collections::BTreeSet;
+use std::fmt::Write as _;
 
-use proc_macro2::{Ident, TokenStream};
-use quote::{format_ident, quote};
+use proc_macro2::TokenStream;
+use quote::quote;
 
 use super::doc_example::{error_code_example, method_example, with_example};
-use super::{deprecated_attr, doc_attrs, field_ident, method_tokens, path_tokens};
+use super::{deprecated_text, field_name, path_text, rust_type_text, str_literal, write_doc};
 use crate::model::{
     BodyKind, EnumModel, ErrorCodeModel, FieldModel, Location, Model, OperationModel, PagingModel,
     ParamModel, RustType, StructModel,
 };
-use crate::spec::{Auth, DefaultValue, ErrorCategory};
+use crate::spec::{Auth, DefaultValue, ErrorCategory, Method};
 use crate::Settings;
 
-/// The client part of the generated file, as tokens.
-pub fn tokens(model: &Model, settings: &Settings) -> TokenStream {
-    let cx = Context::new(settings, model);
-    let structs = model.structs.iter().map(|s| cx.struct_item(s));
-    let enums = model.enums.iter().map(|e| cx.enum_item(e));
-    let operations = model.operations.iter().map(|o| cx.operation_items(o));
-    let client = cx.client_items(&model.operations);
-    let errors = (!model.error_codes.is_empty()).then(|| cx.error_code_items(&model.error_codes));
-    let defaults = cx.default_fns(model);
-    quote! {
-        #(#structs)*
-        #(#enums)*
-        #(#operations)*
-        #client
-        #errors
-        #defaults
+/// The client part of the generated file, as Rust text.
+pub fn text(model: &Model, settings: &Settings) -> String {
+    let mut cx = Context::new(settings, model);
+    for s in &model.structs {
+        cx.struct_item(s);
     }
+    for e in &model.enums {
+        cx.enum_item(e);
+    }
+    for op in &model.operations {
+        cx.operation_items(op);
+    }
+    cx.client_items(&model.operations);
+    if !model.error_codes.is_empty() {
+        cx.error_code_items(&model.error_codes);
+    }
+    cx.out
 }
 
 struct Context<'a> {
     settings: &'a Settings,
     /// For the doc examples, which build values of the generated types.
     model: &'a Model,
-    rt: TokenStream,
+    /// The runtime's path (`crate::runtime`).
+    rt: String,
     /// Named types marked deprecated: generated code that mentions them allows
     /// the lint, so only the user's own uses warn.
     deprecated: BTreeSet<String>,
+    out: String,
 }
 
-fn default_fn_ident(owner: &str, field: &FieldModel) -> Ident {
-    format_ident!(
-        "default_{}_{}",
-        crate::validate::to_snake_case(owner),
-        field.rust_name
-    )
-}
-
-/// The deserializer of a field with a default: `null` decodes as the default,
-/// like an absent field.
-fn null_or_default_fn_ident(owner: &str, field: &FieldModel) -> Ident {
-    format_ident!(
-        "null_or_default_{}_{}",
-        crate::validate::to_snake_case(owner),
-        field.rust_name
-    )
-}
+const ALLOW_DEPRECATED: &str = "#[allow(deprecated)]\n";
 
 impl<'a> Context<'a> {
     fn new(settings: &'a Settings, model: &'a Model) -> Self {
@@ -87,11 +79,20 @@ impl<'a> Context<'a> {
                     .map(|e| e.name.clone()),
             )
             .collect();
+        let mut out = String::with_capacity(4096 + 12 * 1024 * model.operations.len());
+        let rt = match path_text(&settings.runtime_path) {
+            Ok(path) => path,
+            Err(message) => {
+                let _ = writeln!(out, "::core::compile_error!({});", str_literal(&message));
+                settings.runtime_path.clone()
+            }
+        };
         Self {
             settings,
             model,
-            rt: path_tokens(&settings.runtime_path),
+            rt,
             deprecated,
+            out,
         }
     }
 
@@ -105,11 +106,11 @@ impl<'a> Context<'a> {
     }
 
     /// `#[allow(deprecated)]` when generated code itself must use deprecated items.
-    fn allow_deprecated_if(&self, needed: bool) -> TokenStream {
+    fn allow_deprecated_if(needed: bool) -> &'static str {
         if needed {
-            quote!(#[allow(deprecated)])
+            ALLOW_DEPRECATED
         } else {
-            quote!()
+            ""
         }
     }
 
@@ -127,22 +128,27 @@ impl<'a> Context<'a> {
         format!("{}::serde", self.settings.runtime_path)
     }
 
-    fn rust_type(&self, ty: &RustType) -> TokenStream {
-        super::rust_type(&self.rt, ty, &super::local_name)
+    fn rust_type(&self, ty: &RustType) -> String {
+        rust_type_text(&self.rt, ty)
     }
 
-    fn field_type(&self, field: &FieldModel) -> TokenStream {
+    fn field_type(&self, field: &FieldModel) -> String {
         let ty = self.rust_type(&field.ty);
         if field.optional {
-            quote!(::std::option::Option<#ty>)
+            format!("::std::option::Option<{ty}>")
         } else {
             ty
         }
     }
 
+    /// Writes a doc text at `indent`.
+    fn doc(&mut self, indent: &str, doc: &str) {
+        write_doc(&mut self.out, indent, doc);
+    }
+
     // ---- types -------------------------------------------------------------
 
-    fn struct_item(&self, s: &StructModel) -> TokenStream {
+    fn struct_item(&mut self, s: &StructModel) {
         // The type a call answers with says which calls.
         let client = self.settings.client_type.as_deref().unwrap_or("Client");
         let answered_by: Vec<String> = self
@@ -152,344 +158,325 @@ impl<'a> Context<'a> {
             .filter(|op| matches!(&op.response, RustType::Named(name) if *name == s.name))
             .map(|op| format!("[`{name}`]({client}::{name})", name = op.name))
             .collect();
-        let doc = if answered_by.is_empty() {
-            doc_attrs(&s.doc)
+        if answered_by.is_empty() {
+            self.doc("", &s.doc);
         } else {
-            doc_attrs(&format!(
-                "{}\n\nThe answer of {}: a plain struct with public fields, decoded \
-                 from the envelope's `data`.",
-                s.doc,
-                answered_by.join(", ")
-            ))
-        };
-        let deprecated = deprecated_attr(&s.deprecated);
-        let name = format_ident!("{}", s.name);
-        let serde_crate = self.serde_crate();
-        let serde_path = path_tokens(&serde_crate);
-        let fields = s.fields.iter().map(|f| self.struct_field(&s.name, f));
-        let rt = &self.rt;
-        let others = s.others.then(|| {
-            quote! {
-                /// The fields the pages do not show, kept as they came.
-                #[serde(flatten)]
-                pub others: ::std::collections::BTreeMap<::std::string::String, #rt::serde_json::Value>,
-            }
-        });
-        let allow = self.allow_deprecated_if(
+            self.doc(
+                "",
+                &format!(
+                    "{}\n\nThe answer of {}: a plain struct with public fields, decoded \
+                     from the envelope's `data`.",
+                    s.doc,
+                    answered_by.join(", ")
+                ),
+            );
+        }
+        let deprecated = deprecated_text(&s.deprecated);
+        // The serde impls below read and write every field.
+        let allow = Self::allow_deprecated_if(
             s.fields
                 .iter()
                 .any(|f| self.mentions_deprecated(&f.ty) || f.deprecated.is_some()),
         );
-        quote! {
-            #doc
-            #deprecated
-            #allow
-            #[derive(
-                ::std::clone::Clone,
-                ::std::fmt::Debug,
-                ::std::cmp::PartialEq,
-                #serde_path::Serialize,
-                #serde_path::Deserialize,
-            )]
-            #[serde(crate = #serde_crate)]
-            pub struct #name {
-                #(#fields)*
-                #others
-            }
+        let _ = write!(
+            self.out,
+            "{deprecated}{allow}#[derive(::std::clone::Clone, ::std::fmt::Debug, \
+             ::std::cmp::PartialEq)]\npub struct {} {{\n",
+            s.name
+        );
+        for f in &s.fields {
+            self.struct_field(f);
         }
-    }
-
-    fn struct_field(&self, owner: &str, f: &FieldModel) -> TokenStream {
-        let doc = doc_attrs(&f.doc);
-        let deprecated = deprecated_attr(&f.deprecated);
-        let ident = field_ident(f);
-        let ty = self.field_type(f);
-        let rename = (f.wire_name != f.rust_name).then(|| {
-            let wire = &f.wire_name;
-            quote!(#[serde(rename = #wire)])
-        });
-        let serde = if let Some(_default) = &f.default {
-            let path = format!("{}", default_fn_ident(owner, f));
-            let with = format!("{}", null_or_default_fn_ident(owner, f));
-            quote!(#[serde(default = #path, deserialize_with = #with)])
-        } else if f.optional {
-            quote!(#[serde(default, skip_serializing_if = "::std::option::Option::is_none")])
-        } else {
-            quote!()
-        };
-        quote! {
-            #doc
-            #deprecated
-            #rename
-            #serde
-            pub #ident: #ty,
+        if s.others {
+            let _ = writeln!(
+                self.out,
+                "    /// The fields the pages do not show, kept as they came.\n    \
+                 pub others: ::std::collections::BTreeMap<::std::string::String, {}::serde_json::Value>,",
+                self.rt
+            );
         }
+        self.out.push_str("}\n\n");
+        self.struct_serde(s);
     }
 
-    /// Free functions that give the defaults of fields with `default:`, and
-    /// decode such a field's `null` as its default.
-    fn default_fns(&self, model: &Model) -> TokenStream {
-        let serde_path = path_tokens(&self.serde_crate());
-        let fns = model.structs.iter().flat_map(|s| {
-            let serde_path = serde_path.clone();
-            s.fields.iter().filter_map(move |f| {
-                let default = f.default.as_ref()?;
-                let ident = default_fn_ident(&s.name, f);
-                let with = null_or_default_fn_ident(&s.name, f);
-                let ty = self.rust_type(&f.ty);
-                let value = self.default_value(&f.ty, default);
-                let allow = self.allow_deprecated_if(self.mentions_deprecated(&f.ty));
-                Some(quote! {
-                    #allow
-                    fn #ident() -> #ty {
-                        #value
-                    }
-
-                    #allow
-                    fn #with<'de, D>(deserializer: D) -> ::std::result::Result<#ty, D::Error>
-                    where
-                        D: #serde_path::Deserializer<'de>,
-                    {
-                        ::std::result::Result::Ok(
-                            <::std::option::Option<#ty> as #serde_path::Deserialize>::deserialize(
-                                deserializer,
-                            )?
-                            .unwrap_or_else(#ident),
-                        )
-                    }
-                })
-            })
-        });
-        quote!(#(#fns)*)
-    }
-
-    fn default_value(&self, ty: &RustType, default: &DefaultValue) -> TokenStream {
-        match (ty, default) {
-            (_, DefaultValue::Bool(b)) => quote!(#b),
-            (RustType::I32, DefaultValue::Integer(n)) => {
-                let n = *n as i32;
-                quote!(#n)
-            }
-            (RustType::I64, DefaultValue::Integer(n)) => {
-                let n = *n as i64;
-                quote!(#n)
-            }
-            (RustType::U32, DefaultValue::Integer(n)) => {
-                let n = *n as u32;
-                quote!(#n)
-            }
-            (RustType::U64, DefaultValue::Integer(n)) => {
-                let n = *n as u64;
-                quote!(#n)
-            }
-            (_, DefaultValue::Integer(n)) => {
-                let n = *n as f64;
-                quote!(#n)
-            }
-            (_, DefaultValue::Float(x)) => quote!(#x),
-            (RustType::Named(name), DefaultValue::String(s)) => {
-                let name = format_ident!("{}", name);
-                quote!(#name::from(#s))
-            }
-            (_, DefaultValue::String(s)) => quote!(::std::string::String::from(#s)),
+    fn struct_field(&mut self, f: &FieldModel) {
+        self.doc("    ", &f.doc);
+        let deprecated = deprecated_text(&f.deprecated);
+        if !deprecated.is_empty() {
+            self.out.push_str("    ");
+            self.out.push_str(&deprecated);
         }
+        let _ = writeln!(
+            self.out,
+            "    pub {}: {},",
+            field_name(f),
+            self.field_type(f)
+        );
     }
 
-    fn enum_item(&self, e: &EnumModel) -> TokenStream {
+    /// `Deserialize` and `Serialize` of a struct: each one call to the
+    /// runtime's `object` module, with the struct's name, its fields' wire
+    /// names and a tuple of its fields (as serde_derive would decode them with
+    /// `#[serde(default, skip_serializing_if = "Option::is_none")]` on the
+    /// optional ones, a default's `null` decoding as the default, and
+    /// `#[serde(flatten)]` on `others`).
+    fn struct_serde(&mut self, s: &StructModel) {
         let rt = &self.rt;
-        let doc = doc_attrs(&format!(
-            "{}\n\nA value this version of the client does not know is kept in `Unknown`, so a new server value never breaks decoding.",
-            e.doc
-        ));
-        let deprecated = deprecated_attr(&e.deprecated);
-        let name = format_ident!("{}", e.name);
-        let serde_crate = self.serde_crate();
-        let serde_path = path_tokens(&serde_crate);
-        let variants = e.variants.iter().map(|v| {
-            let doc = doc_attrs(&v.doc);
-            let ident = format_ident!("{}", v.name);
-            quote!(#doc #ident,)
-        });
-        let to_str = e.variants.iter().map(|v| {
-            let ident = format_ident!("{}", v.name);
-            let value = &v.value;
-            quote!(Self::#ident => #value,)
-        });
-        let allow = self.allow_deprecated_if(e.deprecated.is_some());
-        let from_str = e.variants.iter().map(|v| {
-            let ident = format_ident!("{}", v.name);
-            let value = &v.value;
-            quote!(#value => Self::#ident,)
-        });
-        quote! {
-            #doc
-            #deprecated
-            #[derive(
-                ::std::clone::Clone,
-                ::std::fmt::Debug,
-                ::std::cmp::PartialEq,
-                ::std::cmp::Eq,
-                ::std::hash::Hash,
-                #serde_path::Serialize,
-                #serde_path::Deserialize,
-            )]
-            #[serde(crate = #serde_crate, from = "::std::string::String", into = "::std::string::String")]
-            pub enum #name {
-                #(#variants)*
-                /// A value not known to this version of the client.
-                Unknown(::std::string::String),
+        let serde = self.serde_crate();
+        let name = &s.name;
+        let allow = Self::allow_deprecated_if(
+            s.deprecated.is_some()
+                || s.fields
+                    .iter()
+                    .any(|f| self.mentions_deprecated(&f.ty) || f.deprecated.is_some()),
+        );
+        let mut names = String::from("&[");
+        for (i, f) in s.fields.iter().enumerate() {
+            if i > 0 {
+                names.push_str(", ");
             }
-
-            #allow
-            impl #name {
-                /// The value as sent on the wire.
-                pub fn as_str(&self) -> &str {
-                    match self {
-                        #(#to_str)*
-                        Self::Unknown(value) => value,
-                    }
-                }
-            }
-
-            #allow
-            impl ::std::convert::From<&str> for #name {
-                fn from(value: &str) -> Self {
-                    match value {
-                        #(#from_str)*
-                        other => Self::Unknown(::std::string::String::from(other)),
-                    }
-                }
-            }
-
-            #allow
-            impl ::std::convert::From<::std::string::String> for #name {
-                fn from(value: ::std::string::String) -> Self {
-                    Self::from(value.as_str())
-                }
-            }
-
-            #allow
-            impl ::std::convert::From<#name> for ::std::string::String {
-                fn from(value: #name) -> Self {
-                    ::std::string::String::from(value.as_str())
-                }
-            }
-
-            #allow
-            impl #rt::ParamValue for #name {
-                fn to_param(&self) -> ::std::borrow::Cow<'_, str> {
-                    ::std::borrow::Cow::Borrowed(self.as_str())
-                }
-            }
+            super::push_str_literal(&mut names, &f.wire_name);
         }
+        names.push(']');
+        let slots: Vec<String> = s
+            .fields
+            .iter()
+            .map(|f| {
+                let slot = if f.optional || f.default.is_some() {
+                    "Opt"
+                } else {
+                    "Req"
+                };
+                format!("{rt}::object::{slot}<{}>", self.rust_type(&f.ty))
+            })
+            .collect();
+        let entries: Vec<String> = s
+            .fields
+            .iter()
+            .map(|f| {
+                if f.optional {
+                    format!("{rt}::object::Skip(&self.{})", field_name(f))
+                } else {
+                    format!("&self.{}", field_name(f))
+                }
+            })
+            .collect();
+        let (slots, paths) = nest(&slots);
+        let (entries, _) = nest(&entries);
+        let mut inits = String::new();
+        for (f, path) in s.fields.iter().zip(&paths) {
+            let value = match &f.default {
+                Some(default) => {
+                    let value = default_value(&f.ty, default);
+                    if matches!(f.ty, RustType::String | RustType::Named(_)) {
+                        format!("v{path}.unwrap_or_else(|| {value})")
+                    } else {
+                        format!("v{path}.unwrap_or({value})")
+                    }
+                }
+                None => format!("v{path}"),
+            };
+            let _ = write!(inits, " {}: {value},", field_name(f));
+        }
+        let (call, bind) = match (s.others, s.fields.is_empty()) {
+            (false, false) => ("deserialize", "let v = "),
+            (false, true) => ("deserialize", ""),
+            (true, false) => ("deserialize_with_others", "let (v, others) = "),
+            (true, true) => ("deserialize_with_others", "let ((), others) = "),
+        };
+        if s.others {
+            inits.push_str(" others,");
+        }
+        let _ = write!(
+            self.out,
+            "{allow}impl<'de> {serde}::Deserialize<'de> for {name} {{\n    \
+             fn deserialize<D: {serde}::Deserializer<'de>>(deserializer: D) \
+             -> ::std::result::Result<Self, D::Error> {{\n        \
+             {bind}{rt}::object::{call}::<{slots}, _>(deserializer, {literal}, {names})?;\n        \
+             ::std::result::Result::Ok(Self {{{inits} }})\n    }}\n}}\n\n",
+            literal = str_literal(name),
+        );
+        let (call, others) = if s.others {
+            ("serialize_with_others", ", &self.others")
+        } else {
+            ("serialize", "")
+        };
+        let _ = write!(
+            self.out,
+            "{allow}impl {serde}::Serialize for {name} {{\n    \
+             fn serialize<S: {serde}::Serializer>(&self, serializer: S) \
+             -> ::std::result::Result<S::Ok, S::Error> {{\n        \
+             {rt}::object::{call}(serializer, {literal}, {names}, {entries}{others})\n    }}\n}}\n\n",
+            literal = str_literal(name),
+        );
+    }
+
+    fn enum_item(&mut self, e: &EnumModel) {
+        let rt = self.rt.clone();
+        self.doc(
+            "",
+            &format!(
+                "{}\n\nA value this version of the client does not know is kept in `Unknown`, so a new server value never breaks decoding.",
+                e.doc
+            ),
+        );
+        let deprecated = deprecated_text(&e.deprecated);
+        let name = &e.name;
+        let _ = write!(
+            self.out,
+            "{deprecated}#[derive(::std::clone::Clone, ::std::fmt::Debug, ::std::cmp::PartialEq, \
+             ::std::cmp::Eq, ::std::hash::Hash)]\npub enum {name} {{\n"
+        );
+        for v in &e.variants {
+            self.doc("    ", &v.doc);
+            let _ = writeln!(self.out, "    {},", v.name);
+        }
+        self.out.push_str(
+            "    /// A value not known to this version of the client.\n    \
+             Unknown(::std::string::String),\n}\n\n",
+        );
+        let allow = Self::allow_deprecated_if(e.deprecated.is_some());
+        let _ = write!(
+            self.out,
+            "{allow}impl {name} {{\n    /// The value as sent on the wire.\n    \
+             pub fn as_str(&self) -> &str {{\n        match self {{\n"
+        );
+        for v in &e.variants {
+            let _ = writeln!(
+                self.out,
+                "            Self::{} => {},",
+                v.name,
+                str_literal(&v.value)
+            );
+        }
+        let _ = write!(
+            self.out,
+            "            Self::Unknown(value) => value,\n        }}\n    }}\n}}\n\n\
+             {allow}impl ::std::convert::From<&str> for {name} {{\n    \
+             fn from(value: &str) -> Self {{\n        match value {{\n"
+        );
+        for v in &e.variants {
+            let _ = writeln!(
+                self.out,
+                "            {} => Self::{},",
+                str_literal(&v.value),
+                v.name
+            );
+        }
+        let _ = write!(
+            self.out,
+            "            other => Self::Unknown(::std::string::String::from(other)),\n        }}\n    }}\n}}\n\n\
+             {allow}impl ::std::convert::From<::std::string::String> for {name} {{\n    \
+             fn from(value: ::std::string::String) -> Self {{\n        Self::from(value.as_str())\n    }}\n}}\n\n\
+             {allow}impl ::std::convert::From<{name}> for ::std::string::String {{\n    \
+             fn from(value: {name}) -> Self {{\n        ::std::string::String::from(value.as_str())\n    }}\n}}\n\n\
+             {allow}impl {rt}::ParamValue for {name} {{\n    \
+             fn to_param(&self) -> ::std::borrow::Cow<'_, str> {{\n        \
+             ::std::borrow::Cow::Borrowed(self.as_str())\n    }}\n}}\n\n"
+        );
+        // As a string: an unknown value is kept (`From<String>`), not refused.
+        let serde = self.serde_crate();
+        let _ = write!(
+            self.out,
+            "{allow}impl<'de> {serde}::Deserialize<'de> for {name} {{\n    \
+             fn deserialize<D: {serde}::Deserializer<'de>>(deserializer: D) \
+             -> ::std::result::Result<Self, D::Error> {{\n        \
+             {rt}::object::deserialize_string_enum(deserializer)\n    }}\n}}\n\n\
+             {allow}impl {serde}::Serialize for {name} {{\n    \
+             fn serialize<S: {serde}::Serializer>(&self, serializer: S) \
+             -> ::std::result::Result<S::Ok, S::Error> {{\n        \
+             {serde}::Serializer::serialize_str(serializer, self.as_str())\n    }}\n}}\n\n"
+        );
     }
 
     // ---- operations ------------------------------------------------------------
 
-    fn operation_items(&self, op: &OperationModel) -> TokenStream {
-        let request = self.request_struct(op);
-        let constructor = self.request_impl(op);
-        let operation = self.operation_impl(op);
-        let paged = op.paging.as_ref().map(|p| self.paged_impl(op, p));
-        quote! {
-            #request
-            #constructor
-            #operation
-            #paged
+    fn operation_items(&mut self, op: &OperationModel) {
+        self.request_struct(op);
+        self.request_impl(op);
+        self.operation_impl(op);
+        if let Some(paging) = &op.paging {
+            self.paged_impl(op, paging);
         }
     }
 
     /// `Paged` for a request that pages: where its offset goes, where a
     /// page's next offset, carried values and items are. The loop is the
     /// runtime's `Pages`.
-    fn paged_impl(&self, op: &OperationModel, paging: &PagingModel) -> TokenStream {
+    fn paged_impl(&mut self, op: &OperationModel, paging: &PagingModel) {
         let rt = &self.rt;
-        let name = format_ident!("{}", op.request_name);
+        let name = &op.request_name;
         let output = self.rust_type(&op.response);
-        let offset = format_ident!("{}", paging.offset_field);
-        let next = format_ident!("{}", paging.next_field);
+        let offset = &paging.offset_field;
+        let next = &paging.next_field;
         // The next offset as an i64 (-1 when absent or out of range).
-        let as_i64 = |value: TokenStream| match paging.next_type {
-            RustType::I64 => value,
-            RustType::U64 => quote!(i64::try_from(#value).unwrap_or(-1)),
-            _ => quote!(i64::from(#value)),
+        let as_i64 = |value: &str| match paging.next_type {
+            RustType::I64 => value.to_owned(),
+            RustType::U64 => format!("i64::try_from({value}).unwrap_or(-1)"),
+            _ => format!("i64::from({value})"),
         };
         let next_value = if paging.next_optional {
-            let value = as_i64(quote!(next));
-            quote!(page.#next.map_or(-1, |next| #value))
+            format!("page.{next}.map_or(-1, |next| {})", as_i64("next"))
         } else {
-            as_i64(quote!(page.#next))
+            as_i64(&format!("page.{next}"))
         };
         // The request's offset, from and to an i64.
         let (offset_get, offset_set) = match paging.offset_type {
             RustType::I64 => (
-                quote!(self.#offset.unwrap_or(0)),
-                quote!(::std::option::Option::Some(next)),
+                format!("self.{offset}.unwrap_or(0)"),
+                "::std::option::Option::Some(next)".to_owned(),
             ),
             RustType::U64 => (
-                quote!(self.#offset.map_or(0, |offset| i64::try_from(offset).unwrap_or(i64::MAX))),
-                quote!(::std::option::Option::Some(
-                    ::std::convert::TryFrom::try_from(next).ok()?
-                )),
+                format!(
+                    "self.{offset}.map_or(0, |offset| i64::try_from(offset).unwrap_or(i64::MAX))"
+                ),
+                "::std::option::Option::Some(::std::convert::TryFrom::try_from(next).ok()?)"
+                    .to_owned(),
             ),
             _ => (
-                quote!(self.#offset.map_or(0, i64::from)),
-                quote!(::std::option::Option::Some(
-                    ::std::convert::TryFrom::try_from(next).ok()?
-                )),
+                format!("self.{offset}.map_or(0, i64::from)"),
+                "::std::option::Option::Some(::std::convert::TryFrom::try_from(next).ok()?)"
+                    .to_owned(),
             ),
         };
-        let carried = paging.carry.iter().map(|(param, field, optional)| {
-            let param = format_ident!("{}", param);
-            let field = format_ident!("{}", field);
+        let mut carried = String::new();
+        for (param, field, optional) in &paging.carry {
             if *optional {
-                quote!(request.#param = page.#field.clone();)
+                let _ = writeln!(carried, "        request.{param} = page.{field}.clone();");
             } else {
-                quote!(request.#param = ::std::option::Option::Some(page.#field.clone());)
+                let _ = writeln!(
+                    carried,
+                    "        request.{param} = ::std::option::Option::Some(page.{field}.clone());"
+                );
             }
-        });
+        }
         let (item, items) = match &paging.items {
             Some((field, item, optional)) => {
-                let field = format_ident!("{}", field);
                 let item = self.rust_type(item);
                 let items = if *optional {
-                    quote!(page.#field.unwrap_or_default())
+                    format!("page.{field}.unwrap_or_default()")
                 } else {
-                    quote!(page.#field)
+                    format!("page.{field}")
                 };
                 (item, items)
             }
-            None => (output.clone(), quote!(::std::vec![page])),
+            None => (output.clone(), "::std::vec![page]".to_owned()),
         };
-        let allow = self.allow_deprecated_if(self.operation_uses_deprecated(op));
-        quote! {
-            #allow
-            impl #rt::Paged for #name {
-                type Item = #item;
-
-                fn offset(&self) -> i64 {
-                    #offset_get
-                }
-
-                fn next_request(&self, page: &#output) -> ::std::option::Option<Self> {
-                    let next = #next_value;
-                    if next < 0 {
-                        return ::std::option::Option::None;
-                    }
-                    let mut request = self.clone();
-                    request.#offset = #offset_set;
-                    #(#carried)*
-                    ::std::option::Option::Some(request)
-                }
-
-                fn into_items(page: #output) -> ::std::vec::Vec<#item> {
-                    #items
-                }
-            }
-        }
+        let allow = Self::allow_deprecated_if(self.operation_uses_deprecated(op));
+        let _ = write!(
+            self.out,
+            "{allow}impl {rt}::Paged for {name} {{\n    type Item = {item};\n\n    \
+             fn offset(&self) -> i64 {{\n        {offset_get}\n    }}\n\n    \
+             fn next_request(&self, page: &{output}) -> ::std::option::Option<Self> {{\n        \
+             let next = {next_value};\n        if next < 0 {{\n            \
+             return ::std::option::Option::None;\n        }}\n        \
+             let mut request = self.clone();\n        request.{offset} = {offset_set};\n\
+             {carried}        ::std::option::Option::Some(request)\n    }}\n\n    \
+             fn into_items(page: {output}) -> ::std::vec::Vec<{item}> {{\n        {items}\n    }}\n}}\n\n"
+        );
     }
 
-    fn request_struct(&self, op: &OperationModel) -> TokenStream {
+    fn request_struct(&mut self, op: &OperationModel) {
         let client = self.settings.client_type.as_deref().unwrap_or("Client");
         let optional = op.params.iter().any(|p| p.field.optional);
         let required = op.params.iter().any(|p| !p.field.optional);
@@ -517,42 +504,42 @@ impl<'a> Context<'a> {
                 name = op.name
             ));
         }
-        let doc = doc_attrs(&doc);
-        let deprecated = deprecated_attr(&op.deprecated);
-        let name = format_ident!("{}", op.request_name);
-        let fields = op.params.iter().map(|p| {
-            let doc = doc_attrs(&p.field.doc);
-            let ident = field_ident(&p.field);
-            let ty = self.field_type(&p.field);
-            quote!(#doc #ident: #ty,)
-        });
-        let allow = self.allow_deprecated_if(
+        self.doc("", &doc);
+        self.out.push_str(&deprecated_text(&op.deprecated));
+        self.out.push_str(Self::allow_deprecated_if(
             op.params
                 .iter()
                 .any(|p| self.mentions_deprecated(&p.field.ty)),
-        );
+        ));
         // A request whose parameters are all optional can be built by `Default`.
-        let default = op
-            .params
-            .iter()
-            .all(|p| p.field.optional)
-            .then(|| quote!(::std::default::Default,));
-        quote! {
-            #doc
-            #deprecated
-            #allow
-            #[derive(::std::clone::Clone, ::std::fmt::Debug, #default)]
-            pub struct #name {
-                #(#fields)*
-            }
+        let default = if op.params.iter().all(|p| p.field.optional) {
+            " ::std::default::Default,"
+        } else {
+            ""
+        };
+        let _ = writeln!(
+            self.out,
+            "#[derive(::std::clone::Clone, ::std::fmt::Debug,{default})]\npub struct {} {{",
+            op.request_name
+        );
+        for p in &op.params {
+            self.doc("    ", &p.field.doc);
+            let _ = writeln!(
+                self.out,
+                "    {}: {},",
+                field_name(&p.field),
+                self.field_type(&p.field)
+            );
         }
+        self.out.push_str("}\n\n");
     }
 
-    /// The argument type a constructor or setter takes for `ty`.
-    fn argument(&self, ty: &RustType) -> (TokenStream, bool) {
+    /// The argument type a constructor or setter takes for `ty`, and whether
+    /// it is converted with `.into()`.
+    fn argument(&self, ty: &RustType) -> (String, bool) {
         match ty {
             RustType::String | RustType::SecretString => (
-                quote!(impl ::std::convert::Into<::std::string::String>),
+                "impl ::std::convert::Into<::std::string::String>".to_owned(),
                 true,
             ),
             other => (self.rust_type(other), false),
@@ -560,37 +547,36 @@ impl<'a> Context<'a> {
     }
 
     /// Converts an argument named `ident` to the field's type.
-    fn convert(&self, ty: &RustType, ident: &Ident, into: bool) -> TokenStream {
-        let rt = &self.rt;
+    fn convert(&self, ty: &RustType, ident: &str, into: bool) -> String {
         match ty {
-            RustType::SecretString => quote!(#rt::Secret::new(#ident.into())),
-            _ if into => quote!(#ident.into()),
-            _ => quote!(#ident),
+            RustType::SecretString => format!("{}::Secret::new({ident}.into())", self.rt),
+            _ if into => format!("{ident}.into()"),
+            _ => ident.to_owned(),
         }
     }
 
-    fn request_impl(&self, op: &OperationModel) -> TokenStream {
-        let name = format_ident!("{}", op.request_name);
+    fn request_impl(&mut self, op: &OperationModel) {
         let required: Vec<&ParamModel> = op.params.iter().filter(|p| !p.field.optional).collect();
-        let args = required.iter().map(|p| {
-            let ident = field_ident(&p.field);
-            let (ty, _) = self.argument(&p.field.ty);
-            quote!(#ident: #ty)
-        });
-        let inits = op.params.iter().map(|p| {
-            let ident = field_ident(&p.field);
+        let args: Vec<String> = required
+            .iter()
+            .map(|p| format!("{}: {}", field_name(&p.field), self.argument(&p.field.ty).0))
+            .collect();
+        let mut inits = String::new();
+        for p in &op.params {
+            let ident = field_name(&p.field);
             if p.field.optional {
-                quote!(#ident: ::std::option::Option::None,)
+                let _ = writeln!(inits, "            {ident}: ::std::option::Option::None,");
             } else {
                 let (_, into) = self.argument(&p.field.ty);
                 if !into && p.field.ty != RustType::SecretString {
                     // The argument has the field's type: field init shorthand.
-                    return quote!(#ident,);
+                    let _ = writeln!(inits, "            {ident},");
+                } else {
+                    let value = self.convert(&p.field.ty, &ident, into);
+                    let _ = writeln!(inits, "            {ident}: {value},");
                 }
-                let value = self.convert(&p.field.ty, &ident, into);
-                quote!(#ident: #value,)
             }
-        });
+        }
         let mut new_doc = format!("A `{}` request with its required parameters.", op.name);
         for p in &required {
             new_doc.push_str(&format!(
@@ -599,57 +585,63 @@ impl<'a> Context<'a> {
                 p.field.doc.lines().next().unwrap_or_default()
             ));
         }
-        let new_doc = doc_attrs(&new_doc);
-        let setters = op.params.iter().filter(|p| p.field.optional).map(|p| {
-            let field = field_ident(&p.field);
-            let setter = format_ident!("with_{}", p.field.rust_name);
-            let value = format_ident!("value");
+        let allow = Self::allow_deprecated_if(self.operation_uses_deprecated(op));
+        let _ = writeln!(self.out, "{allow}impl {} {{", op.request_name);
+        self.doc("    ", &new_doc);
+        let _ = write!(
+            self.out,
+            "    pub fn new({}) -> Self {{\n        Self {{\n{inits}        }}\n    }}\n",
+            args.join(", ")
+        );
+        for p in op.params.iter().filter(|p| p.field.optional) {
+            let field = field_name(&p.field);
             let (ty, into) = self.argument(&p.field.ty);
-            let converted = self.convert(&p.field.ty, &value, into);
-            let doc = doc_attrs(&format!(
-                "Sets the optional `{}`.\n\n{}",
-                p.field.wire_name, p.field.doc
-            ));
-            let deprecated = deprecated_attr(&p.field.deprecated);
-            quote! {
-                #doc
-                #deprecated
-                pub fn #setter(mut self, #value: #ty) -> Self {
-                    self.#field = ::std::option::Option::Some(#converted);
-                    self
-                }
+            let converted = self.convert(&p.field.ty, "value", into);
+            self.out.push('\n');
+            self.doc(
+                "    ",
+                &format!(
+                    "Sets the optional `{}`.\n\n{}",
+                    p.field.wire_name, p.field.doc
+                ),
+            );
+            let deprecated = deprecated_text(&p.field.deprecated);
+            if !deprecated.is_empty() {
+                self.out.push_str("    ");
+                self.out.push_str(&deprecated);
             }
-        });
-        let getters = op.params.iter().map(|p| self.getter(p));
-        let allow = self.allow_deprecated_if(self.operation_uses_deprecated(op));
-        quote! {
-            #allow
-            impl #name {
-                #new_doc
-                pub fn new(#(#args),*) -> Self {
-                    Self {
-                        #(#inits)*
-                    }
-                }
-
-                #(#setters)*
-
-                #(#getters)*
-            }
+            let _ = write!(
+                self.out,
+                "    pub fn with_{}(mut self, value: {ty}) -> Self {{\n        \
+                 self.{field} = ::std::option::Option::Some({converted});\n        self\n    }}\n",
+                p.field.rust_name
+            );
         }
+        for p in &op.params {
+            self.getter(p);
+        }
+        self.out.push_str("}\n\n");
     }
 
     /// A read accessor: `&str` for strings, the value for `Copy` scalars, a
     /// reference otherwise; `Option` of those for optional parameters.
-    fn getter(&self, p: &ParamModel) -> TokenStream {
-        let field = field_ident(&p.field);
-        let doc = doc_attrs(&format!(
-            "The `{}` parameter{}: {}",
-            p.field.wire_name,
-            if p.field.optional { ", if set" } else { "" },
-            p.field.doc.lines().next().unwrap_or_default()
-        ));
-        let deprecated = deprecated_attr(&p.field.deprecated);
+    fn getter(&mut self, p: &ParamModel) {
+        let field = field_name(&p.field);
+        self.out.push('\n');
+        self.doc(
+            "    ",
+            &format!(
+                "The `{}` parameter{}: {}",
+                p.field.wire_name,
+                if p.field.optional { ", if set" } else { "" },
+                p.field.doc.lines().next().unwrap_or_default()
+            ),
+        );
+        let deprecated = deprecated_text(&p.field.deprecated);
+        if !deprecated.is_empty() {
+            self.out.push_str("    ");
+            self.out.push_str(&deprecated);
+        }
         let copy = matches!(
             p.field.ty,
             RustType::Bool
@@ -661,343 +653,375 @@ impl<'a> Context<'a> {
         );
         let ty = self.rust_type(&p.field.ty);
         let (ret, body) = match (&p.field.ty, p.field.optional) {
-            (RustType::String, false) => (quote!(&str), quote!(&self.#field)),
+            (RustType::String, false) => ("&str".to_owned(), format!("&self.{field}")),
             (RustType::String, true) => (
-                quote!(::std::option::Option<&str>),
-                quote!(self.#field.as_deref()),
+                "::std::option::Option<&str>".to_owned(),
+                format!("self.{field}.as_deref()"),
             ),
-            (_, false) if copy => (ty, quote!(self.#field)),
-            (_, true) if copy => (quote!(::std::option::Option<#ty>), quote!(self.#field)),
-            (_, false) => (quote!(&#ty), quote!(&self.#field)),
+            (_, false) if copy => (ty, format!("self.{field}")),
+            (_, true) if copy => (
+                format!("::std::option::Option<{ty}>"),
+                format!("self.{field}"),
+            ),
+            (_, false) => (format!("&{ty}"), format!("&self.{field}")),
             (_, true) => (
-                quote!(::std::option::Option<&#ty>),
-                quote!(self.#field.as_ref()),
+                format!("::std::option::Option<&{ty}>"),
+                format!("self.{field}.as_ref()"),
             ),
         };
-        quote! {
-            #doc
-            #deprecated
-            pub fn #field(&self) -> #ret {
-                #body
-            }
-        }
+        let _ = write!(
+            self.out,
+            "    pub fn {field}(&self) -> {ret} {{\n        {body}\n    }}\n"
+        );
     }
 
-    fn operation_impl(&self, op: &OperationModel) -> TokenStream {
+    fn operation_impl(&mut self, op: &OperationModel) {
         let rt = &self.rt;
-        let name = format_ident!("{}", op.request_name);
         let output = self.rust_type(&op.response);
-        let op_name = &op.name;
-        let method = method_tokens(rt, op.method);
-        let path = &op.path;
-        let idempotent = op.idempotent;
-        let writes = op.params.iter().flat_map(|p| {
-            let ident = field_ident(&p.field);
-            let optional = p.field.optional;
+        let mut writes = String::new();
+        for p in &op.params {
+            let ident = field_name(&p.field);
             let list = matches!(p.field.ty, RustType::Vec(_));
             let file = p.field.ty == RustType::File;
-            p.places().map(move |(location, wire)| {
+            for (location, wire) in p.places() {
                 let (required, optional_fn) = match location {
-                    Location::Path => (quote!(path), quote!(path)),
-                    Location::Query if list => (quote!(query_each), quote!(query_each_opt)),
-                    Location::Query => (quote!(query), quote!(query_opt)),
-                    Location::Body => (quote!(body), quote!(body_opt)),
-                    Location::Multipart if file => (quote!(file), quote!(file_opt)),
-                    Location::Multipart => (quote!(part), quote!(part_opt)),
+                    Location::Path => ("path", "path"),
+                    Location::Query if list => ("query_each", "query_each_opt"),
+                    Location::Query => ("query", "query_opt"),
+                    Location::Body => ("body", "body_opt"),
+                    Location::Multipart if file => ("file", "file_opt"),
+                    Location::Multipart => ("part", "part_opt"),
                 };
-                if optional {
-                    quote!(request.#optional_fn(#wire, self.#ident.as_ref());)
+                let wire = str_literal(wire);
+                if p.field.optional {
+                    let _ = writeln!(
+                        writes,
+                        "        request.{optional_fn}({wire}, self.{ident}.as_ref());"
+                    );
                 } else {
-                    quote!(request.#required(#wire, &self.#ident);)
-                }
-            })
-        });
-        let auth = auth_tokens(rt, op.auth);
-        let body = match op.body {
-            BodyKind::None => quote!(#rt::BodyKind::None),
-            BodyKind::Json => quote!(#rt::BodyKind::Json),
-            BodyKind::Multipart => quote!(#rt::BodyKind::Multipart),
-        };
-        let deprecated_allow = self.allow_deprecated_if(self.operation_uses_deprecated(op));
-        quote! {
-            #deprecated_allow
-            impl #rt::Operation for #name {
-                type Output = #output;
-
-                const SPEC: #rt::OperationSpec = #rt::OperationSpec {
-                    name: #op_name,
-                    method: #method,
-                    path: #path,
-                    idempotent: #idempotent,
-                    auth: #auth,
-                    body: #body,
-                };
-
-                fn write(&self, request: &mut #rt::RequestParts) {
-                    #(#writes)*
+                    let _ = writeln!(writes, "        request.{required}({wire}, &self.{ident});");
                 }
             }
         }
+        let method = method_text(op.method);
+        let auth = auth_text(op.auth);
+        let body = match op.body {
+            BodyKind::None => "None",
+            BodyKind::Json => "Json",
+            BodyKind::Multipart => "Multipart",
+        };
+        let allow = Self::allow_deprecated_if(self.operation_uses_deprecated(op));
+        let _ = write!(
+            self.out,
+            "{allow}impl {rt}::Operation for {name} {{\n    type Output = {output};\n\n    \
+             const SPEC: {rt}::OperationSpec = {rt}::OperationSpec {{\n        \
+             name: {op_name},\n        method: {rt}::Method::{method},\n        \
+             path: {path},\n        idempotent: {idempotent},\n        \
+             auth: {rt}::Auth::{auth},\n        body: {rt}::BodyKind::{body},\n    }};\n\n    \
+             fn write(&self, request: &mut {rt}::RequestParts) {{\n{writes}    }}\n}}\n\n",
+            name = op.request_name,
+            op_name = str_literal(&op.name),
+            path = str_literal(&op.path),
+            idempotent = op.idempotent,
+        );
     }
 
-    fn client_items(&self, operations: &[OperationModel]) -> TokenStream {
-        let rt = &self.rt;
-        let (target, call, wrapper) = match &self.settings.client_type {
-            Some(path) => (path_tokens(path), quote!(self), quote!()),
-            None => (
-                quote!(Client),
-                quote!(self.inner),
-                quote! {
-                    /// The generated API, on top of the runtime's [`Client`](#rt::Client).
-                    #[derive(::std::clone::Clone, ::std::fmt::Debug)]
-                    pub struct Client {
-                        inner: #rt::Client,
-                    }
-
-                    impl Client {
-                        /// Wraps a configured runtime client.
-                        pub fn new(inner: #rt::Client) -> Self {
-                            Self { inner }
-                        }
-
-                        /// The runtime client underneath.
-                        pub fn runtime(&self) -> &#rt::Client {
-                            &self.inner
-                        }
-                    }
-                },
-            ),
+    fn client_items(&mut self, operations: &[OperationModel]) {
+        let rt = self.rt.clone();
+        let (target, call) = match &self.settings.client_type {
+            Some(path) => (path_or_error(path), "self"),
+            None => {
+                let _ = write!(
+                    self.out,
+                    "/// The generated API, on top of the runtime's [`Client`](#rt::Client).\n\
+                     #[derive(::std::clone::Clone, ::std::fmt::Debug)]\n\
+                     pub struct Client {{\n    inner: {rt}::Client,\n}}\n\n\
+                     impl Client {{\n    /// Wraps a configured runtime client.\n    \
+                     pub fn new(inner: {rt}::Client) -> Self {{\n        Self {{ inner }}\n    }}\n\n    \
+                     /// The runtime client underneath.\n    \
+                     pub fn runtime(&self) -> &{rt}::Client {{\n        &self.inner\n    }}\n}}\n\n"
+                );
+                ("Client".to_owned(), "self.inner")
+            }
         };
-        let methods = operations.iter().map(|op| {
+        let _ = writeln!(self.out, "impl {target} {{");
+        for (i, op) in operations.iter().enumerate() {
+            if i > 0 {
+                self.out.push('\n');
+            }
             let example = method_example(self.model, self.settings, op, false);
-            let doc = doc_attrs(&with_example(&op.doc, example));
-            let deprecated = deprecated_attr(&op.deprecated);
-            let method = format_ident!("{}", op.name);
-            let request = format_ident!("{}", op.request_name);
+            self.doc("    ", &with_example(&op.doc, example));
+            let deprecated = deprecated_text(&op.deprecated);
+            let allow = Self::allow_deprecated_if(self.operation_uses_deprecated(op));
             let output = self.rust_type(&op.response);
-            let allow = self.allow_deprecated_if(self.operation_uses_deprecated(op));
-            let pages = op.paging.as_ref().map(|_| {
-                let pages = format_ident!("{}_pages", op.name);
-                let doc = doc_attrs(&format!(
-                    "Every page of [`{}`](Self::{}), from the request's offset on: \
-                     each next request asks for the offset the last page gave, until it \
-                     gives `-1`. Walk them with `next_page`, `next_item`, `collect_items` \
-                     or as a `Stream`.",
-                    op.name, op.name
-                ));
+            // The runtime's future itself, not an `async fn` wrapping it: no
+            // state machine per method to check (the callers' `.await` is the
+            // same).
+            let _ = write!(
+                self.out,
+                "    {deprecated}{allow}pub fn {name}(&self, request: {request}) \
+                 -> impl ::std::future::Future<Output = ::std::result::Result<{output}, {rt}::Error>> + '_ {{\n        \
+                 {call}.execute(request)\n    }}\n",
+                name = op.name,
+                request = op.request_name,
+            );
+            if op.paging.is_some() {
+                self.out.push('\n');
+                self.doc(
+                    "    ",
+                    &format!(
+                        "Every page of [`{}`](Self::{}), from the request's offset on: \
+                         each next request asks for the offset the last page gave, until it \
+                         gives `-1`. Walk them with `next_page`, `next_item`, `collect_items` \
+                         or as a `Stream`.",
+                        op.name, op.name
+                    ),
+                );
                 let runtime = match &self.settings.client_type {
-                    Some(_) => quote!(self),
-                    None => quote!(&self.inner),
+                    Some(_) => "self",
+                    None => "&self.inner",
                 };
-                quote! {
-                    #doc
-                    #deprecated
-                    #allow
-                    pub fn #pages(&self, request: #request) -> #rt::Pages<'_, #request> {
-                        #rt::Pages::new(#runtime, request)
-                    }
-                }
-            });
-            quote! {
-                #doc
-                #deprecated
-                #allow
-                pub async fn #method(
-                    &self,
-                    request: #request,
-                ) -> ::std::result::Result<#output, #rt::Error> {
-                    #call.execute(request).await
-                }
-
-                #pages
+                let _ = write!(
+                    self.out,
+                    "    {deprecated}{allow}pub fn {name}_pages(&self, request: {request}) \
+                     -> {rt}::Pages<'_, {request}> {{\n        \
+                     {rt}::Pages::new({runtime}, request)\n    }}\n",
+                    name = op.name,
+                    request = op.request_name,
+                );
             }
-        });
-        let blocking = self
-            .settings
-            .blocking_client_type()
-            .map(|path| self.blocking_items(path, operations));
-        quote! {
-            #wrapper
-
-            impl #target {
-                #(#methods)*
-            }
-
-            #blocking
+        }
+        self.out.push_str("}\n\n");
+        if let Some(path) = self.settings.blocking_client_type() {
+            self.blocking_items(path, operations);
         }
     }
 
     /// The same methods, blocking: each runs `execute` to completion on the
     /// blocking client's own runtime.
-    fn blocking_items(&self, path: &str, operations: &[OperationModel]) -> TokenStream {
-        let rt = &self.rt;
-        let target = path_tokens(path);
-        let methods = operations.iter().map(|op| {
+    fn blocking_items(&mut self, path: &str, operations: &[OperationModel]) {
+        let rt = self.rt.clone();
+        let _ = writeln!(self.out, "impl {} {{", path_or_error(path));
+        for (i, op) in operations.iter().enumerate() {
+            if i > 0 {
+                self.out.push('\n');
+            }
             let doc = format!(
                 "{}\n\nBlocking: runs on the client's own runtime (do not call it from async code).",
                 op.doc
             );
             let example = method_example(self.model, self.settings, op, true);
-            let doc = doc_attrs(&with_example(&doc, example));
-            let deprecated = deprecated_attr(&op.deprecated);
-            let method = format_ident!("{}", op.name);
-            let request = format_ident!("{}", op.request_name);
+            self.doc("    ", &with_example(&doc, example));
+            let deprecated = deprecated_text(&op.deprecated);
+            let allow = Self::allow_deprecated_if(self.operation_uses_deprecated(op));
             let output = self.rust_type(&op.response);
-            let allow = self.allow_deprecated_if(self.operation_uses_deprecated(op));
-            quote! {
-                #doc
-                #deprecated
-                #allow
-                pub fn #method(
-                    &self,
-                    request: #request,
-                ) -> ::std::result::Result<#output, #rt::Error> {
-                    self.execute(request)
-                }
-            }
-        });
-        quote! {
-            impl #target {
-                #(#methods)*
-            }
+            let _ = write!(
+                self.out,
+                "    {deprecated}{allow}pub fn {name}(&self, request: {request}) \
+                 -> ::std::result::Result<{output}, {rt}::Error> {{\n        \
+                 self.execute(request)\n    }}\n",
+                name = op.name,
+                request = op.request_name,
+            );
         }
+        self.out.push_str("}\n\n");
     }
 
     // ---- error codes -------------------------------------------------------------
 
-    fn error_code_items(&self, codes: &[ErrorCodeModel]) -> TokenStream {
-        let rt = &self.rt;
-        let variants = codes.iter().map(|c| {
-            let doc = doc_attrs(&c.doc);
-            let ident = format_ident!("{}", c.name);
-            quote!(#doc #ident,)
-        });
-        let from_code = codes.iter().map(|c| {
-            let ident = format_ident!("{}", c.name);
-            let code = c.code;
-            quote!(#code => Self::#ident,)
-        });
-        let to_code = codes.iter().map(|c| {
-            let ident = format_ident!("{}", c.name);
-            let code = c.code;
-            quote!(Self::#ident => #code,)
-        });
-        let names = codes.iter().map(|c| {
-            let ident = format_ident!("{}", c.name);
-            let name = &c.name;
-            quote!(Self::#ident => #name,)
-        });
-        let messages = codes.iter().map(|c| {
-            let ident = format_ident!("{}", c.name);
+    fn error_code_items(&mut self, codes: &[ErrorCodeModel]) {
+        let rt = self.rt.clone();
+        self.doc(
+            "",
+            &with_example(
+                "The service error codes this client knows, from the spec's `errors:` table:\n\
+                 only codes a source names (a documentation page, or answers observed in\n\
+                 public clients), each variant saying which.\n\n\
+                 A code it does not know is kept in `Unknown`. More codes may be added as\n\
+                 sources are found, so the enum is `#[non_exhaustive]`: match it with a\n\
+                 wildcard arm.",
+                error_code_example(self.settings, codes),
+            ),
+        );
+        self.out.push_str(
+            "#[derive(::std::clone::Clone, ::std::marker::Copy, ::std::fmt::Debug, \
+             ::std::cmp::PartialEq, ::std::cmp::Eq, ::std::hash::Hash)]\n\
+             #[non_exhaustive]\npub enum ErrorCode {\n",
+        );
+        for c in codes {
+            self.doc("    ", &c.doc);
+            let _ = writeln!(self.out, "    {},", c.name);
+        }
+        self.out.push_str(
+            "    /// A code not in the spec.\n    Unknown(i64),\n}\n\n\
+             impl ErrorCode {\n    /// The known code for `code`, or `Unknown`.\n    \
+             pub fn from_code(code: i64) -> Self {\n        match code {\n",
+        );
+        for c in codes {
+            let _ = writeln!(self.out, "            {}i64 => Self::{},", c.code, c.name);
+        }
+        self.out.push_str(
+            "            other => Self::Unknown(other),\n        }\n    }\n\n    \
+             /// The numeric code.\n    pub fn code(self) -> i64 {\n        match self {\n",
+        );
+        for c in codes {
+            let _ = writeln!(self.out, "            Self::{} => {}i64,", c.name, c.code);
+        }
+        self.out.push_str(
+            "            Self::Unknown(code) => code,\n        }\n    }\n\n    \
+             /// The variant's name for a known code (the service's `message` when a\n    \
+             /// source shows one); `None` for `Unknown`.\n    \
+             pub fn name(self) -> ::std::option::Option<&'static str> {\n        \
+             ::std::option::Option::Some(match self {\n",
+        );
+        for c in codes {
+            let _ = writeln!(
+                self.out,
+                "            Self::{} => {},",
+                c.name,
+                str_literal(&c.name)
+            );
+        }
+        self.out.push_str(
+            "            Self::Unknown(_) => return ::std::option::Option::None,\n        })\n    }\n\n    \
+             /// The `message` the service sends with the code, when a source shows it.\n    \
+             pub fn message(self) -> ::std::option::Option<&'static str> {\n        match self {\n",
+        );
+        for c in codes {
             match &c.message {
-                Some(message) => quote!(Self::#ident => ::std::option::Option::Some(#message),),
-                None => quote!(Self::#ident => ::std::option::Option::None,),
-            }
-        });
-        let retryable = codes.iter().filter(|c| c.retryable).map(|c| {
-            let ident = format_ident!("{}", c.name);
-            quote!(Self::#ident)
-        });
-        let retryable: Vec<TokenStream> = retryable.collect();
-        let is_retryable = if retryable.is_empty() {
-            quote!({
-                let _ = self;
-                false
-            })
-        } else {
-            quote!(matches!(self, #(#retryable)|*))
-        };
-        let categories = codes.iter().map(|c| {
-            let ident = format_ident!("{}", c.name);
-            let category = category_tokens(rt, c.category);
-            quote!(Self::#ident => #category,)
-        });
-        let doc = doc_attrs(&with_example(
-            "The service error codes this client knows, from the spec's `errors:` table:\n\
-             only codes a source names (a documentation page, or answers observed in\n\
-             public clients), each variant saying which.\n\n\
-             A code it does not know is kept in `Unknown`. More codes may be added as\n\
-             sources are found, so the enum is `#[non_exhaustive]`: match it with a\n\
-             wildcard arm.",
-            error_code_example(self.settings, codes),
-        ));
-        quote! {
-            #doc
-            #[derive(::std::clone::Clone, ::std::marker::Copy, ::std::fmt::Debug, ::std::cmp::PartialEq, ::std::cmp::Eq, ::std::hash::Hash)]
-            #[non_exhaustive]
-            pub enum ErrorCode {
-                #(#variants)*
-                /// A code not in the spec.
-                Unknown(i64),
-            }
-
-            impl ErrorCode {
-                /// The known code for `code`, or `Unknown`.
-                pub fn from_code(code: i64) -> Self {
-                    match code {
-                        #(#from_code)*
-                        other => Self::Unknown(other),
-                    }
+                Some(message) => {
+                    let _ = writeln!(
+                        self.out,
+                        "            Self::{} => ::std::option::Option::Some({}),",
+                        c.name,
+                        str_literal(message)
+                    );
                 }
-
-                /// The numeric code.
-                pub fn code(self) -> i64 {
-                    match self {
-                        #(#to_code)*
-                        Self::Unknown(code) => code,
-                    }
-                }
-
-                /// The variant's name for a known code (the service's `message` when a
-                /// source shows one); `None` for `Unknown`.
-                pub fn name(self) -> ::std::option::Option<&'static str> {
-                    ::std::option::Option::Some(match self {
-                        #(#names)*
-                        Self::Unknown(_) => return ::std::option::Option::None,
-                    })
-                }
-
-                /// The `message` the service sends with the code, when a source shows it.
-                pub fn message(self) -> ::std::option::Option<&'static str> {
-                    match self {
-                        #(#messages)*
-                        Self::Unknown(_) => ::std::option::Option::None,
-                    }
-                }
-
-                /// Whether the spec marks the failure as worth retrying later.
-                pub fn is_retryable(self) -> bool {
-                    #is_retryable
-                }
-
-                /// Which family of failure the code belongs to, when known.
-                pub fn category(self) -> ::std::option::Option<#rt::ErrorCategory> {
-                    ::std::option::Option::Some(match self {
-                        #(#categories)*
-                        Self::Unknown(_) => return ::std::option::Option::None,
-                    })
+                None => {
+                    let _ = writeln!(
+                        self.out,
+                        "            Self::{} => ::std::option::Option::None,",
+                        c.name
+                    );
                 }
             }
         }
+        let retryable: Vec<String> = codes
+            .iter()
+            .filter(|c| c.retryable)
+            .map(|c| format!("Self::{}", c.name))
+            .collect();
+        let is_retryable = if retryable.is_empty() {
+            "{\n            let _ = self;\n            false\n        }".to_owned()
+        } else {
+            format!("matches!(self, {})", retryable.join(" | "))
+        };
+        let _ = write!(
+            self.out,
+            "            Self::Unknown(_) => ::std::option::Option::None,\n        }}\n    }}\n\n    \
+             /// Whether the spec marks the failure as worth retrying later.\n    \
+             pub fn is_retryable(self) -> bool {{\n        {is_retryable}\n    }}\n\n    \
+             /// Which family of failure the code belongs to, when known.\n    \
+             pub fn category(self) -> ::std::option::Option<{rt}::ErrorCategory> {{\n        \
+             ::std::option::Option::Some(match self {{\n"
+        );
+        for c in codes {
+            let _ = writeln!(
+                self.out,
+                "            Self::{} => {rt}::ErrorCategory::{},",
+                c.name,
+                category_text(c.category)
+            );
+        }
+        self.out.push_str(
+            "            Self::Unknown(_) => return ::std::option::Option::None,\n        })\n    }\n}\n\n",
+        );
     }
 }
 
-/// The runtime's `Auth` for `auth`.
-pub(super) fn auth_tokens(rt: &TokenStream, auth: Auth) -> TokenStream {
+/// A struct's fields as the runtime's `object` module takes them: a tuple of
+/// `items`, tuples of at most 12 (nested beyond), and how to reach each item
+/// in it (`.0`, `.1.3`).
+fn nest(items: &[String]) -> (String, Vec<String>) {
+    const MAX: usize = 12;
+    if items.is_empty() {
+        return ("()".to_owned(), Vec::new());
+    }
+    if items.len() <= MAX {
+        let paths = (0..items.len()).map(|i| format!(".{i}")).collect();
+        return (format!("({},)", items.join(", ")), paths);
+    }
+    // Chunks of 12, of 144, …: as few tuples as will do.
+    let mut size = MAX;
+    while items.len().div_ceil(size) > MAX {
+        size *= MAX;
+    }
+    let mut parts = Vec::new();
+    let mut paths = Vec::new();
+    for (i, chunk) in items.chunks(size).enumerate() {
+        let (part, inner) = nest(chunk);
+        parts.push(part);
+        paths.extend(inner.into_iter().map(|path| format!(".{i}{path}")));
+    }
+    (format!("({},)", parts.join(", ")), paths)
+}
+
+/// A configured type path, or a `compile_error!` in its place.
+fn path_or_error(path: &str) -> String {
+    path_text(path)
+        .unwrap_or_else(|message| format!("::core::compile_error!({})", str_literal(&message)))
+}
+
+/// The Rust literal of a field's default value, suffixed as `quote` writes it.
+fn default_value(ty: &RustType, default: &DefaultValue) -> String {
+    match (ty, default) {
+        (_, DefaultValue::Bool(b)) => b.to_string(),
+        (RustType::I32, DefaultValue::Integer(n)) => format!("{}i32", *n as i32),
+        (RustType::I64, DefaultValue::Integer(n)) => format!("{}i64", *n as i64),
+        (RustType::U32, DefaultValue::Integer(n)) => format!("{}u32", *n as u32),
+        (RustType::U64, DefaultValue::Integer(n)) => format!("{}u64", *n as u64),
+        (_, DefaultValue::Integer(n)) => format!("{}f64", *n as f64),
+        (_, DefaultValue::Float(x)) => format!("{x}f64"),
+        (RustType::Named(name), DefaultValue::String(s)) => {
+            format!("{name}::from({})", str_literal(s))
+        }
+        (_, DefaultValue::String(s)) => format!("::std::string::String::from({})", str_literal(s)),
+    }
+}
+
+/// The variant of the runtime's `Method`.
+fn method_text(method: Method) -> &'static str {
+    match method {
+        Method::Get => "Get",
+        Method::Post => "Post",
+        Method::Put => "Put",
+        Method::Patch => "Patch",
+        Method::Delete => "Delete",
+    }
+}
+
+/// The variant of the runtime's `Auth`.
+fn auth_text(auth: Auth) -> &'static str {
     match auth {
-        Auth::Wps2 => quote!(#rt::Auth::Wps2),
-        Auth::AccessToken => quote!(#rt::Auth::AccessToken),
-        Auth::Wps2AndAccessToken => quote!(#rt::Auth::Wps2AndAccessToken),
-        Auth::None => quote!(#rt::Auth::None),
+        Auth::Wps2 => "Wps2",
+        Auth::AccessToken => "AccessToken",
+        Auth::Wps2AndAccessToken => "Wps2AndAccessToken",
+        Auth::None => "None",
     }
 }
 
-fn category_tokens(rt: &TokenStream, category: ErrorCategory) -> TokenStream {
+/// The runtime's `Auth` for `auth`, as tokens (for the server emitter).
+pub(super) fn auth_tokens(rt: &TokenStream, auth: Auth) -> TokenStream {
+    let variant = proc_macro2::Ident::new(auth_text(auth), proc_macro2::Span::call_site());
+    quote!(#rt::Auth::#variant)
+}
+
+fn category_text(category: ErrorCategory) -> &'static str {
     match category {
-        ErrorCategory::Auth => quote!(#rt::ErrorCategory::Auth),
-        ErrorCategory::Request => quote!(#rt::ErrorCategory::Request),
-        ErrorCategory::RateLimit => quote!(#rt::ErrorCategory::RateLimit),
-        ErrorCategory::NotFound => quote!(#rt::ErrorCategory::NotFound),
-        ErrorCategory::Server => quote!(#rt::ErrorCategory::Server),
+        ErrorCategory::Auth => "Auth",
+        ErrorCategory::Request => "Request",
+        ErrorCategory::RateLimit => "RateLimit",
+        ErrorCategory::NotFound => "NotFound",
+        ErrorCategory::Server => "Server",
     }
 }

@@ -14,16 +14,19 @@
 //!   runs one), emitted only when [`Settings::with_cli`] asks for it;
 //! - [`openapi`]: the OpenAPI 3.0 export.
 //!
-//! The Rust emitters write one small function per kind of fragment, each
-//! returning a `TokenStream`. With the `pretty` feature (on by default) the
-//! whole file is parsed by `syn` and printed by `prettyplease`, so the output
-//! is formatted the same way every time, and a fragment that does not parse is
-//! caught here rather than in a user's build. Without it (what `kdocs-client`'s
-//! build script uses, to spare every build of it compiling `syn` and
-//! `prettyplease`) the file is the tokens' own text, one item or statement a
-//! line: the same code for rustc and rustdoc, unformatted. All paths in emitted code are fully qualified (`::std::…`, or the configured
-//! runtime path), so the generated module needs no `use` lines and cannot be
-//! broken by names the includer has in scope.
+//! The client emitter, most of every file, writes Rust text directly, one
+//! small function per kind of fragment; the server and command emitters
+//! (only with the `fake` and `cli` features) return `quote` tokens, written
+//! out as text one item or statement a line. With the `pretty` feature (on by
+//! default) the whole file is then parsed by `syn` and printed by
+//! `prettyplease`, so the output is formatted the same way every time, and a
+//! fragment that does not parse is caught here rather than in a user's build.
+//! Without it (what `kdocs-client`'s build script uses, to spare every build
+//! of it compiling `syn` and `prettyplease`) the file is that text: the same
+//! code for rustc and rustdoc, unformatted. All paths in emitted code are
+//! fully qualified (`::std::…`, or the configured runtime path), so the
+//! generated module needs no `use` lines and cannot be broken by names the
+//! includer has in scope.
 
 pub mod cli;
 pub mod client;
@@ -32,7 +35,7 @@ pub mod openapi;
 pub mod server;
 
 use proc_macro2::{Ident, Span, TokenStream};
-use quote::{format_ident, quote};
+use quote::quote;
 
 use crate::model::{FieldModel, Model, OperationModel, RustType};
 use crate::spec::Method;
@@ -45,33 +48,38 @@ pub const HEADER: &str = "\
 ";
 
 /// Emits the whole generated file as Rust source: the client, and the fake
-/// server's side when the settings ask for it. Formatted with the `pretty`
-/// feature, when the error is that the tokens do not parse (a bug of the
-/// emitter).
+/// server's side and the commands when the settings ask for them. Formatted
+/// with the `pretty` feature, when the error is that the code does not parse
+/// (a bug of an emitter).
 pub fn emit(model: &Model, settings: &Settings) -> Result<String, String> {
-    format_file(emit_tokens(model, settings))
+    format_file(emit_text(model, settings))
 }
 
-/// The generated file as tokens, before formatting.
-pub fn emit_tokens(model: &Model, settings: &Settings) -> TokenStream {
-    let client = client::tokens(model, settings);
+/// The generated file, unformatted, under [`HEADER`]: the client emitter's
+/// text, then the other emitters' tokens as text (one item or statement a
+/// line). What [`emit`] gives without the `pretty` feature.
+pub fn emit_text(model: &Model, settings: &Settings) -> String {
+    let mut out = String::with_capacity(8 * 1024 + 16 * 1024 * model.operations.len());
+    out.push_str(HEADER);
+    out.push('\n');
+    out.push_str(&client::text(model, settings));
     let server = settings
         .fake_server_path()
         .map(|path| server::tokens(model, settings, path));
     let commands = settings
         .cli_path()
         .map(|path| cli::tokens(model, settings, path));
-    quote! {
-        #client
-        #server
-        #commands
+    for tokens in [server, commands].into_iter().flatten() {
+        plain::write_stream(&mut out, tokens, 0);
+        out.push('\n');
     }
+    out
 }
 
 /// Parses, prints and spaces a whole file, under [`HEADER`].
 #[cfg(feature = "pretty")]
-fn format_file(tokens: TokenStream) -> Result<String, String> {
-    let file: syn::File = syn::parse2(tokens).map_err(|e| e.to_string())?;
+fn format_file(text: String) -> Result<String, String> {
+    let file: syn::File = syn::parse_file(&text).map_err(|e| e.to_string())?;
     Ok(format!(
         "{HEADER}\n{}",
         separate_items(&prettyplease::unparse(&file))
@@ -79,8 +87,8 @@ fn format_file(tokens: TokenStream) -> Result<String, String> {
 }
 
 #[cfg(not(feature = "pretty"))]
-fn format_file(tokens: TokenStream) -> Result<String, String> {
-    Ok(unformatted(tokens))
+fn format_file(text: String) -> Result<String, String> {
+    Ok(text)
 }
 
 /// The file as the tokens' own text under [`HEADER`], without `syn` and
@@ -259,12 +267,109 @@ fn doc_attrs(doc: &str) -> TokenStream {
     quote!(#(#lines)*)
 }
 
-/// `#[deprecated]`, with its note when there is one.
-fn deprecated_attr(note: &Option<String>) -> TokenStream {
+/// Writes a doc text as `///` lines (`#[doc = "…"]` for a line a comment
+/// cannot hold), each after `indent`: the same attributes as [`doc_attrs`].
+fn write_doc(out: &mut String, indent: &str, doc: &str) {
+    let doc = escape_html(doc);
+    for line in doc.lines() {
+        out.push_str(indent);
+        if line.contains('\r') {
+            out.push_str("#[doc = ");
+            push_str_literal(out, &format!(" {line}"));
+            out.push_str("]\n");
+        } else if line.is_empty() {
+            out.push_str("///\n");
+        } else {
+            out.push_str("/// ");
+            out.push_str(line);
+            out.push('\n');
+        }
+    }
+}
+
+/// Writes `value` as a Rust string literal, escaped as `proc_macro2` (and so
+/// `quote`) escapes one: `char::escape_debug`, except `'`, and `\0` as
+/// `\x00` before a digit.
+fn push_str_literal(out: &mut String, value: &str) {
+    out.push('"');
+    let mut chars = value.chars();
+    while let Some(c) = chars.next() {
+        match c {
+            '\0' if chars
+                .as_str()
+                .starts_with(|next: char| next.is_ascii_digit()) =>
+            {
+                out.push_str("\\x00")
+            }
+            '\0' => out.push_str("\\0"),
+            '\'' => out.push(c),
+            // The common case, unescaped: letters, digits, spaces, punctuation.
+            c if c.is_alphanumeric() && c.is_ascii()
+                || (c.is_ascii_graphic() && c != '"' && c != '\\')
+                || c == ' ' =>
+            {
+                out.push(c)
+            }
+            c => out.extend(c.escape_debug()),
+        }
+    }
+    out.push('"');
+}
+
+/// [`push_str_literal`] into a new string.
+fn str_literal(value: &str) -> String {
+    let mut out = String::with_capacity(value.len() + 2);
+    push_str_literal(&mut out, value);
+    out
+}
+
+/// `#[deprecated…]` and a line break, or nothing.
+fn deprecated_text(note: &Option<String>) -> String {
     match note.as_deref() {
-        None => quote!(),
-        Some("") => quote!(#[deprecated]),
-        Some(note) => quote!(#[deprecated(note = #note)]),
+        None => String::new(),
+        Some("") => "#[deprecated]\n".to_owned(),
+        Some(note) => format!("#[deprecated(note = {})]\n", str_literal(note)),
+    }
+}
+
+/// A Rust path written in the settings, checked as [`path_tokens`] checks it:
+/// the path, or the message of the `compile_error!` that replaces it.
+fn path_text(path: &str) -> Result<String, String> {
+    if path_tokens(path).to_string().contains("compile_error") {
+        Err(format!("kdocs-codegen: `{path}` is not a Rust path"))
+    } else {
+        Ok(path.to_owned())
+    }
+}
+
+/// The text of a Rust type: [`rust_type`] as text.
+fn rust_type_text(rt: &str, ty: &RustType) -> String {
+    match ty {
+        RustType::String => "::std::string::String".into(),
+        RustType::SecretString => format!("{rt}::Secret<::std::string::String>"),
+        RustType::Bool => "bool".into(),
+        RustType::I32 => "i32".into(),
+        RustType::I64 => "i64".into(),
+        RustType::U32 => "u32".into(),
+        RustType::U64 => "u64".into(),
+        RustType::F64 => "f64".into(),
+        RustType::Json => format!("{rt}::serde_json::Value"),
+        RustType::File => format!("{rt}::FilePart"),
+        RustType::Vec(item) => format!("::std::vec::Vec<{}>", rust_type_text(rt, item)),
+        RustType::Map(value) => format!(
+            "::std::collections::BTreeMap<::std::string::String, {}>",
+            rust_type_text(rt, value)
+        ),
+        RustType::Named(name) => name.clone(),
+    }
+}
+
+/// A field's identifier as text (`r#type` for a keyword).
+fn field_name(field: &FieldModel) -> String {
+    if field.is_raw() {
+        format!("r#{}", field.rust_name)
+    } else {
+        field.rust_name.clone()
     }
 }
 
@@ -293,12 +398,6 @@ fn rust_type(rt: &TokenStream, ty: &RustType, named: &dyn Fn(&str) -> TokenStrea
         }
         RustType::Named(name) => named(name),
     }
-}
-
-/// A generated type named in the module that defines it.
-fn local_name(name: &str) -> TokenStream {
-    let ident = format_ident!("{}", name);
-    quote!(#ident)
 }
 
 /// A field's identifier (a keyword becomes a raw identifier).
@@ -377,8 +476,9 @@ pub(super) fn field_reads<'a>(
 mod tests {
     use super::escape_html;
 
-    /// Without `pretty`, the file is the same code: it parses into the same
-    /// syntax tree as the tokens (compared as prettyplease prints both).
+    /// Without `pretty`, the file is the same code: it parses, into the
+    /// syntax tree the formatted file has (compared as prettyplease prints
+    /// both), with every emitter on.
     #[cfg(feature = "pretty")]
     #[test]
     fn unformatted_code_is_the_same_code() {
@@ -387,16 +487,20 @@ mod tests {
         let settings = crate::Settings::new()
             .with_runtime_path("crate::runtime")
             .with_client_type("crate::runtime::Client")
+            .with_blocking_client_type("crate::blocking::Client")
+            .with_doc_examples("kdocs_client")
+            .with_cli("crate::runtime::cli")
             .with_fake_server("crate::fake::wire");
-        let tokens = super::emit_tokens(&crate::model::build(&spec), &settings);
-        let text = super::unformatted(tokens.clone());
+        let model = crate::model::build(&spec);
+        let text = super::emit_text(&model, &settings);
         assert!(text.starts_with(super::HEADER));
         assert!(text.lines().count() > 1000, "one item or statement a line");
         let reparsed: syn::File = syn::parse_str(&text).expect("the unformatted code parses");
-        let direct: syn::File = syn::parse2(tokens).unwrap();
+        let formatted = super::emit(&model, &settings).unwrap();
+        let formatted: syn::File = syn::parse_str(&formatted).unwrap();
         assert!(
-            prettyplease::unparse(&reparsed) == prettyplease::unparse(&direct),
-            "the unformatted code differs from the tokens"
+            prettyplease::unparse(&reparsed) == prettyplease::unparse(&formatted),
+            "the unformatted code differs from the formatted code"
         );
     }
 
