@@ -34,11 +34,12 @@ fn main() {
         eprintln!("{diagnostics}");
         std::process::exit(1);
     });
-    let code = kdocs_codegen::generate_spec(&spec, &kdocs_codegen::Settings::new())
-        .unwrap_or_else(|message| {
+    let code = kdocs_codegen::generate_spec(&spec, &kdocs_codegen::Settings::new()).unwrap_or_else(
+        |message| {
             eprintln!("{message}");
             std::process::exit(1);
-        });
+        },
+    );
     let out_dir = PathBuf::from(std::env::var_os("OUT_DIR").expect("cargo sets OUT_DIR"));
     std::fs::write(out_dir.join("synthetic_api.rs"), code).expect("OUT_DIR is writable");
 }
