@@ -106,6 +106,50 @@ enum Passed {
     Operation(Deadline),
 }
 
+/// Where a call's answer is decoded to: the one step of a call that depends
+/// on the operation's output type, so that everything around it (attempts,
+/// signing, the exchange, retries) is compiled once for every endpoint.
+trait OutputSlot: Send {
+    /// The common case: a success envelope whose `data` decodes
+    /// ([`envelope::decode_success`]); `false` leaves the slot empty.
+    fn decode_success(&mut self, status: u16, body: &[u8]) -> bool;
+
+    /// Any other answer ([`envelope::decode`]): the output, or the typed error.
+    fn decode(
+        &mut self,
+        context: CallContext,
+        status: u16,
+        retry_after: Option<u64>,
+        body: &[u8],
+        scrubber: &Scrubber<'_>,
+    ) -> Result<(), Error>;
+}
+
+impl<T: serde::de::DeserializeOwned + Send> OutputSlot for Option<T> {
+    fn decode_success(&mut self, status: u16, body: &[u8]) -> bool {
+        *self = envelope::decode_success(status, body);
+        self.is_some()
+    }
+
+    fn decode(
+        &mut self,
+        context: CallContext,
+        status: u16,
+        retry_after: Option<u64>,
+        body: &[u8],
+        scrubber: &Scrubber<'_>,
+    ) -> Result<(), Error> {
+        *self = Some(envelope::decode(
+            context,
+            status,
+            retry_after,
+            body,
+            scrubber,
+        )?);
+        Ok(())
+    }
+}
+
 /// The `Content-Md5` header.
 static CONTENT_MD5: HeaderName = HeaderName::from_static("content-md5");
 
@@ -246,8 +290,27 @@ impl Client {
     /// failures as the [`RetryPolicy`](super::RetryPolicy) allows, corrects
     /// the clock once on a `Date` refusal, all within the operation timeout.
     /// Every generated method calls this.
+    ///
+    /// Only this function and the decoding of the output depend on the
+    /// operation's types; all the rest of a call is compiled once, not once
+    /// per endpoint.
     pub async fn execute<O: Operation>(&self, operation: O) -> Result<O::Output, Error> {
-        let spec = O::SPEC;
+        let mut parts = RequestParts::default();
+        operation.write(&mut parts);
+        drop(operation);
+        let mut output: Option<O::Output> = None;
+        self.send(O::SPEC, parts, &mut output).await?;
+        Ok(output.expect("`send` succeeds only once the output is decoded"))
+    }
+
+    /// [`Client::execute`] once the operation has written its parameters:
+    /// the call's span, then the call into `output`.
+    async fn send(
+        &self,
+        spec: OperationSpec,
+        parts: RequestParts,
+        output: &mut dyn OutputSlot,
+    ) -> Result<(), Error> {
         let context = CallContext {
             operation: spec.name,
             method: spec.method,
@@ -262,11 +325,8 @@ impl Client {
             status = tracing::field::Empty,
             elapsed_ms = tracing::field::Empty,
         );
-        // Boxed: the futures of the generated methods stay small (a few
-        // hundred bytes instead of a few KiB), so callers that keep or move
-        // them do not copy the whole call's state.
         let traced = !span.is_disabled();
-        let call = self.execute_within_limit::<O>(operation, spec, context, traced);
+        let call = self.send_within_limit(spec, parts, context, traced, output);
         if !traced {
             // No subscriber wants the span: no wrapper, no clock reading.
             return call.await;
@@ -277,14 +337,15 @@ impl Client {
         result
     }
 
-    /// [`Client::execute`] without its span (`traced`: the span is on).
-    async fn execute_within_limit<O: Operation>(
+    /// [`Client::send`] without its span (`traced`: the span is on).
+    async fn send_within_limit(
         &self,
-        operation: O,
         spec: OperationSpec,
+        parts: RequestParts,
         context: CallContext,
         traced: bool,
-    ) -> Result<O::Output, Error> {
+        output: &mut dyn OutputSlot,
+    ) -> Result<(), Error> {
         // One deadline for the whole call, enforced by every step that waits
         // (building a multipart body, a request slot, each exchange; no
         // backoff is started that would end past it), with the attempt's
@@ -296,8 +357,8 @@ impl Client {
                 limit,
             })
         });
-        let prepared = self.prepare(&operation, context, deadline).await?;
-        self.run::<O::Output>(spec, context, &prepared, deadline, traced)
+        let prepared = self.prepare(spec, parts, context, deadline).await?;
+        self.run(spec, context, &prepared, deadline, traced, output)
             .await
     }
 
@@ -353,15 +414,13 @@ impl Client {
 
     /// The URL, its `Content-Md5` and the body, checked; a multipart body is
     /// built (and hashed) here, once for every attempt.
-    async fn prepare<O: Operation>(
+    async fn prepare(
         &self,
-        operation: &O,
+        spec: OperationSpec,
+        parts: RequestParts,
         context: CallContext,
         deadline: Option<Deadline>,
     ) -> Result<Prepared, Error> {
-        let spec = O::SPEC;
-        let mut parts = RequestParts::default();
-        operation.write(&mut parts);
         let (path, query) = parts
             .render(spec.path)
             .map_err(|invalid| Error::InvalidArgument {
@@ -418,15 +477,17 @@ impl Client {
         })
     }
 
-    /// The attempts of one call.
-    async fn run<T: serde::de::DeserializeOwned>(
+    /// The attempts of one call, until one decodes into `output` or the
+    /// call fails.
+    async fn run(
         &self,
         spec: OperationSpec,
         context: CallContext,
         prepared: &Prepared,
         deadline: Option<Deadline>,
         traced: bool,
-    ) -> Result<T, Error> {
+        output: &mut dyn OutputSlot,
+    ) -> Result<(), Error> {
         let policy = self.retry_policy();
         let mut attempt: u32 = 1;
         let mut clock_corrected = false;
@@ -459,9 +520,9 @@ impl Client {
                     );
                     // The common case first: a success envelope whose `data`
                     // decodes. Anything else takes the full path below.
-                    if let Some(output) = envelope::decode_success::<T>(raw.status, &raw.body) {
+                    if output.decode_success(raw.status, &raw.body) {
                         self.observe(spec, attempt, Some(raw.status), started, None);
-                        return Ok(output);
+                        return Ok(());
                     }
                     let authorization = raw.signature.map(|signature| {
                         signing::authorization(self.inner.credentials.app_id(), &signature)
@@ -471,16 +532,11 @@ impl Client {
                             self.inner.credentials.app_key().expose_str(),
                             authorization.as_deref().unwrap_or_default(),
                         ]));
-                    match envelope::decode::<T>(
-                        context,
-                        raw.status,
-                        raw.retry_after,
-                        &raw.body,
-                        &scrubber,
-                    ) {
-                        Ok(output) => {
+                    match output.decode(context, raw.status, raw.retry_after, &raw.body, &scrubber)
+                    {
+                        Ok(()) => {
                             self.observe(spec, attempt, Some(raw.status), started, None);
-                            return Ok(output);
+                            return Ok(());
                         }
                         Err(mut error) => {
                             self.observe(spec, attempt, Some(raw.status), started, Some(&error));

@@ -115,8 +115,9 @@ pub struct OperationSpec {
 
 /// One endpoint's request type. Implemented by generated code.
 pub trait Operation {
-    /// The type of the response `data`.
-    type Output: DeserializeOwned;
+    /// The type of the response `data` (`Send`, like every generated type,
+    /// so that a call can move between threads).
+    type Output: DeserializeOwned + Send;
     /// The endpoint's description.
     const SPEC: OperationSpec;
     /// Puts each parameter where it belongs.
