@@ -67,6 +67,11 @@ pub struct CallsArgs {
     /// operation timeout), to see what the timers cost.
     #[arg(long)]
     pub no_timeouts: bool,
+    /// Give the hand-written call a time limit as a careful hand-written
+    /// call has one: reqwest's own per-request timeout (30 s, the generated
+    /// client's default per attempt), set on its client builder.
+    #[arg(long)]
+    pub hand_written_timeout: bool,
     /// Worker threads of the server's tokio runtime.
     #[arg(long, default_value_t = 2)]
     pub server_threads: usize,
@@ -257,6 +262,15 @@ async fn measure(args: &CallsArgs, target: &Target) {
         println!("(check of the method: both sides are hand-written calls)");
         let second = HandWritten::new(&target.base_url, &target.app_id, &target.app_key);
         callers.second_hand = Some(second);
+    }
+    if args.hand_written_timeout {
+        println!("(the hand-written call has reqwest's 30 s per-request timeout)");
+        callers.hand = HandWritten::with_timeout(
+            &target.base_url,
+            &target.app_id,
+            &target.app_key,
+            Some(Duration::from_secs(30)),
+        );
     }
     if args.against_no_timeouts {
         println!("(the baseline side is the generated client without timeouts)");

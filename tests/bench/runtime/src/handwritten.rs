@@ -58,13 +58,26 @@ pub struct HandWritten {
 
 impl HandWritten {
     pub fn new(base_url: &str, app_id: &str, app_key: &str) -> Self {
-        let http = reqwest::Client::builder()
+        Self::with_timeout(base_url, app_id, app_key, None)
+    }
+
+    /// With reqwest's own per-request `timeout` when given (the time limit
+    /// a careful hand-written call sets).
+    pub fn with_timeout(
+        base_url: &str,
+        app_id: &str,
+        app_key: &str,
+        timeout: Option<Duration>,
+    ) -> Self {
+        let mut builder = reqwest::Client::builder()
             .connect_timeout(Duration::from_secs(10))
             .user_agent(USER_AGENT)
             .redirect(reqwest::redirect::Policy::none())
-            .referer(false)
-            .build()
-            .expect("a reqwest client");
+            .referer(false);
+        if let Some(timeout) = timeout {
+            builder = builder.timeout(timeout);
+        }
+        let http = builder.build().expect("a reqwest client");
         Self {
             http,
             base_url: base_url.trim_end_matches('/').to_owned(),
