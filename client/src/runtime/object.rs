@@ -83,6 +83,20 @@ pub struct Req<T>(Option<T>);
 /// An optional field: absent or `null` is `None`.
 pub struct Opt<T>(Option<Option<T>>);
 
+/// Reads the map's next value into an empty `slot`; a second value for the
+/// same field is an error, as serde's derive makes it.
+fn fill_once<'de, V: Deserialize<'de>, A: MapAccess<'de>>(
+    slot: &mut Option<V>,
+    name: &'static str,
+    map: &mut A,
+) -> Result<(), A::Error> {
+    if slot.is_some() {
+        return Err(de::Error::duplicate_field(name));
+    }
+    *slot = Some(map.next_value()?);
+    Ok(())
+}
+
 impl<'de, T: Deserialize<'de>> Slots<'de> for Req<T> {
     const LEN: usize = 1;
     type Out = T;
@@ -97,11 +111,7 @@ impl<'de, T: Deserialize<'de>> Slots<'de> for Req<T> {
         names: &'static [&'static str],
         map: &mut A,
     ) -> Result<(), A::Error> {
-        if self.0.is_some() {
-            return Err(de::Error::duplicate_field(names[0]));
-        }
-        self.0 = Some(map.next_value()?);
-        Ok(())
+        fill_once(&mut self.0, names[0], map)
     }
 
     fn finish(self, names: &'static [&'static str]) -> Result<T, &'static str> {
@@ -123,11 +133,7 @@ impl<'de, T: Deserialize<'de>> Slots<'de> for Opt<T> {
         names: &'static [&'static str],
         map: &mut A,
     ) -> Result<(), A::Error> {
-        if self.0.is_some() {
-            return Err(de::Error::duplicate_field(names[0]));
-        }
-        self.0 = Some(map.next_value()?);
-        Ok(())
+        fill_once(&mut self.0, names[0], map)
     }
 
     fn finish(self, _: &'static [&'static str]) -> Result<Option<T>, &'static str> {

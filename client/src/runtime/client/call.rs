@@ -1,72 +1,24 @@
-//! The runtime client: the one generic function every generated call goes through.
+//! Sending one operation: the body prepared once, each attempt signed afresh
+//! and sent, retries as the policy allows, one clock correction on a `Date`
+//! refusal, the envelope decoded; all within the operation's deadline.
+//!
+//! Only [`Client::execute`] and [`OutputSlot`]'s decoding are generic: everything
+//! else here is compiled once, whatever the number of endpoints.
 
-use std::sync::atomic::{AtomicI64, Ordering};
-use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use reqwest::header::{HeaderName, HeaderValue};
-use tokio::sync::Semaphore;
 use tracing::Instrument;
 
-use super::config::{CallOptions, Config, Credentials};
-use super::envelope;
-use super::error::{CallContext, DecodeError, Error, TimeoutKind};
-use super::hooks::{HookRequest, HookResponse};
-use super::multipart::{BuildError, MultipartBody};
-use super::request::{Auth, BodyKind, Method, Operation, OperationSpec, RequestParts};
-use super::retry::RetryPolicy;
-use super::scrub::Scrubber;
-use super::signing::{self, Hex, Md5Hex, Wps2};
-use super::url_policy;
-
-/// A kdocs client: credentials, configuration and a connection pool.
-///
-/// Cheap to clone (clones share the pool). One async method per endpoint is
-/// generated on this type from `api-spec/`; each builds its request and calls
-/// [`Client::execute`].
-///
-/// ```no_run
-/// # #[cfg(feature = "appspace")]
-/// # async fn run() -> Result<(), kdocs_client::Error> {
-/// use kdocs_client::{Client, Config, Credentials, GetDownloadUrlRequest};
-///
-/// let client = Client::new(Credentials::new("SX20220101ABCDEF", "app-key"), Config::new())?;
-/// let url = client.get_download_url(GetDownloadUrlRequest::new("t2v4Ga8ZUYKc12KGMdEQpBh")).await?;
-/// println!("{} bytes to fetch", url.download_url.expose().len());
-/// # Ok(()) }
-/// ```
-#[derive(Clone)]
-pub struct Client {
-    inner: Arc<Inner>,
-    /// This handle's overrides of the config ([`Client::with_options`]).
-    options: CallOptions,
-}
-
-struct Inner {
-    http: reqwest::Client,
-    credentials: Credentials,
-    /// The base URL without a trailing slash.
-    base_url: String,
-    /// The base URL, parsed once: each call's URL is this one with its path
-    /// and query set, so its scheme and host are not parsed again.
-    base: reqwest::Url,
-    config: Config,
-    /// Seconds to add to the local clock when signing, learnt from the
-    /// service's `Date` header when it refused a request for its `Date`.
-    clock_offset: AtomicI64,
-    /// Free request slots, when [`Config::with_max_connections`] is set.
-    slots: Option<Semaphore>,
-}
-
-impl std::fmt::Debug for Client {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Client")
-            .field("base_url", &self.inner.base_url)
-            .field("credentials", &self.inner.credentials)
-            .field("clock_offset_secs", &self.clock_offset_secs())
-            .finish_non_exhaustive()
-    }
-}
+use super::Client;
+use crate::runtime::envelope;
+use crate::runtime::error::{CallContext, DecodeError, Error, TimeoutKind};
+use crate::runtime::hooks::{HookRequest, HookResponse};
+use crate::runtime::multipart::{BuildError, MultipartBody};
+use crate::runtime::request::{Auth, BodyKind, Method, Operation, OperationSpec, RequestParts};
+use crate::runtime::scrub::Scrubber;
+use crate::runtime::signing::{self, Hex, Md5Hex, Wps2};
+use crate::runtime::url_policy;
 
 /// What one attempt brought back before decoding.
 struct RawResponse {
@@ -179,107 +131,6 @@ enum Skew {
 }
 
 impl Client {
-    /// A client for `credentials` with `config`.
-    ///
-    /// Fails when the base URL is not a valid http(s) URL, when it is plain
-    /// `http` on a non-loopback host without [`Config::with_insecure_http`], or
-    /// when the app id is blank.
-    pub fn new(credentials: Credentials, config: Config) -> Result<Self, Error> {
-        if credentials.app_id().trim().is_empty() {
-            return Err(Error::Config("the app_id is empty".into()));
-        }
-        let (base_url, base) = check_base_url(&config.base_url, config.allow_insecure_http)?;
-        let http = build_http(&config)?;
-        let slots = config
-            .max_connections
-            .map(|n| Semaphore::new(n.min(Semaphore::MAX_PERMITS)));
-        Ok(Self {
-            options: CallOptions::default(),
-            inner: Arc::new(Inner {
-                http,
-                credentials,
-                base_url,
-                base,
-                config,
-                clock_offset: AtomicI64::new(0),
-                slots,
-            }),
-        })
-    }
-
-    /// The base URL requests go to (no trailing slash).
-    pub fn base_url(&self) -> &str {
-        &self.inner.base_url
-    }
-
-    /// A handle on the same client (the same pool, clock and limits) whose
-    /// calls use `options` over the config: a longer timeout for one slow
-    /// call, no retries for another.
-    ///
-    /// ```no_run
-    /// # #[cfg(feature = "appspace")]
-    /// # async fn run(client: kdocs_client::Client) -> Result<(), kdocs_client::Error> {
-    /// use std::time::Duration;
-    /// use kdocs_client::runtime::{CallOptions, RetryPolicy};
-    ///
-    /// let once = client.with_options(CallOptions::new().with_retry_policy(RetryPolicy::none()));
-    /// once.get_download_url(kdocs_client::GetDownloadUrlRequest::new("t2v4Ga8ZUYKc12KGMdEQpBh")).await?;
-    /// # Ok(()) }
-    /// ```
-    pub fn with_options(&self, options: CallOptions) -> Client {
-        Client {
-            inner: self.inner.clone(),
-            options,
-        }
-    }
-
-    /// The per-attempt time limit of this handle's calls.
-    fn attempt_timeout(&self) -> Duration {
-        self.options.timeout.unwrap_or(self.inner.config.timeout)
-    }
-
-    /// The whole-call time limit of this handle's calls.
-    fn operation_timeout(&self) -> Option<Duration> {
-        self.options
-            .operation_timeout
-            .unwrap_or(self.inner.config.operation_timeout)
-    }
-
-    /// The retry policy of this handle's calls.
-    fn retry_policy(&self) -> RetryPolicy {
-        self.options.retry.unwrap_or(self.inner.config.retry)
-    }
-
-    /// The app's credentials (`Debug` never shows the key).
-    pub fn credentials(&self) -> &Credentials {
-        &self.inner.credentials
-    }
-
-    /// The configuration the client was built with.
-    pub fn config(&self) -> &Config {
-        &self.inner.config
-    }
-
-    /// The HTTP client underneath (for downloads from URLs the API returns).
-    /// It never follows redirects and sends no `Referer`: a caller using it
-    /// directly sees a 3xx as it is.
-    pub fn http(&self) -> &reqwest::Client {
-        &self.inner.http
-    }
-
-    /// Seconds added to the local clock when signing: 0 until the service
-    /// refuses a request for its `Date` and tells its own time, then the
-    /// difference it told (kept for later calls).
-    pub fn clock_offset_secs(&self) -> i64 {
-        self.inner.clock_offset.load(Ordering::Relaxed)
-    }
-
-    /// Sets the signing clock offset (seconds added to the local clock), for
-    /// a caller who knows the skew in advance.
-    pub fn set_clock_offset_secs(&self, offset: i64) {
-        self.inner.clock_offset.store(offset, Ordering::Relaxed);
-    }
-
     /// The time to sign with: the local clock plus the learnt offset.
     fn signing_time(&self) -> SystemTime {
         shift(SystemTime::now(), self.clock_offset_secs())
@@ -906,26 +757,6 @@ fn is_repeatable(spec: OperationSpec) -> bool {
     matches!(spec.method, Method::Get | Method::Delete) || spec.idempotent
 }
 
-/// The `reqwest` client: the config's timeouts and user agent, the caller's
-/// setup, then what is not negotiable: no redirects, no `Referer`.
-fn build_http(config: &Config) -> Result<reqwest::Client, Error> {
-    // The per-attempt timeout is applied around each attempt in `execute`.
-    let mut builder = reqwest::Client::builder()
-        .connect_timeout(config.connect_timeout)
-        .user_agent(config.user_agent.clone());
-    if let Some(n) = config.max_connections {
-        builder = builder.pool_max_idle_per_host(n);
-    }
-    if let Some(setup) = &config.http_setup {
-        builder = setup(builder);
-    }
-    builder
-        .redirect(reqwest::redirect::Policy::none())
-        .referer(false)
-        .build()
-        .map_err(|e| Error::Config(format!("cannot build the HTTP client: {e}")))
-}
-
 /// Whether repeating the call after `error` is allowed: the error is
 /// transient, and the call is idempotent or was never sent.
 fn may_retry(spec: OperationSpec, error: &Error) -> bool {
@@ -971,98 +802,12 @@ fn shift(t: SystemTime, secs: i64) -> SystemTime {
     }
 }
 
-/// Checks the base URL ([`url_policy::check_scheme`]) and returns it without a
-/// trailing slash, and parsed. Errors show it without user info or query.
-fn check_base_url(
-    base_url: &str,
-    allow_insecure_http: bool,
-) -> Result<(String, reqwest::Url), Error> {
-    let shown = url_policy::redacted(base_url);
-    let url = reqwest::Url::parse(base_url)
-        .map_err(|e| Error::Config(format!("the base URL is not a valid URL: {e}")))?;
-    if url.query().is_some() || url.fragment().is_some() {
-        return Err(Error::Config(format!(
-            "the base URL {shown} must not have a query or fragment"
-        )));
-    }
-    if let Err(refusal) = url_policy::check_scheme(&url, allow_insecure_http) {
-        let hint = match refusal {
-            url_policy::Refusal::UserInfo => {
-                "; give the app's credentials through Credentials instead"
-            }
-            _ => "",
-        };
-        return Err(Error::Config(format!(
-            "the base URL {shown} is refused: {refusal}{hint}"
-        )));
-    }
-    Ok((url.as_str().trim_end_matches('/').to_owned(), url))
-}
-
 #[cfg(test)]
 mod tests {
-    use super::super::ApiError;
     use super::*;
-
-    /// Limits meant as "no limit" must not overflow `Instant` or the semaphore.
-    #[cfg(feature = "appspace")]
-    #[tokio::test]
-    async fn huge_limits_do_not_panic() {
-        let config = Config::new()
-            .with_base_url("http://127.0.0.1:1")
-            .with_operation_timeout(Duration::MAX)
-            .with_max_connections(usize::MAX)
-            .with_retry_policy(super::super::RetryPolicy::none());
-        let client = Client::new(Credentials::new("app", "key"), config).unwrap();
-        let err = client
-            .get_download_url(crate::GetDownloadUrlRequest::new("f"))
-            .await
-            .unwrap_err();
-        assert!(matches!(err, Error::Transport { .. }), "{err}");
-    }
-
-    #[test]
-    fn base_url_rules() {
-        assert_eq!(
-            check_base_url("https://developer.kdocs.cn/", false)
-                .unwrap()
-                .0,
-            "https://developer.kdocs.cn"
-        );
-        assert_eq!(
-            check_base_url("http://127.0.0.1:8080", false).unwrap().0,
-            "http://127.0.0.1:8080"
-        );
-        assert_eq!(
-            check_base_url("http://[::1]:80/p/", false).unwrap().0,
-            "http://[::1]/p"
-        );
-        assert!(check_base_url("http://localhost:1", false).is_ok());
-        let err = check_base_url("http://example.com", false)
-            .unwrap_err()
-            .to_string();
-        assert!(err.contains("clear text"), "{err}");
-        assert!(check_base_url("http://example.com", true).is_ok());
-        assert!(check_base_url("ftp://example.com", true).is_err());
-        assert!(check_base_url("not a url", false).is_err());
-        // User info, query and fragment may hold credentials: never shown.
-        for bad in [
-            "https://user:hunter2@developer.kdocs.cn",
-            "https://hunter2@developer.kdocs.cn",
-            "https://developer.kdocs.cn/?access_token=hunter2",
-            "https://developer.kdocs.cn/#hunter2",
-            "http://example.com/p?hunter2",
-            "ftp://u:hunter2@example.com/?hunter2",
-            "https://0.0.0.0/?hunter2",
-        ] {
-            let err = check_base_url(bad, false).unwrap_err();
-            let config = Config::new().with_base_url(bad);
-            let shown = format!("{err} {err:?} {config:?}");
-            assert!(!shown.contains("hunter2"), "{shown}");
-        }
-        let err = check_base_url("https://[::]:443", false).unwrap_err();
-        assert!(err.to_string().contains("unspecified"), "{err}");
-    }
+    use crate::runtime::client::check_base_url;
+    use crate::runtime::config::{Config, Credentials};
+    use crate::runtime::ApiError;
 
     /// Setting the path and query on the parsed base URL gives the URL that
     /// parsing the whole text gives (what the client did before), and the
@@ -1186,15 +931,6 @@ mod tests {
     }
 
     #[test]
-    fn blank_app_id_is_refused() {
-        let err = Client::new(Credentials::new(" ", "k"), Config::new()).unwrap_err();
-        assert_eq!(
-            err.to_string(),
-            "kdocs client configuration: the app_id is empty"
-        );
-    }
-
-    #[test]
     fn retry_after_forms() {
         assert_eq!(parse_retry_after(" 7 ", None), Some(7));
         let server = UNIX_EPOCH + Duration::from_secs(1_000_000);
@@ -1211,16 +947,5 @@ mod tests {
         assert_eq!(unix_secs(shift(t, 600)), 1600);
         assert_eq!(unix_secs(shift(t, -600)), 400);
         assert_eq!(unix_secs(UNIX_EPOCH - Duration::from_secs(5)), -5);
-    }
-
-    #[test]
-    fn debug_never_shows_the_key() {
-        let client =
-            Client::new(Credentials::new("app", "super-secret-key"), Config::new()).unwrap();
-        let text = format!("{client:?}");
-        assert!(
-            text.contains("app") && !text.contains("super-secret-key"),
-            "{text}"
-        );
     }
 }

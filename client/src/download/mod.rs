@@ -1,0 +1,528 @@
+//! Verified, streaming, bounded downloads of app documents.
+//!
+// The entry points exist with the `appspace` feature: links only then.
+#![cfg_attr(
+    feature = "appspace",
+    doc = "[`Client::download`] gets a document's download URL through [`Client::get_download_url`],"
+)]
+#![cfg_attr(
+    not(feature = "appspace"),
+    doc = "`Client::download` (with the `appspace` feature) gets a document's download URL through",
+    doc = "`Client::get_download_url`,"
+)]
+//! streams the bytes to a
+//! [`tokio::io::AsyncWrite`] or to a file in constant memory (one network chunk
+//! at a time), computes md5 and sha1 on the way, and checks them against the
+//! `checksums` the API returned (keys `md5` / `sha1`, hex values, compared
+//! case-insensitively) when there are any.
+//!
+//! # What is checked
+//!
+//! - **Completeness.** The received length must equal `Content-Length` and the
+//!   size the caller expects ([`Download::expect_size`]); a chunked body must
+//!   end with its final chunk. [`DownloadReport::completeness`] says what
+//!   established that the content is whole: a checksum, a length, the
+//!   transfer framing, or nothing at all ([`Completeness::Unconfirmed`]: a
+//!   body that simply ended when the connection closed, with no length and
+//!   no checksum; a cut connection looks the same). The pages show
+//!   `checksums: {}`, so against the real service the length is usually what
+//!   confirms a download.
+//! - **Limits** ([`DownloadLimits`], defaults from
+//!   [`Config::with_download_limits`](crate::Config::with_download_limits)):
+//!   at most 2 GiB (a larger `Content-Length` is refused before a byte is
+//!   written; a body that grows past it is cut off), at most 10 minutes from
+//!   the request to the last byte, redirects included, and at most the
+//!   client's request timeout ([`Config::with_timeout`](crate::Config::with_timeout),
+//!   30 s) of silence between two chunks ([`DownloadError::Stalled`]).
+//! - **Where the URL leads.** The URL is presigned: it is a credential. It
+//!   must follow the base URL's rule (https; plain http only to a loopback
+//!   host or with [`Config::with_insecure_http`](crate::Config::with_insecure_http);
+//!   no user info; never `0.0.0.0`). Redirects are followed by this module,
+//!   not by `reqwest`: at most [`DownloadLimits::with_max_redirects`] hops
+//!   (5 by default), each checked by the same rule, and an https URL never
+//!   leads to plain http. No request carries a `Referer`, a signature or any
+//!   credential of the client.
+//!
+//! # Files
+//!
+//! [`Download::to_file`] writes to a temporary file in the destination's
+//! folder (from the `tempfile` crate), fsyncs it and renames it into place only
+//! when the download is complete and verified. Whenever the download fails or
+//! its future is dropped, at any point, the temporary file is removed: nothing
+//! is left behind. An [`Unconfirmed`](Completeness::Unconfirmed) download is
+//! written only to a path that does not exist yet: it never replaces an
+//! existing file ([`DownloadError::NotReplaced`]).
+//!
+//! [`Download::to_writer`] cannot take back bytes already written: on an
+//! error, discard what the writer received.
+//!
+//! Errors and `Debug` output show a download URL as `scheme://host[:port]`
+//! only: its path and query may themselves be the capability.
+//!
+//! ```no_run
+//! # #[cfg(feature = "appspace")]
+//! use kdocs_client::{Client, Config, Credentials};
+//!
+//! # #[cfg(feature = "appspace")]
+//! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
+//! let client = Client::new(Credentials::new("SX20220101ABCDEF", "app-key"), Config::new())?;
+//! let report = client
+//!     .download("t2v4Ga8ZUYKc12KGMdEQpBh")
+//!     .max_bytes(512 * 1024 * 1024)
+//!     .to_file("report.docx")
+//!     .await?;
+//! println!("{} bytes, md5 {}, {}", report.bytes, report.md5, report.completeness);
+//!
+//! // Or to any AsyncWrite:
+//! let mut buffer = Vec::new();
+//! client.download("t2v4Ga8ZUYKc12KGMdEQpBh").to_writer(&mut buffer).await?;
+//! # Ok(()) }
+//! ```
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use tokio::io::AsyncWrite;
+
+use crate::runtime::url_policy;
+use crate::{Client, Secret};
+#[cfg(feature = "appspace")]
+use crate::{GetDownloadUrlRequest, GetDownloadUrlResponse};
+
+/// Buffer size between the network and a destination file.
+const FILE_BUFFER: usize = 256 * 1024;
+
+/// Limits of one download. See the [module docs](self).
+///
+/// ```
+/// use std::time::Duration;
+/// use kdocs_client::download::DownloadLimits;
+///
+/// let limits = DownloadLimits::new()
+///     .with_max_bytes(100 * 1024 * 1024)
+///     .with_deadline(Duration::from_secs(60))
+///     .with_max_redirects(2);
+/// assert_eq!(limits.max_bytes(), 100 * 1024 * 1024);
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct DownloadLimits {
+    max_bytes: u64,
+    deadline: Option<Duration>,
+    max_redirects: u32,
+}
+
+impl Default for DownloadLimits {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl DownloadLimits {
+    /// The defaults: 2 GiB, 10 minutes, 5 redirects.
+    ///
+    /// 2 GiB is far above any office document and bounds what a server that
+    /// never stops sending can write; 10 minutes fetches 2 GiB at 3.6 MB/s and
+    /// bounds a server that sends one byte a second (which the idle limit alone
+    /// does not catch). Raise them for large files on slow links.
+    pub const fn new() -> Self {
+        Self {
+            max_bytes: 2 * 1024 * 1024 * 1024,
+            deadline: Some(Duration::from_secs(10 * 60)),
+            max_redirects: 5,
+        }
+    }
+
+    /// The largest content accepted, in bytes.
+    pub const fn with_max_bytes(mut self, max_bytes: u64) -> Self {
+        self.max_bytes = max_bytes;
+        self
+    }
+
+    /// The time from the first request to the last byte, redirects included
+    /// (`None`: no overall limit; the idle limit still holds).
+    pub fn with_deadline(mut self, deadline: impl Into<Option<Duration>>) -> Self {
+        self.deadline = deadline.into();
+        self
+    }
+
+    /// How many redirects are followed (0: none).
+    pub const fn with_max_redirects(mut self, max_redirects: u32) -> Self {
+        self.max_redirects = max_redirects;
+        self
+    }
+
+    /// The size limit.
+    pub const fn max_bytes(&self) -> u64 {
+        self.max_bytes
+    }
+
+    /// The overall time limit.
+    pub const fn deadline(&self) -> Option<Duration> {
+        self.deadline
+    }
+
+    /// The redirect limit.
+    pub const fn max_redirects(&self) -> u32 {
+        self.max_redirects
+    }
+}
+
+mod error;
+mod fetch;
+
+pub use error::DownloadError;
+use fetch::{Expected, Fetch};
+
+/// What established that a download is whole.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Completeness {
+    /// A checksum given by the API matched ([`DownloadReport::verified`]).
+    Checksum,
+    /// The length matched `Content-Length` or [`Download::expect_size`].
+    Length,
+    /// The body's own framing ended properly (HTTP/1.1 chunked with its last
+    /// chunk, or HTTP/2); there was no length or checksum to compare.
+    Framing,
+    /// Nothing: the body ended when the connection closed, with no length and
+    /// no checksum. A connection cut short looks the same.
+    Unconfirmed,
+}
+
+impl fmt::Display for Completeness {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Completeness::Checksum => "verified against the API's checksum",
+            Completeness::Length => "complete by its announced length, not verified by a checksum",
+            Completeness::Framing => {
+                "complete by its transfer framing, with no length or checksum to check"
+            }
+            Completeness::Unconfirmed => {
+                "UNCONFIRMED: no length and no checksum, so a cut download would look the same"
+            }
+        })
+    }
+}
+
+/// What a successful download delivered.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct DownloadReport {
+    /// Bytes written.
+    pub bytes: u64,
+    /// md5 of the content, lowercase hex.
+    pub md5: String,
+    /// sha1 of the content, lowercase hex.
+    pub sha1: String,
+    /// The checksums that were given by the API and matched (`"md5"`, `"sha1"`);
+    /// empty when the API gave none.
+    pub verified: Vec<&'static str>,
+    /// What established that the content is whole.
+    pub completeness: Completeness,
+    /// Network chunks received (each written as it came).
+    pub chunks: u64,
+    /// Redirects followed.
+    pub redirects: u32,
+    /// Time from the request for the bytes to the last byte written.
+    pub elapsed: Duration,
+}
+
+impl DownloadReport {
+    /// Whether at least one checksum was given and matched. `false` for an
+    /// [`Unconfirmed`](Completeness::Unconfirmed) download, always.
+    pub fn is_verified(&self) -> bool {
+        !self.verified.is_empty()
+    }
+}
+
+/// One download, configured by its methods;
+#[cfg_attr(
+    feature = "appspace",
+    doc = "from [`Client::download`] or [`Download::from_response`]."
+)]
+#[cfg_attr(
+    not(feature = "appspace"),
+    doc = "from `Client::download` or `Download::from_response` (with the `appspace` feature)."
+)]
+#[must_use = "a download does nothing until `to_writer` or `to_file` is awaited"]
+pub struct Download<'a> {
+    client: &'a Client,
+    source: Source,
+    limits: DownloadLimits,
+    expected_size: Option<u64>,
+    require_checksum: bool,
+    progress: Option<ProgressFn<'a>>,
+}
+
+/// A progress callback (see [`Download::on_progress`]).
+pub(super) type ProgressFn<'a> = Box<dyn FnMut(DownloadProgress) + Send + 'a>;
+
+/// How far a download is, as given to [`Download::on_progress`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct DownloadProgress {
+    /// Bytes received so far.
+    pub received: u64,
+    /// The size the server declared (`Content-Length`), when it did.
+    pub total: Option<u64>,
+}
+
+enum Source {
+    #[cfg(feature = "appspace")]
+    FileToken(String),
+    Url {
+        url: Secret<String>,
+        checksums: Option<BTreeMap<String, serde_json::Value>>,
+    },
+}
+
+impl fmt::Debug for Download<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let source = match &self.source {
+            #[cfg(feature = "appspace")]
+            Source::FileToken(t) => format!("file_token {t}"),
+            Source::Url { url, .. } => match reqwest::Url::parse(url.expose_str()) {
+                Ok(url) => format!("download URL at {}", url_policy::origin(&url)),
+                Err(_) => "an unparsable download URL".to_owned(),
+            },
+        };
+        f.debug_struct("Download")
+            .field("source", &source)
+            .field("limits", &self.limits)
+            .field("expected_size", &self.expected_size)
+            .field("require_checksum", &self.require_checksum)
+            .field("progress", &self.progress.is_some())
+            .finish()
+    }
+}
+
+#[cfg(feature = "appspace")]
+impl Client {
+    /// A download of the app document `file_token`; finish it with
+    /// [`Download::to_file`] or [`Download::to_writer`]. See [`crate::download`].
+    pub fn download(&self, file_token: impl Into<String>) -> Download<'_> {
+        Download::new(self, Source::FileToken(file_token.into()))
+    }
+}
+
+impl<'a> Download<'a> {
+    fn new(client: &'a Client, source: Source) -> Self {
+        Download {
+            client,
+            source,
+            limits: *client.config().download_limits(),
+            expected_size: None,
+            require_checksum: false,
+            progress: None,
+        }
+    }
+
+    /// A download of a URL already obtained with [`Client::get_download_url`].
+    #[cfg(feature = "appspace")]
+    pub fn from_response(client: &'a Client, response: GetDownloadUrlResponse) -> Self {
+        Download::new(
+            client,
+            Source::Url {
+                url: response.download_url,
+                checksums: response.checksums,
+            },
+        )
+    }
+
+    /// A download of any download URL an endpoint returned (a version's, a
+    /// personal file's…), verified against `checksums` when given (keys
+    /// `md5` / `sha1`, hex values), with the same limits and checks.
+    pub fn from_url(
+        client: &'a Client,
+        url: Secret<String>,
+        checksums: Option<BTreeMap<String, serde_json::Value>>,
+    ) -> Self {
+        Download::new(client, Source::Url { url, checksums })
+    }
+
+    /// All limits at once (default: the client's
+    /// [`Config::download_limits`](crate::Config::download_limits)).
+    pub fn limits(mut self, limits: DownloadLimits) -> Self {
+        self.limits = limits;
+        self
+    }
+
+    /// The overall time limit, from request to last byte, redirects included
+    /// (default 10 minutes; the client's request timeout still limits each
+    /// wait for data, see the [module docs](self)).
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.limits = self.limits.with_deadline(timeout);
+        self
+    }
+
+    /// The largest content accepted (default 2 GiB).
+    pub fn max_bytes(mut self, max_bytes: u64) -> Self {
+        self.limits = self.limits.with_max_bytes(max_bytes);
+        self
+    }
+
+    /// The size the content must have, when the caller knows it (from the
+    /// document's info, say): a different `Content-Length` is refused before
+    /// anything is written, and a different received length is an error.
+    pub fn expect_size(mut self, bytes: u64) -> Self {
+        self.expected_size = Some(bytes);
+        self
+    }
+
+    /// Fail with [`DownloadError::ChecksumMissing`] when the API gives no md5
+    /// or sha1 to verify against (default: download without, and say so in
+    /// [`DownloadReport::completeness`]).
+    pub fn require_checksum(mut self, require: bool) -> Self {
+        self.require_checksum = require;
+        self
+    }
+
+    /// Calls `progress` once the response's headers are in (with 0 bytes
+    /// received) and after each piece of content written, for a progress
+    /// display. It runs on the download's task: keep it quick.
+    pub fn on_progress(mut self, progress: impl FnMut(DownloadProgress) + Send + 'a) -> Self {
+        self.progress = Some(Box::new(progress));
+        self
+    }
+
+    /// Streams the content into `writer` and flushes it.
+    ///
+    /// On an error, `writer` may hold part of the content, or all of it when
+    /// the checksum did not match: discard it.
+    pub async fn to_writer<W>(mut self, writer: &mut W) -> Result<DownloadReport, DownloadError>
+    where
+        W: AsyncWrite + Unpin + ?Sized,
+    {
+        let (url, checksums) = match self.source {
+            Source::Url { url, checksums } => (url, checksums),
+            #[cfg(feature = "appspace")]
+            Source::FileToken(file_token) => {
+                let response = self
+                    .client
+                    .get_download_url(GetDownloadUrlRequest::new(file_token))
+                    .await
+                    .map_err(|source| DownloadError::GetUrl { source })?;
+                (response.download_url, response.checksums)
+            }
+        };
+        // `checksums` is optional in the spec (the docs show only `{}`):
+        // absent means nothing to verify against, as an empty map does.
+        let expected = match &checksums {
+            Some(checksums) => Expected::from_checksums(checksums)?,
+            None => Expected::default(),
+        };
+        if self.require_checksum && expected.md5.is_none() && expected.sha1.is_none() {
+            return Err(DownloadError::ChecksumMissing);
+        }
+        let fetch = Fetch {
+            client: self.client,
+            limits: self.limits,
+            expected_size: self.expected_size,
+            expected: &expected,
+        };
+        fetch
+            .run(url.expose_str(), writer, self.progress.as_mut())
+            .await
+    }
+
+    /// Streams the content into a temporary file in `path`'s folder, fsyncs
+    /// it, and renames it to `path` once the content is complete and verified
+    /// (replacing an existing file, unless the download is
+    /// [`Unconfirmed`](Completeness::Unconfirmed)). On an error, or when the
+    /// future is dropped, the temporary file is removed and `path` is
+    /// untouched.
+    pub async fn to_file(self, path: impl AsRef<Path>) -> Result<DownloadReport, DownloadError> {
+        let path = path.as_ref().to_owned();
+        let file_error = |action, path: &Path| {
+            let path = path.to_owned();
+            move |source| DownloadError::File {
+                action,
+                path,
+                source,
+            }
+        };
+        let name = path.file_name().ok_or_else(|| DownloadError::File {
+            action: "download to",
+            path: path.clone(),
+            source: std::io::Error::new(std::io::ErrorKind::InvalidInput, "no file name"),
+        })?;
+        let dir = match path.parent() {
+            Some(dir) if !dir.as_os_str().is_empty() => dir.to_owned(),
+            _ => PathBuf::from("."),
+        };
+        // Created on the blocking pool: if this future is dropped meanwhile,
+        // the task's output (the `TempPath` guard) is dropped with it, and
+        // the file removed.
+        let prefix = format!(".{}.", name.to_string_lossy());
+        let create_in = dir.clone();
+        let (file, temp) = blocking(move || {
+            let mut builder = tempfile::Builder::new();
+            builder.prefix(&prefix).suffix(".part");
+            #[cfg(unix)]
+            {
+                use std::os::unix::fs::PermissionsExt;
+                // As a plain `File::create` would (the umask applies).
+                builder.permissions(std::fs::Permissions::from_mode(0o666));
+            }
+            builder.tempfile_in(&create_in).map(|t| t.into_parts())
+        })
+        .await
+        .map_err(file_error("create a temporary file in", &dir))?;
+        let mut writer =
+            tokio::io::BufWriter::with_capacity(FILE_BUFFER, tokio::fs::File::from_std(file));
+        let report = match self.to_writer(&mut writer).await {
+            Ok(report) => report,
+            Err(DownloadError::Write { source }) => return Err(file_error("write", &temp)(source)),
+            Err(e) => return Err(e),
+        };
+        let file = writer.into_inner();
+        file.sync_all().await.map_err(file_error("sync", &temp))?;
+        drop(file);
+        // The rename and the folder's fsync run inline, in the poll that
+        // returns: the destination changes only when `Ok` is returned, never
+        // behind the back of a dropped future. Both are metadata operations.
+        let replace = report.completeness != Completeness::Unconfirmed;
+        let persisted = if replace {
+            temp.persist(&path)
+        } else {
+            temp.persist_noclobber(&path)
+        };
+        if let Err(e) = persisted {
+            // `e.path` (the temporary file) is dropped here, and removed.
+            return Err(
+                if !replace && e.error.kind() == std::io::ErrorKind::AlreadyExists {
+                    DownloadError::NotReplaced {
+                        path,
+                        bytes: report.bytes,
+                    }
+                } else {
+                    file_error("rename to the destination", &path)(e.error)
+                },
+            );
+        }
+        sync_dir(&dir);
+        Ok(report)
+    }
+}
+
+/// Runs file-system work on the blocking pool.
+async fn blocking<T: Send + 'static>(
+    work: impl FnOnce() -> std::io::Result<T> + Send + 'static,
+) -> std::io::Result<T> {
+    match tokio::task::spawn_blocking(work).await {
+        Ok(result) => result,
+        Err(e) => Err(std::io::Error::other(e)),
+    }
+}
+
+/// Makes the rename durable (best effort; a no-op where directories cannot be opened).
+fn sync_dir(dir: &Path) {
+    #[cfg(unix)]
+    if let Ok(d) = std::fs::File::open(dir) {
+        let _ = d.sync_all();
+    }
+    #[cfg(not(unix))]
+    let _ = dir;
+}
