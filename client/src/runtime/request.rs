@@ -114,9 +114,11 @@ pub struct OperationSpec {
 }
 
 /// One endpoint's request type. Implemented by generated code.
-pub trait Operation {
-    /// The type of the response `data` (`Send`, like every generated type,
-    /// so that a call can move between threads).
+///
+/// `Send`, as its output, like every generated type: a call can move between
+/// threads.
+pub trait Operation: Send {
+    /// The type of the response `data`.
     type Output: DeserializeOwned + Send;
     /// The endpoint's description.
     const SPEC: OperationSpec;

@@ -58,6 +58,18 @@ enum Passed {
     Operation(Deadline),
 }
 
+/// An operation's parameters, written into a request: [`Operation::write`]
+/// behind a pointer, so that the steps of a call need not be generic.
+trait WriteParams: Send {
+    fn write_params(&self, parts: &mut RequestParts);
+}
+
+impl<O: Operation> WriteParams for O {
+    fn write_params(&self, parts: &mut RequestParts) {
+        self.write(parts);
+    }
+}
+
 /// Where a call's answer is decoded to: the one step of a call that depends
 /// on the operation's output type, so that everything around it (attempts,
 /// signing, the exchange, retries) is compiled once for every endpoint.
@@ -145,21 +157,18 @@ impl Client {
     /// Only this function and the decoding of the output depend on the
     /// operation's types; all the rest of a call is compiled once, not once
     /// per endpoint.
-    pub async fn execute<O: Operation>(&self, operation: O) -> Result<O::Output, Error> {
-        let mut parts = RequestParts::default();
-        operation.write(&mut parts);
-        drop(operation);
+    pub async fn execute<O: Operation>(&self, mut operation: O) -> Result<O::Output, Error> {
         let mut output: Option<O::Output> = None;
-        self.send(O::SPEC, parts, &mut output).await?;
+        self.send(O::SPEC, &mut operation, &mut output).await?;
         Ok(output.expect("`send` succeeds only once the output is decoded"))
     }
 
-    /// [`Client::execute`] once the operation has written its parameters:
-    /// the call's span, then the call into `output`.
+    /// [`Client::execute`] without its types: the call's span, then the call
+    /// into `output`.
     async fn send(
         &self,
         spec: OperationSpec,
-        parts: RequestParts,
+        operation: &mut dyn WriteParams,
         output: &mut dyn OutputSlot,
     ) -> Result<(), Error> {
         let context = CallContext {
@@ -177,7 +186,7 @@ impl Client {
             elapsed_ms = tracing::field::Empty,
         );
         let traced = !span.is_disabled();
-        let call = self.send_within_limit(spec, parts, context, traced, output);
+        let call = self.send_within_limit(spec, operation, context, traced, output);
         if !traced {
             // No subscriber wants the span: no wrapper, no clock reading.
             return call.await;
@@ -192,7 +201,7 @@ impl Client {
     async fn send_within_limit(
         &self,
         spec: OperationSpec,
-        parts: RequestParts,
+        operation: &mut dyn WriteParams,
         context: CallContext,
         traced: bool,
         output: &mut dyn OutputSlot,
@@ -208,7 +217,7 @@ impl Client {
                 limit,
             })
         });
-        let prepared = self.prepare(spec, parts, context, deadline).await?;
+        let prepared = self.prepare(spec, operation, context, deadline).await?;
         self.run(spec, context, &prepared, deadline, traced, output)
             .await
     }
@@ -268,10 +277,12 @@ impl Client {
     async fn prepare(
         &self,
         spec: OperationSpec,
-        parts: RequestParts,
+        operation: &mut dyn WriteParams,
         context: CallContext,
         deadline: Option<Deadline>,
     ) -> Result<Prepared, Error> {
+        let mut parts = RequestParts::default();
+        operation.write_params(&mut parts);
         let (path, query) = parts
             .render(spec.path)
             .map_err(|invalid| Error::InvalidArgument {
