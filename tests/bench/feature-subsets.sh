@@ -17,8 +17,12 @@
 # other dependencies are the same and built once: `--no-default-features
 # --features rustls-tls,<family>`. Prints the medians, then for each family
 # what it adds over the runtime alone as a share of what all families add,
-# beside its share of the endpoints. Uses target/bench/features as its
-# target dir.
+# beside its share of the endpoints. Then, untimed and deterministic, what
+# each case gives the compiler: the generated lines, and the LLVM IR of the
+# library (`cargo rustc -- --emit=llvm-ir`: functions defined and IR lines),
+# each over the runtime alone and as a share of what all families add: the
+# compile work itself, without the machine's noise. Uses
+# target/bench/features as its target dir.
 set -euo pipefail
 repo="$(cd "$(dirname "$0")/../.." && pwd)"
 runs="${1:-5}"
@@ -88,4 +92,43 @@ print(f"| runtime only (`rustls-tls`) | 0 | 0% | {cpu['none']:.2f} s ({lo:.2f}-{
 for family in [k for k in wall if k not in ("none", "all")]:
     row(family, f"`{family}`", counts[family])
 row("all", "all (default)", total)
+EOF
+
+echo
+echo "== what each case gives the compiler (deterministic): generated lines, LLVM IR of the library"
+deps="$CARGO_TARGET_DIR/debug/deps"
+ir_counts() { # prints "<generated lines> <functions defined> <IR lines>" for the features in $@
+  cargo clean -q -p kdocs-client
+  rm -f "$deps"/kdocs_client-*.ll
+  cargo rustc -q -p kdocs-client --lib "$@" -- --emit=llvm-ir
+  local generated
+  generated="$(ls -t "$CARGO_TARGET_DIR"/debug/build/kdocs-client-*/out/kdocs_api.rs | head -1)"
+  echo "$(wc -l < "$generated") $(cat "$deps"/kdocs_client-*.ll | grep -c '^define ') $(cat "$deps"/kdocs_client-*.ll | wc -l)"
+}
+{
+  echo "none $(ir_counts --no-default-features --features rustls-tls)"
+  for family in $families; do
+    echo "$family $(ir_counts --no-default-features --features "rustls-tls,$family")"
+  done
+  echo "all $(ir_counts)"
+} > "$CARGO_TARGET_DIR/feature-ir.txt"
+python3 - "$CARGO_TARGET_DIR/feature-ir.txt" "$counts" <<'EOF'
+import sys
+rows = {}
+for line in open(sys.argv[1]):
+    case, generated, functions, ir = line.split()
+    rows[case] = (int(generated), int(functions), int(ir))
+counts = dict((line.split()[0], int(line.split()[1])) for line in sys.argv[2].splitlines() if line.strip())
+total = sum(counts.values())
+base = rows["none"]
+added = [rows["all"][i] - base[i] for i in range(3)]
+print("| features | share of endpoints | generated lines | share | functions in the IR | over the runtime | share | IR lines | over the runtime | share |")
+print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+for case, (generated, functions, ir) in rows.items():
+    endpoints = total if case == "all" else counts.get(case, 0)
+    label = {"none": "runtime only", "all": "all (default)"}.get(case, f"`{case}`")
+    over = [generated - base[0], functions - base[1], ir - base[2]]
+    share = [o / a if a else 0 for o, a in zip(over, added)]
+    print(f"| {label} | {endpoints / total:.0%} | {generated} | {share[0]:.0%} | {functions} | {over[1]:+d} | {share[1]:.0%} "
+          f"| {ir} | {over[2]:+d} | {share[2]:.0%} |")
 EOF

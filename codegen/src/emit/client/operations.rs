@@ -369,17 +369,13 @@ impl Context<'_> {
             if i > 0 {
                 self.out.push('\n');
             }
-            let example = method_example(self.model, self.settings, op, false);
-            self.doc("    ", &with_example(&op.doc, example));
-            let deprecated = deprecated_text(&op.deprecated);
-            let allow = Self::allow_deprecated_if(self.operation_uses_deprecated(op));
-            let output = self.rust_type(&op.response);
+            let (attributes, output) = self.method_head(op, &op.doc, false);
             // The runtime's future itself, not an `async fn` wrapping it: no
             // state machine per method to check (the callers' `.await` is the
             // same).
             let _ = write!(
                 self.out,
-                "    {deprecated}{allow}pub fn {name}(&self, request: {request}) \
+                "    {attributes}pub fn {name}(&self, request: {request}) \
                  -> impl ::std::future::Future<Output = ::std::result::Result<{output}, {rt}::Error>> + '_ {{\n        \
                  {call}.execute(request)\n    }}\n",
                 name = op.name,
@@ -403,7 +399,7 @@ impl Context<'_> {
                 };
                 let _ = write!(
                     self.out,
-                    "    {deprecated}{allow}pub fn {name}_pages(&self, request: {request}) \
+                    "    {attributes}pub fn {name}_pages(&self, request: {request}) \
                      -> {rt}::Pages<'_, {request}> {{\n        \
                      {rt}::Pages::new({runtime}, request)\n    }}\n",
                     name = op.name,
@@ -415,6 +411,20 @@ impl Context<'_> {
         if let Some(path) = self.settings.blocking_client_type() {
             self.blocking_items(path, operations);
         }
+    }
+
+    /// Writes one method's doc (with its example, async or blocking) and
+    /// gives its attributes (`#[deprecated]`, `#[allow(deprecated)]`) and
+    /// output type.
+    fn method_head(&mut self, op: &OperationModel, doc: &str, blocking: bool) -> (String, String) {
+        let example = method_example(self.model, self.settings, op, blocking);
+        self.doc("    ", &with_example(doc, example));
+        let attributes = format!(
+            "{}{}",
+            deprecated_text(&op.deprecated),
+            Self::allow_deprecated_if(self.operation_uses_deprecated(op))
+        );
+        (attributes, self.rust_type(&op.response))
     }
 
     /// The same methods, blocking: each runs `execute` to completion on the
@@ -430,14 +440,10 @@ impl Context<'_> {
                 "{}\n\nBlocking: runs on the client's own runtime (do not call it from async code).",
                 op.doc
             );
-            let example = method_example(self.model, self.settings, op, true);
-            self.doc("    ", &with_example(&doc, example));
-            let deprecated = deprecated_text(&op.deprecated);
-            let allow = Self::allow_deprecated_if(self.operation_uses_deprecated(op));
-            let output = self.rust_type(&op.response);
+            let (attributes, output) = self.method_head(op, &doc, true);
             let _ = write!(
                 self.out,
-                "    {deprecated}{allow}pub fn {name}(&self, request: {request}) \
+                "    {attributes}pub fn {name}(&self, request: {request}) \
                  -> ::std::result::Result<{output}, {rt}::Error> {{\n        \
                  self.execute(request)\n    }}\n",
                 name = op.name,
