@@ -16,6 +16,13 @@
 //!   back by a server, in any encoding, removed from errors;
 //! - `url_policy`: which URLs anything is sent to (https, loopback, no
 //!   redirects for signed calls) and how URLs are shown.
+//!
+//! Only [`Client::execute`] and the decoding of each output type are generic,
+//! so they are all that is compiled again per endpoint: the steps of a call
+//! (preparing the body, the attempts, signing, the exchange, retries) reach
+//! the operation and its output through two small trait objects and are
+//! compiled once. The generated types serialize through [`object`], one
+//! generic routine instead of a visitor per struct, for the same reason.
 
 #[cfg(feature = "cli")]
 #[cfg_attr(docsrs, doc(cfg(feature = "cli")))]

@@ -204,19 +204,6 @@ macro_rules! tuple_slots {
     };
 }
 
-tuple_slots!(T0 0);
-tuple_slots!(T0 0, T1 1);
-tuple_slots!(T0 0, T1 1, T2 2);
-tuple_slots!(T0 0, T1 1, T2 2, T3 3);
-tuple_slots!(T0 0, T1 1, T2 2, T3 3, T4 4);
-tuple_slots!(T0 0, T1 1, T2 2, T3 3, T4 4, T5 5);
-tuple_slots!(T0 0, T1 1, T2 2, T3 3, T4 4, T5 5, T6 6);
-tuple_slots!(T0 0, T1 1, T2 2, T3 3, T4 4, T5 5, T6 6, T7 7);
-tuple_slots!(T0 0, T1 1, T2 2, T3 3, T4 4, T5 5, T6 6, T7 7, T8 8);
-tuple_slots!(T0 0, T1 1, T2 2, T3 3, T4 4, T5 5, T6 6, T7 7, T8 8, T9 9);
-tuple_slots!(T0 0, T1 1, T2 2, T3 3, T4 4, T5 5, T6 6, T7 7, T8 8, T9 9, T10 10);
-tuple_slots!(T0 0, T1 1, T2 2, T3 3, T4 4, T5 5, T6 6, T7 7, T8 8, T9 9, T10 10, T11 11);
-
 /// Decodes the struct `name`, whose fields are named `names` on the wire and
 /// read into the slots `S` (in the same order): the values, in that order.
 pub fn deserialize<'de, S: Slots<'de>, D: Deserializer<'de>>(
@@ -393,18 +380,65 @@ pub trait Entries {
     const LEN: usize;
     /// How many fields are written.
     fn present(&self) -> usize;
-    /// Writes the fields, named `names`, as struct fields.
-    fn write_struct<M: SerializeStruct>(
+    /// Writes the fields, named `names`, into `out`.
+    fn write<W: FieldWriter>(
         &self,
         names: &'static [&'static str],
-        out: &mut M,
-    ) -> Result<(), M::Error>;
-    /// Writes the fields, named `names`, as map entries.
-    fn write_map<M: SerializeMap>(
-        &self,
-        names: &'static [&'static str],
-        out: &mut M,
-    ) -> Result<(), M::Error>;
+        out: &mut W,
+    ) -> Result<(), W::Error>;
+}
+
+/// Where [`Entries`] write their fields: a struct's fields ([`AsStruct`]) or a
+/// map's entries ([`AsMap`]).
+pub trait FieldWriter {
+    /// The serializer's error.
+    type Error;
+    /// Writes one field.
+    fn field<T: Serialize + ?Sized>(
+        &mut self,
+        name: &'static str,
+        value: &T,
+    ) -> Result<(), Self::Error>;
+    /// Leaves one field out.
+    fn skip(&mut self, name: &'static str) -> Result<(), Self::Error>;
+}
+
+/// A struct's serializer as a [`FieldWriter`]: fields, told of those left out.
+pub struct AsStruct<'a, M>(pub &'a mut M);
+
+/// A map's serializer as a [`FieldWriter`]: entries, nothing for those left out.
+pub struct AsMap<'a, M>(pub &'a mut M);
+
+impl<M: SerializeStruct> FieldWriter for AsStruct<'_, M> {
+    type Error = M::Error;
+
+    fn field<T: Serialize + ?Sized>(
+        &mut self,
+        name: &'static str,
+        value: &T,
+    ) -> Result<(), M::Error> {
+        self.0.serialize_field(name, value)
+    }
+
+    fn skip(&mut self, name: &'static str) -> Result<(), M::Error> {
+        self.0.skip_field(name)
+    }
+}
+
+impl<M: SerializeMap> FieldWriter for AsMap<'_, M> {
+    type Error = M::Error;
+
+    fn field<T: Serialize + ?Sized>(
+        &mut self,
+        name: &'static str,
+        value: &T,
+    ) -> Result<(), M::Error> {
+        self.0.serialize_entry(name, value)
+    }
+
+    fn skip(&mut self, _: &'static str) -> Result<(), M::Error> {
+        Ok(())
+    }
 }
 
 /// An optional field, left out when `None`.
@@ -417,20 +451,12 @@ impl<T: Serialize + ?Sized> Entries for &T {
         1
     }
 
-    fn write_struct<M: SerializeStruct>(
+    fn write<W: FieldWriter>(
         &self,
         names: &'static [&'static str],
-        out: &mut M,
-    ) -> Result<(), M::Error> {
-        out.serialize_field(names[0], *self)
-    }
-
-    fn write_map<M: SerializeMap>(
-        &self,
-        names: &'static [&'static str],
-        out: &mut M,
-    ) -> Result<(), M::Error> {
-        out.serialize_entry(names[0], *self)
+        out: &mut W,
+    ) -> Result<(), W::Error> {
+        out.field(names[0], *self)
     }
 }
 
@@ -441,25 +467,14 @@ impl<T: Serialize> Entries for Skip<'_, T> {
         usize::from(self.0.is_some())
     }
 
-    fn write_struct<M: SerializeStruct>(
+    fn write<W: FieldWriter>(
         &self,
         names: &'static [&'static str],
-        out: &mut M,
-    ) -> Result<(), M::Error> {
+        out: &mut W,
+    ) -> Result<(), W::Error> {
         match self.0 {
-            Some(value) => out.serialize_field(names[0], value),
-            None => out.skip_field(names[0]),
-        }
-    }
-
-    fn write_map<M: SerializeMap>(
-        &self,
-        names: &'static [&'static str],
-        out: &mut M,
-    ) -> Result<(), M::Error> {
-        match self.0 {
-            Some(value) => out.serialize_entry(names[0], value),
-            None => Ok(()),
+            Some(value) => out.field(names[0], value),
+            None => out.skip(names[0]),
         }
     }
 }
@@ -471,19 +486,7 @@ impl Entries for () {
         0
     }
 
-    fn write_struct<M: SerializeStruct>(
-        &self,
-        _: &'static [&'static str],
-        _: &mut M,
-    ) -> Result<(), M::Error> {
-        Ok(())
-    }
-
-    fn write_map<M: SerializeMap>(
-        &self,
-        _: &'static [&'static str],
-        _: &mut M,
-    ) -> Result<(), M::Error> {
+    fn write<W: FieldWriter>(&self, _: &'static [&'static str], _: &mut W) -> Result<(), W::Error> {
         Ok(())
     }
 }
@@ -499,30 +502,15 @@ macro_rules! tuple_entries {
             }
 
             #[allow(unused_assignments)]
-            fn write_struct<M: SerializeStruct>(
+            fn write<W: FieldWriter>(
                 &self,
                 names: &'static [&'static str],
-                out: &mut M,
-            ) -> Result<(), M::Error> {
+                out: &mut W,
+            ) -> Result<(), W::Error> {
                 let mut names = names;
                 $(
                     let (these, rest) = names.split_at($entry::LEN);
-                    self.$index.write_struct(these, out)?;
-                    names = rest;
-                )+
-                Ok(())
-            }
-
-            #[allow(unused_assignments)]
-            fn write_map<M: SerializeMap>(
-                &self,
-                names: &'static [&'static str],
-                out: &mut M,
-            ) -> Result<(), M::Error> {
-                let mut names = names;
-                $(
-                    let (these, rest) = names.split_at($entry::LEN);
-                    self.$index.write_map(these, out)?;
+                    self.$index.write(these, out)?;
                     names = rest;
                 )+
                 Ok(())
@@ -531,18 +519,27 @@ macro_rules! tuple_entries {
     };
 }
 
-tuple_entries!(T0 0);
-tuple_entries!(T0 0, T1 1);
-tuple_entries!(T0 0, T1 1, T2 2);
-tuple_entries!(T0 0, T1 1, T2 2, T3 3);
-tuple_entries!(T0 0, T1 1, T2 2, T3 3, T4 4);
-tuple_entries!(T0 0, T1 1, T2 2, T3 3, T4 4, T5 5);
-tuple_entries!(T0 0, T1 1, T2 2, T3 3, T4 4, T5 5, T6 6);
-tuple_entries!(T0 0, T1 1, T2 2, T3 3, T4 4, T5 5, T6 6, T7 7);
-tuple_entries!(T0 0, T1 1, T2 2, T3 3, T4 4, T5 5, T6 6, T7 7, T8 8);
-tuple_entries!(T0 0, T1 1, T2 2, T3 3, T4 4, T5 5, T6 6, T7 7, T8 8, T9 9);
-tuple_entries!(T0 0, T1 1, T2 2, T3 3, T4 4, T5 5, T6 6, T7 7, T8 8, T9 9, T10 10);
-tuple_entries!(T0 0, T1 1, T2 2, T3 3, T4 4, T5 5, T6 6, T7 7, T8 8, T9 9, T10 10, T11 11);
+/// `Slots` and `Entries` for tuples of 1 to 12 elements (a struct's fields
+/// are nested in tuples of at most 12, as the generated code writes them).
+macro_rules! tuples {
+    ($($element:ident $index:tt),+) => {
+        tuple_slots!($($element $index),+);
+        tuple_entries!($($element $index),+);
+    };
+}
+
+tuples!(T0 0);
+tuples!(T0 0, T1 1);
+tuples!(T0 0, T1 1, T2 2);
+tuples!(T0 0, T1 1, T2 2, T3 3);
+tuples!(T0 0, T1 1, T2 2, T3 3, T4 4);
+tuples!(T0 0, T1 1, T2 2, T3 3, T4 4, T5 5);
+tuples!(T0 0, T1 1, T2 2, T3 3, T4 4, T5 5, T6 6);
+tuples!(T0 0, T1 1, T2 2, T3 3, T4 4, T5 5, T6 6, T7 7);
+tuples!(T0 0, T1 1, T2 2, T3 3, T4 4, T5 5, T6 6, T7 7, T8 8);
+tuples!(T0 0, T1 1, T2 2, T3 3, T4 4, T5 5, T6 6, T7 7, T8 8, T9 9);
+tuples!(T0 0, T1 1, T2 2, T3 3, T4 4, T5 5, T6 6, T7 7, T8 8, T9 9, T10 10);
+tuples!(T0 0, T1 1, T2 2, T3 3, T4 4, T5 5, T6 6, T7 7, T8 8, T9 9, T10 10, T11 11);
 
 /// Encodes the struct `name` from its fields' values, named `names` on the
 /// wire (in the same order).
@@ -560,7 +557,7 @@ pub fn serialize<E: Entries, S: Serializer>(
         )));
     }
     let mut out = serializer.serialize_struct(name, entries.present())?;
-    entries.write_struct(names, &mut out)?;
+    entries.write(names, &mut AsStruct(&mut out))?;
     out.end()
 }
 
@@ -581,7 +578,7 @@ pub fn serialize_with_others<E: Entries, S: Serializer>(
         )));
     }
     let mut out = serializer.serialize_map(None)?;
-    entries.write_map(names, &mut out)?;
+    entries.write(names, &mut AsMap(&mut out))?;
     for (key, value) in others {
         out.serialize_entry(key, value)?;
     }

@@ -453,6 +453,35 @@ pub(super) fn list_personal_recent_files(
     })
 }
 
+/// Where a new file goes: a folder by id, or by path from the root or from
+/// the app's folder (the three creating endpoints take the same parameters).
+struct Placement<'a> {
+    parent_id: Option<&'a str>,
+    parent_path: Option<&'a Vec<String>>,
+    from_root: bool,
+}
+
+/// Adds the file `name` with `content` where `placement` says, and answers
+/// with its entry.
+fn add_file(
+    call: &Call<'_>,
+    placement: Placement<'_>,
+    name: &str,
+    content: Bytes,
+) -> Result<Value, FakeError> {
+    with_drive(call, |drive, now| {
+        let parent = drive.place(
+            call.app_id(),
+            placement.parent_id,
+            placement.parent_path,
+            placement.from_root,
+            now,
+        )?;
+        let id = drive.add(name, Some(&parent), false, content, now);
+        Ok(drive.json(&id))
+    })
+}
+
 pub(super) fn create_personal_file(
     call: &Call<'_>,
     request: CreatePersonalFileRequest,
@@ -467,17 +496,16 @@ pub(super) fn create_personal_file(
             CREATABLE.join(", ")
         )));
     }
-    with_drive(call, |drive, now| {
-        let parent = drive.place(
-            call.app_id(),
-            request.parent_id(),
-            request.parent_path(),
-            request.path_from_root().unwrap_or(false),
-            now,
-        )?;
-        let id = drive.add(name, Some(&parent), false, Bytes::new(), now);
-        Ok(drive.json(&id))
-    })
+    add_file(
+        call,
+        Placement {
+            parent_id: request.parent_id(),
+            parent_path: request.parent_path(),
+            from_root: request.path_from_root().unwrap_or(false),
+        },
+        name,
+        Bytes::new(),
+    )
 }
 
 pub(super) fn upload_personal_file(
@@ -494,17 +522,16 @@ pub(super) fn upload_personal_file(
         .bytes()
         .cloned()
         .ok_or_else(|| FakeError::internal("the uploaded file was not read into memory"))?;
-    with_drive(call, |drive, now| {
-        let parent = drive.place(
-            call.app_id(),
-            request.parent_id(),
-            request.parent_path(),
-            request.path_from_root().unwrap_or(false),
-            now,
-        )?;
-        let id = drive.add(file.filename(), Some(&parent), false, content, now);
-        Ok(drive.json(&id))
-    })
+    add_file(
+        call,
+        Placement {
+            parent_id: request.parent_id(),
+            parent_path: request.parent_path(),
+            from_root: request.path_from_root().unwrap_or(false),
+        },
+        file.filename(),
+        content,
+    )
 }
 
 pub(super) fn create_personal_file_from_url(
@@ -521,17 +548,16 @@ pub(super) fn create_personal_file_from_url(
         Some(entry) => entry.content.to_bytes(),
         None => return Err(file_not_found(download)),
     };
-    with_drive(call, |drive, now| {
-        let parent = drive.place(
-            call.app_id(),
-            request.parent_id(),
-            request.parent_path(),
-            request.path_from_root().unwrap_or(false),
-            now,
-        )?;
-        let id = drive.add(request.filename(), Some(&parent), false, content, now);
-        Ok(drive.json(&id))
-    })
+    add_file(
+        call,
+        Placement {
+            parent_id: request.parent_id(),
+            parent_path: request.parent_path(),
+            from_root: request.path_from_root().unwrap_or(false),
+        },
+        request.filename(),
+        content,
+    )
 }
 
 pub(super) fn rename_personal_file(
