@@ -32,6 +32,7 @@ pub mod cli;
 pub mod client;
 mod doc_example;
 pub mod openapi;
+mod plain;
 pub mod server;
 
 use proc_macro2::{Ident, Span, TokenStream};
@@ -101,102 +102,6 @@ pub fn unformatted(tokens: TokenStream) -> String {
     plain::write_stream(&mut out, tokens, 0);
     out.push('\n');
     out
-}
-
-/// Rust source from tokens without a formatter.
-mod plain {
-    use std::fmt::Write;
-
-    use proc_macro2::{Delimiter, Spacing, TokenStream, TokenTree};
-
-    /// Writes `tokens` as `TokenStream`'s `Display` does (a space between
-    /// tokens, none after a joint punctuation mark), except that the space
-    /// becomes a line break after `;`, after `#[…]`, after `,` in a block and
-    /// around `{…}` blocks.
-    /// Only whitespace between tokens changes, so the code is the same.
-    pub(super) fn write_stream(out: &mut String, tokens: TokenStream, depth: usize) {
-        let mut joint = false;
-        let mut first = true;
-        let mut line_start = true;
-        let mut previous_hash = false;
-        for tree in tokens {
-            if !first && !joint && !line_start {
-                out.push(' ');
-            }
-            if line_start {
-                indent(out, depth);
-            }
-            first = false;
-            joint = false;
-            line_start = false;
-            let hash = matches!(&tree, TokenTree::Punct(p) if p.as_char() == '#');
-            match tree {
-                TokenTree::Group(group) => match group.delimiter() {
-                    Delimiter::Brace => {
-                        out.push_str("{\n");
-                        let inner = group.stream();
-                        if !inner.is_empty() {
-                            write_stream(out, inner, depth + 1);
-                            out.push('\n');
-                        }
-                        indent(out, depth);
-                        out.push('}');
-                        out.push('\n');
-                        line_start = true;
-                    }
-                    Delimiter::Bracket if previous_hash => {
-                        // An attribute: `#[doc = "…"]` on a line of its own.
-                        let _ = write!(out, "{group}");
-                        out.push('\n');
-                        line_start = true;
-                    }
-                    _ => {
-                        let (open, close) = match group.delimiter() {
-                            Delimiter::Parenthesis => ("(", ")"),
-                            Delimiter::Bracket => ("[", "]"),
-                            _ => ("", ""),
-                        };
-                        out.push_str(open);
-                        write_inline(out, group.stream());
-                        out.push_str(close);
-                    }
-                },
-                TokenTree::Punct(punct) => {
-                    out.push(punct.as_char());
-                    // `;` ends a statement; inside a block, `,` ends a field,
-                    // a variant or a match arm.
-                    let ends_line = punct.as_char() == ';' || (punct.as_char() == ',' && depth > 0);
-                    if ends_line && punct.spacing() == Spacing::Alone {
-                        out.push('\n');
-                        line_start = true;
-                    } else {
-                        joint = punct.spacing() == Spacing::Joint;
-                    }
-                }
-                TokenTree::Ident(ident) => {
-                    let _ = write!(out, "{ident}");
-                }
-                TokenTree::Literal(literal) => {
-                    let _ = write!(out, "{literal}");
-                }
-            }
-            previous_hash = hash;
-        }
-        while out.ends_with('\n') {
-            out.pop();
-        }
-    }
-
-    /// Inside `(…)` and `[…]`: one line, blocks included.
-    fn write_inline(out: &mut String, tokens: TokenStream) {
-        let _ = write!(out, "{tokens}");
-    }
-
-    fn indent(out: &mut String, depth: usize) {
-        for _ in 0..depth {
-            out.push_str("    ");
-        }
-    }
 }
 
 /// prettyplease puts no blank line between items; add one after each closing
