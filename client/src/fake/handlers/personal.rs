@@ -461,6 +461,18 @@ struct Placement<'a> {
     from_root: bool,
 }
 
+/// The [`Placement`] a creating request asks for (the three request types
+/// have the same three accessors).
+macro_rules! placement_of {
+    ($request:expr) => {
+        Placement {
+            parent_id: $request.parent_id(),
+            parent_path: $request.parent_path(),
+            from_root: $request.path_from_root().unwrap_or(false),
+        }
+    };
+}
+
 /// Adds the file `name` with `content` where `placement` says, and answers
 /// with its entry.
 fn add_file(
@@ -496,16 +508,7 @@ pub(super) fn create_personal_file(
             CREATABLE.join(", ")
         )));
     }
-    add_file(
-        call,
-        Placement {
-            parent_id: request.parent_id(),
-            parent_path: request.parent_path(),
-            from_root: request.path_from_root().unwrap_or(false),
-        },
-        name,
-        Bytes::new(),
-    )
+    add_file(call, placement_of!(request), name, Bytes::new())
 }
 
 pub(super) fn upload_personal_file(
@@ -522,16 +525,7 @@ pub(super) fn upload_personal_file(
         .bytes()
         .cloned()
         .ok_or_else(|| FakeError::internal("the uploaded file was not read into memory"))?;
-    add_file(
-        call,
-        Placement {
-            parent_id: request.parent_id(),
-            parent_path: request.parent_path(),
-            from_root: request.path_from_root().unwrap_or(false),
-        },
-        file.filename(),
-        content,
-    )
+    add_file(call, placement_of!(request), file.filename(), content)
 }
 
 pub(super) fn create_personal_file_from_url(
@@ -548,16 +542,7 @@ pub(super) fn create_personal_file_from_url(
         Some(entry) => entry.content.to_bytes(),
         None => return Err(file_not_found(download)),
     };
-    add_file(
-        call,
-        Placement {
-            parent_id: request.parent_id(),
-            parent_path: request.parent_path(),
-            from_root: request.path_from_root().unwrap_or(false),
-        },
-        request.filename(),
-        content,
-    )
+    add_file(call, placement_of!(request), request.filename(), content)
 }
 
 pub(super) fn rename_personal_file(
