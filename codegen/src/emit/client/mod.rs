@@ -17,6 +17,7 @@
 //! the spec's `example:` values.
 
 mod error_codes;
+mod layout;
 mod operations;
 mod types;
 

@@ -4,6 +4,7 @@
 
 use std::fmt::Write as _;
 
+use super::layout::{Element, List};
 use super::{auth_text, path_or_error, Context};
 use crate::emit::doc_example::{method_example, with_example};
 use crate::emit::{deprecated_text, field_name, str_literal};
@@ -208,10 +209,14 @@ impl Context<'_> {
         let allow = Self::allow_deprecated_if(self.operation_uses_deprecated(op));
         let _ = writeln!(self.out, "{allow}impl {} {{", op.request_name);
         self.doc("    ", &new_doc);
+        let parameters = List::arguments(args.into_iter().map(Element::from).collect()).layout(
+            4,
+            "    pub fn new".len(),
+            " -> Self {".len(),
+        );
         let _ = write!(
             self.out,
-            "    pub fn new({}) -> Self {{\n        Self {{\n{inits}        }}\n    }}\n",
-            args.join(", ")
+            "    pub fn new{parameters} -> Self {{\n        Self {{\n{inits}        }}\n    }}\n",
         );
         for p in op.params.iter().filter(|p| p.field.optional) {
             let field = field_name(&p.field);

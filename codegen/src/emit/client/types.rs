@@ -3,6 +3,7 @@
 
 use std::fmt::Write as _;
 
+use super::layout::{Element, List, WIDTH};
 use super::Context;
 use crate::emit::{deprecated_text, field_name, str_literal};
 use crate::model::{EnumModel, FieldModel, RustType, StructModel};
@@ -42,9 +43,12 @@ impl Context<'_> {
         let _ = write!(
             self.out,
             "{deprecated}{allow}#[derive(::std::clone::Clone, ::std::fmt::Debug, \
-             ::std::cmp::PartialEq)]\npub struct {} {{\n",
+             ::std::cmp::PartialEq)]\npub struct {} {{",
             s.name
         );
+        if !s.fields.is_empty() || s.others {
+            self.out.push('\n');
+        }
         for f in &s.fields {
             self.struct_field(f);
         }
@@ -91,14 +95,16 @@ impl Context<'_> {
                     .iter()
                     .any(|f| self.mentions_deprecated(&f.ty) || f.deprecated.is_some()),
         );
-        let mut names = String::from("&[");
-        for (i, f) in s.fields.iter().enumerate() {
-            if i > 0 {
-                names.push_str(", ");
-            }
-            crate::emit::push_str_literal(&mut names, &f.wire_name);
-        }
-        names.push(']');
+        let names = List::slice(
+            s.fields
+                .iter()
+                .map(|f| {
+                    let mut literal = String::new();
+                    crate::emit::push_str_literal(&mut literal, &f.wire_name);
+                    Element::from(literal)
+                })
+                .collect(),
+        );
         let slots: Vec<String> = s
             .fields
             .iter()
@@ -124,7 +130,7 @@ impl Context<'_> {
             .collect();
         let (slots, paths) = nest(&slots);
         let (entries, _) = nest(&entries);
-        let mut inits = String::new();
+        let mut inits: Vec<String> = Vec::new();
         for (f, path) in s.fields.iter().zip(&paths) {
             let value = match &f.default {
                 Some(default) => {
@@ -137,7 +143,7 @@ impl Context<'_> {
                 }
                 None => format!("v{path}"),
             };
-            let _ = write!(inits, " {}: {value},", field_name(f));
+            inits.push(format!("{}: {value}", field_name(f)));
         }
         let (call, bind) = match (s.others, s.fields.is_empty()) {
             (false, false) => ("deserialize", "let v = "),
@@ -146,29 +152,71 @@ impl Context<'_> {
             (true, true) => ("deserialize_with_others", "let ((), others) = "),
         };
         if s.others {
-            inits.push_str(" others,");
+            inits.push("others".to_owned());
         }
-        let _ = write!(
-            self.out,
-            "{allow}impl<'de> {serde}::Deserialize<'de> for {name} {{\n    \
-             fn deserialize<D: {serde}::Deserializer<'de>>(deserializer: D) \
-             -> ::std::result::Result<Self, D::Error> {{\n        \
-             {bind}{rt}::object::{call}::<{slots}, _>(deserializer, {literal}, {names})?;\n        \
-             ::std::result::Result::Ok(Self {{{inits} }})\n    }}\n}}\n\n",
-            literal = str_literal(name),
-        );
-        let (call, others) = if s.others {
-            ("serialize_with_others", ", &self.others")
+        let prefix = format!("{bind}{rt}::object::{call}::");
+        let arguments = List::arguments(vec![
+            "deserializer".into(),
+            str_literal(name).into(),
+            names.clone().into(),
+        ]);
+        // The arguments break first; the generic arguments only when their
+        // own line would not fit.
+        let generics = List::generics(vec![slots.into(), "_".into()]);
+        let generics = if 8 + prefix.len() + generics.one_line().len() < WIDTH {
+            generics.one_line()
         } else {
-            ("serialize", "")
+            generics.layout(8, 8 + prefix.len(), 0)
+        };
+        let column = match generics.rsplit_once('\n') {
+            Some((_, last)) => last.len(),
+            None => 8 + prefix.len() + generics.len(),
+        };
+        let arguments = arguments.layout(8, column, 2);
+        let construct = if inits.is_empty() {
+            "::std::result::Result::Ok(Self {})".to_owned()
+        } else {
+            format!("::std::result::Result::Ok(Self {{ {} }})", inits.join(", "))
+        };
+        let construct = if 8 + construct.len() <= WIDTH {
+            construct
+        } else {
+            let fields: String = inits
+                .iter()
+                .map(|init| format!("            {init},\n"))
+                .collect();
+            format!("::std::result::Result::Ok(Self {{\n{fields}        }})")
         };
         let _ = write!(
             self.out,
+            "{allow}impl<'de> {serde}::Deserialize<'de> for {name} {{\n    \
+             fn deserialize<D: {serde}::Deserializer<'de>>(\n        deserializer: D,\n    \
+             ) -> ::std::result::Result<Self, D::Error> {{\n        \
+             {prefix}{generics}{arguments}?;\n        \
+             {construct}\n    }}\n}}\n\n",
+        );
+        let call = if s.others {
+            "serialize_with_others"
+        } else {
+            "serialize"
+        };
+        let mut arguments = vec![
+            "serializer".into(),
+            str_literal(name).into(),
+            names.into(),
+            entries.into(),
+        ];
+        if s.others {
+            arguments.push("&self.others".into());
+        }
+        let prefix = format!("{rt}::object::{call}");
+        let arguments = List::arguments(arguments).layout(8, 8 + prefix.len(), 0);
+        let _ = write!(
+            self.out,
             "{allow}impl {serde}::Serialize for {name} {{\n    \
-             fn serialize<S: {serde}::Serializer>(&self, serializer: S) \
-             -> ::std::result::Result<S::Ok, S::Error> {{\n        \
-             {rt}::object::{call}(serializer, {literal}, {names}, {entries}{others})\n    }}\n}}\n\n",
-            literal = str_literal(name),
+             fn serialize<S: {serde}::Serializer>(\n        &self,\n        serializer: S,\n    \
+             ) -> ::std::result::Result<S::Ok, S::Error> {{\n        \
+             {prefix}{arguments}\n    }}\n}}\n\n",
         );
     }
 
@@ -240,12 +288,12 @@ impl Context<'_> {
         let _ = write!(
             self.out,
             "{allow}impl<'de> {serde}::Deserialize<'de> for {name} {{\n    \
-             fn deserialize<D: {serde}::Deserializer<'de>>(deserializer: D) \
-             -> ::std::result::Result<Self, D::Error> {{\n        \
+             fn deserialize<D: {serde}::Deserializer<'de>>(\n        deserializer: D,\n    \
+             ) -> ::std::result::Result<Self, D::Error> {{\n        \
              {rt}::object::deserialize_string_enum(deserializer)\n    }}\n}}\n\n\
              {allow}impl {serde}::Serialize for {name} {{\n    \
-             fn serialize<S: {serde}::Serializer>(&self, serializer: S) \
-             -> ::std::result::Result<S::Ok, S::Error> {{\n        \
+             fn serialize<S: {serde}::Serializer>(\n        &self,\n        serializer: S,\n    \
+             ) -> ::std::result::Result<S::Ok, S::Error> {{\n        \
              {serde}::Serializer::serialize_str(serializer, self.as_str())\n    }}\n}}\n\n"
         );
     }
@@ -254,14 +302,15 @@ impl Context<'_> {
 /// A struct's fields as the runtime's `object` module takes them: a tuple of
 /// `items`, tuples of at most 12 (nested beyond), and how to reach each item
 /// in it (`.0`, `.1.3`).
-fn nest(items: &[String]) -> (String, Vec<String>) {
+fn nest(items: &[String]) -> (List, Vec<String>) {
     const MAX: usize = 12;
-    if items.is_empty() {
-        return ("()".to_owned(), Vec::new());
-    }
     if items.len() <= MAX {
         let paths = (0..items.len()).map(|i| format!(".{i}")).collect();
-        return (format!("({},)", items.join(", ")), paths);
+        let elements = items
+            .iter()
+            .map(|item| Element::from(item.as_str()))
+            .collect();
+        return (List::tuple(elements), paths);
     }
     // Chunks of 12, of 144, …: as few tuples as will do.
     let mut size = MAX;
@@ -272,10 +321,10 @@ fn nest(items: &[String]) -> (String, Vec<String>) {
     let mut paths = Vec::new();
     for (i, chunk) in items.chunks(size).enumerate() {
         let (part, inner) = nest(chunk);
-        parts.push(part);
+        parts.push(Element::from(part));
         paths.extend(inner.into_iter().map(|path| format!(".{i}{path}")));
     }
-    (format!("({},)", parts.join(", ")), paths)
+    (List::tuple(parts), paths)
 }
 
 /// The Rust literal of a field's default value, suffixed as `quote` writes it.
