@@ -66,6 +66,14 @@ impl List {
         }
     }
 
+    /// The length of [`List::one_line`], without making it.
+    pub(super) fn width(&self) -> usize {
+        let elements: usize = self.elements.iter().map(Element::width).sum();
+        let separators = 2 * self.elements.len().saturating_sub(1);
+        let comma = usize::from(self.comma_after_one && self.elements.len() == 1);
+        self.open.len() + elements + separators + comma + self.close.len()
+    }
+
     /// The list on one line.
     pub(super) fn one_line(&self) -> String {
         let mut out = String::from(self.open);
@@ -86,9 +94,8 @@ impl List {
     /// `indent` and is followed by `after` text on the same line: one line if
     /// that fits, else one element a line.
     pub(super) fn layout(&self, indent: usize, column: usize, after: usize) -> String {
-        let line = self.one_line();
-        if column + line.len() + after <= WIDTH || self.elements.is_empty() {
-            return line;
+        if column + self.width() + after <= WIDTH || self.elements.is_empty() {
+            return self.one_line();
         }
         let inner = indent + 4;
         let mut out = String::from(self.open);
@@ -105,6 +112,13 @@ impl List {
 }
 
 impl Element {
+    fn width(&self) -> usize {
+        match self {
+            Element::Text(text) => text.len(),
+            Element::List(list) => list.width(),
+        }
+    }
+
     fn one_line(&self) -> String {
         match self {
             Element::Text(text) => text.clone(),
@@ -163,7 +177,11 @@ mod tests {
             "(\n            serializer,\n            (\n                {long},\n                {long},\n            ),\n        )"
         );
         assert_eq!(outer.layout(8, 40, 1), expected);
-        // The one-line form is the same tokens.
+        // The one-line form is the same tokens, and its width is known
+        // without making it.
         assert_eq!(outer.one_line(), format!("(serializer, ({long}, {long}))"));
+        assert_eq!(outer.width(), outer.one_line().len());
+        let one = List::tuple(texts(&["a"]));
+        assert_eq!(one.width(), one.one_line().len());
     }
 }

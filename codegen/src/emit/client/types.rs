@@ -163,7 +163,7 @@ impl Context<'_> {
         // The arguments break first; the generic arguments only when their
         // own line would not fit.
         let generics = List::generics(vec![slots.into(), "_".into()]);
-        let generics = if 8 + prefix.len() + generics.one_line().len() < WIDTH {
+        let generics = if 8 + prefix.len() + generics.width() < WIDTH {
             generics.one_line()
         } else {
             generics.layout(8, 8 + prefix.len(), 0)
