@@ -59,7 +59,10 @@ enum Passed {
 }
 
 /// An operation's parameters, written into a request: [`Operation::write`]
-/// behind a pointer, so that the steps of a call need not be generic.
+/// behind a pointer, so that the steps of a call need not be generic. The
+/// steps hold it as `&mut dyn WriteParams` although writing only reads it: a
+/// `&mut` across an `.await` needs the operation to be `Send`, a `&` would
+/// need it to be `Sync` as well.
 trait WriteParams: Send {
     fn write_params(&self, parts: &mut RequestParts);
 }
