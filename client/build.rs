@@ -15,7 +15,7 @@ fn main() {
     );
     let mut settings = kdocs_codegen::Settings::new()
         .with_runtime_path("crate::runtime")
-        .with_client_type("crate::runtime::Client")
+        .with_client_type("crate::Client")
         .with_families_from_cargo_features()
         // An `# Example` on every method, compiled by `cargo test --doc`; the
         // generated items are re-exported at the crate root.

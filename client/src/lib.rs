@@ -82,19 +82,26 @@
 
 #[cfg(feature = "blocking")]
 pub mod blocking;
+mod client;
 pub mod download;
+mod error_code;
 #[cfg(feature = "oauth")]
 pub mod oauth;
-pub mod runtime;
 #[cfg(feature = "anonymous")]
 pub mod session;
+
+/// The hand-written runtime under the generated code (the `kdocs-runtime`
+/// crate): signing, the call, typed errors, paging, downloads.
+pub use kdocs_runtime as runtime;
 
 #[cfg(feature = "fake")]
 #[cfg_attr(docsrs, doc(cfg(feature = "fake")))]
 pub mod fake;
 
+pub use client::Client;
 pub use download::{DownloadError, DownloadProgress, DownloadReport};
-pub use runtime::{ApiError, Client, Config, Credentials, Error, RetryPolicy, Secret, TimeoutKind};
+pub use error_code::ErrorCodeExt;
+pub use runtime::{ApiError, Config, Credentials, Error, RetryPolicy, Secret, TimeoutKind};
 #[cfg(feature = "anonymous")]
 pub use session::{AnonymousSession, SessionError, WebOfficeToken};
 

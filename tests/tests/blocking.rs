@@ -1,6 +1,7 @@
 //! The blocking client (feature `blocking`): the same methods and types, no
 //! runtime for the caller to start.
 
+use kdocs_client::ErrorCodeExt;
 use std::time::Duration;
 
 use kdocs_client::fake::{FakeConfig, FakeKdocs};

@@ -377,7 +377,7 @@ async fn start_server() -> (SocketAddr, Log) {
 }
 
 fn fixture_client(addr: SocketAddr) -> fixture_api::Client {
-    let runtime = kdocs_client::Client::new(
+    let runtime = kdocs_client::runtime::Client::new(
         kdocs_client::Credentials::new("fixture-app", "fixture-key"),
         kdocs_client::Config::new().with_base_url(format!("http://{addr}")),
     )

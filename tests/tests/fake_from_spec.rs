@@ -34,7 +34,7 @@ async fn serve(handlers: impl fixture_fake::Handlers) -> FakeKdocs {
 }
 
 fn client(fake: &FakeKdocs) -> fixture_api::Client {
-    let runtime = kdocs_client::Client::new(
+    let runtime = kdocs_client::runtime::Client::new(
         kdocs_client::Credentials::new(APP_ID, APP_KEY),
         kdocs_client::Config::new().with_base_url(fake.base_url()),
     )

@@ -10,6 +10,7 @@
 //! - `every_endpoint_is_called` runs every family against one fake and checks
 //!   that each route of the generated table was called.
 
+use kdocs_client::ErrorCodeExt;
 use std::collections::BTreeMap;
 
 use kdocs_client as k;
@@ -178,7 +179,8 @@ async fn appspace(env: &Env) {
         .await
         .unwrap();
     let mut bytes = Vec::new();
-    let report = Download::from_response(client, download)
+    let report = client
+        .download_from(download)
         .to_writer(&mut bytes)
         .await
         .unwrap();

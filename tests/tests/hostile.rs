@@ -22,7 +22,7 @@ use std::pin::Pin;
 use std::task::Poll;
 use std::time::{Duration, Instant};
 
-use kdocs_client::download::{Completeness, Download, DownloadError, DownloadLimits};
+use kdocs_client::download::{Completeness, DownloadError, DownloadLimits};
 use kdocs_client::fake::{FakeConfig, FakeKdocs};
 use kdocs_client::runtime::RetryPolicy;
 use kdocs_client::{
@@ -215,7 +215,8 @@ async fn downloads_follow_checked_redirects_without_leaking_the_url() {
     let mut sink = Vec::new();
     let report = bounded(
         Duration::from_secs(5),
-        Download::from_response(&client, url_answer(&presigned, Some(CONTENT)))
+        client
+            .download_from(url_answer(&presigned, Some(CONTENT)))
             .to_writer(&mut sink),
     )
     .await
@@ -251,12 +252,10 @@ async fn downloads_follow_checked_redirects_without_leaking_the_url() {
         })
         .await
         .unwrap();
-        let result = Download::from_response(
-            &client,
-            url_answer(&format!("{}/hop/0", chain.base_url()), None),
-        )
-        .to_writer(&mut tokio::io::sink())
-        .await;
+        let result = client
+            .download_from(url_answer(&format!("{}/hop/0", chain.base_url()), None))
+            .to_writer(&mut tokio::io::sink())
+            .await;
         assert_eq!(
             chain.requests(),
             6,
@@ -292,13 +291,14 @@ async fn downloads_follow_checked_redirects_without_leaking_the_url() {
     let before = files.requests();
     for (location, reason) in &refused {
         let hop = redirector(302, location.clone()).await;
-        let err = Download::from_response(
-            &client,
-            url_answer(&format!("{}/p?Signature=SECRET", hop.base_url()), None),
-        )
-        .to_writer(&mut tokio::io::sink())
-        .await
-        .unwrap_err();
+        let err = client
+            .download_from(url_answer(
+                &format!("{}/p?Signature=SECRET", hop.base_url()),
+                None,
+            ))
+            .to_writer(&mut tokio::io::sink())
+            .await
+            .unwrap_err();
         let shown = format!("{err} {err:?}");
         assert!(
             matches!(err, DownloadError::Redirect { status: 302, .. }),
@@ -318,7 +318,8 @@ async fn downloads_follow_checked_redirects_without_leaking_the_url() {
     })
     .await
     .unwrap();
-    let err = Download::from_response(&client, url_answer(&hop.base_url(), None))
+    let err = client
+        .download_from(url_answer(&hop.base_url(), None))
         .to_writer(&mut tokio::io::sink())
         .await
         .unwrap_err();
@@ -388,7 +389,8 @@ async fn downloads_stay_within_their_limits() {
         let started = Instant::now();
         let err = bounded(
             Duration::from_secs(10),
-            Download::from_response(&client, url_answer(&server.base_url(), None))
+            client
+                .download_from(url_answer(&server.base_url(), None))
                 .max_bytes(limit)
                 .to_writer(&mut counter),
         )
@@ -414,7 +416,8 @@ async fn downloads_stay_within_their_limits() {
     .await
     .unwrap();
     let mut counter = Counter::default();
-    let err = Download::from_response(&client, url_answer(&server.base_url(), None))
+    let err = client
+        .download_from(url_answer(&server.base_url(), None))
         .max_bytes(limit)
         .to_writer(&mut counter)
         .await
@@ -435,7 +438,8 @@ async fn downloads_stay_within_their_limits() {
     let started = Instant::now();
     let err = bounded(
         Duration::from_secs(5),
-        Download::from_response(&client, url_answer(&server.base_url(), None))
+        client
+            .download_from(url_answer(&server.base_url(), None))
             .timeout(Duration::from_millis(400))
             .to_writer(&mut tokio::io::sink()),
     )
@@ -458,7 +462,8 @@ async fn downloads_stay_within_their_limits() {
     // before writing, a different body length after.
     let files = file_server().await;
     let mut counter = Counter::default();
-    let err = Download::from_response(&client, url_answer(&files.base_url(), None))
+    let err = client
+        .download_from(url_answer(&files.base_url(), None))
         .expect_size(CONTENT.len() as u64 + 1)
         .to_writer(&mut counter)
         .await
@@ -470,7 +475,8 @@ async fn downloads_stay_within_their_limits() {
     })
     .await
     .unwrap();
-    let err = Download::from_response(&client, url_answer(&close.base_url(), None))
+    let err = client
+        .download_from(url_answer(&close.base_url(), None))
         .expect_size(100)
         .to_writer(&mut tokio::io::sink())
         .await
@@ -485,7 +491,8 @@ async fn downloads_stay_within_their_limits() {
         ),
         "{err:?}"
     );
-    let report = Download::from_response(&client, url_answer(&close.base_url(), None))
+    let report = client
+        .download_from(url_answer(&close.base_url(), None))
         .expect_size(30)
         .to_writer(&mut tokio::io::sink())
         .await
@@ -502,7 +509,8 @@ async fn completeness_is_reported_and_unconfirmed_downloads_replace_nothing() {
     })
     .await
     .unwrap();
-    let report = Download::from_response(&client, url_answer(&cut.base_url(), None))
+    let report = client
+        .download_from(url_answer(&cut.base_url(), None))
         .to_writer(&mut tokio::io::sink())
         .await
         .unwrap();
@@ -514,7 +522,8 @@ async fn completeness_is_reported_and_unconfirmed_downloads_replace_nothing() {
     let dir = tempfile::tempdir().unwrap();
     let existing = dir.path().join("report.docx");
     std::fs::write(&existing, b"the good old version").unwrap();
-    let err = Download::from_response(&client, url_answer(&cut.base_url(), None))
+    let err = client
+        .download_from(url_answer(&cut.base_url(), None))
         .to_file(&existing)
         .await
         .unwrap_err();
@@ -526,7 +535,8 @@ async fn completeness_is_reported_and_unconfirmed_downloads_replace_nothing() {
     assert_eq!(entries(dir.path()), ["report.docx"]);
     // To a new path it is written, and the report says what it is.
     let fresh = dir.path().join("new.docx");
-    let report = Download::from_response(&client, url_answer(&cut.base_url(), None))
+    let report = client
+        .download_from(url_answer(&cut.base_url(), None))
         .to_file(&fresh)
         .await
         .unwrap();
@@ -537,13 +547,14 @@ async fn completeness_is_reported_and_unconfirmed_downloads_replace_nothing() {
     );
 
     // With a checksum the same close-delimited body is verified, and may replace.
-    let report = Download::from_response(
-        &client,
-        url_answer(&cut.base_url(), Some(b"012345678901234567890123456789")),
-    )
-    .to_file(&existing)
-    .await
-    .unwrap();
+    let report = client
+        .download_from(url_answer(
+            &cut.base_url(),
+            Some(b"012345678901234567890123456789"),
+        ))
+        .to_file(&existing)
+        .await
+        .unwrap();
     assert_eq!(report.completeness, Completeness::Checksum);
     assert!(report.is_verified());
 
@@ -553,7 +564,8 @@ async fn completeness_is_reported_and_unconfirmed_downloads_replace_nothing() {
     })
     .await
     .unwrap();
-    let report = Download::from_response(&client, url_answer(&chunked.base_url(), None))
+    let report = client
+        .download_from(url_answer(&chunked.base_url(), None))
         .to_writer(&mut tokio::io::sink())
         .await
         .unwrap();
@@ -562,7 +574,8 @@ async fn completeness_is_reported_and_unconfirmed_downloads_replace_nothing() {
         (12, Completeness::Framing)
     );
     let files = file_server().await;
-    let report = Download::from_response(&client, url_answer(&files.base_url(), None))
+    let report = client
+        .download_from(url_answer(&files.base_url(), None))
         .to_file(&existing)
         .await
         .unwrap();

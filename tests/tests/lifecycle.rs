@@ -1,6 +1,7 @@
 //! The anonymous-preview token lifecycle, signature and quota failures, and
 //! verified streaming downloads, all against the in-process fake kdocs server.
 
+use kdocs_client::ErrorCodeExt;
 use std::path::Path;
 use std::pin::Pin;
 use std::sync::Arc;
@@ -619,7 +620,6 @@ async fn truncated_download_fails_and_leaves_no_file() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn stalled_download_fails_after_the_client_timeout_without_showing_the_url() {
-    use kdocs_client::download::Download;
     use kdocs_client::GetDownloadUrlResponse;
     use tokio::io::AsyncWriteExt;
 
@@ -647,7 +647,8 @@ async fn stalled_download_fails_after_the_client_timeout_without_showing_the_url
         sys_metadata: None,
     };
     let started = Instant::now();
-    let err = Download::from_response(&client, response)
+    let err = client
+        .download_from(response)
         .to_writer(&mut tokio::io::sink())
         .await
         .unwrap_err();
@@ -671,7 +672,6 @@ async fn stalled_download_fails_after_the_client_timeout_without_showing_the_url
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn checksums_are_optional_unless_required() {
-    use kdocs_client::download::Download;
     use md5::{Digest, Md5};
 
     let fake = start(FakeConfig::default()).await;
@@ -687,13 +687,15 @@ async fn checksums_are_optional_unless_required() {
     for checksums in [Some(Default::default()), None] {
         let mut url = url.clone();
         url.checksums = checksums;
-        let err = Download::from_response(&client, url.clone())
+        let err = client
+            .download_from(url.clone())
             .require_checksum(true)
             .to_writer(&mut tokio::io::sink())
             .await
             .unwrap_err();
         assert!(matches!(err, DownloadError::ChecksumMissing), "{err:?}");
-        let report = Download::from_response(&client, url)
+        let report = client
+            .download_from(url)
             .to_writer(&mut tokio::io::sink())
             .await
             .unwrap();
@@ -739,7 +741,8 @@ async fn plain_http_download_urls_are_refused_off_loopback() {
         checksums: Default::default(),
         sys_metadata: None,
     };
-    let err = kdocs_client::download::Download::from_response(&client, response)
+    let err = client
+        .download_from(response)
         .to_writer(&mut tokio::io::sink())
         .await
         .unwrap_err();

@@ -2,6 +2,7 @@
 //! the fake: OAuth (A1–A3), user (U1–U3), app space (AS1–AS11) and anonymous
 //! preview (AN1–AN5), with the lifecycles that tie them together.
 
+use kdocs_client::ErrorCodeExt;
 use std::time::Duration;
 
 use kdocs_client::download::Download;

@@ -16,6 +16,7 @@
 //! - a fault-injection run (2,000 calls) and a load run (10,000 calls at
 //!   concurrency 256).
 
+use kdocs_client::ErrorCodeExt;
 use std::collections::BTreeMap;
 use std::io::Write;
 use std::sync::atomic::{AtomicUsize, Ordering};

@@ -117,6 +117,33 @@ impl Context<'_> {
         self.out.push_str(
             "            Self::Unknown(_) => return ::std::option::Option::None,\n        })\n    }\n}\n\n",
         );
+        self.known_codes_table(codes);
+    }
+
+    /// The same table as data, for the runtime: its errors judge a
+    /// documented code by this entry, not by the HTTP status.
+    fn known_codes_table(&mut self, codes: &[ErrorCodeModel]) {
+        let rt = self.rt.clone();
+        self.doc(
+            "",
+            &format!(
+                "The spec's error table as the runtime reads it\n\
+                 ([`Config::with_error_codes`]({rt}::Config::with_error_codes)): one entry per\n\
+                 [`ErrorCode`] variant but `Unknown`."
+            ),
+        );
+        let _ = writeln!(self.out, "pub static ERROR_CODES: &[{rt}::KnownCode] = &[");
+        for c in codes {
+            let _ = writeln!(
+                self.out,
+                "    {rt}::KnownCode::new({}, {}, {rt}::ErrorCategory::{}, {}),",
+                c.code,
+                str_literal(&c.name),
+                category_text(c.category),
+                c.retryable
+            );
+        }
+        self.out.push_str("];\n\n");
     }
 }
 

@@ -358,7 +358,7 @@ impl Context<'_> {
             None => {
                 let _ = write!(
                     self.out,
-                    "/// The generated API, on top of the runtime's [`Client`](#rt::Client).\n\
+                    "/// The generated API, on top of the runtime's [`Client`]({rt}::Client).\n\
                      #[derive(::std::clone::Clone, ::std::fmt::Debug)]\n\
                      pub struct Client {{\n    inner: {rt}::Client,\n}}\n\n\
                      impl Client {{\n    /// Wraps a configured runtime client.\n    \

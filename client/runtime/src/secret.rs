@@ -26,7 +26,7 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 /// the response types that hold one can derive them.
 ///
 /// ```
-/// use kdocs_client::Secret;
+/// use kdocs_runtime::Secret;
 ///
 /// let token = Secret::new(String::from("Anonymous-abc"));
 /// assert_eq!(format!("{token:?}"), "Secret(***)");

@@ -11,14 +11,14 @@ use reqwest::header::{HeaderName, HeaderValue};
 use tracing::Instrument;
 
 use super::Client;
-use crate::runtime::envelope;
-use crate::runtime::error::{CallContext, DecodeError, Error, TimeoutKind};
-use crate::runtime::hooks::{HookRequest, HookResponse};
-use crate::runtime::multipart::{BuildError, MultipartBody};
-use crate::runtime::request::{Auth, BodyKind, Method, Operation, OperationSpec, RequestParts};
-use crate::runtime::scrub::Scrubber;
-use crate::runtime::signing::{self, Hex, Md5Hex, Wps2};
-use crate::runtime::url_policy;
+use crate::envelope;
+use crate::error::{CallContext, DecodeError, Error, KnownCode, TimeoutKind};
+use crate::hooks::{HookRequest, HookResponse};
+use crate::multipart::{BuildError, MultipartBody};
+use crate::request::{Auth, BodyKind, Method, Operation, OperationSpec, RequestParts};
+use crate::scrub::Scrubber;
+use crate::signing::{self, Hex, Md5Hex, Wps2};
+use crate::url_policy;
 
 /// What one attempt brought back before decoding.
 struct RawResponse {
@@ -404,6 +404,10 @@ impl Client {
                             return Ok(());
                         }
                         Err(mut error) => {
+                            if let Error::Api(api) = &mut error {
+                                api.known =
+                                    KnownCode::find(self.inner.config.error_codes, api.code);
+                            }
                             self.observe(spec, attempt, Some(raw.status), started, Some(&error));
                             // Only a signed request has a `Date` to refuse.
                             if spec.auth.signed()
@@ -819,9 +823,9 @@ fn shift(t: SystemTime, secs: i64) -> SystemTime {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::runtime::client::check_base_url;
-    use crate::runtime::config::{Config, Credentials};
-    use crate::runtime::ApiError;
+    use crate::client::check_base_url;
+    use crate::config::{Config, Credentials};
+    use crate::ApiError;
 
     /// Setting the path and query on the parsed base URL gives the URL that
     /// parsing the whole text gives (what the client did before), and the
@@ -895,6 +899,7 @@ mod tests {
             extra: None,
             retry_after: None,
             clock_skew_secs: None,
+            known: None,
         }))
     }
 

@@ -39,7 +39,7 @@ type SharedReader = Arc<Mutex<Option<Pin<Box<dyn AsyncRead + Send + Sync>>>>>;
 /// with the file name and content type to send.
 ///
 /// ```
-/// use kdocs_client::runtime::FilePart;
+/// use kdocs_runtime::FilePart;
 ///
 /// let part = FilePart::from_bytes("notes.docx", b"hello".to_vec());
 /// assert_eq!(part.filename(), "notes.docx");

@@ -13,7 +13,7 @@ use tokio::io::{AsyncWrite, AsyncWriteExt};
 use super::{
     Completeness, DownloadError, DownloadLimits, DownloadProgress, DownloadReport, ProgressFn,
 };
-use crate::runtime::url_policy;
+use crate::url_policy;
 use crate::Client;
 
 /// The checksums to verify against, lowercase hex.

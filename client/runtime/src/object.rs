@@ -9,8 +9,8 @@
 //! describing the struct:
 //!
 //! ```
-//! use kdocs_client::runtime::object::{self, Opt, Req, Skip};
-//! use kdocs_client::runtime::serde::{Deserialize, Deserializer, Serialize, Serializer};
+//! use kdocs_runtime::object::{self, Opt, Req, Skip};
+//! use kdocs_runtime::serde::{Deserialize, Deserializer, Serialize, Serializer};
 //!
 //! #[derive(Debug, PartialEq)]
 //! pub struct File {

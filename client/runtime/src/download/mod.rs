@@ -1,16 +1,8 @@
 //! Verified, streaming, bounded downloads of app documents.
 //!
-// The entry points exist with the `appspace` feature: links only then.
-#![cfg_attr(
-    feature = "appspace",
-    doc = "[`Client::download`] gets a document's download URL through [`Client::get_download_url`],"
-)]
-#![cfg_attr(
-    not(feature = "appspace"),
-    doc = "`Client::download` (with the `appspace` feature) gets a document's download URL through",
-    doc = "`Client::get_download_url`,"
-)]
-//! streams the bytes to a
+//! A [`Download`] starts from a download URL (or from a call that gets one:
+//! `kdocs_client::Client::download` asks `get_download_url` for it), streams
+//! the bytes to a
 //! [`tokio::io::AsyncWrite`] or to a file in constant memory (one network chunk
 //! at a time), computes md5 and sha1 on the way, and checks them against the
 //! `checksums` the API returned (keys `md5` / `sha1`, hex values, compared
@@ -60,14 +52,12 @@
 //! only: its path and query may themselves be the capability.
 //!
 //! ```no_run
-//! # #[cfg(feature = "appspace")]
-//! use kdocs_client::{Client, Config, Credentials};
+//! use kdocs_runtime::download::Download;
+//! use kdocs_runtime::{Client, Config, Credentials, Secret};
 //!
-//! # #[cfg(feature = "appspace")]
-//! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
+//! # async fn run(url: Secret<String>) -> Result<(), Box<dyn std::error::Error>> {
 //! let client = Client::new(Credentials::new("SX20220101ABCDEF", "app-key"), Config::new())?;
-//! let report = client
-//!     .download("t2v4Ga8ZUYKc12KGMdEQpBh")
+//! let report = Download::from_url(&client, url.clone(), None)
 //!     .max_bytes(512 * 1024 * 1024)
 //!     .to_file("report.docx")
 //!     .await?;
@@ -75,21 +65,21 @@
 //!
 //! // Or to any AsyncWrite:
 //! let mut buffer = Vec::new();
-//! client.download("t2v4Ga8ZUYKc12KGMdEQpBh").to_writer(&mut buffer).await?;
+//! Download::from_url(&client, url, None).to_writer(&mut buffer).await?;
 //! # Ok(()) }
 //! ```
 
 use std::collections::BTreeMap;
 use std::fmt;
+use std::future::Future;
 use std::path::{Path, PathBuf};
+use std::pin::Pin;
 use std::time::Duration;
 
 use tokio::io::AsyncWrite;
 
-use crate::runtime::url_policy;
-use crate::{Client, Secret};
-#[cfg(feature = "appspace")]
-use crate::{GetDownloadUrlRequest, GetDownloadUrlResponse};
+use crate::url_policy;
+use crate::{Client, Error, Secret};
 
 /// Buffer size between the network and a destination file.
 const FILE_BUFFER: usize = 256 * 1024;
@@ -98,7 +88,7 @@ const FILE_BUFFER: usize = 256 * 1024;
 ///
 /// ```
 /// use std::time::Duration;
-/// use kdocs_client::download::DownloadLimits;
+/// use kdocs_runtime::download::DownloadLimits;
 ///
 /// let limits = DownloadLimits::new()
 ///     .with_max_bytes(100 * 1024 * 1024)
@@ -237,19 +227,12 @@ impl DownloadReport {
     }
 }
 
-/// One download, configured by its methods;
-#[cfg_attr(
-    feature = "appspace",
-    doc = "from [`Client::download`] or [`Download::from_response`]."
-)]
-#[cfg_attr(
-    not(feature = "appspace"),
-    doc = "from `Client::download` or `Download::from_response` (with the `appspace` feature)."
-)]
+/// One download, configured by its methods; from [`Download::from_url`] or
+/// [`Download::locating`] (`kdocs_client::Client::download` builds the latter).
 #[must_use = "a download does nothing until `to_writer` or `to_file` is awaited"]
 pub struct Download<'a> {
     client: &'a Client,
-    source: Source,
+    source: Source<'a>,
     limits: DownloadLimits,
     expected_size: Option<u64>,
     require_checksum: bool,
@@ -269,20 +252,30 @@ pub struct DownloadProgress {
     pub total: Option<u64>,
 }
 
-enum Source {
-    #[cfg(feature = "appspace")]
-    FileToken(String),
+/// Checksums of a download's content, keyed by algorithm (`md5`, `sha1`), as
+/// the API returns them.
+pub type Checksums = BTreeMap<String, serde_json::Value>;
+
+/// A download URL and its checksums, as an endpoint answers them.
+pub type Located = (Secret<String>, Option<Checksums>);
+
+/// A call that gets the download URL (`get_download_url`, say), awaited when
+/// the download starts.
+pub type Locate<'a> = Pin<Box<dyn Future<Output = Result<Located, Error>> + Send + 'a>>;
+
+enum Source<'a> {
+    /// A call that gets the URL, and what it is for `Debug` (`file_token …`).
+    Locate { what: String, locate: Locate<'a> },
     Url {
         url: Secret<String>,
-        checksums: Option<BTreeMap<String, serde_json::Value>>,
+        checksums: Option<Checksums>,
     },
 }
 
 impl fmt::Debug for Download<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let source = match &self.source {
-            #[cfg(feature = "appspace")]
-            Source::FileToken(t) => format!("file_token {t}"),
+            Source::Locate { what, .. } => what.clone(),
             Source::Url { url, .. } => match reqwest::Url::parse(url.expose_str()) {
                 Ok(url) => format!("download URL at {}", url_policy::origin(&url)),
                 Err(_) => "an unparsable download URL".to_owned(),
@@ -298,17 +291,8 @@ impl fmt::Debug for Download<'_> {
     }
 }
 
-#[cfg(feature = "appspace")]
-impl Client {
-    /// A download of the app document `file_token`; finish it with
-    /// [`Download::to_file`] or [`Download::to_writer`]. See [`crate::download`].
-    pub fn download(&self, file_token: impl Into<String>) -> Download<'_> {
-        Download::new(self, Source::FileToken(file_token.into()))
-    }
-}
-
 impl<'a> Download<'a> {
-    fn new(client: &'a Client, source: Source) -> Self {
+    fn new(client: &'a Client, source: Source<'a>) -> Self {
         Download {
             client,
             source,
@@ -319,14 +303,17 @@ impl<'a> Download<'a> {
         }
     }
 
-    /// A download of a URL already obtained with [`Client::get_download_url`].
-    #[cfg(feature = "appspace")]
-    pub fn from_response(client: &'a Client, response: GetDownloadUrlResponse) -> Self {
+    /// A download whose URL `locate` gets when the download starts (the
+    /// generated client's `download(file_token)` passes its
+    /// `get_download_url` call); `what` names the document in `Debug` output
+    /// (`file_token …`), so it must not be a secret. A failure of `locate` is
+    /// [`DownloadError::GetUrl`].
+    pub fn locating(client: &'a Client, what: impl Into<String>, locate: Locate<'a>) -> Self {
         Download::new(
             client,
-            Source::Url {
-                url: response.download_url,
-                checksums: response.checksums,
+            Source::Locate {
+                what: what.into(),
+                locate,
             },
         )
     }
@@ -334,11 +321,7 @@ impl<'a> Download<'a> {
     /// A download of any download URL an endpoint returned (a version's, a
     /// personal file's…), verified against `checksums` when given (keys
     /// `md5` / `sha1`, hex values), with the same limits and checks.
-    pub fn from_url(
-        client: &'a Client,
-        url: Secret<String>,
-        checksums: Option<BTreeMap<String, serde_json::Value>>,
-    ) -> Self {
+    pub fn from_url(client: &'a Client, url: Secret<String>, checksums: Option<Checksums>) -> Self {
         Download::new(client, Source::Url { url, checksums })
     }
 
@@ -397,15 +380,9 @@ impl<'a> Download<'a> {
     {
         let (url, checksums) = match self.source {
             Source::Url { url, checksums } => (url, checksums),
-            #[cfg(feature = "appspace")]
-            Source::FileToken(file_token) => {
-                let response = self
-                    .client
-                    .get_download_url(GetDownloadUrlRequest::new(file_token))
-                    .await
-                    .map_err(|source| DownloadError::GetUrl { source })?;
-                (response.download_url, response.checksums)
-            }
+            Source::Locate { locate, .. } => locate
+                .await
+                .map_err(|source| DownloadError::GetUrl { source })?,
         };
         // `checksums` is optional in the spec (the docs show only `{}`):
         // absent means nothing to verify against, as an empty map does.

@@ -25,7 +25,7 @@ use std::time::Duration;
 ///
 /// ```
 /// use std::time::Duration;
-/// use kdocs_client::runtime::RetryPolicy;
+/// use kdocs_runtime::RetryPolicy;
 ///
 /// let policy = RetryPolicy::new()
 ///     .with_max_attempts(5)

@@ -9,7 +9,7 @@ use std::time::SystemTime;
 ///
 /// ```
 /// use std::time::{Duration, SystemTime};
-/// use kdocs_client::runtime::time::TimeSource;
+/// use kdocs_runtime::time::TimeSource;
 ///
 /// let ahead = || SystemTime::now() + Duration::from_secs(3600);
 /// assert!(ahead.now() > SystemTime::now());

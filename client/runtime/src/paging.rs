@@ -8,8 +8,8 @@
 //! returning [`Pages`]; the loop is written once, here:
 //!
 //! ```no_run
-//! # use kdocs_client::runtime::{Client, Operation, Paged, Pages};
-//! # async fn walk<O: Paged + Clone>(pages: Pages<'_, O>) -> Result<(), kdocs_client::Error>
+//! # use kdocs_runtime::{Client, Operation, Paged, Pages};
+//! # async fn walk<O: Paged + Clone>(pages: Pages<'_, O>) -> Result<(), kdocs_runtime::Error>
 //! # where O::Item: std::fmt::Debug {
 //! let mut pages = pages;
 //! while let Some(item) = pages.next_item().await {

@@ -14,7 +14,7 @@
 //!   (in [`Client::execute`]);
 //! - [`Secret`]: values that never show in `Debug`; `scrub`: secrets echoed
 //!   back by a server, in any encoding, removed from errors;
-//! - `url_policy`: which URLs anything is sent to (https, loopback, no
+//! - [`url_policy`]: which URLs anything is sent to (https, loopback, no
 //!   redirects for signed calls) and how URLs are shown.
 //!
 //! Only [`Client::execute`] and the decoding of each output type are generic,
@@ -29,6 +29,7 @@
 pub mod cli;
 mod client;
 mod config;
+pub mod download;
 mod envelope;
 mod error;
 mod hooks;
@@ -41,13 +42,13 @@ mod scrub;
 mod secret;
 pub mod signing;
 pub mod time;
-pub(crate) mod url_policy;
+pub mod url_policy;
 
 pub use client::Client;
 pub use config::{
     CallOptions, Config, Credentials, DEFAULT_BASE_URL, DEFAULT_MAX_CLOCK_CORRECTION,
 };
-pub use error::{ApiError, CallContext, DecodeError, Error, ErrorCategory, TimeoutKind};
+pub use error::{ApiError, CallContext, DecodeError, Error, ErrorCategory, KnownCode, TimeoutKind};
 pub use hooks::{HeaderRefused, Hook, HookRequest, HookResponse};
 pub use multipart::FilePart;
 pub use paging::{Paged, Pages};

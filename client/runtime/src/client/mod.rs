@@ -16,18 +16,16 @@ use super::url_policy;
 
 /// A kdocs client: credentials, configuration and a connection pool.
 ///
-/// Cheap to clone (clones share the pool). One async method per endpoint is
-/// generated on this type from `api-spec/`; each builds its request and calls
-/// [`Client::execute`].
+/// Cheap to clone (clones share the pool). kdocs-client's `Client` wraps
+/// this one and adds one method per endpoint of `api-spec/`; each builds its
+/// request and calls [`Client::execute`], which takes any [`Operation`](crate::Operation).
 ///
 /// ```no_run
-/// # #[cfg(feature = "appspace")]
-/// # async fn run() -> Result<(), kdocs_client::Error> {
-/// use kdocs_client::{Client, Config, Credentials, GetDownloadUrlRequest};
+/// # async fn run<O: kdocs_runtime::Operation>(request: O) -> Result<(), kdocs_runtime::Error> {
+/// use kdocs_runtime::{Client, Config, Credentials};
 ///
 /// let client = Client::new(Credentials::new("SX20220101ABCDEF", "app-key"), Config::new())?;
-/// let url = client.get_download_url(GetDownloadUrlRequest::new("t2v4Ga8ZUYKc12KGMdEQpBh")).await?;
-/// println!("{} bytes to fetch", url.download_url.expose().len());
+/// let _answer: O::Output = client.execute(request).await?;
 /// # Ok(()) }
 /// ```
 #[derive(Clone)]
@@ -102,13 +100,12 @@ impl Client {
     /// call, no retries for another.
     ///
     /// ```no_run
-    /// # #[cfg(feature = "appspace")]
-    /// # async fn run(client: kdocs_client::Client) -> Result<(), kdocs_client::Error> {
+    /// # async fn run<O: kdocs_runtime::Operation>(client: kdocs_runtime::Client, request: O) -> Result<(), kdocs_runtime::Error> {
     /// use std::time::Duration;
-    /// use kdocs_client::runtime::{CallOptions, RetryPolicy};
+    /// use kdocs_runtime::{CallOptions, RetryPolicy};
     ///
     /// let once = client.with_options(CallOptions::new().with_retry_policy(RetryPolicy::none()));
-    /// once.get_download_url(kdocs_client::GetDownloadUrlRequest::new("t2v4Ga8ZUYKc12KGMdEQpBh")).await?;
+    /// once.execute(request).await?;
     /// # Ok(()) }
     /// ```
     pub fn with_options(&self, options: CallOptions) -> Client {
@@ -218,8 +215,23 @@ fn check_base_url(
 mod tests {
     use super::*;
 
+    /// An endpoint as generated code describes one.
+    struct Ping;
+
+    impl crate::Operation for Ping {
+        type Output = serde_json::Value;
+        const SPEC: crate::OperationSpec = crate::OperationSpec {
+            name: "ping",
+            method: crate::Method::Get,
+            path: "/ping",
+            idempotent: true,
+            auth: crate::Auth::Wps2,
+            body: crate::BodyKind::None,
+        };
+        fn write(&self, _: &mut crate::RequestParts) {}
+    }
+
     /// Limits meant as "no limit" must not overflow `Instant` or the semaphore.
-    #[cfg(feature = "appspace")]
     #[tokio::test]
     async fn huge_limits_do_not_panic() {
         let config = Config::new()
@@ -228,10 +240,7 @@ mod tests {
             .with_max_connections(usize::MAX)
             .with_retry_policy(super::super::RetryPolicy::none());
         let client = Client::new(Credentials::new("app", "key"), config).unwrap();
-        let err = client
-            .get_download_url(crate::GetDownloadUrlRequest::new("f"))
-            .await
-            .unwrap_err();
+        let err = client.execute(Ping).await.unwrap_err();
         assert!(matches!(err, Error::Transport { .. }), "{err}");
     }
 

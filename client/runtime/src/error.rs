@@ -32,7 +32,7 @@ impl fmt::Display for CallContext {
 }
 
 /// Families of service errors, as the spec's error table assigns them to the
-/// codes it knows ([`ErrorCode::category`](crate::ErrorCode::category)).
+/// codes it knows ([`KnownCode::category`]).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum ErrorCategory {
     /// The caller was refused: credentials, a token or the signature, or a
@@ -49,6 +49,47 @@ pub enum ErrorCategory {
     Server,
 }
 
+/// A service error code that a source documents: one entry of the spec's
+/// error table (`api-spec/errors.yaml`), which kdocs-client hands to the
+/// runtime ([`Config::with_error_codes`](super::Config::with_error_codes)).
+/// An [`ApiError`] whose code has an entry carries it, and the error's
+/// categories ([`Error::is_auth`], …) follow the entry, not the HTTP status.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub struct KnownCode {
+    /// The envelope's `code`.
+    pub code: i64,
+    /// The code's name in the table (the service's `message` when a source
+    /// shows one).
+    pub name: &'static str,
+    /// Which family of failure it is.
+    pub category: ErrorCategory,
+    /// Whether the table marks it as worth retrying later.
+    pub retryable: bool,
+}
+
+impl KnownCode {
+    /// An entry of the table.
+    pub const fn new(
+        code: i64,
+        name: &'static str,
+        category: ErrorCategory,
+        retryable: bool,
+    ) -> Self {
+        Self {
+            code,
+            name,
+            category,
+            retryable,
+        }
+    }
+
+    /// The entry for `code` in `table`, if any.
+    pub fn find(table: &[KnownCode], code: i64) -> Option<KnownCode> {
+        table.iter().find(|known| known.code == code).copied()
+    }
+}
+
 /// The service answered with an error envelope (`code != 0`).
 ///
 /// The text fields hold what the service sent, with every secret of the
@@ -57,37 +98,23 @@ pub enum ErrorCategory {
 ///
 /// # Example
 ///
-/// A failed call gives it as [`Error::Api`] (or through [`Error::api`]). Here
-/// the fake kdocs (feature `fake`) refuses an access token it did not issue
-/// with `20007`, the code public clients quote kdocs answering with:
+/// A failed call gives it as [`Error::Api`] (or through [`Error::api`]).
+/// kdocs-client's `ErrorCode::of(&api)` is the typed view of its code; the
+/// fields answer the rest:
 ///
 /// ```
-/// # #[cfg(feature = "fake")]
-/// # #[tokio::main(flavor = "current_thread")]
-/// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
-/// use kdocs_client::fake::{FakeConfig, FakeKdocs};
-/// use kdocs_client::{Client, Config, Credentials, Error, ErrorCode, GetUserInfoRequest};
+/// use kdocs_runtime::{ApiError, Error, ErrorCategory};
 ///
-/// let fake = FakeKdocs::start(FakeConfig::default()).await?;
-/// let credentials = Credentials::new(fake.app_id(), fake.app_key());
-/// let client = Client::new(credentials, Config::new().with_base_url(fake.base_url()))?;
-///
-/// match client.get_user_info(GetUserInfoRequest::new("not-a-token")).await {
-///     Err(Error::Api(api)) => {
-///         assert_eq!(api.code, 20007);
-///         assert_eq!(api.error_code(), ErrorCode::AccessTokenInvalid);
-///         assert_eq!(api.status, 401);
-///         assert_eq!(api.context.operation, "get_user_info");
+/// fn describe(api: &ApiError) -> String {
+///     match api.known {
+///         Some(known) if known.category == ErrorCategory::Auth => {
+///             format!("refused ({}): {}", known.name, api.hint)
+///         }
 ///         // `message` and `hint` are the service's words, safe to log.
-///         println!("{}: {}", api.message, api.hint);
+///         _ => format!("{} said {} {}: {}", api.context, api.code, api.message, api.hint),
 ///     }
-///     other => panic!("expected a refusal, got {other:?}"),
 /// }
-/// fake.shutdown().await;
-/// # Ok(())
-/// # }
-/// # #[cfg(not(feature = "fake"))]
-/// # fn main() {}
+/// # let _ = describe;
 /// ```
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
@@ -113,14 +140,9 @@ pub struct ApiError {
     /// the seconds the service's clock is ahead of the one the request was
     /// signed with (negative: behind). The signing clock was left alone.
     pub clock_skew_secs: Option<i64>,
-}
-
-impl ApiError {
-    /// The envelope's `code` as a typed [`ErrorCode`](crate::ErrorCode), from
-    /// the `api-spec/errors.yaml` table (`Unknown(code)` for other codes).
-    pub fn error_code(&self) -> crate::ErrorCode {
-        crate::ErrorCode::from_code(self.code)
-    }
+    /// The code's entry in the client's error table, when a source documents
+    /// the code (kdocs-client's `ErrorCode` is the typed view of it).
+    pub known: Option<KnownCode>,
 }
 
 /// Which time limit a [`Error::Timeout`] hit.
@@ -168,14 +190,15 @@ pub struct DecodeError {
 /// documented error code when the service gave one and from the HTTP status
 /// otherwise: [`is_retryable`](Self::is_retryable), [`is_auth`](Self::is_auth),
 /// [`is_not_found`](Self::is_not_found), [`is_timeout`](Self::is_timeout);
-/// [`error_code`](Self::error_code) gives the service's code, typed. `Display`
+/// [`code`](Self::code) gives the service's code (kdocs-client's `ErrorCode`
+/// types it). `Display`
 /// names the call (operation, method, path template), the HTTP status, the code,
 /// message and hint, and never a secret.
 ///
 /// # Example
 ///
 /// ```
-/// use kdocs_client::{Error, ErrorCode};
+/// use kdocs_runtime::Error;
 ///
 /// /// What to tell the user, whatever the call was.
 /// fn advice(error: &Error) -> String {
@@ -187,10 +210,12 @@ pub struct DecodeError {
 ///         return "kdocs is busy: try again later".to_owned();
 ///     }
 ///     match error {
-///         // The service refused: its code, typed (`Unknown` for a code the spec lacks).
-///         Error::Api(api) => match api.error_code() {
-///             ErrorCode::InvalidArgument => format!("a parameter was refused: {}", api.hint),
-///             code => format!("kdocs said {} ({code:?}): {}", api.code, api.hint),
+///         // The service refused: its code, and its name when a source documents it.
+///         Error::Api(api) => match api.known {
+///             Some(known) if known.name == "InvalidArgument" => {
+///                 format!("a parameter was refused: {}", api.hint)
+///             }
+///             _ => format!("kdocs said {}: {}", api.code, api.hint),
 ///         },
 ///         Error::Timeout { kind, .. } => format!("no answer in time ({kind})"),
 ///         // `Error` is `#[non_exhaustive]`: keep a wildcard arm.
@@ -200,7 +225,7 @@ pub struct DecodeError {
 ///
 /// let error = Error::Config("the app key is empty".to_owned());
 /// assert!(!error.is_retryable() && !error.is_auth() && !error.is_not_found());
-/// assert_eq!((error.status(), error.error_code()), (None, None));
+/// assert_eq!((error.status(), error.code()), (None, None));
 /// assert_eq!(advice(&error), "kdocs client configuration: the app key is empty");
 /// ```
 #[derive(Debug, thiserror::Error)]
@@ -372,7 +397,7 @@ pub(crate) fn is_retryable_status(status: u16) -> bool {
 /// table when a source gives the code, otherwise the HTTP status.
 enum Judged {
     /// A code of the spec's error table.
-    Code(crate::ErrorCode),
+    Code(KnownCode),
     /// An unknown code, or no kdocs envelope at all: the HTTP status decides.
     Status(u16),
     /// No response (transport failure, timeout, bad argument, configuration).
@@ -386,6 +411,11 @@ impl Error {
             Error::Api(api) => Some(api),
             _ => None,
         }
+    }
+
+    /// The envelope's `code`, when the failure is an error envelope.
+    pub fn code(&self) -> Option<i64> {
+        self.api().map(|api| api.code)
     }
 
     /// The call the error belongs to, when it belongs to one.
@@ -402,17 +432,12 @@ impl Error {
         }
     }
 
-    /// The service's error code, typed, when the failure is an error envelope.
-    pub fn error_code(&self) -> Option<crate::ErrorCode> {
-        self.api().map(ApiError::error_code)
-    }
-
     /// What the categories below are decided from.
     fn judged(&self) -> Judged {
         match self {
-            Error::Api(e) => match e.error_code() {
-                code if code.category().is_some() => Judged::Code(code),
-                _ => Judged::Status(e.status),
+            Error::Api(e) => match e.known {
+                Some(known) => Judged::Code(known),
+                None => Judged::Status(e.status),
             },
             Error::Decode(e) => Judged::Status(e.status),
             _ => Judged::NoResponse,
@@ -431,7 +456,7 @@ impl Error {
     /// timeout, a refused parameter and a configuration error are not.
     pub fn is_retryable(&self) -> bool {
         match self.judged() {
-            Judged::Code(code) => code.is_retryable(),
+            Judged::Code(known) => known.retryable,
             Judged::Status(status) => is_retryable_status(status),
             Judged::NoResponse => match self {
                 Error::Transport { source, .. } => !source.is_builder() && !source.is_redirect(),
@@ -450,7 +475,7 @@ impl Error {
     /// not a kdocs envelope), the HTTP status 401 or 403. `false` without an answer.
     pub fn is_auth(&self) -> bool {
         match self.judged() {
-            Judged::Code(code) => code.category() == Some(ErrorCategory::Auth),
+            Judged::Code(known) => known.category == ErrorCategory::Auth,
             Judged::Status(status) => matches!(status, 401 | 403),
             Judged::NoResponse => false,
         }
@@ -465,7 +490,7 @@ impl Error {
     /// without an answer.
     pub fn is_not_found(&self) -> bool {
         match self.judged() {
-            Judged::Code(code) => code.category() == Some(ErrorCategory::NotFound),
+            Judged::Code(known) => known.category == ErrorCategory::NotFound,
             Judged::Status(status) => matches!(status, 404 | 410),
             Judged::NoResponse => false,
         }
@@ -585,7 +610,7 @@ pub(crate) fn excerpt(body: &[u8], max: usize, scrubber: &Scrubber<'_>) -> Strin
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::runtime::Method;
+    use crate::Method;
 
     const CONTEXT: CallContext = CallContext {
         operation: "get_download_url",
@@ -604,12 +629,26 @@ mod tests {
             extra: None,
             retry_after: None,
             clock_skew_secs: None,
+            known: None,
         }));
         assert_eq!(
             e.to_string(),
             "kdocs get_download_url (GET /files/{file_token}): HTTP 401, code 20007 AccessTokenInvalid: access_token is required"
         );
     }
+
+    /// A table as kdocs-client's: the codes of `api-spec/errors.yaml`, and
+    /// one retryable code to see that flag decide.
+    const TABLE: &[KnownCode] = &[
+        KnownCode::new(10001, "InvalidArgument", ErrorCategory::Request, false),
+        KnownCode::new(10003, "PermissionDenied", ErrorCategory::Auth, false),
+        KnownCode::new(20001, "InvalidSignature", ErrorCategory::Auth, false),
+        KnownCode::new(20007, "AccessTokenInvalid", ErrorCategory::Auth, false),
+        KnownCode::new(30004, "TooManyWebhooks", ErrorCategory::Request, false),
+        KnownCode::new(30016, "FileTooLarge", ErrorCategory::Request, false),
+        KnownCode::new(77, "Busy", ErrorCategory::Server, true),
+        KnownCode::new(78, "Gone", ErrorCategory::NotFound, false),
+    ];
 
     fn api(status: u16, code: i64) -> Error {
         Error::Api(Box::new(ApiError {
@@ -621,6 +660,7 @@ mod tests {
             extra: None,
             retry_after: None,
             clock_skew_secs: None,
+            known: KnownCode::find(TABLE, code),
         }))
     }
 
@@ -645,11 +685,13 @@ mod tests {
 
     #[test]
     fn a_documented_code_decides_over_the_http_status() {
-        use crate::ErrorCode;
         // 20007 (auth) even with HTTP 200, as kdocs sends errors with 200 too.
         assert_eq!(
-            api(200, 20007).error_code(),
-            Some(ErrorCode::AccessTokenInvalid)
+            api(200, 20007)
+                .api()
+                .and_then(|api| api.known)
+                .map(|k| k.name),
+            Some("AccessTokenInvalid")
         );
         assert_eq!(categories(&api(200, 20007)), (true, false, false, false));
         // 10003 and 20001 are auth; 10001, 30004 and 30016 are request errors.
@@ -670,14 +712,17 @@ mod tests {
                 );
             }
         }
+        // A retryable entry retries whatever the status; a not-found entry is
+        // not found under a 200.
+        assert_eq!(categories(&api(400, 77)), (false, false, true, false));
+        assert_eq!(categories(&api(200, 78)), (false, true, false, false));
     }
 
     #[test]
     fn an_unknown_code_is_judged_by_the_http_status() {
-        use crate::ErrorCode;
         // A code no page gives (the fake's own codes among them).
         let code = 994_031;
-        assert_eq!(api(403, code).error_code(), Some(ErrorCode::Unknown(code)));
+        assert_eq!(api(403, code).api().unwrap().known, None);
         let cases = [
             (401, (true, false, false, false)),
             (403, (true, false, false, false)),
@@ -762,6 +807,7 @@ mod tests {
             extra: None,
             retry_after: None,
             clock_skew_secs: None,
+            known: None,
         }));
         let text = e.to_string();
         assert!(
@@ -788,6 +834,7 @@ mod tests {
             extra: None,
             retry_after: None,
             clock_skew_secs: Some(-817_852_907),
+            known: None,
         }));
         assert!(
             e.to_string()

@@ -7,13 +7,14 @@ use std::time::Duration;
 use super::retry::RetryPolicy;
 use super::secret::Secret;
 use crate::download::DownloadLimits;
+use crate::error::KnownCode;
 
 /// An app's credentials: the `app_id` and its `app_key` (AK/SK).
 ///
 /// `Debug` shows the app id and never the key.
 ///
 /// ```
-/// let c = kdocs_client::Credentials::new("SX20220101ABCDEF", "my-app-key");
+/// let c = kdocs_runtime::Credentials::new("SX20220101ABCDEF", "my-app-key");
 /// assert_eq!(format!("{c:?}"), r#"Credentials { app_id: "SX20220101ABCDEF", app_key: Secret(***) }"#);
 /// ```
 #[derive(Clone)]
@@ -65,7 +66,7 @@ pub const DEFAULT_MAX_CLOCK_CORRECTION: Duration = Duration::from_secs(24 * 60 *
 ///
 /// ```
 /// use std::time::Duration;
-/// let config = kdocs_client::Config::new()
+/// let config = kdocs_runtime::Config::new()
 ///     .with_base_url("https://developer.kdocs.cn")
 ///     .with_timeout(Duration::from_secs(10));
 /// ```
@@ -87,6 +88,7 @@ pub struct Config {
     pub(crate) max_clock_correction: Duration,
     pub(crate) download: DownloadLimits,
     pub(crate) hooks: Vec<Arc<dyn super::hooks::Hook>>,
+    pub(crate) error_codes: &'static [KnownCode],
 }
 
 impl fmt::Debug for Config {
@@ -109,6 +111,7 @@ impl fmt::Debug for Config {
             .field("max_clock_correction", &self.max_clock_correction)
             .field("download", &self.download)
             .field("hooks", &self.hooks.len())
+            .field("error_codes", &self.error_codes.len())
             .finish()
     }
 }
@@ -141,6 +144,7 @@ impl Config {
             max_clock_correction: DEFAULT_MAX_CLOCK_CORRECTION,
             download: DownloadLimits::new(),
             hooks: Vec::new(),
+            error_codes: &[],
         }
     }
 
@@ -183,10 +187,10 @@ impl Config {
     ///
     /// ```
     /// use std::time::Duration;
-    /// let config = kdocs_client::Config::new().with_http_setup(|builder| {
+    /// let config = kdocs_runtime::Config::new().with_http_setup(|builder| {
     ///     builder.pool_idle_timeout(Duration::from_secs(30)).tcp_nodelay(true)
     /// });
-    /// # kdocs_client::Client::new(kdocs_client::Credentials::new("app", "key"), config).unwrap();
+    /// # kdocs_runtime::Client::new(kdocs_runtime::Credentials::new("app", "key"), config).unwrap();
     /// ```
     pub fn with_http_setup(
         mut self,
@@ -207,6 +211,18 @@ impl Config {
     /// tokens then travel in clear text: use only on a trusted network.
     pub fn with_insecure_http(mut self, allow: bool) -> Self {
         self.allow_insecure_http = allow;
+        self
+    }
+
+    /// The service's documented error codes, which decide an [`ApiError`]'s
+    /// categories ([`Error::is_auth`], …) over its HTTP status. kdocs-client's
+    /// `Client::new` sets its spec's table; without one, every code is judged
+    /// by the status.
+    ///
+    /// [`ApiError`]: crate::ApiError
+    /// [`Error::is_auth`]: crate::Error::is_auth
+    pub fn with_error_codes(mut self, table: &'static [KnownCode]) -> Self {
+        self.error_codes = table;
         self
     }
 
@@ -305,7 +321,7 @@ impl Config {
 ///
 /// ```
 /// use std::time::Duration;
-/// use kdocs_client::runtime::{CallOptions, RetryPolicy};
+/// use kdocs_runtime::{CallOptions, RetryPolicy};
 ///
 /// let patient = CallOptions::new()
 ///     .with_timeout(Duration::from_secs(120))

@@ -3,7 +3,7 @@
 //! Two kinds of URL carry credentials: the base URL (every signed call goes
 //! there, with tokens in paths and queries) and the presigned download URLs the
 //! API returns (the URL *is* the capability). Both follow one rule,
-//! [`check_scheme`]:
+//! `check_scheme`:
 //!
 //! - `https` always;
 //! - plain `http` only to a loopback host (`127.0.0.0/8`, `::1`, `localhost`),
@@ -20,7 +20,7 @@ use std::net::IpAddr;
 
 /// Whether the URL's host is a loopback address (or `localhost`), where plain
 /// http never leaves the machine.
-pub(crate) fn is_loopback(url: &url::Url) -> bool {
+pub fn is_loopback(url: &url::Url) -> bool {
     match url.host() {
         Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
         Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
@@ -80,7 +80,7 @@ pub(crate) fn check_scheme(url: &url::Url, allow_insecure_http: bool) -> Result<
 
 /// `scheme://host[:port]`: what an error may say about a URL it did not
 /// choose (a redirect target, a presigned download URL).
-pub(crate) fn origin(url: &url::Url) -> String {
+pub fn origin(url: &url::Url) -> String {
     let host = match url.host() {
         Some(url::Host::Ipv6(ip)) => format!("[{ip}]"),
         Some(host) => host.to_string(),
@@ -94,7 +94,7 @@ pub(crate) fn origin(url: &url::Url) -> String {
 
 /// A URL given as text, without user info, query or fragment; unparsable text
 /// is not shown at all (it may be anything, a token included).
-pub(crate) fn redacted(text: &str) -> String {
+pub fn redacted(text: &str) -> String {
     match url::Url::parse(text) {
         Ok(url) => {
             let path = url.path();

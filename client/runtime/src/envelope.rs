@@ -138,6 +138,7 @@ pub(crate) fn decode<T: DeserializeOwned>(
             extra,
             retry_after,
             clock_skew_secs: None,
+            known: None,
         })));
     }
     if !(200..300).contains(&status) {
@@ -200,7 +201,7 @@ pub(crate) async fn read_limited(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::runtime::Method;
+    use crate::Method;
 
     const CONTEXT: CallContext = CallContext {
         operation: "op",

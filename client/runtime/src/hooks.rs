@@ -8,7 +8,7 @@
 //!
 //! ```
 //! use std::sync::atomic::{AtomicU64, Ordering};
-//! use kdocs_client::runtime::{Hook, HookRequest, HookResponse};
+//! use kdocs_runtime::{Hook, HookRequest, HookResponse};
 //!
 //! /// Tags requests with a trace id and counts failures.
 //! #[derive(Default)]
@@ -24,7 +24,7 @@
 //!         }
 //!     }
 //! }
-//! let config = kdocs_client::Config::new().with_hook(Tracing::default());
+//! let config = kdocs_runtime::Config::new().with_hook(Tracing::default());
 //! # let _ = config;
 //! ```
 
