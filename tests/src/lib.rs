@@ -3,12 +3,15 @@
 //! - [`demo`]: the `kdocs demo` steps (from kdocs-cli), for the tests that
 //!   run it in-process;
 //! - [`misbehaving`]: a server that answers as told, for hostile-server tests;
+//! - [`spec`]: the model of `api-spec/` and its example answers, which the
+//!   tests check the client, the fake and the command against;
 //! - `tests/`: snapshot tests of the generated code and end-to-end suites.
 
 #![deny(missing_docs)]
 
 pub use kdocs_cli::demo;
 pub mod misbehaving;
+pub mod spec;
 
 /// The client generated from `tests/fixture-spec/` (every feature of the spec
 /// language) by `build.rs`, compiled so that no snapshot can hold code that

@@ -18,7 +18,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::Value;
 
-use crate::model::{ErrorCodeModel, Model, OperationModel, RustType};
+use crate::model::{ErrorCodeModel, Model, OperationModel, ParamModel, RustType};
 use crate::Settings;
 
 /// `doc`, followed by `example` when there is one.
@@ -39,23 +39,7 @@ pub(super) fn method_example(
 ) -> Option<String> {
     let api = settings.doc_examples()?;
     let mut values = Values::new(model, settings, api);
-    let request = values.import(&format!("{api}::{}", op.request_name));
-    let args: Vec<String> = op
-        .params
-        .iter()
-        .filter(|p| !p.field.optional)
-        .map(|p| values.argument(&p.field.ty, p.field.example.as_ref(), &p.field.rust_name))
-        .collect();
-    let setters: Vec<String> = op
-        .params
-        .iter()
-        .filter(|p| p.field.optional)
-        .filter_map(|p| {
-            let example = p.field.example.as_ref().filter(|e| !e.is_null())?;
-            let value = values.argument(&p.field.ty, Some(example), &p.field.rust_name);
-            Some(format!(".with_{}({value})", p.field.rust_name))
-        })
-        .collect();
+    let request = values.request(op, &|_| None);
 
     let mut code = String::new();
     if op.deprecated.is_some() {
@@ -83,27 +67,10 @@ pub(super) fn method_example(
         code.push('\n');
     }
     code.push('\n');
-    let call = format!("let request = {request}::new({})", args.join(", "));
-    let one_line = call.len() <= 90 || args.is_empty();
-    if one_line {
-        code.push_str(&call);
-    } else {
-        code.push_str(&format!("let request = {request}::new(\n"));
-        for arg in &args {
-            code.push_str(&format!("    {arg},\n"));
-        }
-        code.push(')');
-    }
-    // rustfmt's layout: setters indented under a one-line call, flush
-    // after a call whose arguments take a line each.
-    let indent = if one_line { "\n    " } else { "\n" };
-    for setter in &setters {
-        code.push_str(indent);
-        code.push_str(setter);
-    }
+    code.push_str(&request.statement(""));
     let wait = if blocking { "?" } else { ".await?" };
     code.push_str(&format!(
-        ";\nlet answer = client.{}(request){wait};\nprintln!(\"{{answer:?}}\");\n# Ok(())\n# }}\n",
+        "let answer = client.{}(request){wait};\nprintln!(\"{{answer:?}}\");\n# Ok(())\n# }}\n",
         op.name
     ));
 
@@ -161,8 +128,45 @@ pub(super) fn error_code_example(settings: &Settings, codes: &[ErrorCodeModel]) 
     ))
 }
 
+/// A request built from the spec's example values: the type's name as
+/// imported, the constructor's arguments and the setters' calls.
+pub(super) struct Request {
+    name: String,
+    args: Vec<String>,
+    setters: Vec<String>,
+}
+
+impl Request {
+    /// `let request = Name::new(…)` and the setters, ending in `;` and a line
+    /// break, each line after `indent`, laid out as rustfmt lays it out:
+    /// setters indented under a one-line call, flush after a call whose
+    /// arguments take a line each.
+    pub(super) fn statement(&self, indent: &str) -> String {
+        let mut code = String::new();
+        let call = format!("let request = {}::new({})", self.name, self.args.join(", "));
+        let one_line = call.len() <= 90 || self.args.is_empty();
+        if one_line {
+            code.push_str(indent);
+            code.push_str(&call);
+        } else {
+            code.push_str(&format!("{indent}let request = {}::new(\n", self.name));
+            for arg in &self.args {
+                code.push_str(&format!("{indent}    {arg},\n"));
+            }
+            code.push_str(indent);
+            code.push(')');
+        }
+        let setter_indent = if one_line { "    " } else { "" };
+        for setter in &self.setters {
+            code.push_str(&format!("\n{indent}{setter_indent}{setter}"));
+        }
+        code.push_str(";\n");
+        code
+    }
+}
+
 /// Rust expressions for example values, and the `use` lines they need.
-struct Values<'a> {
+pub(super) struct Values<'a> {
     model: &'a Model,
     /// The path of the generated items, seen from a doctest.
     api: &'a str,
@@ -175,7 +179,7 @@ struct Values<'a> {
 }
 
 impl<'a> Values<'a> {
-    fn new(model: &'a Model, settings: &Settings, api: &'a str) -> Self {
+    pub(super) fn new(model: &'a Model, settings: &Settings, api: &'a str) -> Self {
         let mut values = Self {
             model,
             api,
@@ -189,7 +193,7 @@ impl<'a> Values<'a> {
 
     /// A path of the settings as a doctest writes it: without a leading
     /// `::`, and `crate` read as the first segment of the API path.
-    fn doc_path(&self, path: &str) -> String {
+    pub(super) fn doc_path(&self, path: &str) -> String {
         let path = path.strip_prefix("::").unwrap_or(path);
         let krate = self.api.split("::").next().unwrap_or(self.api);
         match path.strip_prefix("crate") {
@@ -199,7 +203,7 @@ impl<'a> Values<'a> {
     }
 
     /// Imports the item at `path` and gives the name to write.
-    fn import(&mut self, path: &str) -> String {
+    pub(super) fn import(&mut self, path: &str) -> String {
         let (module, name) = path.rsplit_once("::").unwrap_or(("", path));
         self.imports
             .entry(module.to_owned())
@@ -209,7 +213,7 @@ impl<'a> Values<'a> {
     }
 
     /// `use` lines, `std` first, one per module.
-    fn use_lines(&self) -> Vec<String> {
+    pub(super) fn use_lines(&self) -> Vec<String> {
         let mut modules: Vec<&String> = self.imports.keys().collect();
         modules.sort_by_key(|m| (!m.starts_with("std::"), m.as_str()));
         modules
@@ -224,14 +228,44 @@ impl<'a> Values<'a> {
             .collect()
     }
 
-    /// A constructor's or setter's argument: strings as `&str` literals
-    /// (they take `impl Into<String>`), other types as the field's type.
-    fn argument(&mut self, ty: &RustType, example: Option<&Value>, name: &str) -> String {
-        let value = self.fill(ty, example, name);
-        self.argument_of(ty, &value, name)
+    /// The request of `op` from the spec's example values: every required
+    /// parameter, and each optional one with an example. `given` writes a
+    /// parameter's argument where the caller has a value of its own (a token
+    /// a server accepts, a file that exists) instead of the example.
+    pub(super) fn request(
+        &mut self,
+        op: &OperationModel,
+        given: &dyn Fn(&ParamModel) -> Option<String>,
+    ) -> Request {
+        let name = self.import(&format!("{}::{}", self.api, op.request_name));
+        let mut args = Vec::new();
+        let mut setters = Vec::new();
+        for (p, value) in example_params(self, op) {
+            let argument = match given(p) {
+                Some(argument) => argument,
+                None => self.argument_of(&p.field.ty, &value, &p.field.rust_name),
+            };
+            if p.field.optional {
+                setters.push(format!(".with_{}({argument})", p.field.rust_name));
+            } else {
+                args.push(argument);
+            }
+        }
+        Request {
+            name,
+            args,
+            setters,
+        }
     }
 
-    /// [`Values::argument`] for a value [`Values::fill`] completed.
+    /// The runtime's path, as the generated text writes it.
+    pub(super) fn runtime(&self) -> &str {
+        &self.runtime
+    }
+
+    /// A constructor's or setter's argument: strings as `&str` literals
+    /// (they take `impl Into<String>`), other types as the field's type;
+    /// `value` is what [`Values::fill`] made of the example.
     fn argument_of(&mut self, ty: &RustType, value: &Value, name: &str) -> String {
         match (ty, value) {
             (RustType::String | RustType::SecretString, Value::String(s)) => format!("{s:?}"),
@@ -468,6 +502,43 @@ impl<'a> Values<'a> {
         } else {
             format!("{name} {{ {} }}", fields.join(", "))
         }
+    }
+}
+
+/// The parameters a request from the examples sets, in constructor then
+/// setter order, each with its value: every required parameter (completed
+/// by [`Values::fill`] where the spec gives no example) and each optional
+/// one the spec gives an example for.
+pub(super) fn example_params<'o>(
+    values: &mut Values<'_>,
+    op: &'o OperationModel,
+) -> Vec<(&'o ParamModel, Value)> {
+    let mut out = Vec::new();
+    for p in &op.params {
+        let example = p.field.example.as_ref().filter(|e| !e.is_null());
+        if p.field.optional && example.is_none() {
+            continue;
+        }
+        let value = values.fill(&p.field.ty, example, &p.field.rust_name);
+        out.push((p, value));
+    }
+    out
+}
+
+/// A parameter's value as command-line text, one string per occurrence of
+/// its flag, as the command runtime reads it back: a string or an enum as
+/// itself, anything else as JSON; a list one flag per item (`[]` for an
+/// empty one, which a repeated flag cannot say).
+pub(super) fn cli_values(ty: &RustType, value: &Value) -> Vec<String> {
+    let text = |value: &Value| match value {
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
+    };
+    match (ty, value) {
+        (RustType::Vec(_), Value::Array(items)) if !items.is_empty() => {
+            items.iter().map(text).collect()
+        }
+        _ => vec![text(value)],
     }
 }
 
