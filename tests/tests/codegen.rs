@@ -1,4 +1,4 @@
-//! Tests of the spec language and its diagnostics (issue 4):
+//! Tests of the spec language and its diagnostics:
 //!
 //! - every bad spec under `bad-specs/` gives diagnostics that name file, line,
 //!   column, YAML path, show the line with a caret and give a hint (one insta

@@ -238,3 +238,43 @@ async fn every_signed_operation_refuses_a_signature_with_the_wrong_key() {
     assert!(signed > 0, "the spec has signed operations");
     fake.shutdown().await;
 }
+
+/// The families whose operations the stateful fake's hand-written handlers
+/// answer from its state (files, tokens, users) rather than the examples;
+/// `fake_state.rs` and `personal_drive.rs` test those answers.
+const STATEFUL_FAMILIES: [&str; 5] = ["oauth", "user", "appspace", "anonymous", "personal"];
+
+#[tokio::test]
+async fn the_stateful_fake_answers_the_other_families_with_their_examples() {
+    let env = kdocs_tests::fake_env::start().await;
+    let file = upload_file();
+    let inputs = driver::Inputs {
+        access_token: &env.token,
+        file: &file.path,
+    };
+    let mut failures = Vec::new();
+    let mut checked = 0;
+    for op in api_spec_model().operations {
+        let family = op.family.as_deref().unwrap_or_default();
+        if STATEFUL_FAMILIES.contains(&family) {
+            continue;
+        }
+        checked += 1;
+        let name = &op.name;
+        let example = &env.examples[name];
+        match driver::call(&env.client, name, &inputs).await {
+            None => failures.push(format!("{name}: the driver has no call")),
+            Some(Err(e)) => failures.push(format!("{name}: {e}")),
+            Some(Ok(answer)) if &answer != example => failures.push(format!(
+                "{name}: answered {answer}, the example is {example}"
+            )),
+            Some(Ok(_)) => {}
+        }
+    }
+    assert_no_failures("fail against the stateful fake", &failures);
+    assert!(
+        checked > 0,
+        "the spec has families the fake keeps no state for"
+    );
+    env.fake.shutdown().await;
+}
