@@ -4,7 +4,8 @@
 //!   column, YAML path, show the line with a caret and give a hint (one insta
 //!   snapshot per case);
 //! - the generated code of `fixture-spec/` (every feature) and of the real
-//!   `api-spec/` is snapshotted; the fixture's is also compiled (`build.rs`)
+//!   `api-spec/` (a snapshot per family) is snapshotted; the fixture's is also
+//!   compiled (`build.rs`)
 //!   and called here against a local HTTP server;
 //! - output does not depend on the order of the files;
 //! - a short fixed-seed fuzz run finds no panic (the long run is the
@@ -126,11 +127,23 @@ fn client_settings() -> Settings {
         .with_doc_examples("kdocs_client")
 }
 
+/// The generated code of `api-spec/`, one snapshot per family (the family's
+/// endpoints and the types they use, on the code every family shares), and
+/// one of the shared code alone: an endpoint added to a family's YAML shows
+/// in that family's snapshot only.
 #[test]
-fn api_spec_generated_code_snapshot() {
-    let code = kdocs_codegen::generate_dir(&workspace_dir().join("api-spec"), &client_settings())
+fn api_spec_generated_code_snapshot_per_family() {
+    let spec = kdocs_codegen::check_dir(&workspace_dir().join("api-spec"))
         .unwrap_or_else(|d| panic!("{d}"));
-    insta::assert_snapshot!("api_spec_generated", code);
+    let shared = Vec::<String>::new();
+    let code = kdocs_codegen::generate_spec(&spec, &client_settings().with_families(shared))
+        .unwrap_or_else(|e| panic!("{e}"));
+    insta::assert_snapshot!("api_spec_shared", code);
+    for family in spec.families() {
+        let code = kdocs_codegen::generate_spec(&spec, &client_settings().with_families([family]))
+            .unwrap_or_else(|e| panic!("{family}: {e}"));
+        insta::assert_snapshot!(format!("api_spec_family_{family}"), code);
+    }
 }
 
 /// Every endpoint method of `api-spec/` carries one `# Example` (compiled by
