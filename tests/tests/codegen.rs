@@ -77,6 +77,29 @@ fn every_bad_spec_is_explained_with_place_path_caret_and_hint() {
     }
 }
 
+/// A bad spec read as the client's build script reads it in the repository
+/// (the top-level `api-spec/`, names relative to the repository) is reported
+/// under the path a maintainer edits: `api-spec/<file>.yaml`.
+#[test]
+fn a_build_names_the_spec_file_the_maintainer_edits() {
+    let repository = tempfile::tempdir().unwrap();
+    let spec_dir = repository.path().join("api-spec");
+    std::fs::create_dir(&spec_dir).unwrap();
+    for (name, text) in read_spec_files(&workspace_dir().join("api-spec")) {
+        let text = if name == "extract.yaml" {
+            text.replacen("method: POST", "method: PUTT", 1)
+        } else {
+            text
+        };
+        std::fs::write(spec_dir.join(name), text).unwrap();
+    }
+    let message =
+        kdocs_codegen::generate_for_build(&spec_dir, "x.rs", &client_settings(), repository.path())
+            .expect_err("the spec is invalid");
+    assert!(message.contains("--> api-spec/extract.yaml:"), "{message}");
+    assert!(message.contains("unsupported method `PUTT`"), "{message}");
+}
+
 #[test]
 fn one_run_reports_every_error_in_file_order() {
     let dir = manifest_dir().join("bad-specs/multi-error");
