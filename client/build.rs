@@ -4,8 +4,9 @@
 //! diagnostics.
 //!
 //! The spec is `api-spec/` in this package: in the repository a link to the
-//! top-level `api-spec/` that maintainers edit, in the published package a copy
-//! of it (`cargo package` follows the link), so the package builds alone.
+//! top-level `api-spec/` that maintainers edit (which the build reads, so that
+//! errors name it), in the published package a copy of it (`cargo package`
+//! follows the link), so the package builds alone.
 
 use std::path::PathBuf;
 
@@ -32,12 +33,14 @@ fn main() {
     if std::env::var_os("CARGO_FEATURE_FAKE").is_some() {
         settings = settings.with_fake_server("crate::fake::wire");
     }
-    let spec_dir = manifest_dir.join("api-spec");
-    // In the repository, name files as maintainers see them (`api-spec/x.yaml`).
+    // In the repository, read the top-level `api-spec/` the link points to, so
+    // that errors name the file maintainers edit (`api-spec/x.yaml`, not
+    // `client/api-spec/x.yaml`); in the package, its own copy.
     let repository = manifest_dir
         .parent()
         .filter(|root| root.join("api-spec").is_dir() && root.join("codegen").is_dir());
     let display_base = repository.unwrap_or(&manifest_dir).to_path_buf();
+    let spec_dir = display_base.join("api-spec");
     if let Err(message) =
         kdocs_codegen::generate_for_build(&spec_dir, "kdocs_api.rs", &settings, &display_base)
     {

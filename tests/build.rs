@@ -2,6 +2,11 @@
 //! the spec language) into `$OUT_DIR/fixture_api.rs`, so that the generated code
 //! is compiled, not only snapshotted. `src/lib.rs` includes it as `fixture_api`.
 //!
+//! Also the every-endpoint driver of `api-spec/` (`Settings::with_driver`)
+//! into `$OUT_DIR/every_endpoint.rs`, for `tests/every_endpoint.rs`: every
+//! operation of the spec called with its example values through
+//! `kdocs_client` and as `kdocs` command lines.
+//!
 //! Also the client of a small synthetic spec (`kdocs_codegen::synthetic`, the
 //! benchmarks' spec) as `synthetic_api`, with the settings
 //! `tests/bench/compile-cost.sh` compiles it with: the benchmarks' code is
@@ -25,6 +30,19 @@ fn main() {
     if let Err(message) =
         kdocs_codegen::generate_for_build(&spec_dir, "fixture_api.rs", &settings, &manifest_dir)
     {
+        eprintln!("{message}");
+        std::process::exit(1);
+    }
+
+    // The driver calls kdocs_client's methods: the items at its root.
+    let driver = kdocs_codegen::Settings::new().with_driver("kdocs_client");
+    let workspace_dir = manifest_dir.join("..");
+    if let Err(message) = kdocs_codegen::generate_for_build(
+        &workspace_dir.join("api-spec"),
+        "every_endpoint.rs",
+        &driver,
+        &workspace_dir,
+    ) {
         eprintln!("{message}");
         std::process::exit(1);
     }

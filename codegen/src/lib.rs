@@ -72,6 +72,7 @@ pub struct Settings {
     blocking_client_type: Option<String>,
     cli_path: Option<String>,
     doc_examples: Option<String>,
+    driver: Option<String>,
 }
 
 impl Default for Settings {
@@ -94,6 +95,7 @@ impl Settings {
             blocking_client_type: None,
             cli_path: None,
             doc_examples: None,
+            driver: None,
         }
     }
 
@@ -177,6 +179,26 @@ impl Settings {
     pub fn with_doc_examples(mut self, path: &str) -> Self {
         self.doc_examples = Some(path.to_owned());
         self
+    }
+
+    /// Generate, in place of the client, the every-endpoint driver of a
+    /// client generated from the same spec, whose items are at `path`
+    /// (`kdocs_client`): for every operation, a call through `path::Client`
+    /// with the spec's `example:` values (placeholders where it gives none,
+    /// as for [`Settings::with_doc_examples`]) and the same call as `kdocs`
+    /// command-line arguments; the caller gives a user's access token and a
+    /// file a server accepts. The runtime path is read as for doc examples.
+    /// See [`emit::driver`] for the items; a test includes the file and runs
+    /// them against a fake server, so an endpoint added to the YAML is
+    /// called with no Rust written for it.
+    pub fn with_driver(mut self, path: &str) -> Self {
+        self.driver = Some(path.to_owned());
+        self
+    }
+
+    /// The path of the client the driver calls, when the driver is emitted.
+    pub fn driver(&self) -> Option<&str> {
+        self.driver.as_deref()
     }
 
     /// The path doc examples reach the generated items by, when they are emitted.

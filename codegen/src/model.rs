@@ -638,11 +638,29 @@ fn operation_doc(spec: &Spec, e: &Endpoint) -> String {
     } else {
         "Not idempotent: the call is not retried automatically."
     });
-    doc.push_str(&format!(
-        "\n\nSigned with {} and sent to the {} API (default base URL `{}`).",
-        spec.service.signing_scheme, spec.service.name, spec.service.base_url
-    ));
+    doc.push_str("\n\n");
+    doc.push_str(&auth_sentence(spec, e.auth));
     doc
+}
+
+/// How a call authenticates and where it goes, as one sentence of its docs.
+fn auth_sentence(spec: &Spec, auth: Auth) -> String {
+    let scheme = &spec.service.signing_scheme;
+    let to = format!(
+        "the {} API (default base URL `{}`)",
+        spec.service.name, spec.service.base_url
+    );
+    match auth {
+        Auth::Wps2 => format!("Signed with {scheme} and sent to {to}."),
+        Auth::Wps2AndAccessToken => {
+            format!("Signed with {scheme} and sent with the user's access token to {to}.")
+        }
+        Auth::AccessToken => format!("Sent with the user's access token, unsigned, to {to}."),
+        Auth::None => format!(
+            "Sent unsigned and without a user's access token to {to}: the app's \
+             credentials, where the call needs them, are its parameters."
+        ),
+    }
 }
 
 impl FieldModel {

@@ -2,13 +2,19 @@
 //!
 //! - [`demo`]: the `kdocs demo` steps (from kdocs-cli), for the tests that
 //!   run it in-process;
+//! - [`fake_env`]: a stateful fake with a client and a user, and the
+//!   assertions of its answers and refusals;
 //! - [`misbehaving`]: a server that answers as told, for hostile-server tests;
+//! - [`spec`]: the model of `api-spec/` and its example answers, which the
+//!   tests check the client, the fake and the command against;
 //! - `tests/`: snapshot tests of the generated code and end-to-end suites.
 
 #![deny(missing_docs)]
 
 pub use kdocs_cli::demo;
+pub mod fake_env;
 pub mod misbehaving;
+pub mod spec;
 
 /// The client generated from `tests/fixture-spec/` (every feature of the spec
 /// language) by `build.rs`, compiled so that no snapshot can hold code that

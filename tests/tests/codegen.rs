@@ -1,10 +1,11 @@
-//! Tests of the spec language and its diagnostics (issue 4):
+//! Tests of the spec language and its diagnostics:
 //!
 //! - every bad spec under `bad-specs/` gives diagnostics that name file, line,
 //!   column, YAML path, show the line with a caret and give a hint (one insta
 //!   snapshot per case);
 //! - the generated code of `fixture-spec/` (every feature) and of the real
-//!   `api-spec/` is snapshotted; the fixture's is also compiled (`build.rs`)
+//!   `api-spec/` (a snapshot per family) is snapshotted; the fixture's is also
+//!   compiled (`build.rs`)
 //!   and called here against a local HTTP server;
 //! - output does not depend on the order of the files;
 //! - a short fixed-seed fuzz run finds no panic (the long run is the
@@ -76,6 +77,29 @@ fn every_bad_spec_is_explained_with_place_path_caret_and_hint() {
     }
 }
 
+/// A bad spec read as the client's build script reads it in the repository
+/// (the top-level `api-spec/`, names relative to the repository) is reported
+/// under the path a maintainer edits: `api-spec/<file>.yaml`.
+#[test]
+fn a_build_names_the_spec_file_the_maintainer_edits() {
+    let repository = tempfile::tempdir().unwrap();
+    let spec_dir = repository.path().join("api-spec");
+    std::fs::create_dir(&spec_dir).unwrap();
+    for (name, text) in read_spec_files(&workspace_dir().join("api-spec")) {
+        let text = if name == "extract.yaml" {
+            text.replacen("method: POST", "method: PUTT", 1)
+        } else {
+            text
+        };
+        std::fs::write(spec_dir.join(name), text).unwrap();
+    }
+    let message =
+        kdocs_codegen::generate_for_build(&spec_dir, "x.rs", &client_settings(), repository.path())
+            .expect_err("the spec is invalid");
+    assert!(message.contains("--> api-spec/extract.yaml:"), "{message}");
+    assert!(message.contains("unsupported method `PUTT`"), "{message}");
+}
+
 #[test]
 fn one_run_reports_every_error_in_file_order() {
     let dir = manifest_dir().join("bad-specs/multi-error");
@@ -121,16 +145,56 @@ fn fixture_generated_code_snapshot() {
 fn client_settings() -> Settings {
     Settings::new()
         .with_runtime_path("crate::runtime")
-        .with_client_type("crate::runtime::Client")
+        .with_client_type("crate::Client")
         .with_fake_server("crate::fake::wire")
         .with_doc_examples("kdocs_client")
 }
 
+/// The generated code of `api-spec/`, one snapshot of the code every family
+/// shares, and one per family with what the family adds to it (its
+/// endpoints and the types they use; top-level items equal to one of the
+/// shared code are left out): an endpoint added to a family's YAML shows in
+/// that family's snapshot only, and a change to the shared code in the
+/// shared snapshot only.
 #[test]
-fn api_spec_generated_code_snapshot() {
-    let code = kdocs_codegen::generate_dir(&workspace_dir().join("api-spec"), &client_settings())
+fn api_spec_generated_code_snapshot_per_family() {
+    let spec = kdocs_codegen::check_dir(&workspace_dir().join("api-spec"))
         .unwrap_or_else(|d| panic!("{d}"));
-    insta::assert_snapshot!("api_spec_generated", code);
+    let shared = Vec::<String>::new();
+    let code = kdocs_codegen::generate_spec(&spec, &client_settings().with_families(shared))
+        .unwrap_or_else(|e| panic!("{e}"));
+    insta::assert_snapshot!("api_spec_shared", code);
+    let shared_items = top_level_items(&code);
+    for family in spec.families() {
+        let code = kdocs_codegen::generate_spec(&spec, &client_settings().with_families([family]))
+            .unwrap_or_else(|e| panic!("{family}: {e}"));
+        let own: Vec<&str> = top_level_items(&code)
+            .into_iter()
+            .filter(|item| !shared_items.contains(item))
+            .collect();
+        insta::assert_snapshot!(format!("api_spec_family_{family}"), own.join("\n\n"));
+    }
+}
+
+/// The top-level items of formatted generated code, each with its doc and
+/// attributes: the text between blank lines that start a line at column 0.
+fn top_level_items(code: &str) -> Vec<&str> {
+    let mut items = Vec::new();
+    let mut start = 0;
+    let mut offset = 0;
+    let mut after_blank = false;
+    for line in code.split_inclusive('\n') {
+        let starts_item = after_blank && !line.starts_with([' ', '}', ')', ']', '\n']);
+        if starts_item && offset > start {
+            items.push(code[start..offset].trim_end());
+            start = offset;
+        }
+        after_blank = line.trim().is_empty();
+        offset += line.len();
+    }
+    items.push(code[start..].trim_end());
+    items.retain(|item| !item.is_empty());
+    items
 }
 
 /// Every endpoint method of `api-spec/` carries one `# Example` (compiled by

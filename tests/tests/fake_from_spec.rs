@@ -1,4 +1,4 @@
-//! The fake server generated from a spec (issue 10): the fixture spec's
+//! The fake server generated from a spec: the fixture spec's
 //! endpoints, which exist only as YAML, served by `FakeKdocs::start_serving`
 //! with no hand-written handler, called through the fixture's generated
 //! client.

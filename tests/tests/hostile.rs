@@ -1,4 +1,4 @@
-//! The client and the fake against hostile servers (issue 9), all on
+//! The client and the fake against hostile servers, all on
 //! 127.0.0.1, each bounded in time and in count.
 //!
 //! Run with `cargo test -p kdocs-tests --test hostile -- --nocapture` to see

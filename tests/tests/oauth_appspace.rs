@@ -1,4 +1,4 @@
-//! The documented API, part 1 (issue 11), through the generated client against
+//! The documented API, part 1, through the generated client against
 //! the fake: OAuth (A1–A3), user (U1–U3), app space (AS1–AS11) and anonymous
 //! preview (AN1–AN5), with the lifecycles that tie them together.
 

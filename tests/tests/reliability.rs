@@ -1,4 +1,4 @@
-//! Reliability and security of the client (issue 5), shown against misbehaving
+//! Reliability and security of the client, shown against misbehaving
 //! local servers (`kdocs_tests::misbehaving`) and the fake kdocs server.
 //!
 //! Run with `cargo test -p kdocs-tests --test reliability -- --nocapture` to see

@@ -1,4 +1,4 @@
-//! Runtime choices a user of the crate makes (issue 13): hooks that add
+//! Runtime choices a user of the crate makes: hooks that add
 //! headers and observe attempts, per-call options over the config, and one
 //! tracing span per operation.
 

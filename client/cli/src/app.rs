@@ -318,19 +318,48 @@ where
             return ExitCode::from(e.exit_code().clamp(0, 255) as u8);
         }
     };
+    run_matches(&matches, &mut std::io::stdout(), &mut std::io::stderr()).await
+}
+
+/// [`run`], with what the command prints on stdout written to `out` and
+/// what it prints on stderr to `err`, for a program (or a test) that runs
+/// `kdocs` in its own process. The content of `kdocs download --output -`
+/// still goes to stdout, and clap's help and errors are written without
+/// colours.
+pub async fn run_with<I, T>(args: I, out: &mut impl Write, err: &mut impl Write) -> ExitCode
+where
+    I: IntoIterator<Item = T>,
+    T: Into<std::ffi::OsString> + Clone,
+{
+    let matches = match command().try_get_matches_from(args) {
+        Ok(matches) => matches,
+        Err(e) => {
+            let to = if e.use_stderr() {
+                &mut *err as &mut dyn Write
+            } else {
+                out
+            };
+            let _ = write!(to, "{}", e.render());
+            return ExitCode::from(e.exit_code().clamp(0, 255) as u8);
+        }
+    };
+    run_matches(&matches, out, err).await
+}
+
+async fn run_matches(matches: &ArgMatches, out: &mut impl Write, err: &mut impl Write) -> ExitCode {
     let Some((name, sub)) = matches.subcommand() else {
         return ExitCode::from(2);
     };
     let result = match name {
-        "demo" => run_demo(sub).await,
-        "fake" => run_fake(sub).await,
-        "download" => run_download(sub).await,
-        _ => run_operation(name, sub).await,
+        "demo" => run_demo(sub, out).await,
+        "fake" => run_fake(sub, out).await,
+        "download" => run_download(sub, out).await,
+        _ => run_operation(name, sub, out).await,
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(failure) => {
-            let _ = writeln!(std::io::stderr(), "error: {}", failure.message());
+            let _ = writeln!(err, "error: {}", failure.message());
             failure.exit_code()
         }
     }
@@ -367,16 +396,20 @@ fn client(matches: &ArgMatches, signed: bool) -> Result<Client, Failure> {
 }
 
 /// Prints an answer as JSON on stdout (a closed pipe is not an error).
-fn print_json(matches: &ArgMatches, value: &serde_json::Value) {
+fn print_json(matches: &ArgMatches, value: &serde_json::Value, out: &mut impl Write) {
     let text = if matches.get_flag("compact") {
         value.to_string()
     } else {
         serde_json::to_string_pretty(value).unwrap_or_else(|_| value.to_string())
     };
-    let _ = writeln!(std::io::stdout().lock(), "{text}");
+    let _ = writeln!(out, "{text}");
 }
 
-async fn run_operation(subcommand: &str, matches: &ArgMatches) -> Result<(), Failure> {
+async fn run_operation(
+    subcommand: &str,
+    matches: &ArgMatches,
+    out: &mut impl Write,
+) -> Result<(), Failure> {
     let spec = COMMANDS
         .iter()
         .find(|c| c.subcommand() == subcommand)
@@ -391,11 +424,11 @@ async fn run_operation(subcommand: &str, matches: &ArgMatches) -> Result<(), Fai
     }
     let client = client(matches, spec.operation.auth.signed())?;
     let answer = commands::call(&client, spec.name(), &args).await?;
-    print_json(matches, &answer);
+    print_json(matches, &answer, out);
     Ok(())
 }
 
-async fn run_download(matches: &ArgMatches) -> Result<(), Failure> {
+async fn run_download(matches: &ArgMatches, out: &mut impl Write) -> Result<(), Failure> {
     let file_token = text(matches, "file_token").unwrap_or_default();
     let output = text(matches, "output").unwrap_or("-");
     let client = client(matches, true)?;
@@ -433,7 +466,7 @@ async fn run_download(matches: &ArgMatches) -> Result<(), Failure> {
     if output == "-" {
         let _ = writeln!(std::io::stderr(), "{summary}");
     } else {
-        print_json(matches, &summary);
+        print_json(matches, &summary, out);
     }
     Ok(())
 }
@@ -460,7 +493,7 @@ fn show_progress(bar: &ProgressBar, progress: DownloadProgress) {
     bar.set_position(progress.received);
 }
 
-async fn run_fake(matches: &ArgMatches) -> Result<(), Failure> {
+async fn run_fake(matches: &ArgMatches, out: &mut impl Write) -> Result<(), Failure> {
     let addr = *matches
         .get_one::<SocketAddr>("addr")
         .ok_or_else(|| Failure::Usage("no --addr".to_owned()))?;
@@ -477,11 +510,7 @@ async fn run_fake(matches: &ArgMatches) -> Result<(), Failure> {
     } else {
         target.to_json_line() + "\n"
     };
-    let mut stdout = std::io::stdout().lock();
-    let _ = stdout
-        .write_all(text.as_bytes())
-        .and_then(|()| stdout.flush());
-    drop(stdout);
+    let _ = out.write_all(text.as_bytes()).and_then(|()| out.flush());
     eprintln!(
         "fake kdocs serving on {}; the anonymous token is good for one demo run; \
          press Ctrl-C to stop",
@@ -494,7 +523,7 @@ async fn run_fake(matches: &ArgMatches) -> Result<(), Failure> {
     Ok(())
 }
 
-async fn run_demo(matches: &ArgMatches) -> Result<(), Failure> {
+async fn run_demo(matches: &ArgMatches, out: &mut impl Write) -> Result<(), Failure> {
     // The global options (flags or KDOCS_* variables) as the demo's
     // variables; the base URL only when given, not clap's default.
     let base_url_given = !matches!(
@@ -513,10 +542,9 @@ async fn run_demo(matches: &ArgMatches) -> Result<(), Failure> {
         value.map(str::to_owned)
     };
     let target = DemoTarget::from_lookup(lookup).map_err(Failure::Usage)?;
-    let mut out = std::io::stdout();
     let report = match target {
-        Some(target) => demo::run(&target, &mut out).await,
-        None => demo::run_in_process(&mut out).await,
+        Some(target) => demo::run(&target, out).await,
+        None => demo::run_in_process(out).await,
     }
     .map_err(|e| Failure::Failed(format!("demo output failed: {e}")))?;
     if report.ok() {

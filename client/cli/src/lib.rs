@@ -27,4 +27,4 @@ pub mod app;
 pub mod demo;
 mod shell;
 
-pub use app::{command, run};
+pub use app::{command, run, run_with};

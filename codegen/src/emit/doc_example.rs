@@ -18,11 +18,8 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::Value;
 
-use crate::model::{ErrorCodeModel, Model, OperationModel, RustType};
+use crate::model::{ErrorCodeModel, Model, OperationModel, ParamModel, RustType};
 use crate::Settings;
-
-/// Deeper than this, a struct literal would only repeat itself: `todo!()`.
-const MAX_DEPTH: usize = 8;
 
 /// `doc`, followed by `example` when there is one.
 pub(super) fn with_example(doc: &str, example: Option<String>) -> String {
@@ -42,23 +39,7 @@ pub(super) fn method_example(
 ) -> Option<String> {
     let api = settings.doc_examples()?;
     let mut values = Values::new(model, settings, api);
-    let request = values.import(&format!("{api}::{}", op.request_name));
-    let args: Vec<String> = op
-        .params
-        .iter()
-        .filter(|p| !p.field.optional)
-        .map(|p| values.argument(&p.field.ty, p.field.example.as_ref(), &p.field.rust_name))
-        .collect();
-    let setters: Vec<String> = op
-        .params
-        .iter()
-        .filter(|p| p.field.optional)
-        .filter_map(|p| {
-            let example = p.field.example.as_ref().filter(|e| !e.is_null())?;
-            let value = values.argument(&p.field.ty, Some(example), &p.field.rust_name);
-            Some(format!(".with_{}({value})", p.field.rust_name))
-        })
-        .collect();
+    let request = values.request(op, &|_| None);
 
     let mut code = String::new();
     if op.deprecated.is_some() {
@@ -86,27 +67,10 @@ pub(super) fn method_example(
         code.push('\n');
     }
     code.push('\n');
-    let call = format!("let request = {request}::new({})", args.join(", "));
-    let one_line = call.len() <= 90 || args.is_empty();
-    if one_line {
-        code.push_str(&call);
-    } else {
-        code.push_str(&format!("let request = {request}::new(\n"));
-        for arg in &args {
-            code.push_str(&format!("    {arg},\n"));
-        }
-        code.push(')');
-    }
-    // rustfmt's layout: setters indented under a one-line call, flush
-    // after a call whose arguments take a line each.
-    let indent = if one_line { "\n    " } else { "\n" };
-    for setter in &setters {
-        code.push_str(indent);
-        code.push_str(setter);
-    }
+    code.push_str(&request.statement(""));
     let wait = if blocking { "?" } else { ".await?" };
     code.push_str(&format!(
-        ";\nlet answer = client.{}(request){wait};\nprintln!(\"{{answer:?}}\");\n# Ok(())\n# }}\n",
+        "let answer = client.{}(request){wait};\nprintln!(\"{{answer:?}}\");\n# Ok(())\n# }}\n",
         op.name
     ));
 
@@ -164,8 +128,45 @@ pub(super) fn error_code_example(settings: &Settings, codes: &[ErrorCodeModel]) 
     ))
 }
 
+/// A request built from the spec's example values: the type's name as
+/// imported, the constructor's arguments and the setters' calls.
+pub(super) struct Request {
+    name: String,
+    args: Vec<String>,
+    setters: Vec<String>,
+}
+
+impl Request {
+    /// `let request = Name::new(…)` and the setters, ending in `;` and a line
+    /// break, each line after `indent`, laid out as rustfmt lays it out:
+    /// setters indented under a one-line call, flush after a call whose
+    /// arguments take a line each.
+    pub(super) fn statement(&self, indent: &str) -> String {
+        let mut code = String::new();
+        let call = format!("let request = {}::new({})", self.name, self.args.join(", "));
+        let one_line = call.len() <= 90 || self.args.is_empty();
+        if one_line {
+            code.push_str(indent);
+            code.push_str(&call);
+        } else {
+            code.push_str(&format!("{indent}let request = {}::new(\n", self.name));
+            for arg in &self.args {
+                code.push_str(&format!("{indent}    {arg},\n"));
+            }
+            code.push_str(indent);
+            code.push(')');
+        }
+        let setter_indent = if one_line { "    " } else { "" };
+        for setter in &self.setters {
+            code.push_str(&format!("\n{indent}{setter_indent}{setter}"));
+        }
+        code.push_str(";\n");
+        code
+    }
+}
+
 /// Rust expressions for example values, and the `use` lines they need.
-struct Values<'a> {
+pub(super) struct Values<'a> {
     model: &'a Model,
     /// The path of the generated items, seen from a doctest.
     api: &'a str,
@@ -178,7 +179,7 @@ struct Values<'a> {
 }
 
 impl<'a> Values<'a> {
-    fn new(model: &'a Model, settings: &Settings, api: &'a str) -> Self {
+    pub(super) fn new(model: &'a Model, settings: &Settings, api: &'a str) -> Self {
         let mut values = Self {
             model,
             api,
@@ -192,7 +193,7 @@ impl<'a> Values<'a> {
 
     /// A path of the settings as a doctest writes it: without a leading
     /// `::`, and `crate` read as the first segment of the API path.
-    fn doc_path(&self, path: &str) -> String {
+    pub(super) fn doc_path(&self, path: &str) -> String {
         let path = path.strip_prefix("::").unwrap_or(path);
         let krate = self.api.split("::").next().unwrap_or(self.api);
         match path.strip_prefix("crate") {
@@ -202,7 +203,7 @@ impl<'a> Values<'a> {
     }
 
     /// Imports the item at `path` and gives the name to write.
-    fn import(&mut self, path: &str) -> String {
+    pub(super) fn import(&mut self, path: &str) -> String {
         let (module, name) = path.rsplit_once("::").unwrap_or(("", path));
         self.imports
             .entry(module.to_owned())
@@ -212,7 +213,7 @@ impl<'a> Values<'a> {
     }
 
     /// `use` lines, `std` first, one per module.
-    fn use_lines(&self) -> Vec<String> {
+    pub(super) fn use_lines(&self) -> Vec<String> {
         let mut modules: Vec<&String> = self.imports.keys().collect();
         modules.sort_by_key(|m| (!m.starts_with("std::"), m.as_str()));
         modules
@@ -227,84 +228,219 @@ impl<'a> Values<'a> {
             .collect()
     }
 
-    /// A constructor's or setter's argument: strings as `&str` literals
-    /// (they take `impl Into<String>`), other types as the field's type.
-    fn argument(&mut self, ty: &RustType, example: Option<&Value>, name: &str) -> String {
-        match ty {
-            RustType::String | RustType::SecretString => self.string(example, name),
-            _ => self.value(ty, example, name, 0),
-        }
-    }
-
-    /// A string literal of the example, or of `name` when there is none.
-    fn string(&mut self, example: Option<&Value>, name: &str) -> String {
-        match example {
-            Some(Value::String(s)) => format!("{s:?}"),
-            _ => {
-                self.placeholders = true;
-                format!("{name:?}")
+    /// The request of `op` from the spec's example values: every required
+    /// parameter, and each optional one with an example. `given` writes a
+    /// parameter's argument where the caller has a value of its own (a token
+    /// a server accepts, a file that exists) instead of the example.
+    pub(super) fn request(
+        &mut self,
+        op: &OperationModel,
+        given: &dyn Fn(&ParamModel) -> Option<String>,
+    ) -> Request {
+        let name = self.import(&format!("{}::{}", self.api, op.request_name));
+        let mut args = Vec::new();
+        let mut setters = Vec::new();
+        for (p, value) in example_params(self, op) {
+            let argument = match given(p) {
+                Some(argument) => argument,
+                None => self.argument_of(&p.field.ty, &value, &p.field.rust_name),
+            };
+            if p.field.optional {
+                setters.push(format!(".with_{}({argument})", p.field.rust_name));
+            } else {
+                args.push(argument);
             }
         }
+        Request {
+            name,
+            args,
+            setters,
+        }
     }
 
-    /// A value of type `ty`: the example's, or a placeholder.
-    fn value(
+    /// The runtime's path, as the generated text writes it.
+    pub(super) fn runtime(&self) -> &str {
+        &self.runtime
+    }
+
+    /// A constructor's or setter's argument: strings as `&str` literals
+    /// (they take `impl Into<String>`), other types as the field's type;
+    /// `value` is what [`Values::fill`] made of the example.
+    fn argument_of(&mut self, ty: &RustType, value: &Value, name: &str) -> String {
+        match (ty, value) {
+            (RustType::String | RustType::SecretString, Value::String(s)) => format!("{s:?}"),
+            _ => self.expression(ty, value, name),
+        }
+    }
+
+    /// The example of a value of type `ty`, completed where the spec gives
+    /// none by the placeholders of the module docs: the one value both the
+    /// Rust expression ([`Values::expression`]) and the command-line text
+    /// ([`cli_values`]) are written from.
+    fn fill(&mut self, ty: &RustType, example: Option<&Value>, name: &str) -> Value {
+        self.fill_within(ty, example, name, &mut Vec::new())
+    }
+
+    /// [`Values::fill`]; `open` holds the structs being completed without an
+    /// example, so that a type holding itself through required fields (which
+    /// no Rust struct can) ends as `null` rather than recursing forever.
+    fn fill_within(
         &mut self,
         ty: &RustType,
         example: Option<&Value>,
         name: &str,
-        depth: usize,
-    ) -> String {
+        open: &mut Vec<String>,
+    ) -> Value {
         let example = example.filter(|e| !e.is_null());
         if example.is_none() && !matches!(ty, RustType::Named(_)) {
             self.placeholders = true;
         }
         match ty {
-            RustType::String => format!("{}.to_owned()", self.string(example, name)),
-            RustType::SecretString => {
-                let secret = self.import(&format!("{}::Secret", self.runtime));
-                format!("{secret}::new({}.to_owned())", self.string(example, name))
-            }
-            RustType::Bool => example
-                .and_then(Value::as_bool)
-                .unwrap_or_default()
-                .to_string(),
-            RustType::I32 | RustType::I64 | RustType::U32 | RustType::U64 => match example {
-                Some(Value::Number(n)) if !n.is_f64() => n.to_string(),
-                _ => "0".to_owned(),
+            RustType::String | RustType::SecretString => match example {
+                Some(Value::String(s)) => Value::String(s.clone()),
+                _ => {
+                    self.placeholders = true;
+                    Value::String(name.to_owned())
+                }
             },
-            RustType::F64 => format!("{:?}", example.and_then(Value::as_f64).unwrap_or(0.0)),
-            RustType::Json => {
-                let json = self.import(&format!("{}::serde_json::json", self.runtime));
-                let empty = Value::Object(Default::default());
-                format!("{json}!({})", json_text(example.unwrap_or(&empty)))
-            }
+            RustType::Bool => Value::Bool(example.and_then(Value::as_bool).unwrap_or_default()),
+            RustType::I32 | RustType::I64 | RustType::U32 | RustType::U64 => match example {
+                Some(Value::Number(n)) if !n.is_f64() => Value::Number(n.clone()),
+                _ => Value::from(0),
+            },
+            RustType::F64 => Value::from(example.and_then(Value::as_f64).unwrap_or(0.0)),
+            RustType::Json => example
+                .cloned()
+                .unwrap_or_else(|| Value::Object(Default::default())),
             RustType::File => {
                 self.placeholders = true;
-                let part = self.import(&format!("{}::FilePart", self.runtime));
-                format!("{part}::from_path({name:?})")
+                Value::String(name.to_owned())
             }
             RustType::Vec(item) => match example {
-                Some(Value::Array(items)) if !items.is_empty() => {
+                Some(Value::Array(items)) => Value::Array(
+                    items
+                        .iter()
+                        .map(|v| self.fill_within(item, Some(v), name, open))
+                        .collect(),
+                ),
+                _ => Value::Array(Vec::new()),
+            },
+            RustType::Map(value) => match example {
+                Some(Value::Object(entries)) => Value::Object(
+                    entries
+                        .iter()
+                        .map(|(k, v)| (k.clone(), self.fill_within(value, Some(v), k, open)))
+                        .collect(),
+                ),
+                _ => Value::Object(Default::default()),
+            },
+            RustType::Named(type_name) => self.fill_named(type_name, example, open),
+        }
+    }
+
+    /// [`Values::fill`] of an enum (its example, or its first value) or a
+    /// struct (every required field, and the optional ones with a value).
+    fn fill_named(
+        &mut self,
+        type_name: &str,
+        example: Option<&Value>,
+        open: &mut Vec<String>,
+    ) -> Value {
+        let model = self.model;
+        if let Some(e) = model.enums.iter().find(|e| e.name == type_name) {
+            return match example {
+                Some(Value::String(s)) => Value::String(s.clone()),
+                _ => {
+                    self.placeholders = true;
+                    Value::String(
+                        e.variants
+                            .first()
+                            .map(|v| v.value.clone())
+                            .unwrap_or_default(),
+                    )
+                }
+            };
+        }
+        let Some(s) = model.structs.iter().find(|s| s.name == type_name) else {
+            return Value::Null;
+        };
+        let given = example.and_then(Value::as_object);
+        if given.is_none() {
+            if open.iter().any(|o| o == type_name) {
+                return Value::Null;
+            }
+            open.push(type_name.to_owned());
+        }
+        let mut fields = serde_json::Map::new();
+        for f in &s.fields {
+            let value = match given.and_then(|g| g.get(&f.wire_name)) {
+                Some(v) => Some(v.clone()),
+                None => f.example.clone(),
+            }
+            .filter(|v| !v.is_null());
+            let filled = match (value, &f.default) {
+                (None, _) if f.optional => continue,
+                (Some(v), _) => self.fill_within(&f.ty, Some(&v), &f.rust_name, open),
+                (None, Some(default)) => self.fill_within(
+                    &f.ty,
+                    Some(&crate::example::default_json(default)),
+                    &f.rust_name,
+                    open,
+                ),
+                (None, None) => self.fill_within(&f.ty, None, &f.rust_name, open),
+            };
+            fields.insert(f.wire_name.clone(), filled);
+        }
+        if given.is_none() {
+            open.pop();
+        }
+        Value::Object(fields)
+    }
+
+    /// The Rust expression of a value of type `ty` that [`Values::fill`]
+    /// completed.
+    fn expression(&mut self, ty: &RustType, value: &Value, name: &str) -> String {
+        match ty {
+            RustType::String => format!("{:?}.to_owned()", value.as_str().unwrap_or(name)),
+            RustType::SecretString => {
+                let secret = self.import(&format!("{}::Secret", self.runtime));
+                format!(
+                    "{secret}::new({:?}.to_owned())",
+                    value.as_str().unwrap_or(name)
+                )
+            }
+            RustType::Bool => value.as_bool().unwrap_or_default().to_string(),
+            RustType::I32 | RustType::I64 | RustType::U32 | RustType::U64 => match value {
+                Value::Number(n) if !n.is_f64() => n.to_string(),
+                _ => "0".to_owned(),
+            },
+            RustType::F64 => format!("{:?}", value.as_f64().unwrap_or(0.0)),
+            RustType::Json => {
+                let json = self.import(&format!("{}::serde_json::json", self.runtime));
+                format!("{json}!({})", json_text(value))
+            }
+            RustType::File => {
+                let part = self.import(&format!("{}::FilePart", self.runtime));
+                format!("{part}::from_path({:?})", value.as_str().unwrap_or(name))
+            }
+            RustType::Vec(item) => match value {
+                Value::Array(items) if !items.is_empty() => {
                     let items: Vec<String> = items
                         .iter()
-                        .map(|v| self.value(item, Some(v), name, depth + 1))
+                        .map(|v| self.expression(item, v, name))
                         .collect();
                     format!("vec![{}]", items.join(", "))
                 }
                 _ => "Vec::new()".to_owned(),
             },
-            RustType::Map(value) => {
+            RustType::Map(value_type) => {
                 let map = self.import("std::collections::BTreeMap");
-                match example {
-                    Some(Value::Object(entries)) if !entries.is_empty() => {
+                match value {
+                    Value::Object(entries) if !entries.is_empty() => {
                         let entries: Vec<String> = entries
                             .iter()
                             .map(|(k, v)| {
-                                format!(
-                                    "({k:?}.to_owned(), {})",
-                                    self.value(value, Some(v), k, depth + 1)
-                                )
+                                format!("({k:?}.to_owned(), {})", self.expression(value_type, v, k))
                             })
                             .collect();
                         format!("{map}::from([{}])", entries.join(", "))
@@ -312,39 +448,33 @@ impl<'a> Values<'a> {
                     _ => format!("{map}::new()"),
                 }
             }
-            RustType::Named(type_name) => self.named(type_name, example, depth),
+            RustType::Named(type_name) => self.named(type_name, value),
         }
     }
 
     /// An enum value, or a struct literal of a generated type.
-    fn named(&mut self, type_name: &str, example: Option<&Value>, depth: usize) -> String {
+    fn named(&mut self, type_name: &str, value: &Value) -> String {
         let model = self.model;
         if let Some(e) = model.enums.iter().find(|e| e.name == type_name) {
             let name = self.import(&format!("{}::{type_name}", self.api));
-            let wanted = match example {
-                Some(Value::String(s)) => Some(s.as_str()),
-                _ => {
-                    self.placeholders = true;
-                    None
-                }
-            };
-            let variant = match wanted {
-                Some(value) => e.variants.iter().find(|v| v.value == value),
-                None => e.variants.first(),
-            };
-            return match (variant, wanted) {
-                (Some(v), _) => format!("{name}::{}", v.name),
-                (None, value) => format!("{name}::from({:?})", value.unwrap_or_default()),
+            let wanted = value.as_str().unwrap_or_default();
+            return match e.variants.iter().find(|v| v.value == wanted) {
+                Some(v) => format!("{name}::{}", v.name),
+                None => format!("{name}::from({wanted:?})"),
             };
         }
         let Some(s) = model.structs.iter().find(|s| s.name == type_name) else {
             return "Default::default()".to_owned();
         };
-        if depth >= MAX_DEPTH {
-            return "todo!()".to_owned();
-        }
+        let Some(given) = value.as_object() else {
+            // Only a struct that holds itself through required fields is
+            // completed as `null`: no value of it can be written.
+            return format!(
+                "::core::compile_error!(\"kdocs-codegen: `{type_name}` holds itself through \
+                 required fields\")"
+            );
+        };
         let name = self.import(&format!("{}::{type_name}", self.api));
-        let given = example.and_then(Value::as_object);
         let mut fields: Vec<String> = s
             .fields
             .iter()
@@ -354,27 +484,12 @@ impl<'a> Values<'a> {
                 } else {
                     f.rust_name.clone()
                 };
-                let value = match given.and_then(|g| g.get(&f.wire_name)) {
-                    Some(v) => Some(v.clone()),
-                    None => f.example.clone(),
-                }
-                .filter(|v| !v.is_null());
-                let text = match (value, &f.default) {
-                    (Some(v), _) if f.optional => {
-                        format!(
-                            "Some({})",
-                            self.value(&f.ty, Some(&v), &f.rust_name, depth + 1)
-                        )
+                let text = match given.get(&f.wire_name) {
+                    Some(v) if f.optional => {
+                        format!("Some({})", self.expression(&f.ty, v, &f.rust_name))
                     }
-                    (None, _) if f.optional => "None".to_owned(),
-                    (Some(v), _) => self.value(&f.ty, Some(&v), &f.rust_name, depth + 1),
-                    (None, Some(default)) => self.value(
-                        &f.ty,
-                        Some(&crate::example::default_json(default)),
-                        &f.rust_name,
-                        depth + 1,
-                    ),
-                    (None, None) => self.value(&f.ty, None, &f.rust_name, depth + 1),
+                    Some(v) => self.expression(&f.ty, v, &f.rust_name),
+                    None => "None".to_owned(),
                 };
                 format!("{ident}: {text}")
             })
@@ -387,6 +502,43 @@ impl<'a> Values<'a> {
         } else {
             format!("{name} {{ {} }}", fields.join(", "))
         }
+    }
+}
+
+/// The parameters a request from the examples sets, in constructor then
+/// setter order, each with its value: every required parameter (completed
+/// by [`Values::fill`] where the spec gives no example) and each optional
+/// one the spec gives an example for.
+pub(super) fn example_params<'o>(
+    values: &mut Values<'_>,
+    op: &'o OperationModel,
+) -> Vec<(&'o ParamModel, Value)> {
+    let mut out = Vec::new();
+    for p in &op.params {
+        let example = p.field.example.as_ref().filter(|e| !e.is_null());
+        if p.field.optional && example.is_none() {
+            continue;
+        }
+        let value = values.fill(&p.field.ty, example, &p.field.rust_name);
+        out.push((p, value));
+    }
+    out
+}
+
+/// A parameter's value as command-line text, one string per occurrence of
+/// its flag, as the command runtime reads it back: a string or an enum as
+/// itself, anything else as JSON; a list one flag per item (`[]` for an
+/// empty one, which a repeated flag cannot say).
+pub(super) fn cli_values(ty: &RustType, value: &Value) -> Vec<String> {
+    let text = |value: &Value| match value {
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
+    };
+    match (ty, value) {
+        (RustType::Vec(_), Value::Array(items)) if !items.is_empty() => {
+            items.iter().map(text).collect()
+        }
+        _ => vec![text(value)],
     }
 }
 

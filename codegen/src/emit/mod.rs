@@ -12,7 +12,10 @@
 //! - [`cli`]: the API as commands (a table of operations and their
 //!   arguments, argument decoding into the request types, and a `call` that
 //!   runs one), emitted only when [`Settings::with_cli`] asks for it;
-//! - [`openapi`]: the OpenAPI 3.0 export.
+//! - [`openapi`]: the OpenAPI 3.0 export;
+//! - [`driver`]: code that calls every operation with the spec's example
+//!   values, through the client and as command lines, for tests; emitted in
+//!   place of the rest when [`Settings::with_driver`] asks for it.
 //!
 //! The client emitter, most of every file, writes Rust text directly, one
 //! small function per kind of fragment; the server and command emitters
@@ -31,6 +34,7 @@
 pub mod cli;
 pub mod client;
 mod doc_example;
+pub mod driver;
 pub mod openapi;
 mod plain;
 pub mod server;
@@ -53,7 +57,10 @@ pub const HEADER: &str = "\
 /// with the `pretty` feature, when the error is that the code does not parse
 /// (a bug of an emitter).
 pub fn emit(model: &Model, settings: &Settings) -> Result<String, String> {
-    format_file(emit_text(model, settings))
+    match settings.driver() {
+        Some(api) => format_file(format!("{HEADER}\n{}", driver::text(model, settings, api))),
+        None => format_file(emit_text(model, settings)),
+    }
 }
 
 /// The generated file, unformatted, under [`HEADER`]: the client emitter's

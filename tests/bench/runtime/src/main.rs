@@ -1,4 +1,4 @@
-//! Runtime benchmarks of kdocs-client (issue 14), one command each:
+//! Runtime benchmarks of kdocs-client, one command each:
 //!
 //! ```sh
 //! cargo run --release -p kdocs-bench-runtime -- calls      # per-call overhead and allocations
