@@ -1,7 +1,7 @@
 //! Generates the API from the spec into `$OUT_DIR/kdocs_api.rs`: the endpoints
-//! of the families whose cargo features are on, and the fake server's side
-//! when the `fake` feature is on. A bad spec fails the build with codegen's
-//! diagnostics.
+//! of the families whose cargo features are on, each with the descriptor
+//! (`SPEC`, `from_params`) that the fake server and the `kdocs` command read.
+//! A bad spec fails the build with codegen's diagnostics.
 //!
 //! The spec is `api-spec/` in this package: in the repository a link to the
 //! top-level `api-spec/` that maintainers edit (which the build reads, so that
@@ -24,14 +24,6 @@ fn main() {
     // The blocking twins of the methods exist only with the `blocking` feature.
     if std::env::var_os("CARGO_FEATURE_BLOCKING").is_some() {
         settings = settings.with_blocking_client_type("crate::blocking::Client");
-    }
-    // The API as commands (for the `kdocs` command) only with the `cli` feature.
-    if std::env::var_os("CARGO_FEATURE_CLI").is_some() {
-        settings = settings.with_cli("crate::runtime::cli");
-    }
-    // The fake server's side of the endpoints only exists with the `fake` feature.
-    if std::env::var_os("CARGO_FEATURE_FAKE").is_some() {
-        settings = settings.with_fake_server("crate::fake::wire");
     }
     // In the repository, read the top-level `api-spec/` the link points to, so
     // that errors name the file maintainers edit (`api-spec/x.yaml`, not

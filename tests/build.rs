@@ -20,12 +20,10 @@ fn main() {
     );
     println!("cargo:rerun-if-changed=build.rs");
     // External settings: runtime at `::kdocs_client::runtime`, a generated `Client` wrapper.
-    // The fake server's side too: the fixture is served by `FakeKdocs::start_serving`.
+    // The fixture is served by `FakeKdocs::start_serving`, from its descriptors.
     // Doc examples too, compiled as this crate's doctests (`src/lib.rs` includes
     // the code as `fixture_api`).
-    let settings = kdocs_codegen::Settings::new()
-        .with_fake_server("::kdocs_client::fake::wire")
-        .with_doc_examples("kdocs_tests::fixture_api");
+    let settings = kdocs_codegen::Settings::new().with_doc_examples("kdocs_tests::fixture_api");
     let spec_dir = manifest_dir.join("fixture-spec");
     if let Err(message) =
         kdocs_codegen::generate_for_build(&spec_dir, "fixture_api.rs", &settings, &manifest_dir)

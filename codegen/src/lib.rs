@@ -8,10 +8,11 @@
 //!    into one [`Spec`], and report *every* problem with file, line, column, YAML
 //!    path, the offending line and a hint;
 //! 3. [`model`]: decide Rust names and shapes, and the example answers;
-//! 4. [`emit`]: one emitter per artefact (the client, the fake server's side,
-//!    the commands, the OpenAPI export); the client's writes Rust text, the
-//!    others `quote` tokens, and with the `pretty` feature the file is parsed
-//!    with `syn` and printed with `prettyplease`.
+//! 4. [`emit`]: one emitter per artefact (the client with each operation's
+//!    descriptor, which the fake server and the `kdocs` command read; the
+//!    every-endpoint driver; the OpenAPI export). The Rust emitters write
+//!    text, and with the `pretty` feature the file is parsed with `syn` and
+//!    printed with `prettyplease`.
 //!
 //! # Features
 //!
@@ -66,11 +67,9 @@ pub use spec::Spec;
 pub struct Settings {
     runtime_path: String,
     client_type: Option<String>,
-    fake_server_path: Option<String>,
     families: Option<Vec<String>>,
     families_from_features: bool,
     blocking_client_type: Option<String>,
-    cli_path: Option<String>,
     doc_examples: Option<String>,
     driver: Option<String>,
 }
@@ -89,11 +88,9 @@ impl Settings {
         Self {
             runtime_path: "::kdocs_client::runtime".into(),
             client_type: None,
-            fake_server_path: None,
             families: None,
             families_from_features: false,
             blocking_client_type: None,
-            cli_path: None,
             doc_examples: None,
             driver: None,
         }
@@ -109,17 +106,6 @@ impl Settings {
     /// local to the crate that includes the code) instead of a generated wrapper.
     pub fn with_client_type(mut self, path: &str) -> Self {
         self.client_type = Some(path.to_owned());
-        self
-    }
-
-    /// Also emit the fake server's side of the endpoints, as a child module
-    /// `fake` of the generated code, on the fake's runtime at `path`
-    /// (`::kdocs_client::fake::wire`, or `crate::fake::wire` inside
-    /// `kdocs-client`): a route table, request decoding into the generated
-    /// request types, and a `Handlers` trait whose methods answer with the
-    /// spec's examples unless a fake overrides them.
-    pub fn with_fake_server(mut self, path: &str) -> Self {
-        self.fake_server_path = Some(path.to_owned());
         self
     }
 
@@ -150,19 +136,6 @@ impl Settings {
     /// The blocking client's type, when blocking methods are emitted.
     pub fn blocking_client_type(&self) -> Option<&str> {
         self.blocking_client_type.as_deref()
-    }
-
-    /// Also emit the API as commands (a `commands` module: the command table,
-    /// argument decoding, `call`), on the command runtime at `path`
-    /// (`crate::runtime::cli` inside `kdocs-client`, with its `cli` feature).
-    pub fn with_cli(mut self, path: &str) -> Self {
-        self.cli_path = Some(path.to_owned());
-        self
-    }
-
-    /// The command runtime's path, when commands are emitted.
-    pub fn cli_path(&self) -> Option<&str> {
-        self.cli_path.as_deref()
     }
 
     /// Give every client method an `# Example`: a `no_run` doctest that
@@ -209,11 +182,6 @@ impl Settings {
     /// The families to generate, when not all.
     pub fn families(&self) -> Option<&[String]> {
         self.families.as_deref()
-    }
-
-    /// The fake server runtime's path, when the server side is emitted.
-    pub fn fake_server_path(&self) -> Option<&str> {
-        self.fake_server_path.as_deref()
     }
 
     /// The runtime module path.

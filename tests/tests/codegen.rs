@@ -132,10 +132,8 @@ fn one_run_reports_every_error_in_file_order() {
 
 #[test]
 fn fixture_generated_code_snapshot() {
-    // The same settings as `tests/build.rs`: the client and the fake's side.
-    let settings = Settings::new()
-        .with_fake_server("::kdocs_client::fake::wire")
-        .with_doc_examples("kdocs_tests::fixture_api");
+    // The same settings as `tests/build.rs`.
+    let settings = Settings::new().with_doc_examples("kdocs_tests::fixture_api");
     let code = kdocs_codegen::generate_dir(&manifest_dir().join("fixture-spec"), &settings)
         .unwrap_or_else(|d| panic!("{d}"));
     insta::assert_snapshot!("fixture_generated", code);
@@ -146,7 +144,6 @@ fn client_settings() -> Settings {
     Settings::new()
         .with_runtime_path("crate::runtime")
         .with_client_type("crate::Client")
-        .with_fake_server("crate::fake::wire")
         .with_doc_examples("kdocs_client")
 }
 

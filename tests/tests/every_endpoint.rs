@@ -16,7 +16,8 @@
 
 use std::process::ExitCode;
 
-use kdocs_client::fake::{api, FakeCode, FakeConfig, FakeKdocs};
+use kdocs_client::fake::wire::Api;
+use kdocs_client::fake::{FakeCode, FakeConfig, FakeKdocs};
 use kdocs_client::{Client, Config, Credentials};
 use kdocs_tests::spec::{api_spec_model, example_answers};
 use serde_json::Value;
@@ -26,16 +27,12 @@ mod driver {
     include!(concat!(env!("OUT_DIR"), "/every_endpoint.rs"));
 }
 
-/// Answers every operation with the spec's example: no handler is written.
-struct Examples;
-
-impl api::Handlers for Examples {}
-
-/// A fake serving the examples, for a few calls of every operation.
+/// A fake answering every operation with the spec's example (no handler is
+/// written), for a few calls of every operation.
 async fn serve() -> FakeKdocs {
     FakeKdocs::start_serving(
         FakeConfig::default().with_daily_limit(100_000),
-        api::Service(Examples),
+        Api::new(kdocs_client::for_each_operation),
     )
     .await
     .unwrap()

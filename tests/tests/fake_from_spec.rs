@@ -11,26 +11,24 @@
 
 use std::time::SystemTime;
 
+use kdocs_client::fake::wire::{Api, Call};
 use kdocs_client::fake::{FakeCode, FakeConfig, FakeError, FakeKdocs};
 use kdocs_client::runtime::{signing, Secret};
-use kdocs_tests::fixture_api::{self, fake as fixture_fake};
+use kdocs_tests::fixture_api;
 use serde_json::{json, Value};
 
 const APP_ID: &str = "SX20260101FIXTURE";
 const APP_KEY: &str = "fixture-app-key";
 
-/// Answers every endpoint with the spec's example.
-struct Examples;
+/// Every endpoint of the fixture, answering with the spec's example.
+fn examples_api() -> Api {
+    Api::new(fixture_api::for_each_operation)
+}
 
-impl fixture_fake::Handlers for Examples {}
-
-async fn serve(handlers: impl fixture_fake::Handlers) -> FakeKdocs {
-    FakeKdocs::start_serving(
-        FakeConfig::default().with_app(APP_ID, APP_KEY),
-        fixture_fake::Service(handlers),
-    )
-    .await
-    .unwrap()
+async fn serve(api: Api) -> FakeKdocs {
+    FakeKdocs::start_serving(FakeConfig::default().with_app(APP_ID, APP_KEY), api)
+        .await
+        .unwrap()
 }
 
 fn client(fake: &FakeKdocs) -> fixture_api::Client {
@@ -59,7 +57,7 @@ fn json<T: serde::Serialize>(value: &T) -> Value {
 
 #[tokio::test]
 async fn every_fixture_endpoint_answers_with_its_example() {
-    let fake = serve(Examples).await;
+    let fake = serve(examples_api()).await;
     let client = client(&fake);
     let examples = examples();
     assert_eq!(examples.len(), 12, "{:?}", examples.keys());
@@ -192,7 +190,7 @@ async fn raw(
 
 #[tokio::test]
 async fn requests_that_break_the_spec_are_refused_naming_the_parameter() {
-    let fake = serve(Examples).await;
+    let fake = serve(examples_api()).await;
     // (method, path and query, body, status, code, part of the hint)
     type Case = (
         &'static str,
@@ -339,28 +337,24 @@ async fn requests_that_break_the_spec_are_refused_naming_the_parameter() {
 }
 
 /// A handler for one operation; the others keep their examples.
-struct OneHandler;
-
-impl fixture_fake::Handlers for OneHandler {
-    fn delete_file(
-        &self,
-        call: &kdocs_client::fake::wire::Call<'_>,
-        request: fixture_api::DeleteFileRequest,
-    ) -> Result<fixture_api::DeleteFileResponse, FakeError> {
-        assert_eq!(call.app_id(), APP_ID);
-        if request.permanent() == Some(true) {
-            return Err(FakeError::fake(
-                FakeCode::FileNotFound,
-                format!("no file {}", request.file_id()),
-            ));
-        }
-        Ok(fixture_api::DeleteFileResponse {})
-    }
+fn one_handler() -> Api {
+    examples_api().on::<fixture_api::DeleteFileRequest, _>(
+        |call: &Call<'_>, request| -> Result<fixture_api::DeleteFileResponse, FakeError> {
+            assert_eq!(call.app_id(), APP_ID);
+            if request.permanent() == Some(true) {
+                return Err(FakeError::fake(
+                    FakeCode::FileNotFound,
+                    format!("no file {}", request.file_id()),
+                ));
+            }
+            Ok(fixture_api::DeleteFileResponse {})
+        },
+    )
 }
 
 #[tokio::test]
 async fn a_handler_replaces_one_example_and_reads_the_typed_request() {
-    let fake = serve(OneHandler).await;
+    let fake = serve(one_handler()).await;
     let client = client(&fake);
     client
         .delete_file(fixture_api::DeleteFileRequest::new("f-1"))
@@ -384,63 +378,57 @@ async fn a_handler_replaces_one_example_and_reads_the_typed_request() {
 }
 
 /// Answers uploads with what arrived, and lists in two pages.
-struct Uploads;
-
-impl fixture_fake::Handlers for Uploads {
-    fn upload_file(
-        &self,
-        _call: &kdocs_client::fake::wire::Call<'_>,
-        request: fixture_api::UploadFileRequest,
-    ) -> Result<fixture_api::Upload, FakeError> {
-        let bytes = request.file().bytes().expect("decoded in memory");
-        let folders = request
-            .parent_path()
-            .map(|p| p.join("/"))
-            .unwrap_or_default();
-        Ok(fixture_api::Upload {
-            id: format!(
-                "{}:{}:{folders}",
-                request.file().filename(),
-                hex::encode(md5::Md5::digest(bytes))
-            ),
-            size: bytes.len() as u64,
-        })
-    }
-
-    fn search_uploads(
-        &self,
-        call: &kdocs_client::fake::wire::Call<'_>,
-        request: fixture_api::SearchUploadsRequest,
-    ) -> Result<fixture_api::SearchUploadsResponse, FakeError> {
-        assert!(call.user_id().is_some());
-        let exts = request.exts().cloned().unwrap_or_default().join("+");
-        let item = |id: &str| fixture_api::Upload {
-            id: format!("{id}.{exts}"),
-            size: 1,
-        };
-        Ok(match request.offset().unwrap_or(0) {
-            0 => fixture_api::SearchUploadsResponse {
-                uploads: vec![item("a"), item("b")],
-                next_offset: 2,
+fn uploads() -> Api {
+    examples_api()
+        .on::<fixture_api::UploadFileRequest, _>(
+            |_call: &Call<'_>, request| -> Result<fixture_api::Upload, FakeError> {
+                let bytes = request.file().bytes().expect("decoded in memory");
+                let folders = request
+                    .parent_path()
+                    .map(|p| p.join("/"))
+                    .unwrap_or_default();
+                Ok(fixture_api::Upload {
+                    id: format!(
+                        "{}:{}:{folders}",
+                        request.file().filename(),
+                        hex::encode(md5::Md5::digest(bytes))
+                    ),
+                    size: bytes.len() as u64,
+                })
             },
-            2 => fixture_api::SearchUploadsResponse {
-                uploads: vec![item("c")],
-                next_offset: -1,
+        )
+        .on::<fixture_api::SearchUploadsRequest, _>(
+            |call: &Call<'_>, request| -> Result<fixture_api::SearchUploadsResponse, FakeError> {
+                assert!(call.user_id().is_some());
+                let exts = request.exts().cloned().unwrap_or_default().join("+");
+                let item = |id: &str| fixture_api::Upload {
+                    id: format!("{id}.{exts}"),
+                    size: 1,
+                };
+                Ok(match request.offset().unwrap_or(0) {
+                    0 => fixture_api::SearchUploadsResponse {
+                        uploads: vec![item("a"), item("b")],
+                        next_offset: 2,
+                    },
+                    2 => fixture_api::SearchUploadsResponse {
+                        uploads: vec![item("c")],
+                        next_offset: -1,
+                    },
+                    // A server that does not advance: the walk must end anyway.
+                    _ => fixture_api::SearchUploadsResponse {
+                        uploads: vec![item("again")],
+                        next_offset: 5,
+                    },
+                })
             },
-            // A server that does not advance: the walk must end anyway.
-            _ => fixture_api::SearchUploadsResponse {
-                uploads: vec![item("again")],
-                next_offset: 5,
-            },
-        })
-    }
+        )
 }
 
 use md5::Digest as _;
 
 #[tokio::test]
 async fn multipart_uploads_arrive_with_the_same_bytes_from_memory_a_path_or_a_reader() {
-    let fake = serve(Uploads).await;
+    let fake = serve(uploads()).await;
     let client = client(&fake);
     let content: Vec<u8> = (0..3_000_000u32).map(|i| (i % 253) as u8).collect();
     let md5 = hex::encode(md5::Md5::digest(&content));
@@ -474,7 +462,7 @@ async fn multipart_uploads_arrive_with_the_same_bytes_from_memory_a_path_or_a_re
 /// verifier: the signature covers the exact bytes sent.
 #[tokio::test]
 async fn a_tampered_multipart_body_is_refused() {
-    let fake = serve(Uploads).await;
+    let fake = serve(uploads()).await;
     let boundary = "b0undary";
     let body = |content: &str| {
         format!(
@@ -518,7 +506,7 @@ async fn a_tampered_multipart_body_is_refused() {
 
 #[tokio::test]
 async fn paged_lists_are_walked_to_their_end_and_repeated_queries_arrive() {
-    let fake = serve(Uploads).await;
+    let fake = serve(uploads()).await;
     let client = client(&fake);
     let token = fake.issue_access_token();
     let request = fixture_api::SearchUploadsRequest::new(&token)
@@ -555,7 +543,7 @@ async fn paged_lists_are_walked_to_their_end_and_repeated_queries_arrive() {
 
 #[tokio::test]
 async fn each_endpoint_authenticates_as_its_spec_says() {
-    let fake = serve(Examples).await;
+    let fake = serve(examples_api()).await;
     // `auth: none`: no signature, no token.
     let plain = client(&fake)
         .runtime()

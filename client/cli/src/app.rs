@@ -4,7 +4,7 @@
 //! An operation's subcommand gets one flag per parameter (`file_token` is
 //! `--file-token`), required when the parameter is, repeatable when it is a
 //! list, a path when it is a file. Values are text; the command runtime
-//! (`kdocs_client::runtime::cli`) reads them as the parameter's type, so
+//! ([`crate::args`]) reads them as the parameter's type, so
 //! `--count 5`, `--download true` and `--config '{"a":1}'` need no quoting
 //! rules of their own. A secret parameter (a token) may come from the
 //! environment instead: `KDOCS_` and its name in capitals.
@@ -21,13 +21,13 @@ use std::time::Duration;
 use clap::parser::ValueSource;
 use clap::{value_parser, Arg, ArgAction, ArgMatches, Command, ValueHint};
 use indicatif::{ProgressBar, ProgressStyle};
-use kdocs_client::commands::{self, COMMANDS};
 use kdocs_client::fake::{FakeConfig, FakeKdocs};
-use kdocs_client::runtime::cli::{ArgSpec, Args, CommandError, CommandSpec};
-use kdocs_client::runtime::{Auth, DEFAULT_BASE_URL};
+use kdocs_client::runtime::{Auth, ParamSpec, DEFAULT_BASE_URL};
 use kdocs_client::{Client, Config, Credentials, DownloadProgress};
 
+use crate::args::{Args, CommandError};
 use crate::demo::{self, DemoTarget};
+use crate::operations::{self, OperationCommand};
 use crate::shell;
 
 /// An option of every subcommand that an operation's parameter of the same
@@ -168,7 +168,7 @@ pub fn command() -> Command {
             "Call the API step by step: OAuth, upload, preview, edit URL, download \
                  (an in-process fake unless KDOCS_BASE_URL or --base-url names a server)",
         ))
-        .subcommands(COMMANDS.iter().map(operation_command))
+        .subcommands(operations::all().iter().map(operation_command))
 }
 
 fn is_global(name: &str) -> bool {
@@ -176,24 +176,25 @@ fn is_global(name: &str) -> bool {
 }
 
 /// One operation's subcommand.
-fn operation_command(spec: &CommandSpec) -> Command {
+fn operation_command(operation: &OperationCommand) -> Command {
+    let spec = operation.spec;
     // The operation's documentation already names its method and path.
     let long_about = format!(
         "{}\n\nCredentials: {}",
-        if spec.about.is_empty() {
+        if spec.docs.is_empty() {
             spec.summary
         } else {
-            spec.about
+            spec.docs
         },
-        auth_text(spec.operation.auth)
+        auth_text(spec.auth)
     );
-    Command::new(spec.subcommand())
+    Command::new(operation.subcommand())
         .about(spec.summary)
         .long_about(long_about)
         .args(
-            spec.args
+            spec.params
                 .iter()
-                .filter(|a| !is_global(a.name))
+                .filter(|p| !is_global(p.name))
                 .map(argument),
         )
 }
@@ -210,7 +211,7 @@ fn auth_text(auth: Auth) -> &'static str {
 }
 
 /// One parameter's flag.
-fn argument(spec: &ArgSpec) -> Arg {
+fn argument(spec: &ParamSpec) -> Arg {
     let mut arg = Arg::new(spec.name)
         .long(spec.name.replace('_', "-"))
         .value_name(spec.name.to_ascii_uppercase())
@@ -410,20 +411,18 @@ async fn run_operation(
     matches: &ArgMatches,
     out: &mut impl Write,
 ) -> Result<(), Failure> {
-    let spec = COMMANDS
-        .iter()
-        .find(|c| c.subcommand() == subcommand)
+    let operation = operations::find(subcommand)
         .ok_or_else(|| Failure::Usage(format!("no command `{subcommand}`")))?;
     let mut args = Args::new();
-    for arg in spec.args {
-        if let Some(values) = matches.get_many::<String>(arg.name) {
+    for param in operation.spec.params {
+        if let Some(values) = matches.get_many::<String>(param.name) {
             for value in values {
-                args.push(arg.name, value.as_str());
+                args.push(param.name, value.as_str());
             }
         }
     }
-    let client = client(matches, spec.operation.auth.signed())?;
-    let answer = commands::call(&client, spec.name(), &args).await?;
+    let client = client(matches, operation.spec.auth.signed())?;
+    let answer = operation.run(&client, &mut args).await?;
     print_json(matches, &answer, out);
     Ok(())
 }
@@ -573,18 +572,19 @@ mod tests {
         let command = command();
         assert_eq!(
             command.get_subcommands().count(),
-            COMMANDS.len() + 3,
+            operations::all().len() + 3,
             "download, fake, demo and one per operation"
         );
-        for spec in COMMANDS {
+        for operation in operations::all() {
+            let name = operation.spec.name;
             let sub = command
-                .find_subcommand(spec.subcommand())
-                .unwrap_or_else(|| panic!("no subcommand for {}", spec.name()));
-            for arg in spec.args {
-                let flag = arg.name.replace('_', "-");
+                .find_subcommand(operation.subcommand())
+                .unwrap_or_else(|| panic!("no subcommand for {name}"));
+            for param in operation.spec.params {
+                let flag = param.name.replace('_', "-");
                 let found = sub.get_arguments().any(|a| a.get_long() == Some(&flag))
                     || command.get_arguments().any(|a| a.get_long() == Some(&flag));
-                assert!(found, "{}: no --{flag}", spec.name());
+                assert!(found, "{name}: no --{flag}");
             }
         }
     }

@@ -3,9 +3,10 @@
 //! Every endpoint of the spec is a subcommand: its name with `-` for `_`
 //! (`kdocs get-file-info --file-token …`), its flags its parameters, its help
 //! the spec's descriptions. None of that is written here: the subcommands are
-//! built at run time from [`kdocs_client::commands::COMMANDS`], which
-//! kdocs-codegen generates from `api-spec/` beside the client, so an endpoint
-//! added to the YAML is a new subcommand with no code in this crate.
+//! built at run time from each operation's descriptor (its generated `SPEC`,
+//! see [`operations`]), and a request from the command line by its generated
+//! `from_params`, so an endpoint added to the YAML is a new subcommand with no
+//! code in this crate.
 //!
 //! Three subcommands are hand-written:
 //!
@@ -24,7 +25,9 @@
 #![deny(missing_docs)]
 
 pub mod app;
+pub mod args;
 pub mod demo;
+pub mod operations;
 mod shell;
 
 pub use app::{command, run, run_with};

@@ -349,8 +349,12 @@ fn help_lists_every_operation() {
     let output = kdocs(&["--help"], &[]);
     assert!(output.status.success());
     let help = stdout(&output);
-    for spec in kdocs_client::commands::COMMANDS {
-        assert!(help.contains(&spec.subcommand()), "{}", spec.name());
+    for operation in kdocs_cli::operations::all() {
+        assert!(
+            help.contains(&operation.subcommand()),
+            "{}",
+            operation.spec.name
+        );
     }
     for own in ["download", "fake", "demo"] {
         assert!(help.contains(own));

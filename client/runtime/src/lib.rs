@@ -6,6 +6,8 @@
 //! here, written and tested once:
 //!
 //! - [`signing`]: WPS-2 headers;
+//! - [`params`]: each operation's parameters as data, and requests built
+//!   from named values (for the fake server and the `kdocs` command);
 //! - [`RequestParts`]: percent-encoded paths and queries, JSON bodies, refusal
 //!   of blank identifiers;
 //! - `envelope`: the `{code, message, hint, data}` envelope, typed errors;
@@ -24,9 +26,6 @@
 //! compiled once. The generated types serialize through [`object`], one
 //! generic routine instead of a visitor per struct, for the same reason.
 
-#[cfg(feature = "cli")]
-#[cfg_attr(docsrs, doc(cfg(feature = "cli")))]
-pub mod cli;
 mod client;
 mod config;
 pub mod download;
@@ -36,6 +35,7 @@ mod hooks;
 mod multipart;
 pub mod object;
 pub mod paging;
+pub mod params;
 mod request;
 pub mod retry;
 mod scrub;
@@ -52,7 +52,10 @@ pub use error::{ApiError, CallContext, DecodeError, Error, ErrorCategory, KnownC
 pub use hooks::{HeaderRefused, Hook, HookRequest, HookResponse};
 pub use multipart::FilePart;
 pub use paging::{Paged, Pages};
-pub use request::{Auth, BodyKind, Method, Operation, OperationSpec, ParamValue, RequestParts};
+pub use params::{Location, ParamError, ParamSource, ParamSpec};
+pub use request::{
+    Auth, BodyKind, Method, Operation, OperationSpec, OperationVisitor, ParamValue, RequestParts,
+};
 pub use retry::RetryPolicy;
 pub use secret::Secret;
 

@@ -14,6 +14,7 @@ use serde::de::DeserializeOwned;
 use serde::Serialize;
 
 use super::multipart::{FilePart, Part};
+use super::params::{ParamError, ParamSource, ParamSpec};
 use super::secret::Secret;
 
 /// HTTP methods used by kdocs endpoints.
@@ -111,6 +112,22 @@ pub struct OperationSpec {
     pub auth: Auth,
     /// What the body is.
     pub body: BodyKind,
+    /// One line: what the operation does.
+    pub summary: &'static str,
+    /// Its documentation (the `kdocs` command's help).
+    pub docs: &'static str,
+    /// Its parameters, in the request type's field order.
+    pub params: &'static [ParamSpec],
+    /// The spec's example answer (the envelope's `data`), as JSON: what the
+    /// fake kdocs answers unless a handler keeps state for the operation.
+    pub example: &'static str,
+}
+
+impl OperationSpec {
+    /// The parameter whose Rust name is `name`.
+    pub fn param(&self, name: &str) -> Option<&'static ParamSpec> {
+        self.params.iter().find(|p| p.name == name)
+    }
 }
 
 /// One endpoint's request type. Implemented by generated code.
@@ -118,12 +135,29 @@ pub struct OperationSpec {
 /// `Send`, as its output, like every generated type: a call can move between
 /// threads.
 pub trait Operation: Send {
-    /// The type of the response `data`.
-    type Output: DeserializeOwned + Send;
+    /// The type of the response `data` (`Serialize` too: a fake server
+    /// answers with it).
+    type Output: DeserializeOwned + Serialize + Send;
     /// The endpoint's description.
     const SPEC: OperationSpec;
     /// Puts each parameter where it belongs.
     fn write(&self, request: &mut RequestParts);
+
+    /// Builds the request from named values (the fake's decoded HTTP
+    /// request, the command line): each field read from `source` by its
+    /// entry in [`SPEC.params`](OperationSpec::params). See [`crate::params`].
+    fn from_params(source: &mut dyn ParamSource) -> Result<Self, ParamError>
+    where
+        Self: Sized;
+}
+
+/// Code that does something with every operation of an API, by type: the
+/// generated `for_each_operation` calls [`visit`](Self::visit) once per
+/// operation, in spec order. The fake server builds its routes this way, and
+/// the `kdocs` command its subcommands.
+pub trait OperationVisitor {
+    /// Called with each operation's request type.
+    fn visit<O: Operation + 'static>(&mut self);
 }
 
 /// A value that can be sent in a path segment or the query string.

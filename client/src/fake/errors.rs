@@ -240,7 +240,9 @@ impl FakeError {
         e
     }
 
-    pub(crate) fn internal(hint: impl Into<String>) -> Self {
+    /// The fake's own internal error (`InternalError`, HTTP 500): what a
+    /// handler answers when it cannot build its answer.
+    pub fn internal(hint: impl Into<String>) -> Self {
         Self::fake(FakeCode::InternalError, hint)
     }
 
@@ -257,15 +259,6 @@ impl FakeError {
     /// The envelope's `hint`.
     pub fn hint(&self) -> &str {
         &self.hint
-    }
-
-    /// A route's handler index that the API does not have (a bug in a
-    /// hand-written `Api`; generated ones cannot produce it).
-    pub fn no_such_operation(index: usize) -> Self {
-        Self::fake(
-            FakeCode::InternalError,
-            format!("the API has no operation number {index}"),
-        )
     }
 
     /// The JSON envelope `{"code":N,"message":"Name","hint":"..."}`.

@@ -1,10 +1,11 @@
 //! A stateful fake kdocs server for tests (feature `fake`).
 //!
 //! [`FakeKdocs`] is a real HTTP/1.1 server on `127.0.0.1` that answers every
-//! endpoint of `api-spec/`. Its server side is generated from the same YAML as
-//! the client (see [`api`] and [`wire`]): the route table, the decoding of each
-//! request into the generated request type, and a `Handlers` trait whose
-//! methods answer with the example answer built from the spec. A request that
+//! endpoint of `api-spec/`. It reads the same descriptors as the client (each
+//! operation's generated `SPEC` and `from_params`, see [`wire`]): its routes,
+//! the decoding of each request into the generated request type, and, for
+//! every operation without a handler, the example answer built from the
+//! spec. A request that
 //! breaks the spec is refused as kdocs refuses a bad argument (`10001`, the
 //! hint naming the parameter); a path or method the spec lacks gets the fake's
 //! own codes below. An endpoint added to the YAML is served at once, with no
@@ -39,8 +40,9 @@
 //! `a/b?c#d` must be sent as the single segment `a%2Fb%3Fc%23d`. The signed URI is the
 //! path and query exactly as they appear on the wire.
 //!
-//! [`FakeKdocs::start_serving`] serves any client generated with
-//! `Settings::with_fake_server` the same way, with your own `Handlers`.
+//! [`FakeKdocs::start_serving`] serves the operations of any generated client
+//! the same way (its `for_each_operation`), with your own handlers
+//! ([`wire::Api::on`]).
 //!
 //! # Starting it in a test
 //!
@@ -206,15 +208,6 @@ use tokio::task::JoinHandle;
 pub use self::clock::FakeClock;
 pub use self::errors::{FakeCode, FakeError, ACCESS_TOKEN_INVALID, INVALID_ARGUMENT};
 
-/// The fake server's side of kdocs' own endpoints, generated from `api-spec/`
-/// like the client: the route table, request decoding, and the
-/// [`Handlers`](api::Handlers) trait whose defaults answer with the spec's
-/// examples. [`FakeKdocs::start`] serves it with the stateful handlers of this
-/// module; implement `Handlers` yourself and serve it with
-/// [`FakeKdocs::start_serving`] to script other answers.
-pub mod api {
-    pub use crate::generated::fake::*;
-}
 use self::state::State;
 
 /// App id of the default test app.
@@ -424,7 +417,7 @@ pub(crate) struct Shared {
     /// Lifetime of the access tokens the OAuth calls issue.
     access_token_ttl: Duration,
     /// The spec's routes and their handlers.
-    api: Box<dyn wire::Api>,
+    api: wire::Api,
 }
 
 impl Shared {
@@ -471,31 +464,26 @@ impl FakeKdocs {
     /// Fails with [`std::io::ErrorKind::InvalidInput`] for a non-loopback address,
     /// or with the bind error.
     pub async fn start(config: FakeConfig) -> std::io::Result<FakeKdocs> {
-        Self::start_serving(config, api::Service(handlers::Kdocs)).await
+        Self::start_serving(config, handlers::kdocs()).await
     }
 
     /// Like [`FakeKdocs::start`], but answers the routes of `api`: the
-    /// `Service` of any client generated with `Settings::with_fake_server`,
-    /// around your `Handlers`. Signatures, quotas, the clock and faults work
-    /// as for kdocs' own API; parameters are decoded and checked by the
-    /// generated code, and every handler you do not write answers with the
+    /// operations of any generated client (its `for_each_operation`), with
+    /// your handlers. Signatures, quotas, the clock and faults work as for
+    /// kdocs' own API; parameters are decoded and checked by each operation's
+    /// `from_params`, and every operation without a handler answers with the
     /// spec's example.
     ///
     /// ```no_run
-    /// use kdocs_client::fake::{api, FakeConfig, FakeKdocs};
-    ///
-    /// /// Every endpoint answers with its example from the spec.
-    /// struct Examples;
-    /// impl api::Handlers for Examples {}
+    /// use kdocs_client::fake::{wire::Api, FakeConfig, FakeKdocs};
     ///
     /// # async fn run() -> std::io::Result<()> {
-    /// let fake = FakeKdocs::start_serving(FakeConfig::default(), api::Service(Examples)).await?;
+    /// // Every endpoint answers with its example from the spec.
+    /// let api = Api::new(kdocs_client::for_each_operation);
+    /// let fake = FakeKdocs::start_serving(FakeConfig::default(), api).await?;
     /// # let _ = fake; Ok(()) }
     /// ```
-    pub async fn start_serving(
-        config: FakeConfig,
-        api: impl wire::Api,
-    ) -> std::io::Result<FakeKdocs> {
+    pub async fn start_serving(config: FakeConfig, api: wire::Api) -> std::io::Result<FakeKdocs> {
         if !config.addr.ip().is_loopback() {
             return Err(std::io::Error::new(
                 std::io::ErrorKind::InvalidInput,
@@ -521,7 +509,7 @@ impl FakeKdocs {
             read_timeout: config.read_timeout,
             max_upload_bytes: config.max_upload_bytes,
             access_token_ttl: config.access_token_ttl,
-            api: Box::new(api),
+            api,
         });
         let (tx, rx) = watch::channel(false);
         let task = tokio::spawn(server::serve(

@@ -316,13 +316,9 @@ async fn api(
         )
     })?;
     let routes = shared.api.routes();
-    let (index, captured) = wire::match_route(routes, method, parts.uri.path())?;
-    let route = &routes[index];
-    *shared
-        .lock()
-        .calls
-        .entry(route.operation.to_owned())
-        .or_insert(0) += 1;
+    let (route, captured) = wire::match_route(routes, method, parts.uri.path())?;
+    let spec = route.spec;
+    *shared.lock().calls.entry(spec.name.to_owned()).or_insert(0) += 1;
     match fault {
         Some(Fault::ServerError) => return Err(Rejection::Html500),
         Some(Fault::BreakConnection) => return Err(Rejection::Break),
@@ -333,7 +329,7 @@ async fn api(
         }
         Some(Fault::CorruptDownload) | Some(Fault::TruncateDownload) | None => {}
     }
-    let multipart = route.body == BodyKind::Multipart;
+    let multipart = spec.body == BodyKind::Multipart;
     let limit = if multipart {
         shared.max_upload_bytes
     } else {
@@ -343,7 +339,7 @@ async fn api(
     let path_and_query = parts.uri.path_and_query().map_or("", |pq| pq.as_str());
     let query = parts.uri.query().unwrap_or("");
     let now = shared.clock.now();
-    let signed_by = if route.auth.signed() {
+    let signed_by = if spec.auth.signed() {
         Some(signature::verify(
             &parts.headers,
             path_and_query,
@@ -355,7 +351,7 @@ async fn api(
     } else {
         None
     };
-    let user = if route.auth.user() {
+    let user = if spec.auth.user() {
         let token = url::form_urlencoded::parse(query.as_bytes())
             .find(|(name, _)| name == "access_token")
             .map(|(_, value)| value.into_owned())
@@ -374,7 +370,7 @@ async fn api(
     if !app_id.is_empty() {
         shared.lock().count_call(&app_id, now)?;
     }
-    let mut request = WireRequest::new(route, captured, query, &body);
+    let mut request = WireRequest::new(spec, captured, query, &body);
     if multipart {
         let content_type = parts
             .headers
@@ -397,7 +393,7 @@ async fn api(
         user_id: user.as_ref().map(|(_, user)| user.as_str()),
         now,
     };
-    Ok(shared.api.call(index, &call, &request)?)
+    Ok(shared.api.call(route, &call, &request)?)
 }
 
 /// The `filename="…"` of a `Content-Disposition` header (the upload pages'

@@ -1,31 +1,31 @@
-//! The fake server's runtime under generated code: routes, request decoding,
-//! answers.
+//! The fake server's runtime: routes, request decoding, handlers, answers.
 //!
-//! kdocs-codegen emits, next to each client, a `fake` module (see
-//! `Settings::with_fake_server`) that only *describes* the server side of the
-//! spec and calls this module:
+//! A fake serves an API described by its operations' descriptors
+//! ([`OperationSpec`]): the generated `for_each_operation` hands every request
+//! type to an [`Api`], which keeps, for each, its descriptor and the one
+//! function that serves it. Serving a request is the same for every
+//! operation:
 //!
-//! - a route table, [`Route`]s with their [`Param`]s: method, path template,
-//!   and where each parameter comes from;
-//! - a [`FromWire`] impl per request type, naming each field:
-//!   `file_token: request.required("file_token")?`;
-//! - a `Handlers` trait with one method per operation, whose default answers
-//!   with the spec's example through [`example`];
-//! - a `Service<H>` implementing [`Api`] by calling the handler of a route.
+//! - the route is found by method and path template ([`match_route`]);
+//! - the request is decoded into the request type by its generated
+//!   `from_params`, reading each parameter from the path, the query, the JSON
+//!   body or the multipart parts as its [`ParamSpec`] says ([`WireRequest`] is
+//!   the [`ParamSource`]); a missing, empty or mistyped one is refused the way
+//!   kdocs refuses a bad argument: `10001` InvalidArgument, HTTP 400, with a
+//!   hint that names the parameter;
+//! - the handler registered for the operation ([`Api::on`]) answers, or, when
+//!   there is none, the spec's example answer ([`OperationSpec::example`]).
 //!
-//! Everything that does work is here, written and tested once: matching a
-//! method and path against the routes ([`match_route`]), reading each
-//! parameter from the path, the query or the JSON body, converting it to the
-//! field's type, and refusing a missing, empty or mistyped one the way kdocs
-//! refuses a bad argument: `10001` InvalidArgument, HTTP 400, with a hint that
-//! names the parameter. A path the spec does not have, or a method it does not
-//! allow, is answered with the fake's own codes (see
-//! [`FakeCode`]).
+//! A path the spec does not have, or a method it does not allow, is answered
+//! with the fake's own codes (see [`FakeCode`]).
 //!
 //! [`FakeKdocs::start_serving`](super::FakeKdocs::start_serving) serves any
 //! generated API this way; [`FakeKdocs::start`](super::FakeKdocs::start)
-//! serves kdocs' own, with state kept for the endpoints that need it.
+//! serves kdocs' own, with handlers that keep state for the endpoints that
+//! need it.
 
+use std::any::Any;
+use std::collections::HashMap;
 use std::time::SystemTime;
 
 use percent_encoding::percent_decode_str;
@@ -35,76 +35,164 @@ use serde_json::{Map, Value};
 
 use super::errors::FakeCode;
 pub use super::errors::FakeError;
-use crate::runtime::{Auth, BodyKind, FilePart, Method};
+use crate::runtime::{
+    BodyKind, FilePart, Location, Method, Operation, OperationSpec, OperationVisitor, ParamError,
+    ParamSource, ParamSpec,
+};
 
-/// Where a parameter travels.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Location {
-    /// A `{placeholder}` of the path.
-    Path,
-    /// The query string.
-    Query,
-    /// A field of the JSON body.
-    Body,
-    /// A part of a multipart/form-data body.
-    Multipart,
-}
+/// A handler of the operation `O`: its answer to a decoded request.
+type Handler<O> = Box<
+    dyn Fn(&Call<'_>, O) -> Result<<O as Operation>::Output, FakeError> + Send + Sync + 'static,
+>;
 
-/// One parameter of a route.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Param {
-    /// The wire name.
-    pub name: &'static str,
-    /// Whether it must be present (and, for a string, not empty).
-    pub required: bool,
-    /// Whether it is a list: repeated in a query string (`?ext=a&ext=b`),
-    /// comma-joined in a multipart part.
-    pub repeated: bool,
-    /// Where it is sent, with the name it is sent under there (the same
-    /// everywhere, unless a page spells it differently in one place); a
-    /// parameter sent in several places must carry the same value in each.
-    pub locations: &'static [(Location, &'static str)],
-}
+/// Serves one operation: decodes the request, runs its handler (or answers
+/// its example), gives the answer as JSON.
+type Serve = fn(&Api, &Call<'_>, &WireRequest<'_>) -> Result<Value, FakeError>;
 
-/// One endpoint of a spec.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+/// One endpoint an [`Api`] serves.
+#[derive(Clone, Copy)]
 pub struct Route {
-    /// The operation name.
-    pub operation: &'static str,
-    /// The HTTP method.
-    pub method: Method,
-    /// The path template (`/files/{file_token}/download`).
-    pub path: &'static str,
-    /// How the call authenticates: the server verifies the WPS-2 signature
-    /// and the user's `access_token` as this says.
-    pub auth: Auth,
-    /// What the body is.
-    pub body: BodyKind,
-    /// Its parameters.
-    pub params: &'static [Param],
+    /// The operation's descriptor: name, method, path, auth, parameters.
+    pub spec: &'static OperationSpec,
+    serve: Serve,
 }
 
-impl Route {
-    /// The parameter whose Rust name is `name`.
-    pub fn param(&self, name: &str) -> Option<&'static Param> {
-        self.params.iter().find(|p| p.name == name)
+impl std::fmt::Debug for Route {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Route")
+            .field("operation", &self.spec.name)
+            .field("method", &self.spec.method)
+            .field("path", &self.spec.path)
+            .finish()
     }
 }
 
-/// What a generated `Service` gives the fake server: its routes, and a way to
-/// call the handler of one.
-pub trait Api: Send + Sync + 'static {
-    /// Every route, in spec order.
-    fn routes(&self) -> &'static [Route];
+/// An API as a fake serves it: a route per operation, and the handlers
+/// registered for some of them.
+///
+/// ```
+/// use kdocs_client::fake::wire::Api;
+/// use kdocs_client::fake::FakeError;
+/// use kdocs_client::GetUserInfoRequest;
+///
+/// // Every operation of the generated API, answering with the spec's
+/// // examples; one of them answered by hand, with the request decoded.
+/// let api = Api::new(kdocs_client::for_each_operation)
+///     .on::<GetUserInfoRequest, _>(|call, _request| {
+///         let answer = serde_json::json!({"nickname": call.app_id()});
+///         serde_json::from_value(answer).map_err(|e| FakeError::internal(e.to_string()))
+///     });
+/// assert!(api.route("get_user_info").is_some());
+/// ```
+pub struct Api {
+    routes: Vec<Route>,
+    handlers: HashMap<&'static str, Box<dyn Any + Send + Sync>>,
+}
 
-    /// Answers the request that matched `routes()[index]`: the `data` of a
-    /// success envelope, or an error answer.
-    fn call(
+impl std::fmt::Debug for Api {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let mut handled: Vec<&str> = self.handlers.keys().copied().collect();
+        handled.sort_unstable();
+        f.debug_struct("Api")
+            .field("routes", &self.routes.len())
+            .field("handled", &handled)
+            .finish()
+    }
+}
+
+impl OperationVisitor for Api {
+    fn visit<O: Operation + 'static>(&mut self) {
+        self.routes.push(Route {
+            spec: &O::SPEC,
+            serve: serve::<O>,
+        });
+    }
+}
+
+impl Api {
+    /// The operations `operations` visits (a generated `for_each_operation`),
+    /// each answering with its example until a handler is registered.
+    pub fn new(operations: impl FnOnce(&mut Api)) -> Self {
+        let mut api = Api {
+            routes: Vec::new(),
+            handlers: HashMap::new(),
+        };
+        operations(&mut api);
+        api
+    }
+
+    /// The same API with `handler` answering the operation `O` (replacing
+    /// an earlier handler of it). The request comes decoded and checked.
+    pub fn on<O, F>(mut self, handler: F) -> Self
+    where
+        O: Operation + 'static,
+        F: Fn(&Call<'_>, O) -> Result<O::Output, FakeError> + Send + Sync + 'static,
+    {
+        let handler: Handler<O> = Box::new(handler);
+        self.handlers.insert(O::SPEC.name, Box::new(handler));
+        self
+    }
+
+    /// Every route, in the order the operations were visited (spec order).
+    pub fn routes(&self) -> &[Route] {
+        &self.routes
+    }
+
+    /// The route of the operation `name`.
+    pub fn route(&self, name: &str) -> Option<&Route> {
+        self.routes.iter().find(|route| route.spec.name == name)
+    }
+
+    /// Answers `request`, which matched `route`: the `data` of a success
+    /// envelope, or an error answer.
+    pub fn call(
         &self,
-        index: usize,
+        route: &Route,
         call: &Call<'_>,
         request: &WireRequest<'_>,
-    ) -> Result<Value, FakeError>;
+    ) -> Result<Value, FakeError> {
+        (route.serve)(self, call, request)
+    }
+
+    fn handler<O: Operation + 'static>(&self) -> Option<&Handler<O>> {
+        self.handlers
+            .get(O::SPEC.name)
+            .and_then(|handler| handler.downcast_ref::<Handler<O>>())
+    }
+}
+
+/// [`Serve`] for the operation `O`.
+fn serve<O: Operation + 'static>(
+    api: &Api,
+    call: &Call<'_>,
+    request: &WireRequest<'_>,
+) -> Result<Value, FakeError> {
+    let mut source = request;
+    let input = O::from_params(&mut source).map_err(refusal)?;
+    let output = match api.handler::<O>() {
+        Some(handler) => handler(call, input)?,
+        None => example::<O::Output>(O::SPEC.example)?,
+    };
+    answer(Ok(output))
+}
+
+/// A parameter refused, as kdocs refuses it: `10001`, naming it.
+fn refusal(error: ParamError) -> FakeError {
+    match error {
+        ParamError::Missing(param) if param.file => FakeError::invalid_argument(format!(
+            "multipart file part `{}` is required",
+            param
+                .wire_name_at(Location::Multipart)
+                .unwrap_or(param.name)
+        )),
+        ParamError::Missing(param) => FakeError::invalid_argument(format!(
+            "{} parameter `{}` is required",
+            param.location().unwrap_or(Location::Query),
+            param.wire_name()
+        )),
+        ParamError::Invalid { reason, .. } => FakeError::invalid_argument(reason),
+        other => FakeError::invalid_argument(other.to_string()),
+    }
 }
 
 /// Who is calling and when: what a handler may want besides the request.
@@ -141,7 +229,7 @@ impl Call<'_> {
 /// A request that matched a route, before decoding.
 #[derive(Debug)]
 pub struct WireRequest<'a> {
-    route: &'static Route,
+    spec: &'static OperationSpec,
     /// Path parameters, percent-decoded, by name.
     path: PathValues,
     /// Query pairs, decoded, in order.
@@ -156,17 +244,6 @@ pub struct WireRequest<'a> {
     body_error: Option<String>,
     /// The body bytes as received.
     raw: &'a [u8],
-}
-
-/// Turns a request into a request type; generated for each one.
-pub trait FromWire: Sized {
-    /// Reads every field, refusing a missing or mistyped one.
-    fn from_wire(request: &WireRequest<'_>) -> Result<Self, FakeError>;
-}
-
-/// [`FromWire::from_wire`], for generated code.
-pub fn decode<T: FromWire>(request: &WireRequest<'_>) -> Result<T, FakeError> {
-    T::from_wire(request)
 }
 
 /// A handler's answer as the `data` JSON.
@@ -201,11 +278,11 @@ pub type PathValues = Vec<(&'static str, String)>;
 /// matches only with other methods is [`FakeCode::MethodNotAllowed`]. When
 /// several templates match, the one with more literal segments wins
 /// (`/files/upload` over `/files/{file_token}`).
-pub fn match_route(
-    routes: &'static [Route],
+pub fn match_route<'r>(
+    routes: &'r [Route],
     method: Method,
     path: &str,
-) -> Result<(usize, PathValues), FakeError> {
+) -> Result<(&'r Route, PathValues), FakeError> {
     let segments: Vec<String> = path
         .split('/')
         .map(|s| {
@@ -219,23 +296,23 @@ pub fn match_route(
                 })
         })
         .collect::<Result<_, _>>()?;
-    // (route index, literal segments, captured values)
-    let mut best: Option<(usize, usize, PathValues)> = None;
+    // (route, literal segments, captured values)
+    let mut best: Option<(&'r Route, usize, PathValues)> = None;
     let mut other_methods: Vec<&'static str> = Vec::new();
-    for (index, route) in routes.iter().enumerate() {
-        let Some((literals, captured)) = match_template(route.path, &segments) else {
+    for route in routes {
+        let Some((literals, captured)) = match_template(route.spec.path, &segments) else {
             continue;
         };
-        if route.method != method {
-            other_methods.push(route.method.as_str());
+        if route.spec.method != method {
+            other_methods.push(route.spec.method.as_str());
             continue;
         }
         if best.as_ref().is_none_or(|(_, l, _)| literals > *l) {
-            best = Some((index, literals, captured));
+            best = Some((route, literals, captured));
         }
     }
     match best {
-        Some((index, _, captured)) => Ok((index, captured)),
+        Some((route, _, captured)) => Ok((route, captured)),
         None if !other_methods.is_empty() => {
             other_methods.sort_unstable();
             other_methods.dedup();
@@ -276,7 +353,12 @@ fn match_template(template: &'static str, segments: &[String]) -> Option<(usize,
 impl<'a> WireRequest<'a> {
     /// A request for `route` with its captured path values, its raw query
     /// string and its body bytes (empty for none).
-    pub fn new(route: &'static Route, path: PathValues, query: &str, body: &'a [u8]) -> Self {
+    pub fn new(
+        spec: &'static OperationSpec,
+        path: PathValues,
+        query: &str,
+        body: &'a [u8],
+    ) -> Self {
         let body_bytes = body;
         let query = url::form_urlencoded::parse(query.as_bytes())
             .map(|(k, v)| (k.into_owned(), v.into_owned()))
@@ -297,7 +379,7 @@ impl<'a> WireRequest<'a> {
             }
         };
         WireRequest {
-            route,
+            spec,
             path,
             query,
             body,
@@ -333,15 +415,15 @@ impl<'a> WireRequest<'a> {
         self.raw
     }
 
-    /// The route the request matched.
-    pub fn route(&self) -> &'static Route {
-        self.route
+    /// The operation the request matched.
+    pub fn spec(&self) -> &'static OperationSpec {
+        self.spec
     }
 
     /// Refuses a body that is not a JSON object when the route takes body
     /// parameters; called by the server before decoding.
     pub fn check_body(&self) -> Result<(), FakeError> {
-        if self.route.body == BodyKind::Multipart {
+        if self.spec.body == BodyKind::Multipart {
             return match self.form {
                 Some(_) => Ok(()),
                 None => Err(FakeError::invalid_argument(
@@ -350,17 +432,19 @@ impl<'a> WireRequest<'a> {
             };
         }
         let takes_body = self
-            .route
+            .spec
             .params
             .iter()
-            .any(|p| p.locations.iter().any(|(l, _)| *l == Location::Body));
+            .any(|p| p.wire_name_at(Location::Body).is_some());
         match (&self.body_error, takes_body) {
             (Some(reason), true) => Err(FakeError::invalid_argument(reason.clone())),
             (None, true)
                 if self.body.is_none()
-                    && self.route.params.iter().any(|p| {
-                        p.required && p.locations.iter().any(|(l, _)| *l == Location::Body)
-                    }) =>
+                    && self
+                        .spec
+                        .params
+                        .iter()
+                        .any(|p| p.required && p.wire_name_at(Location::Body).is_some()) =>
             {
                 Err(FakeError::invalid_argument(
                     "the request body is empty; expected a JSON object",
@@ -370,82 +454,21 @@ impl<'a> WireRequest<'a> {
         }
     }
 
-    /// A required parameter, converted to `T`.
-    pub fn required<T: DeserializeOwned>(&self, name: &str) -> Result<T, FakeError> {
-        let param = self.param(name)?;
-        match self.read(param)? {
-            Some((location, wire, value)) => convert(param, location, wire, value),
-            None => {
-                let (location, wire) = param
-                    .locations
-                    .first()
-                    .copied()
-                    .unwrap_or((Location::Query, name));
-                Err(FakeError::invalid_argument(format!(
-                    "{} parameter `{wire}` is required",
-                    describe(location)
-                )))
-            }
-        }
-    }
-
-    /// An optional parameter, converted to `T` when present (`null` in a body
-    /// counts as absent).
-    pub fn optional<T: DeserializeOwned>(&self, name: &str) -> Result<Option<T>, FakeError> {
-        let param = self.param(name)?;
-        match self.read(param)? {
-            Some((location, wire, value)) => convert(param, location, wire, value).map(Some),
-            None => Ok(None),
-        }
-    }
-
-    /// A required file part.
-    pub fn file(&self, name: &str) -> Result<FilePart, FakeError> {
-        self.file_opt(name)?.ok_or_else(|| {
-            FakeError::invalid_argument(format!("multipart file part `{name}` is required"))
-        })
-    }
-
-    /// An optional file part.
-    pub fn file_opt(&self, name: &str) -> Result<Option<FilePart>, FakeError> {
-        let param = self.param(name)?;
-        let wire = param
-            .locations
-            .iter()
-            .find(|(l, _)| *l == Location::Multipart)
-            .map_or(name, |(_, wire)| *wire);
-        Ok(self.form.as_ref().and_then(|form| {
-            form.files.iter().find(|f| f.name == wire).map(|f| {
-                FilePart::from_bytes(f.filename.clone().unwrap_or_default(), f.bytes.clone())
-                    .with_content_type(f.content_type.clone())
-            })
-        }))
-    }
-
-    fn param(&self, name: &str) -> Result<&'static Param, FakeError> {
-        self.route.param(name).ok_or_else(|| {
-            FakeError::fake(
-                FakeCode::InternalError,
-                format!(
-                    "the route of {} has no parameter `{name}`",
-                    self.route.operation
-                ),
-            )
-        })
-    }
-
     /// The parameter's value: the same in every place it is sent, present in
     /// each if in one, and not an empty string if required.
-    fn read(&self, param: &Param) -> Result<Option<(Location, &'static str, Value)>, FakeError> {
+    fn read(
+        &self,
+        param: &ParamSpec,
+    ) -> Result<Option<(Location, &'static str, Value)>, FakeError> {
         let mut found: Option<(Location, &'static str, Value)> = None;
-        for &(location, wire) in param.locations {
+        for &(location, wire) in param.wire {
             let value = match location {
                 Location::Path => self
                     .path
                     .iter()
                     .find(|(n, _)| *n == wire)
                     .map(|(_, v)| Value::String(v.clone())),
-                Location::Query if param.repeated => {
+                Location::Query if param.list => {
                     let all: Vec<Value> = self
                         .query
                         .iter()
@@ -506,6 +529,94 @@ impl<'a> WireRequest<'a> {
     }
 }
 
+/// Each parameter as its [`ParamSpec`] says: from every place it is sent,
+/// the same value in each; text (a path, a query, a multipart part) offered
+/// as itself and then as JSON (`5`, `true`), so numbers and booleans come
+/// through; a list from repeated query values or a comma-joined part.
+impl ParamSource for &WireRequest<'_> {
+    fn offer(
+        &mut self,
+        param: &'static ParamSpec,
+        accept: &mut dyn FnMut(&Value) -> Result<(), String>,
+    ) -> Result<bool, ParamError> {
+        let found = self
+            .read(param)
+            .map_err(|e| ParamError::invalid(param, e.hint()))?;
+        let Some((location, wire, value)) = found else {
+            return Ok(false);
+        };
+        let mut first = None;
+        for reading in readings(param, location, value) {
+            match accept(&reading) {
+                Ok(()) => return Ok(true),
+                Err(e) => {
+                    first.get_or_insert(e);
+                }
+            }
+        }
+        Err(ParamError::invalid(
+            param,
+            format!(
+                "{location} parameter `{wire}` has the wrong type: {}",
+                first.unwrap_or_default()
+            ),
+        ))
+    }
+
+    fn file(&mut self, param: &'static ParamSpec) -> Result<Option<FilePart>, ParamError> {
+        let wire = param
+            .wire_name_at(Location::Multipart)
+            .unwrap_or(param.name);
+        Ok(self.form.as_ref().and_then(|form| {
+            form.files.iter().find(|f| f.name == wire).map(|f| {
+                FilePart::from_bytes(f.filename.clone().unwrap_or_default(), f.bytes.clone())
+                    .with_content_type(f.content_type.clone())
+            })
+        }))
+    }
+}
+
+/// The readings of a parameter's value, in order. A body value is JSON
+/// already; text is tried as itself, then as JSON; repeated query values as
+/// text items, then each as JSON; a multipart list also comma-split.
+fn readings(param: &ParamSpec, location: Location, value: Value) -> Vec<Value> {
+    let text_place = matches!(
+        location,
+        Location::Path | Location::Query | Location::Multipart
+    );
+    if !text_place {
+        return vec![value];
+    }
+    let mut readings = vec![value.clone()];
+    match value {
+        Value::String(s) => {
+            if let Ok(json) = serde_json::from_str::<Value>(&s) {
+                readings.push(json);
+            }
+            // A list in a multipart part is comma-joined.
+            if param.list && location == Location::Multipart {
+                let items: Vec<Value> = s.split(',').map(|i| Value::String(i.to_owned())).collect();
+                readings.extend(item_readings(items));
+            }
+        }
+        Value::Array(items) => readings.extend(item_readings(items).into_iter().skip(1)),
+        _ => {}
+    }
+    readings
+}
+
+/// A list of text items as strings, then each item as JSON (`5`, `true`).
+fn item_readings(items: Vec<Value>) -> Vec<Value> {
+    let parsed = items
+        .iter()
+        .map(|item| match item {
+            Value::String(s) => serde_json::from_str(s).unwrap_or_else(|_| item.clone()),
+            other => other.clone(),
+        })
+        .collect();
+    vec![Value::Array(items), Value::Array(parsed)]
+}
+
 fn describe(location: Location) -> &'static str {
     match location {
         Location::Path => "path",
@@ -536,65 +647,6 @@ fn shown(value: &Value) -> String {
     } else {
         text
     }
-}
-
-/// Converts a parameter's value to `T`. Path and query values are text: a
-/// text that is not a `T` as a string is tried as JSON (`5`, `true`), so
-/// numbers and booleans come through.
-fn convert<T: DeserializeOwned>(
-    param: &Param,
-    location: Location,
-    wire: &str,
-    value: Value,
-) -> Result<T, FakeError> {
-    let first = match T::deserialize(&value) {
-        Ok(v) => return Ok(v),
-        Err(e) => e,
-    };
-    let text_place = matches!(
-        location,
-        Location::Path | Location::Query | Location::Multipart
-    );
-    match (&value, text_place) {
-        (Value::String(s), true) => {
-            if let Ok(v) = serde_json::from_str::<T>(s) {
-                return Ok(v);
-            }
-            // A list in a multipart part is comma-joined.
-            if param.repeated && location == Location::Multipart {
-                let items = s.split(',').map(|item| Value::String(item.to_owned()));
-                if let Ok(v) = convert_items::<T>(items.collect()) {
-                    return Ok(v);
-                }
-            }
-        }
-        // Repeated query values: text items, tried as they are and as JSON.
-        (Value::Array(items), true) => {
-            if let Ok(v) = convert_items::<T>(items.clone()) {
-                return Ok(v);
-            }
-        }
-        _ => {}
-    }
-    Err(FakeError::invalid_argument(format!(
-        "{} parameter `{wire}` has the wrong type: {first}",
-        describe(location),
-    )))
-}
-
-/// A list of text items as `T`: as strings, or each item as JSON (`5`, `true`).
-fn convert_items<T: DeserializeOwned>(items: Vec<Value>) -> Result<T, serde_json::Error> {
-    let as_text = Value::Array(items.clone());
-    T::deserialize(&as_text).or_else(|_| {
-        let parsed: Vec<Value> = items
-            .into_iter()
-            .map(|item| match item {
-                Value::String(s) => serde_json::from_str(&s).unwrap_or(Value::String(s)),
-                other => other,
-            })
-            .collect();
-        T::deserialize(&Value::Array(parsed))
-    })
 }
 
 /// A parsed multipart/form-data body.
@@ -652,104 +704,158 @@ pub async fn parse_form(content_type: &str, body: bytes::Bytes) -> Result<Form, 
 mod tests {
     use super::*;
 
-    static PARAMS_DOWNLOAD: &[Param] = &[
-        Param {
-            name: "file_token",
-            required: true,
-            repeated: false,
-            locations: &[
-                (Location::Path, "file_token"),
-                (Location::Query, "file_token"),
-            ],
-        },
-        Param {
-            name: "count",
-            required: false,
-            repeated: false,
-            locations: &[(Location::Query, "count")],
-        },
-    ];
-    static PARAMS_CREATE: &[Param] = &[
-        Param {
-            name: "name",
-            required: true,
-            repeated: false,
-            locations: &[(Location::Body, "name")],
-        },
-        Param {
-            name: "size",
-            required: false,
-            repeated: false,
-            locations: &[(Location::Body, "size")],
-        },
-    ];
-    static ROUTES: &[Route] = &[
-        Route {
-            operation: "download",
-            method: Method::Get,
-            path: "/files/{file_token}/download",
+    use crate::runtime::{params, Auth};
+
+    const fn param(
+        name: &'static str,
+        wire: &'static [(Location, &'static str)],
+        required: bool,
+    ) -> ParamSpec {
+        ParamSpec {
+            name,
+            wire,
+            required,
+            list: false,
+            file: false,
+            secret: false,
+            help: "",
+        }
+    }
+
+    const fn spec(
+        name: &'static str,
+        method: Method,
+        path: &'static str,
+        body: BodyKind,
+        params: &'static [ParamSpec],
+    ) -> OperationSpec {
+        OperationSpec {
+            name,
+            method,
+            path,
+            idempotent: true,
             auth: Auth::Wps2,
-            body: BodyKind::None,
-            params: PARAMS_DOWNLOAD,
-        },
-        Route {
-            operation: "upload_url",
-            method: Method::Get,
-            path: "/files/upload/download",
-            auth: Auth::Wps2,
-            body: BodyKind::None,
-            params: &[],
-        },
-        Route {
-            operation: "create",
-            method: Method::Post,
-            path: "/files",
-            auth: Auth::Wps2,
-            body: BodyKind::Json,
-            params: PARAMS_CREATE,
-        },
-    ];
+            body,
+            summary: "",
+            docs: "",
+            params,
+            example: "{}",
+        }
+    }
+
+    static DOWNLOAD: OperationSpec = spec(
+        "download",
+        Method::Get,
+        "/files/{file_token}/download",
+        BodyKind::None,
+        &[
+            param(
+                "file_token",
+                &[
+                    (Location::Path, "file_token"),
+                    (Location::Query, "file_token"),
+                ],
+                true,
+            ),
+            param("count", &[(Location::Query, "count")], false),
+        ],
+    );
+    static UPLOAD_URL: OperationSpec = spec(
+        "upload_url",
+        Method::Get,
+        "/files/upload/download",
+        BodyKind::None,
+        &[],
+    );
+    static CREATE: OperationSpec = spec(
+        "create",
+        Method::Post,
+        "/files",
+        BodyKind::Json,
+        &[
+            param("name", &[(Location::Body, "name")], true),
+            param("size", &[(Location::Body, "size")], false),
+        ],
+    );
+
+    fn unused(_: &Api, _: &Call<'_>, _: &WireRequest<'_>) -> Result<Value, FakeError> {
+        unreachable!("the routes of these tests are matched, never served")
+    }
+
+    fn routes() -> Vec<Route> {
+        [&DOWNLOAD, &UPLOAD_URL, &CREATE]
+            .into_iter()
+            .map(|spec| Route {
+                spec,
+                serve: unused,
+            })
+            .collect()
+    }
+
+    /// A parameter read as `from_params` reads it, refused as the fake refuses.
+    fn read<T: DeserializeOwned>(r: &WireRequest<'_>, name: &str) -> Result<Option<T>, FakeError> {
+        let param = r.spec().param(name).unwrap();
+        params::optional(&mut &*r, param).map_err(refusal)
+    }
+
+    fn required<T: DeserializeOwned>(r: &WireRequest<'_>, name: &str) -> Result<T, FakeError> {
+        let param = r.spec().param(name).unwrap();
+        params::required(&mut &*r, param).map_err(refusal)
+    }
 
     #[test]
     fn routes_match_by_method_and_literal_segments() {
-        let (index, captured) = match_route(ROUTES, Method::Get, "/files/a%2Fb/download").unwrap();
+        let routes = routes();
+        let (route, captured) = match_route(&routes, Method::Get, "/files/a%2Fb/download").unwrap();
         assert_eq!(
-            (index, captured),
-            (0, vec![("file_token", "a/b".to_owned())])
+            (route.spec.name, captured),
+            ("download", vec![("file_token", "a/b".to_owned())])
         );
         // The literal route wins over the placeholder.
         assert_eq!(
-            match_route(ROUTES, Method::Get, "/files/upload/download")
+            match_route(&routes, Method::Get, "/files/upload/download")
                 .unwrap()
-                .0,
-            1
+                .0
+                .spec
+                .name,
+            "upload_url"
         );
-        let err = match_route(ROUTES, Method::Delete, "/files").unwrap_err();
+        let err = match_route(&routes, Method::Delete, "/files").unwrap_err();
         assert_eq!(
             (err.status(), err.code()),
             (405, FakeCode::MethodNotAllowed.code())
         );
         assert!(err.hint().contains("accepts POST"), "{}", err.hint());
-        let err = match_route(ROUTES, Method::Get, "/nowhere").unwrap_err();
+        let err = match_route(&routes, Method::Get, "/nowhere").unwrap_err();
         assert_eq!(err.code(), FakeCode::NoSuchEndpoint.code());
-        let err = match_route(ROUTES, Method::Get, "/files/%ff/download").unwrap_err();
+        let err = match_route(&routes, Method::Get, "/files/%ff/download").unwrap_err();
         assert_eq!(err.code(), 10001);
     }
 
-    fn request(index: usize, path: &str, query: &str, body: &'static [u8]) -> WireRequest<'static> {
-        let (_, captured) = match_route(ROUTES, ROUTES[index].method, path).unwrap();
-        WireRequest::new(&ROUTES[index], captured, query, body)
+    fn request(
+        spec: &'static OperationSpec,
+        path: &str,
+        query: &str,
+        body: &'static [u8],
+    ) -> WireRequest<'static> {
+        let (_, captured) = match_route(&routes(), spec.method, path).unwrap();
+        WireRequest::new(spec, captured, query, body)
     }
 
     #[test]
     fn parameters_are_read_from_each_place_and_must_agree() {
-        let r = request(0, "/files/f1/download", "file_token=f1&count=5", b"");
-        assert_eq!(r.required::<String>("file_token").unwrap(), "f1");
-        assert_eq!(r.optional::<u32>("count").unwrap(), Some(5));
-        assert_eq!(r.optional::<String>("count").unwrap().as_deref(), Some("5"));
+        let r = request(
+            &DOWNLOAD,
+            "/files/f1/download",
+            "file_token=f1&count=5",
+            b"",
+        );
+        assert_eq!(required::<String>(&r, "file_token").unwrap(), "f1");
+        assert_eq!(read::<u32>(&r, "count").unwrap(), Some(5));
+        assert_eq!(read::<String>(&r, "count").unwrap().as_deref(), Some("5"));
 
-        let r = request(0, "/files/f1/download", "", b"");
-        let err = r.required::<String>("file_token").unwrap_err();
+        let r = request(&DOWNLOAD, "/files/f1/download", "", b"");
+        let err = required::<String>(&r, "file_token").unwrap_err();
         assert_eq!(err.code(), 10001);
         assert!(
             err.hint()
@@ -758,12 +864,17 @@ mod tests {
             err.hint()
         );
 
-        let r = request(0, "/files/f1/download", "file_token=f2", b"");
-        let err = r.required::<String>("file_token").unwrap_err();
+        let r = request(&DOWNLOAD, "/files/f1/download", "file_token=f2", b"");
+        let err = required::<String>(&r, "file_token").unwrap_err();
         assert!(err.hint().contains("differs"), "{}", err.hint());
 
-        let r = request(0, "/files/f1/download", "file_token=f1&count=many", b"");
-        let err = r.optional::<u32>("count").unwrap_err();
+        let r = request(
+            &DOWNLOAD,
+            "/files/f1/download",
+            "file_token=f1&count=many",
+            b"",
+        );
+        let err = read::<u32>(&r, "count").unwrap_err();
         assert_eq!(err.code(), 10001);
         assert!(
             err.hint()
@@ -776,25 +887,24 @@ mod tests {
     #[test]
     fn body_parameters_are_typed_and_checked() {
         let r = request(
-            2,
+            &CREATE,
             "/files",
             "",
             br#"{"name":"a.docx","size":12,"extra":true}"#,
         );
         r.check_body().unwrap();
-        assert_eq!(r.required::<String>("name").unwrap(), "a.docx");
-        assert_eq!(r.optional::<u64>("size").unwrap(), Some(12));
+        assert_eq!(required::<String>(&r, "name").unwrap(), "a.docx");
+        assert_eq!(read::<u64>(&r, "size").unwrap(), Some(12));
 
-        let r = request(2, "/files", "", br#"{"name":"","size":null}"#);
-        assert!(r
-            .required::<String>("name")
+        let r = request(&CREATE, "/files", "", br#"{"name":"","size":null}"#);
+        assert!(required::<String>(&r, "name")
             .unwrap_err()
             .hint()
             .contains("empty"));
-        assert_eq!(r.optional::<u64>("size").unwrap(), None);
+        assert_eq!(read::<u64>(&r, "size").unwrap(), None);
 
-        let r = request(2, "/files", "", br#"{"name":"a","size":"big"}"#);
-        let err = r.optional::<u64>("size").unwrap_err();
+        let r = request(&CREATE, "/files", "", br#"{"name":"a","size":"big"}"#);
+        let err = read::<u64>(&r, "size").unwrap_err();
         assert!(
             err.hint()
                 .starts_with("body parameter `size` has the wrong type"),
@@ -808,7 +918,9 @@ mod tests {
             (&b""[..], "is empty"),
         ] {
             let leaked: &'static [u8] = Box::leak(body.to_vec().into_boxed_slice());
-            let err = request(2, "/files", "", leaked).check_body().unwrap_err();
+            let err = request(&CREATE, "/files", "", leaked)
+                .check_body()
+                .unwrap_err();
             assert_eq!(err.code(), 10001);
             assert!(err.hint().contains(reason), "{}", err.hint());
         }

@@ -3,7 +3,7 @@
 //! same spec and as `kdocs` command-line arguments. Emitted, in place of the
 //! client, with [`Settings::with_driver`].
 //!
-//! A request is built as the doc examples build it ([`doc_example`]'s
+//! A request is built as the doc examples build it (`doc_example`'s
 //! values: the examples, and placeholders where the spec gives none), with
 //! two exceptions a server must accept: a user-token operation's
 //! `access_token` query parameter is the caller's token, and a file
@@ -17,8 +17,6 @@
 //! - `call(client, name, inputs)`: the answer as JSON, or the call's error;
 //! - `argv(name, inputs)`: the subcommand and its flags;
 //! - a module per operation with its `call` and `argv`.
-//!
-//! [`doc_example`]: super::doc_example
 
 use std::fmt::Write as _;
 

@@ -5,23 +5,17 @@
 //!
 //! - [`client`]: request and response types, one `Operation` impl and one
 //!   `Client` method per endpoint, the `ErrorCode` table;
-//! - [`server`]: the fake server's side of the same endpoints (a route table,
-//!   request decoding into the generated request types, and a `Handlers` trait
-//!   whose default methods answer with the spec's examples), emitted only when
-//!   [`Settings::with_fake_server`] asks for it;
-//! - [`cli`]: the API as commands (a table of operations and their
-//!   arguments, argument decoding into the request types, and a `call` that
-//!   runs one), emitted only when [`Settings::with_cli`] asks for it;
+//! - the fake server and the `kdocs` command have no emitter of their own:
+//!   they read each operation's descriptor (its `SPEC`, with its parameters,
+//!   and its `from_params`), which the client emitter writes, through the
+//!   generated `for_each_operation`;
 //! - [`openapi`]: the OpenAPI 3.0 export;
 //! - [`driver`]: code that calls every operation with the spec's example
 //!   values, through the client and as command lines, for tests; emitted in
 //!   place of the rest when [`Settings::with_driver`] asks for it.
 //!
-//! The client emitter, most of every file, writes Rust text directly, one
-//! small function per kind of fragment; the server and command emitters
-//! (only with the `fake` and `cli` features) return `quote` tokens, written
-//! out as text one item or statement a line. With the `pretty` feature (on by
-//! default) the whole file is then parsed by `syn` and printed by
+//! The Rust emitters write Rust text directly, one small function per kind
+//! of fragment. With the `pretty` feature (on by default) the whole file is then parsed by `syn` and printed by
 //! `prettyplease`, so the output is formatted the same way every time, and a
 //! fragment that does not parse is caught here rather than in a user's build.
 //! Without it (what `kdocs-client`'s build script uses, to spare every build
@@ -31,19 +25,12 @@
 //! generated module needs no `use` lines and cannot be broken by names the
 //! includer has in scope.
 
-pub mod cli;
 pub mod client;
 mod doc_example;
 pub mod driver;
 pub mod openapi;
-mod plain;
-pub mod server;
 
-use proc_macro2::{Ident, Span, TokenStream};
-use quote::quote;
-
-use crate::model::{FieldModel, Model, OperationModel, RustType};
-use crate::spec::Method;
+use crate::model::{FieldModel, Model, RustType};
 use crate::Settings;
 
 /// The first lines of every generated file.
@@ -71,16 +58,6 @@ pub fn emit_text(model: &Model, settings: &Settings) -> String {
     out.push_str(HEADER);
     out.push('\n');
     out.push_str(&client::text(model, settings));
-    let server = settings
-        .fake_server_path()
-        .map(|path| server::tokens(model, settings, path));
-    let commands = settings
-        .cli_path()
-        .map(|path| cli::tokens(model, settings, path));
-    for tokens in [server, commands].into_iter().flatten() {
-        plain::write_stream(&mut out, tokens, 0);
-        out.push('\n');
-    }
     out
 }
 
@@ -97,18 +74,6 @@ fn format_file(text: String) -> Result<String, String> {
 #[cfg(not(feature = "pretty"))]
 fn format_file(text: String) -> Result<String, String> {
     Ok(text)
-}
-
-/// The file as the tokens' own text under [`HEADER`], without `syn` and
-/// `prettyplease`: a line break after each `;`, attribute, field and block,
-/// and blocks indented. What [`emit`] gives without the `pretty` feature.
-pub fn unformatted(tokens: TokenStream) -> String {
-    let mut out = String::with_capacity(64 * 1024);
-    out.push_str(HEADER);
-    out.push('\n');
-    plain::write_stream(&mut out, tokens, 0);
-    out.push('\n');
-    out
 }
 
 /// prettyplease puts no blank line between items; add one after each closing
@@ -141,42 +106,6 @@ fn separate_items(code: &str) -> String {
         }
     }
     out
-}
-
-/// A Rust path written in the settings (`crate::runtime`, `::kdocs_client::runtime`),
-/// as tokens; anything else becomes a `compile_error!` naming it.
-fn path_tokens(path: &str) -> TokenStream {
-    let body = path.strip_prefix("::").unwrap_or(path);
-    let is_identifier = |segment: &str| {
-        let mut chars = segment.chars();
-        chars.next().is_some_and(|c| c == '_' || c.is_alphabetic())
-            && chars.all(|c| c == '_' || c.is_alphanumeric())
-            && segment != "_"
-    };
-    let parsed = body
-        .split("::")
-        .all(is_identifier)
-        .then(|| path.parse::<TokenStream>().ok())
-        .flatten();
-    parsed.unwrap_or_else(|| {
-        let message = format!("kdocs-codegen: `{path}` is not a Rust path");
-        quote!(::core::compile_error!(#message);)
-    })
-}
-
-/// `#[doc = …]` lines for a doc text. Spec text is prose, not HTML: a `<`
-/// outside code (`/我的文档/应用/<app name>`) is escaped, so rustdoc shows it.
-fn doc_attrs(doc: &str) -> TokenStream {
-    let doc = escape_html(doc);
-    let lines = doc.lines().map(|line| {
-        let line = if line.is_empty() {
-            String::new()
-        } else {
-            format!(" {line}")
-        };
-        quote!(#[doc = #line])
-    });
-    quote!(#(#lines)*)
 }
 
 /// Writes a doc text as `///` lines (`#[doc = "…"]` for a line a comment
@@ -244,13 +173,21 @@ fn deprecated_text(note: &Option<String>) -> String {
     }
 }
 
-/// A Rust path written in the settings, checked as [`path_tokens`] checks it:
-/// the path, or the message of the `compile_error!` that replaces it.
+/// A Rust path written in the settings (`crate::runtime`,
+/// `::kdocs_client::runtime`): the path, or why it is not one (the emitters
+/// write a `compile_error!` with the message in its place).
 fn path_text(path: &str) -> Result<String, String> {
-    if path_tokens(path).to_string().contains("compile_error") {
-        Err(format!("kdocs-codegen: `{path}` is not a Rust path"))
-    } else {
+    let body = path.strip_prefix("::").unwrap_or(path);
+    let is_identifier = |segment: &str| {
+        let mut chars = segment.chars();
+        chars.next().is_some_and(|c| c == '_' || c.is_alphabetic())
+            && chars.all(|c| c == '_' || c.is_alphanumeric())
+            && segment != "_"
+    };
+    if body.split("::").all(is_identifier) {
         Ok(path.to_owned())
+    } else {
+        Err(format!("kdocs-codegen: `{path}` is not a Rust path"))
     }
 }
 
@@ -282,53 +219,6 @@ fn field_name(field: &FieldModel) -> String {
         format!("r#{}", field.rust_name)
     } else {
         field.rust_name.clone()
-    }
-}
-
-/// The tokens of a Rust type. `rt` is the runtime path; `named` spells a
-/// generated type (a bare name in the module that defines it, `super::Name`
-/// from a child module).
-fn rust_type(rt: &TokenStream, ty: &RustType, named: &dyn Fn(&str) -> TokenStream) -> TokenStream {
-    match ty {
-        RustType::String => quote!(::std::string::String),
-        RustType::SecretString => quote!(#rt::Secret<::std::string::String>),
-        RustType::Bool => quote!(bool),
-        RustType::I32 => quote!(i32),
-        RustType::I64 => quote!(i64),
-        RustType::U32 => quote!(u32),
-        RustType::U64 => quote!(u64),
-        RustType::F64 => quote!(f64),
-        RustType::Json => quote!(#rt::serde_json::Value),
-        RustType::File => quote!(#rt::FilePart),
-        RustType::Vec(item) => {
-            let item = rust_type(rt, item, named);
-            quote!(::std::vec::Vec<#item>)
-        }
-        RustType::Map(value) => {
-            let value = rust_type(rt, value, named);
-            quote!(::std::collections::BTreeMap<::std::string::String, #value>)
-        }
-        RustType::Named(name) => named(name),
-    }
-}
-
-/// A field's identifier (a keyword becomes a raw identifier).
-fn field_ident(field: &FieldModel) -> Ident {
-    if field.is_raw() {
-        Ident::new_raw(&field.rust_name, Span::call_site())
-    } else {
-        Ident::new(&field.rust_name, Span::call_site())
-    }
-}
-
-/// The runtime's `Method` for `method`.
-fn method_tokens(rt: &TokenStream, method: Method) -> TokenStream {
-    match method {
-        Method::Get => quote!(#rt::Method::Get),
-        Method::Post => quote!(#rt::Method::Post),
-        Method::Put => quote!(#rt::Method::Put),
-        Method::Patch => quote!(#rt::Method::Patch),
-        Method::Delete => quote!(#rt::Method::Delete),
     }
 }
 
@@ -364,26 +254,6 @@ fn escape_html(text: &str) -> String {
     out
 }
 
-/// The field initialisers of `op`'s request type, each read from `from` by
-/// name: `file_token: from.required("file_token")?,` (`optional`, `file`,
-/// `file_opt` by the field's kind). The fake's request decoding and the
-/// command-line decoding read fields the same way from different sources.
-pub(super) fn field_reads<'a>(
-    op: &'a OperationModel,
-    from: &'a TokenStream,
-) -> impl Iterator<Item = TokenStream> + 'a {
-    op.params.iter().map(move |p| {
-        let ident = field_ident(&p.field);
-        let name = &p.field.rust_name;
-        match (p.field.ty == RustType::File, p.field.optional) {
-            (true, true) => quote!(#ident: #from.file_opt(#name)?,),
-            (true, false) => quote!(#ident: #from.file(#name)?,),
-            (false, true) => quote!(#ident: #from.optional(#name)?,),
-            (false, false) => quote!(#ident: #from.required(#name)?,),
-        }
-    })
-}
-
 #[cfg(test)]
 mod tests {
     use super::escape_html;
@@ -398,11 +268,9 @@ mod tests {
         let spec = crate::check_dir(&dir).unwrap_or_else(|d| panic!("{d}"));
         let settings = crate::Settings::new()
             .with_runtime_path("crate::runtime")
-            .with_client_type("crate::runtime::Client")
+            .with_client_type("crate::Client")
             .with_blocking_client_type("crate::blocking::Client")
-            .with_doc_examples("kdocs_client")
-            .with_cli("crate::runtime::cli")
-            .with_fake_server("crate::fake::wire");
+            .with_doc_examples("kdocs_client");
         let model = crate::model::build(&spec);
         let text = super::emit_text(&model, &settings);
         assert!(text.starts_with(super::HEADER));
@@ -417,18 +285,18 @@ mod tests {
     }
 
     #[test]
-    fn settings_paths_become_tokens_or_a_compile_error() {
+    fn settings_paths_are_rust_paths_or_an_error() {
         assert_eq!(
-            super::path_tokens("crate::runtime").to_string(),
-            "crate :: runtime"
+            super::path_text("crate::runtime").unwrap(),
+            "crate::runtime"
         );
         assert_eq!(
-            super::path_tokens("::kdocs_client::runtime").to_string(),
-            ":: kdocs_client :: runtime"
+            super::path_text("::kdocs_client::runtime").unwrap(),
+            "::kdocs_client::runtime"
         );
-        for bad in ["crate::", "a b", "1x", "a::<T>", "", "a;b"] {
-            let tokens = super::path_tokens(bad).to_string();
-            assert!(tokens.contains("compile_error"), "{bad}: {tokens}");
+        for bad in ["crate::", "a b", "1x", "a::<T>", "", "a;b", "_"] {
+            let err = super::path_text(bad).unwrap_err();
+            assert!(err.contains("is not a Rust path"), "{bad}: {err}");
         }
     }
 

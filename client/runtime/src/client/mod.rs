@@ -227,8 +227,15 @@ mod tests {
             idempotent: true,
             auth: crate::Auth::Wps2,
             body: crate::BodyKind::None,
+            summary: "answers",
+            docs: "",
+            params: &[],
+            example: "{}",
         };
         fn write(&self, _: &mut crate::RequestParts) {}
+        fn from_params(_: &mut dyn crate::ParamSource) -> Result<Self, crate::ParamError> {
+            Ok(Ping)
+        }
     }
 
     /// Limits meant as "no limit" must not overflow `Instant` or the semaphore.

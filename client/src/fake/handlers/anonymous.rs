@@ -49,3 +49,10 @@ pub(super) fn cancel_anonymous_token(
         .cancel(request.token().expose_str(), call.now())?;
     Ok(CancelAnonymousTokenResponse {})
 }
+
+/// Registers this family's stateful handlers.
+pub(super) fn register(api: super::super::wire::Api) -> super::super::wire::Api {
+    api.on::<crate::CreateAnonymousPreviewRequest, _>(create_anonymous_preview)
+        .on::<crate::RefreshAnonymousTokenRequest, _>(refresh_anonymous_token)
+        .on::<crate::CancelAnonymousTokenRequest, _>(cancel_anonymous_token)
+}

@@ -356,3 +356,17 @@ pub(super) fn move_appspace_files(
     // The move runs at once here: an empty task_id, as the page describes.
     Ok(serde_json::json!({ "task_id": "" }))
 }
+
+/// Registers this family's stateful handlers.
+pub(super) fn register(api: super::super::wire::Api) -> super::super::wire::Api {
+    api.on::<crate::GetEditUrlWithTokenRequest, _>(get_edit_url_with_token)
+        .on::<crate::GetDownloadUrlRequest, _>(get_download_url)
+        .on::<crate::CreateAppspaceFileRequest, _>(create_appspace_file)
+        .on::<crate::UploadAppspaceFileRequest, _>(upload_appspace_file)
+        .on::<crate::GetAppspaceFileInfoRequest, _>(get_appspace_file_info)
+        .on::<crate::ListAppspaceFileVersionsRequest, _>(list_appspace_file_versions)
+        .on::<crate::GetAppspaceFileVersionRequest, _>(get_appspace_file_version)
+        .on::<crate::GetAppspaceVersionDownloadUrlRequest, _>(get_appspace_version_download_url)
+        .on::<crate::DestroyAppspaceFileRequest, _>(destroy_appspace_file)
+        .on::<crate::MoveAppspaceFilesRequest, _>(move_appspace_files)
+}

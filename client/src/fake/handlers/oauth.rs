@@ -121,3 +121,9 @@ pub(super) fn refresh_oauth_token(
         app_id: Some(app_id),
     })
 }
+
+/// Registers this family's stateful handlers.
+pub(super) fn register(api: super::super::wire::Api) -> super::super::wire::Api {
+    api.on::<crate::ExchangeOauthCodeRequest, _>(exchange_oauth_code)
+        .on::<crate::RefreshOauthTokenRequest, _>(refresh_oauth_token)
+}

@@ -743,3 +743,22 @@ pub(super) fn get_personal_edit_url_with_token(
         "token": { "value": value, "expire_at": unix_secs(expire_at) },
     }))
 }
+
+/// Registers this family's stateful handlers.
+pub(super) fn register(api: super::super::wire::Api) -> super::super::wire::Api {
+    api.on::<crate::ListPersonalFilesRequest, _>(list_personal_files)
+        .on::<crate::ListPersonalFilesFlatRequest, _>(list_personal_files_flat)
+        .on::<crate::ListPersonalAppFilesRequest, _>(list_personal_app_files)
+        .on::<crate::GetPersonalDownloadUrlRequest, _>(get_personal_download_url)
+        .on::<crate::CreatePersonalFileRequest, _>(create_personal_file)
+        .on::<crate::UploadPersonalFileRequest, _>(upload_personal_file)
+        .on::<crate::CreatePersonalFileFromUrlRequest, _>(create_personal_file_from_url)
+        .on::<crate::RenamePersonalFileRequest, _>(rename_personal_file)
+        .on::<crate::TrashPersonalFileRequest, _>(trash_personal_file)
+        .on::<crate::MovePersonalFilesRequest, _>(move_personal_files)
+        .on::<crate::CopyPersonalFilesRequest, _>(copy_personal_files)
+        .on::<crate::ListPersonalRecycleBinRequest, _>(list_personal_recycle_bin)
+        .on::<crate::RecoverPersonalFilesRequest, _>(recover_personal_files)
+        .on::<crate::GetPersonalEditUrlWithTokenRequest, _>(get_personal_edit_url_with_token)
+        .on::<crate::ListPersonalRecentFilesRequest, _>(list_personal_recent_files)
+}

@@ -14,3 +14,8 @@ pub(super) fn get_user_info(
     let id = call.user_id().unwrap_or_default();
     Ok(serde_json::json!({ "id": id, "nickname": format!("Fake user {id}") }))
 }
+
+/// Registers this family's stateful handlers.
+pub(super) fn register(api: super::super::wire::Api) -> super::super::wire::Api {
+    api.on::<crate::GetUserInfoRequest, _>(get_user_info)
+}

@@ -24,9 +24,6 @@ mod types;
 use std::collections::BTreeSet;
 use std::fmt::Write as _;
 
-use proc_macro2::TokenStream;
-use quote::quote;
-
 use super::{path_text, rust_type_text, str_literal, write_doc};
 use crate::model::{FieldModel, Model, OperationModel, RustType};
 use crate::spec::Auth;
@@ -162,10 +159,4 @@ fn auth_text(auth: Auth) -> &'static str {
         Auth::Wps2AndAccessToken => "Wps2AndAccessToken",
         Auth::None => "None",
     }
-}
-
-/// The runtime's `Auth` for `auth`, as tokens (for the server emitter).
-pub(super) fn auth_tokens(rt: &TokenStream, auth: Auth) -> TokenStream {
-    let variant = proc_macro2::Ident::new(auth_text(auth), proc_macro2::Span::call_site());
-    quote!(#rt::Auth::#variant)
 }

@@ -336,19 +336,94 @@ impl Context<'_> {
             BodyKind::Multipart => "Multipart",
         };
         let allow = Self::allow_deprecated_if(self.operation_uses_deprecated(op));
+        let params = self.param_specs(op);
+        let reads = self.param_reads(op);
         let _ = write!(
             self.out,
             "{allow}impl {rt}::Operation for {name} {{\n    type Output = {output};\n\n    \
              const SPEC: {rt}::OperationSpec = {rt}::OperationSpec {{\n        \
              name: {op_name},\n        method: {rt}::Method::{method},\n        \
              path: {path},\n        idempotent: {idempotent},\n        \
-             auth: {rt}::Auth::{auth},\n        body: {rt}::BodyKind::{body},\n    }};\n\n    \
-             fn write(&self, request: &mut {rt}::RequestParts) {{\n{writes}    }}\n}}\n\n",
+             auth: {rt}::Auth::{auth},\n        body: {rt}::BodyKind::{body},\n        \
+             summary: {summary},\n        docs: {docs},\n        \
+             params: {params},\n        example: {example},\n    }};\n\n    \
+             fn write(&self, request: &mut {rt}::RequestParts) {{\n{writes}    }}\n\n    \
+             fn from_params(\n        source: &mut dyn {rt}::ParamSource,\n    \
+             ) -> ::std::result::Result<Self, {rt}::ParamError> {{\n{reads}    }}\n}}\n\n",
             name = op.request_name,
             op_name = str_literal(&op.name),
             path = str_literal(&op.path),
             idempotent = op.idempotent,
+            summary = str_literal(&op.request_doc),
+            docs = str_literal(op.doc.trim()),
+            example = str_literal(&op.example_answer),
         );
+    }
+
+    /// `SPEC.params`: each parameter's names, places and kind, the one
+    /// description the fake and the `kdocs` command read.
+    fn param_specs(&self, op: &OperationModel) -> String {
+        if op.params.is_empty() {
+            return "&[]".to_owned();
+        }
+        let rt = &self.rt;
+        let mut out = String::from("&[\n");
+        for p in &op.params {
+            let wire: Vec<String> = p
+                .places()
+                .map(|(location, wire)| {
+                    let location = match location {
+                        Location::Path => "Path",
+                        Location::Query => "Query",
+                        Location::Body => "Body",
+                        Location::Multipart => "Multipart",
+                    };
+                    format!("({rt}::Location::{location}, {})", str_literal(wire))
+                })
+                .collect();
+            let help = p.field.doc.lines().next().unwrap_or_default().trim();
+            let _ = write!(
+                out,
+                "            {rt}::ParamSpec {{\n                \
+                 name: {name},\n                wire: &[{wire}],\n                \
+                 required: {required},\n                list: {list},\n                \
+                 file: {file},\n                secret: {secret},\n                \
+                 help: {help},\n            }},\n",
+                name = str_literal(&p.field.rust_name),
+                wire = wire.join(", "),
+                required = !p.field.optional,
+                list = matches!(p.field.ty, RustType::Vec(_)),
+                file = p.field.ty == RustType::File,
+                secret = p.field.ty == RustType::SecretString,
+                help = str_literal(help),
+            );
+        }
+        out.push_str("        ]");
+        out
+    }
+
+    /// The body of `from_params`: each field read by its `SPEC.params` entry.
+    fn param_reads(&self, op: &OperationModel) -> String {
+        let rt = &self.rt;
+        if op.params.is_empty() {
+            return "        let _ = source;\n        ::std::result::Result::Ok(Self {})\n"
+                .to_owned();
+        }
+        let mut out = String::from(
+            "        let params = Self::SPEC.params;\n        ::std::result::Result::Ok(Self {\n",
+        );
+        for (index, p) in op.params.iter().enumerate() {
+            let read = match (p.field.ty == RustType::File, p.field.optional) {
+                (true, true) => "file_opt",
+                (true, false) => "file",
+                (false, true) => "optional",
+                (false, false) => "required",
+            };
+            let value = format!("{rt}::params::{read}(source, &params[{index}])?");
+            let _ = writeln!(out, "            {}: {value},", field_name(&p.field));
+        }
+        out.push_str("        })\n");
+        out
     }
 
     pub(super) fn client_items(&mut self, operations: &[OperationModel]) {
@@ -413,9 +488,44 @@ impl Context<'_> {
             }
         }
         self.out.push_str("}\n\n");
+        self.operation_list(operations);
         if let Some(path) = self.settings.blocking_client_type() {
             self.blocking_items(path, operations);
         }
+    }
+
+    /// `for_each_operation`: every request type, for code that serves or
+    /// lists the whole API (the fake server, the `kdocs` command).
+    fn operation_list(&mut self, operations: &[OperationModel]) {
+        let rt = self.rt.clone();
+        self.doc(
+            "",
+            &format!(
+                "Calls [`visit`]({rt}::OperationVisitor::visit) with the request type of every \
+                 operation of this API, in spec order: the fake kdocs server builds its routes \
+                 this way, and the `kdocs` command its subcommands. Each type's \
+                 [`SPEC`]({rt}::Operation::SPEC) describes it."
+            ),
+        );
+        let allow = if operations
+            .iter()
+            .any(|op| self.operation_uses_deprecated(op))
+        {
+            "#[allow(deprecated)]\n"
+        } else {
+            ""
+        };
+        let _ = writeln!(
+            self.out,
+            "{allow}pub fn for_each_operation(visitor: &mut impl {rt}::OperationVisitor) {{"
+        );
+        if operations.is_empty() {
+            self.out.push_str("    let _ = visitor;\n");
+        }
+        for op in operations {
+            let _ = writeln!(self.out, "    visitor.visit::<{}>();", op.request_name);
+        }
+        self.out.push_str("}\n\n");
     }
 
     /// Writes one method's doc (with its example, async or blocking) and
