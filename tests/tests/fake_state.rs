@@ -241,3 +241,46 @@ async fn anonymous_tokens_refresh_and_cancel() {
     anonymous(&env).await;
     env.fake.shutdown().await;
 }
+
+/// A handler of one's own, added to kdocs' API, reads and writes the state
+/// the built-in handlers keep: a file it creates is downloaded by the
+/// built-in `get_download_url`, and one added to the fake is read by it.
+#[tokio::test]
+async fn a_handler_of_ones_own_shares_the_fakes_state() {
+    use kdocs_client::fake::{FakeConfig, FakeError, FakeKdocs};
+    use serde_json::json;
+
+    let api = FakeKdocs::kdocs_api().on::<k::GetAppspaceFileInfoRequest, _>(|call, request| {
+        let Some((name, size)) = call.state().file(request.file_token()) else {
+            return Err(FakeError::fake(FakeCode::FileNotFound, "no such file"));
+        };
+        let copy = call
+            .state()
+            .add_file(&format!("copy of {name}"), b"copied".to_vec());
+        Ok(json!({ "name": name, "size": size, "copy": copy }))
+    });
+    let fake = FakeKdocs::start_serving(FakeConfig::default(), api)
+        .await
+        .unwrap();
+    let client = kdocs_tests::fake_env::client_with_key(&fake, fake.app_key());
+    let file = fake.add_file("a.txt", b"hello".to_vec());
+    let info = client
+        .get_appspace_file_info(k::GetAppspaceFileInfoRequest::new(&file))
+        .await
+        .unwrap();
+    assert_eq!(
+        (info["name"].as_str(), info["size"].as_u64()),
+        (Some("a.txt"), Some(5))
+    );
+    let copy = info["copy"].as_str().unwrap();
+    assert_eq!(fake.file(copy), Some(("copy of a.txt".to_owned(), 6)));
+    let mut bytes = Vec::new();
+    client.download(copy).to_writer(&mut bytes).await.unwrap();
+    assert_eq!(bytes, b"copied");
+    let err = client
+        .get_appspace_file_info(k::GetAppspaceFileInfoRequest::new("missing"))
+        .await
+        .unwrap_err();
+    assert_eq!(err.api().unwrap().code, FakeCode::FileNotFound.code());
+    fake.shutdown().await;
+}

@@ -207,6 +207,7 @@ use tokio::task::JoinHandle;
 
 pub use self::clock::FakeClock;
 pub use self::errors::{FakeCode, FakeError, ACCESS_TOKEN_INVALID, INVALID_ARGUMENT};
+pub use self::wire::Call;
 
 use self::state::State;
 
@@ -402,7 +403,8 @@ impl FakeStats {
 }
 
 /// State shared by the handle and the connection tasks.
-pub(crate) struct Shared {
+/// The state of a running fake kdocs server (see its methods).
+pub struct FakeState {
     state: Mutex<State>,
     clock: FakeClock,
     app_id: String,
@@ -420,7 +422,19 @@ pub(crate) struct Shared {
     api: wire::Api,
 }
 
-impl Shared {
+/// The server's side of the state, as its own modules call it.
+pub(crate) type Shared = FakeState;
+
+impl std::fmt::Debug for FakeState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("FakeState")
+            .field("addr", &self.addr)
+            .field("app_id", &self.app_id)
+            .finish_non_exhaustive()
+    }
+}
+
+impl FakeState {
     /// Locks the state (recovering from poisoning; the state stays consistent).
     fn lock(&self) -> MutexGuard<'_, State> {
         self.state.lock().unwrap_or_else(PoisonError::into_inner)
@@ -449,6 +463,14 @@ pub struct FakeKdocs {
     guard: Arc<ServerGuard>,
 }
 
+impl std::ops::Deref for FakeKdocs {
+    type Target = FakeState;
+
+    fn deref(&self) -> &FakeState {
+        &self.shared
+    }
+}
+
 impl std::fmt::Debug for FakeKdocs {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("FakeKdocs")
@@ -464,7 +486,32 @@ impl FakeKdocs {
     /// Fails with [`std::io::ErrorKind::InvalidInput`] for a non-loopback address,
     /// or with the bind error.
     pub async fn start(config: FakeConfig) -> std::io::Result<FakeKdocs> {
-        Self::start_serving(config, handlers::kdocs()).await
+        Self::start_serving(config, Self::kdocs_api()).await
+    }
+
+    /// kdocs' API as [`FakeKdocs::start`] serves it: every operation of the
+    /// generated client, with the fake's stateful handlers. Add handlers of
+    /// your own ([`wire::Api::on`]: an endpoint of your own YAML, or other
+    /// answers for one of kdocs') and serve it with [`FakeKdocs::start_serving`];
+    /// a handler reaches the fake's files and tokens through
+    /// [`Call::state`](wire::Call::state).
+    ///
+    /// ```no_run
+    /// use kdocs_client::fake::{FakeConfig, FakeError, FakeKdocs};
+    /// use kdocs_client::GetUserInfoRequest;
+    ///
+    /// # async fn run() -> std::io::Result<()> {
+    /// let api = FakeKdocs::kdocs_api().on::<GetUserInfoRequest, _>(|call, _request| {
+    ///     // The state every handler shares: here, the app's call counts.
+    ///     let calls = call.state().stats().calls.len();
+    ///     serde_json::from_value(serde_json::json!({ "calls": calls }))
+    ///         .map_err(|e| FakeError::internal(e.to_string()))
+    /// });
+    /// let fake = FakeKdocs::start_serving(FakeConfig::default(), api).await?;
+    /// # let _ = fake; Ok(()) }
+    /// ```
+    pub fn kdocs_api() -> wire::Api {
+        handlers::kdocs()
     }
 
     /// Like [`FakeKdocs::start`], but answers the routes of `api`: the
@@ -527,29 +574,51 @@ impl FakeKdocs {
         })
     }
 
+    /// Stops accepting connections, asks open connections to close once their
+    /// current request is answered, and waits for the accept loop to end.
+    pub async fn shutdown(self) {
+        let _ = self.guard.shutdown.send(true);
+        let task = self
+            .guard
+            .task
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .take();
+        if let Some(task) = task {
+            let _ = task.await;
+        }
+    }
+}
+
+/// The fake's state and configuration: its apps, files, tokens, clock,
+/// faults and counters, in one place. A [`FakeKdocs`] reaches it through
+/// `Deref` (`fake.add_file(…)`), and every handler through
+/// [`Call::state`](wire::Call::state), so a handler written for an endpoint
+/// of your own YAML uses the same files and tokens as the built-in ones.
+impl FakeState {
     /// `http://127.0.0.1:PORT`, without a trailing slash.
     pub fn base_url(&self) -> String {
-        self.shared.base_url.clone()
+        self.base_url.clone()
     }
 
     /// The bound address.
     pub fn addr(&self) -> SocketAddr {
-        self.shared.addr
+        self.addr
     }
 
     /// App id of the default app ([`DEFAULT_APP_ID`] unless [`FakeConfig::with_app`]).
     pub fn app_id(&self) -> &str {
-        &self.shared.app_id
+        &self.app_id
     }
 
     /// App key of the default app ([`DEFAULT_APP_KEY`] unless [`FakeConfig::with_app`]).
     pub fn app_key(&self) -> &str {
-        &self.shared.app_key
+        &self.app_key
     }
 
     /// Registers another app (or replaces one with the same id, resetting its counter).
     pub fn add_app(&self, app_id: &str, app_key: &str, daily_limit: u32) {
-        self.shared.lock().add_app(app_id, app_key, daily_limit);
+        self.lock().add_app(app_id, app_key, daily_limit);
     }
 
     /// Like [`FakeKdocs::issue_access_token`], for the user `user_id`: each
@@ -557,21 +626,29 @@ impl FakeKdocs {
     pub fn issue_access_token_for(&self, user_id: &str) -> String {
         let token = state::random_lowercase(32);
         let access = state::AccessToken {
-            app_id: self.shared.app_id.clone(),
+            app_id: self.app_id.clone(),
             user_id: user_id.to_owned(),
             expire_at: None,
         };
-        let mut st = self.shared.lock();
+        let mut st = self.lock();
         st.access_tokens.insert(token.clone(), access);
         token
+    }
+
+    /// The name and size in bytes of the app file `file_token`, if it exists.
+    pub fn file(&self, file_token: &str) -> Option<(String, u64)> {
+        self.lock()
+            .files
+            .get(file_token)
+            .map(|f| (f.name.clone(), f.content.len() as u64))
     }
 
     /// Stores a file and returns its new `file_token` (23 ASCII letters and digits).
     pub fn add_file(&self, file_name: &str, content: impl Into<bytes::Bytes>) -> String {
         let entry = Arc::new(state::FileEntry::new(file_name, content.into()));
         let token = state::random_alphanumeric(23);
-        let now = self.shared.clock.now();
-        let mut st = self.shared.lock();
+        let now = self.clock.now();
+        let mut st = self.lock();
         st.files.insert(token.clone(), entry.clone());
         st.appspace.add(&token, entry, None, None, now);
         token
@@ -586,8 +663,8 @@ impl FakeKdocs {
         let len = usize::try_from(len).unwrap_or(usize::MAX);
         let entry = Arc::new(state::FileEntry::generated(file_name, len));
         let token = state::random_alphanumeric(23);
-        let now = self.shared.clock.now();
-        let mut st = self.shared.lock();
+        let now = self.clock.now();
+        let mut st = self.lock();
         st.files.insert(token.clone(), entry.clone());
         st.appspace.add(&token, entry, None, None, now);
         token
@@ -596,8 +673,8 @@ impl FakeKdocs {
     /// A new version of app document `file_token` (as when someone edits it),
     /// returning its version number; `None` for an unknown document.
     pub fn add_version(&self, file_token: &str, content: impl Into<bytes::Bytes>) -> Option<i64> {
-        let now = self.shared.clock.now();
-        let mut st = self.shared.lock();
+        let now = self.clock.now();
+        let mut st = self.lock();
         let name = st.files.get(file_token)?.name.clone();
         let entry = Arc::new(state::FileEntry::new(&name, content.into()));
         let document = st.appspace.documents.get_mut(file_token)?;
@@ -611,14 +688,11 @@ impl FakeKdocs {
     pub fn issue_access_token(&self) -> String {
         let token = state::random_lowercase(32);
         let access = state::AccessToken {
-            app_id: self.shared.app_id.clone(),
+            app_id: self.app_id.clone(),
             user_id: state::DEFAULT_USER_ID.to_owned(),
             expire_at: None,
         };
-        self.shared
-            .lock()
-            .access_tokens
-            .insert(token.clone(), access);
+        self.lock().access_tokens.insert(token.clone(), access);
         token
     }
 
@@ -628,11 +702,11 @@ impl FakeKdocs {
     pub fn authorize(&self) -> String {
         let code = format!("fake-code-{}", state::random_lowercase(24));
         let issued = state::OauthCode {
-            app_id: self.shared.app_id.clone(),
+            app_id: self.app_id.clone(),
             user_id: state::DEFAULT_USER_ID.to_owned(),
-            expire_at: self.shared.clock.now() + OAUTH_CODE_TTL,
+            expire_at: self.clock.now() + OAUTH_CODE_TTL,
         };
-        self.shared.lock().oauth_codes.insert(code.clone(), issued);
+        self.lock().oauth_codes.insert(code.clone(), issued);
         code
     }
 
@@ -640,60 +714,38 @@ impl FakeKdocs {
     /// refreshes), or `None` for an unknown task or after cancellation. An expired
     /// token is still returned.
     pub fn anonymous_token_for_task(&self, task_id: &str) -> Option<String> {
-        self.shared
-            .lock()
-            .tasks
-            .get(task_id)
-            .and_then(|t| t.token.clone())
+        self.lock().tasks.get(task_id).and_then(|t| t.token.clone())
     }
 
     /// Creates an anonymous preview task for `file_token` without an HTTP call and
     /// returns its anonymous token (expiring after the configured TTL). The file does
     /// not have to exist.
     pub fn create_preview_token(&self, file_token: &str) -> String {
-        let expire_at = self.shared.clock.now() + self.shared.anonymous_token_ttl;
-        self.shared
-            .lock()
-            .create_task(file_token, false, expire_at)
-            .1
+        let expire_at = self.clock.now() + self.anonymous_token_ttl;
+        self.lock().create_task(file_token, false, expire_at).1
     }
 
     /// Whether the refresh and cancel endpoints would currently accept `token`
     /// (known, not expired, not cancelled, not replaced).
     pub fn is_anonymous_token_valid(&self, token: &str) -> bool {
-        let now = self.shared.clock.now();
-        self.shared.lock().live_anon_token(token, now).is_ok()
+        let now = self.clock.now();
+        self.lock().live_anon_token(token, now).is_ok()
     }
 
     /// The fake's clock.
     pub fn clock(&self) -> &FakeClock {
-        &self.shared.clock
+        &self.clock
     }
 
     /// Turns a failure on (`Some`) or off (`None`); it stays until changed.
     pub fn set_fault(&self, fault: Option<Fault>) {
-        self.shared.lock().fault = fault;
+        self.lock().fault = fault;
     }
 
     /// A snapshot of the counters.
     pub fn stats(&self) -> FakeStats {
-        let now = self.shared.clock.now();
-        let connections = self.shared.connections.load(Ordering::Relaxed);
-        self.shared.lock().snapshot(now, connections)
-    }
-
-    /// Stops accepting connections, asks open connections to close once their
-    /// current request is answered, and waits for the accept loop to end.
-    pub async fn shutdown(self) {
-        let _ = self.guard.shutdown.send(true);
-        let task = self
-            .guard
-            .task
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .take();
-        if let Some(task) = task {
-            let _ = task.await;
-        }
+        let now = self.clock.now();
+        let connections = self.connections.load(Ordering::Relaxed);
+        self.lock().snapshot(now, connections)
     }
 }

@@ -221,8 +221,14 @@ impl Call<'_> {
     }
 
     /// The fake's base URL (`http://127.0.0.1:PORT`).
-    pub fn base_url(&self) -> &str {
-        &self.shared.base_url
+    pub fn base_url(&self) -> String {
+        self.shared.base_url()
+    }
+
+    /// The fake's state: the files, tokens and apps every handler shares
+    /// (what [`FakeKdocs`](super::FakeKdocs) derefs to).
+    pub fn state(&self) -> &super::FakeState {
+        self.shared
     }
 }
 

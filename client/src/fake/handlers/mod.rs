@@ -13,7 +13,7 @@ mod oauth;
 pub(super) mod personal;
 mod user;
 
-use super::errors::FakeError;
+use super::state::file_not_found;
 use super::wire::Api;
 
 /// kdocs' API as the fake serves it: every operation of the generated code,
@@ -25,8 +25,4 @@ pub(crate) fn kdocs() -> Api {
     let api = oauth::register(api);
     let api = user::register(api);
     personal::register(api)
-}
-
-fn file_not_found(file_token: &str) -> FakeError {
-    FakeError::file_not_found(format!("no file with file_token {file_token:?}"))
 }

@@ -10,6 +10,10 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use bytes::Bytes;
 use sha1::{Digest, Sha1};
 
+mod drive;
+
+pub(crate) use drive::{bad_enum, Drive};
+
 use super::clock::unix_secs;
 use super::errors::FakeError;
 use super::signature::{md5_hex, sha1_hex};
@@ -266,7 +270,7 @@ pub(crate) struct State {
     pub(crate) apps: HashMap<String, App>,
     pub(crate) files: HashMap<String, Arc<FileEntry>>,
     /// Each user's personal files (我的文档), by user id.
-    pub(crate) personal: HashMap<String, super::handlers::personal::Drive>,
+    pub(crate) personal: HashMap<String, Drive>,
     pub(crate) access_tokens: HashMap<String, AccessToken>,
     pub(crate) tasks: HashMap<String, Task>,
     pub(crate) anon_tokens: HashMap<String, AnonToken>,
@@ -501,4 +505,9 @@ pub(crate) fn random_alphanumeric(n: usize) -> String {
         .iter()
         .map(|b| ALPHABET[*b as usize % ALPHABET.len()] as char)
         .collect()
+}
+
+/// A file token that names no file.
+pub(crate) fn file_not_found(file_token: &str) -> FakeError {
+    FakeError::file_not_found(format!("no file with file_token {file_token:?}"))
 }
