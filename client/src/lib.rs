@@ -113,9 +113,10 @@ mod generated {
 pub use generated::*;
 
 /// The README's examples, compiled as doctests so they stay true (they call
-/// endpoints of every family, so only when all are on).
+/// endpoints of every family and the fake, so only when all are on).
 #[cfg(all(
     doctest,
+    feature = "fake",
     feature = "oauth",
     feature = "user",
     feature = "appspace",
