@@ -9,7 +9,7 @@
 
 use std::collections::BTreeMap;
 
-use kdocs_client::runtime::{Error, FilePart, ParamError, ParamSource, ParamSpec};
+use kdocs_client::runtime::{params, Error, FilePart, ParamError, ParamSource, ParamSpec};
 use serde_json::Value;
 
 /// The values given to a command, by parameter name (every value as text).
@@ -70,19 +70,9 @@ impl ParamSource for Args {
         let Some(values) = self.values.get(param.name) else {
             return Ok(false);
         };
-        let mut first = None;
-        for reading in readings(values) {
-            match accept(&reading) {
-                Ok(()) => return Ok(true),
-                Err(e) => {
-                    first.get_or_insert(e);
-                }
-            }
-        }
-        Err(ParamError::invalid(
-            param,
-            format!("has the wrong type: {}", first.unwrap_or_default()),
-        ))
+        params::offer_each(readings(values), accept)
+            .map(|()| true)
+            .map_err(|e| ParamError::invalid(param, format!("has the wrong type: {e}")))
     }
 
     fn file(&mut self, param: &'static ParamSpec) -> Result<Option<FilePart>, ParamError> {
@@ -150,7 +140,7 @@ fn readings(values: &[String]) -> Vec<Value> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use kdocs_client::runtime::{params, Location};
+    use kdocs_client::runtime::Location;
 
     fn args(pairs: &[(&str, &str)]) -> Args {
         let mut args = Args::new();

@@ -205,6 +205,25 @@ pub trait ParamSource {
     fn file(&mut self, param: &'static ParamSpec) -> Result<Option<FilePart>, ParamError>;
 }
 
+/// Offers `readings` to `accept` in order, for a [`ParamSource`]: `Ok` at the
+/// first one taken; otherwise the first refusal's reason (empty for no
+/// reading), for the source to word with where the value came from.
+pub fn offer_each(
+    readings: impl IntoIterator<Item = Value>,
+    accept: &mut dyn FnMut(&Value) -> Result<(), String>,
+) -> Result<(), String> {
+    let mut first = None;
+    for reading in readings {
+        match accept(&reading) {
+            Ok(()) => return Ok(()),
+            Err(e) => {
+                first.get_or_insert(e);
+            }
+        }
+    }
+    Err(first.unwrap_or_default())
+}
+
 /// A required parameter's value, as `T`.
 pub fn required<T: DeserializeOwned>(
     source: &mut dyn ParamSource,
@@ -264,20 +283,11 @@ mod tests {
             let Some((_, text)) = self.0.iter().find(|(n, _)| *n == param.name) else {
                 return Ok(false);
             };
-            let mut first = None;
             let json = serde_json::from_str::<Value>(text).ok();
-            for reading in [Some(Value::String((*text).to_owned())), json]
-                .into_iter()
-                .flatten()
-            {
-                match accept(&reading) {
-                    Ok(()) => return Ok(true),
-                    Err(e) => {
-                        first.get_or_insert(e);
-                    }
-                }
-            }
-            Err(ParamError::invalid(param, first.unwrap_or_default()))
+            let readings = [Some(Value::String((*text).to_owned())), json];
+            offer_each(readings.into_iter().flatten(), accept)
+                .map(|()| true)
+                .map_err(|e| ParamError::invalid(param, e))
         }
 
         fn file(&mut self, _: &'static ParamSpec) -> Result<Option<FilePart>, ParamError> {

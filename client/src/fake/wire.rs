@@ -36,8 +36,8 @@ use serde_json::{Map, Value};
 use super::errors::FakeCode;
 pub use super::errors::FakeError;
 use crate::runtime::{
-    BodyKind, FilePart, Location, Method, Operation, OperationSpec, OperationVisitor, ParamError,
-    ParamSource, ParamSpec,
+    params, BodyKind, FilePart, Location, Method, Operation, OperationSpec, OperationVisitor,
+    ParamError, ParamSource, ParamSpec,
 };
 
 /// A handler of the operation `O`: its answer to a decoded request.
@@ -551,22 +551,14 @@ impl ParamSource for &WireRequest<'_> {
         let Some((location, wire, value)) = found else {
             return Ok(false);
         };
-        let mut first = None;
-        for reading in readings(param, location, value) {
-            match accept(&reading) {
-                Ok(()) => return Ok(true),
-                Err(e) => {
-                    first.get_or_insert(e);
-                }
-            }
-        }
-        Err(ParamError::invalid(
-            param,
-            format!(
-                "{location} parameter `{wire}` has the wrong type: {}",
-                first.unwrap_or_default()
-            ),
-        ))
+        params::offer_each(readings(param, location, value), accept)
+            .map(|()| true)
+            .map_err(|e| {
+                ParamError::invalid(
+                    param,
+                    format!("{location} parameter `{wire}` has the wrong type: {e}"),
+                )
+            })
     }
 
     fn file(&mut self, param: &'static ParamSpec) -> Result<Option<FilePart>, ParamError> {
@@ -710,7 +702,7 @@ pub async fn parse_form(content_type: &str, body: bytes::Bytes) -> Result<Form, 
 mod tests {
     use super::*;
 
-    use crate::runtime::{params, Auth};
+    use crate::runtime::Auth;
 
     const fn param(
         name: &'static str,
