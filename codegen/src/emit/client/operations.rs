@@ -134,13 +134,13 @@ impl Context<'_> {
         ));
         // A request whose parameters are all optional can be built by `Default`.
         let default = if op.params.iter().all(|p| p.field.optional) {
-            " ::std::default::Default,"
+            ", ::std::default::Default"
         } else {
             ""
         };
         let _ = writeln!(
             self.out,
-            "#[derive(::std::clone::Clone, ::std::fmt::Debug,{default})]\npub struct {} {{",
+            "#[derive(::std::clone::Clone, ::std::fmt::Debug{default})]\npub struct {} {{",
             op.request_name
         );
         for p in &op.params {
@@ -198,7 +198,11 @@ impl Context<'_> {
                 }
             }
         }
-        let mut new_doc = format!("A `{}` request with its required parameters.", op.name);
+        let mut new_doc = format!(
+            "The request of [`{name}`]({client}::{name}), with its required parameters.",
+            name = op.name,
+            client = self.settings.client_type.as_deref().unwrap_or("Client"),
+        );
         for p in &required {
             new_doc.push_str(&format!(
                 "\n- `{}`: {}",
