@@ -57,5 +57,9 @@ fn main() {
         },
     );
     let out_dir = PathBuf::from(std::env::var_os("OUT_DIR").expect("cargo sets OUT_DIR"));
-    std::fs::write(out_dir.join("synthetic_api.rs"), code).expect("OUT_DIR is writable");
+    // Left as it is when unchanged, so that the crate is not compiled again.
+    let target = out_dir.join("synthetic_api.rs");
+    if std::fs::read(&target).map_or(true, |old| old != code.as_bytes()) {
+        std::fs::write(target, code).expect("OUT_DIR is writable");
+    }
 }

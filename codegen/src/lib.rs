@@ -332,6 +332,12 @@ pub fn generate_for_build(
         "OUT_DIR is not set: call generate_for_build from a build script".to_owned()
     })?;
     let target = Path::new(&out_dir).join(file_name);
+    // The same code is left as it is: its old modification time tells cargo
+    // that the crate including it need not compile again (an edit of one
+    // spec reruns a build script that writes several files).
+    if std::fs::read(&target).is_ok_and(|old| old == code.as_bytes()) {
+        return Ok(target);
+    }
     std::fs::write(&target, code)
         .map_err(|e| format!("error: cannot write {}: {e}", target.display()))?;
     Ok(target)
