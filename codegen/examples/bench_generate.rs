@@ -80,7 +80,7 @@ fn usage() -> ! {
 fn build_script_settings() -> Settings {
     Settings::new()
         .with_runtime_path("crate::runtime")
-        .with_client_type("crate::runtime::Client")
+        .with_client_type("crate::Client")
         .with_doc_examples("kdocs_client")
 }
 

@@ -4,7 +4,7 @@ fn main() {
         dir.as_ref(),
         &kdocs_codegen::Settings::new()
             .with_runtime_path("crate::runtime")
-            .with_client_type("crate::runtime::Client"),
+            .with_client_type("crate::Client"),
     ) {
         Ok(code) => print!("{code}"),
         Err(d) => {
