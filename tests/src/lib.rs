@@ -1,7 +1,5 @@
 //! Tests of the kdocs client workspace.
 //!
-//! - [`demo`]: the `kdocs demo` steps (from kdocs-cli), for the tests that
-//!   run it in-process;
 //! - [`fake_env`]: a stateful fake with a client and a user, and the
 //!   assertions of its answers and refusals;
 //! - [`misbehaving`]: a server that answers as told, for hostile-server tests;
@@ -11,7 +9,6 @@
 
 #![deny(missing_docs)]
 
-pub use kdocs_cli::demo;
 pub mod fake_env;
 pub mod misbehaving;
 pub mod spec;
