@@ -507,6 +507,43 @@ async fn clock_skew_is_corrected_once_and_kept() {
     assert!(format!("{client:?}").contains("clock_offset_secs"));
 }
 
+/// A hostile server that answers every signed call with a kdocs 403 and a
+/// `Date` 23 h ahead of the request's own: the first correction is within the
+/// 24 h bound, every later one would take the signing clock further, so the
+/// offset stays at 23 h and each later refusal reports the skew.
+#[tokio::test]
+async fn the_clock_bound_holds_in_total_over_many_corrections() {
+    let _shared = EXCLUSIVE.read().await;
+    let ahead = Duration::from_secs(23 * 3600);
+    let server = MisbehavingServer::start(move |_, request: &RecordedRequest| {
+        let sent = request
+            .header("date")
+            .and_then(|d| httpdate::parse_http_date(d).ok())
+            .unwrap_or(UNIX_EPOCH);
+        Reply::error(403, UNDOCUMENTED, "Undocumented", "Date refused")
+            .with_header("Date", &httpdate::fmt_http_date(sent + ahead))
+    })
+    .await
+    .unwrap();
+    let client = client(fast_config(&server.base_url()));
+    for call in 0..10 {
+        let err = download(&client).await.unwrap_err();
+        let offset = client.clock_offset_secs();
+        assert!(
+            (0..=24 * 3600).contains(&offset),
+            "call {call}: offset {offset}"
+        );
+        if call > 0 {
+            let skew = err.api().unwrap().clock_skew_secs;
+            assert!(
+                skew.is_some_and(|s| (82_790..=82_810).contains(&s)),
+                "{skew:?}"
+            );
+        }
+    }
+    assert!((82_790..=82_810).contains(&client.clock_offset_secs()));
+}
+
 /// Skew is learnt only from a refusal in a kdocs envelope (401/403 with a
 /// `code`), whatever the code, and only up to the bound (24 h by default).
 #[tokio::test]

@@ -736,10 +736,14 @@ impl Client {
         if difference.unsigned_abs() <= SKEW_THRESHOLD_SECS as u64 {
             return Skew::None;
         }
-        if difference.unsigned_abs() > self.inner.config.max_clock_correction.as_secs() {
+        // The bound holds for the signing clock's total offset from the local
+        // clock, not for one correction: a server whose every `Date` is a
+        // day ahead of the last signature cannot walk the clock away.
+        let offset = self.clock_offset_secs().saturating_add(difference);
+        if offset.unsigned_abs() > self.inner.config.max_clock_correction.as_secs() {
             return Skew::BeyondBound(difference);
         }
-        Skew::Correct(self.clock_offset_secs().saturating_add(difference))
+        Skew::Correct(offset)
     }
 }
 
@@ -946,6 +950,33 @@ mod tests {
         assert_eq!(
             tight.skew(&refusal(403), at(600), signed),
             Skew::Correct(600)
+        );
+    }
+
+    #[test]
+    fn the_bound_holds_for_the_total_offset() {
+        let day = 24 * 3600;
+        let client = skew_client(Duration::from_secs(day as u64));
+        let signed = UNIX_EPOCH + Duration::from_secs(1_700_000_000);
+        let ahead = 23 * 3600;
+        // A first correction of 23 h is within the day.
+        let Skew::Correct(offset) = client.skew(&refusal(403), Some(shift(signed, ahead)), signed)
+        else {
+            panic!("23 h is within the bound");
+        };
+        client.set_clock_offset_secs(offset);
+        // The next signature is dated with that offset; a server again 23 h
+        // ahead of it would take the clock 46 h away: refused and reported.
+        let resigned = shift(signed, offset);
+        assert_eq!(
+            client.skew(&refusal(403), Some(shift(resigned, ahead)), resigned),
+            Skew::BeyondBound(ahead)
+        );
+        assert_eq!(client.clock_offset_secs(), ahead);
+        // Back towards the local clock is always within it.
+        assert_eq!(
+            client.skew(&refusal(403), Some(shift(resigned, -ahead)), resigned),
+            Skew::Correct(0)
         );
     }
 
