@@ -521,7 +521,7 @@ async fn the_clock_bound_holds_in_total_over_many_corrections() {
             .and_then(|d| httpdate::parse_http_date(d).ok())
             .unwrap_or(UNIX_EPOCH);
         Reply::error(403, UNDOCUMENTED, "Undocumented", "Date refused")
-            .with_header("Date", &httpdate::fmt_http_date(sent + ahead))
+            .with_header("Date", httpdate::fmt_http_date(sent + ahead))
     })
     .await
     .unwrap();

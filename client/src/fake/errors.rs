@@ -32,7 +32,7 @@ pub const INVALID_ARGUMENT: i64 = 10001;
 
 /// `20007` AccessTokenInvalid (HTTP 401), a kdocs code seen in answers quoted
 /// by public clients: the fake sends it when the `access_token` query parameter
-/// is not a token it issued ([`FakeKdocs::issue_access_token`](super::FakeKdocs::issue_access_token)).
+/// is not a token it issued ([`FakeKdocs::issue_access_token`](super::FakeState::issue_access_token)).
 pub const ACCESS_TOKEN_INVALID: i64 = 20007;
 
 /// Error codes **invented by this fake, not by kdocs**, for situations the

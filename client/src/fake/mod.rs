@@ -25,7 +25,7 @@
 //!
 //! plus `GET /fake/download/{id}`, the unsigned "CDN" URL that `get_download_url`
 //! and `get_personal_download_url` hand out, which streams the file bytes in 64 KiB frames.
-//! A file added with [`FakeKdocs::add_generated_file`] (an invention of the fake, for
+//! A file added with [`FakeKdocs::add_generated_file`](FakeState::add_generated_file) (an invention of the fake, for
 //! download benchmarks) is generated as it is streamed, so a 1 GiB file costs the fake no
 //! memory.
 //!
@@ -79,13 +79,13 @@
 //!
 //! The default app ([`DEFAULT_APP_ID`] / [`DEFAULT_APP_KEY`], a "test app" with 500
 //! calls a day) is fixed so that failures are reproducible; use
-//! [`FakeConfig::with_app`] for other credentials and [`FakeKdocs::add_app`] for more
+//! [`FakeConfig::with_app`] for other credentials and [`FakeKdocs::add_app`](FakeState::add_app) for more
 //! apps (for example a production app with 100 000 calls a day).
-//! Access tokens for the edit-URL endpoint come from [`FakeKdocs::issue_access_token`];
-//! files from [`FakeKdocs::add_file`]. The kdocs "query anonymous task" endpoint is not
+//! Access tokens for the edit-URL endpoint come from [`FakeKdocs::issue_access_token`](FakeState::issue_access_token);
+//! files from [`FakeKdocs::add_file`](FakeState::add_file). The kdocs "query anonymous task" endpoint is not
 //! among the documented pages, so tests read a task's token with
-//! [`FakeKdocs::anonymous_token_for_task`] (or skip the HTTP call altogether with
-//! [`FakeKdocs::create_preview_token`]).
+//! [`FakeKdocs::anonymous_token_for_task`](FakeState::anonymous_token_for_task) (or skip the HTTP call altogether with
+//! [`FakeKdocs::create_preview_token`](FakeState::create_preview_token)).
 //!
 //! # Error codes
 //!
@@ -117,7 +117,7 @@
 //! # Personal files
 //!
 //! Each user (the user of the request's `access_token`; see
-//! [`FakeKdocs::issue_access_token_for`]) has a drive of their own: 我的文档 with
+//! [`FakeKdocs::issue_access_token_for`](FakeState::issue_access_token_for)) has a drive of their own: 我的文档 with
 //! folders and files, created on first use. The personal-file operations act on
 //! it: create (a blank document; `filename` must end in `.ksheet`, `.dbt`, `.otl`,
 //! `.pptx`, `.ppt`, `.docx`, `.doc`, `.xlsx` or `.xls`), upload, create from
@@ -165,7 +165,7 @@
 //!
 //! # Fault switches
 //!
-//! [`FakeKdocs::set_fault`] turns on one [`Fault`] until it is switched off with
+//! [`FakeKdocs::set_fault`](FakeState::set_fault) turns on one [`Fault`] until it is switched off with
 //! `set_fault(None)`. API faults affect only the API endpoints, download faults only
 //! `/fake/download/…`:
 //!
@@ -180,7 +180,7 @@
 //!
 //! # Clock
 //!
-//! [`FakeKdocs::clock`] is the fake's [`FakeClock`]. It drives token expiry, the
+//! [`FakeKdocs::clock`](FakeState::clock) is the fake's [`FakeClock`]. It drives token expiry, the
 //! `Date` check and the daily quota window; move it with [`FakeClock::advance`] or
 //! [`FakeClock::set`]. Requests must then carry a `Date` within 15 minutes of the
 //! fake time.
@@ -224,7 +224,7 @@ pub const DEFAULT_ANONYMOUS_TOKEN_TTL: Duration = Duration::from_secs(24 * 60 * 
 /// Lifetime of the exchange token returned with an edit URL (10 minutes).
 pub const EXCHANGE_TOKEN_TTL: Duration = server::EXCHANGE_TOKEN_TTL;
 
-/// A failure the fake injects, see [`FakeKdocs::set_fault`].
+/// A failure the fake injects, see [`FakeKdocs::set_fault`](FakeState::set_fault).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum Fault {
@@ -376,7 +376,7 @@ impl FakeConfig {
     }
 }
 
-/// A snapshot of the fake's counters, from [`FakeKdocs::stats`].
+/// A snapshot of the fake's counters, from [`FakeKdocs::stats`](FakeState::stats).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct FakeStats {
@@ -621,7 +621,7 @@ impl FakeState {
         self.lock().add_app(app_id, app_key, daily_limit);
     }
 
-    /// Like [`FakeKdocs::issue_access_token`], for the user `user_id`: each
+    /// Like [`FakeKdocs::issue_access_token`](FakeState::issue_access_token), for the user `user_id`: each
     /// user has personal files of their own.
     pub fn issue_access_token_for(&self, user_id: &str) -> String {
         let token = state::random_lowercase(32);

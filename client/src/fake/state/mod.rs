@@ -162,7 +162,7 @@ pub(crate) enum DeadReason {
 pub(crate) struct AccessToken {
     pub(crate) app_id: String,
     pub(crate) user_id: String,
-    /// `None`: never expires (tokens from [`FakeKdocs::issue_access_token`](super::FakeKdocs::issue_access_token)).
+    /// `None`: never expires (tokens from [`FakeKdocs::issue_access_token`](super::FakeState::issue_access_token)).
     pub(crate) expire_at: Option<SystemTime>,
 }
 
