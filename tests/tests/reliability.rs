@@ -1040,6 +1040,44 @@ async fn secrets_never_show_in_debug_display_errors_or_traces() {
     fake.shutdown().await;
 }
 
+/// A hostile server that echoes the bare WPS-2 signature of each request, in
+/// lower and upper case, in `message`, `hint` and `extra`: none of it shows
+/// in the error, as the whole `Authorization` value does not.
+#[tokio::test]
+async fn the_bare_signature_is_scrubbed_in_either_case() {
+    let _shared = EXCLUSIVE.read().await;
+    let seen = Arc::new(Mutex::new(Vec::<String>::new()));
+    let log = seen.clone();
+    let server = MisbehavingServer::start(move |_, request: &RecordedRequest| {
+        let signature = request
+            .header("authorization")
+            .and_then(|a| a.rsplit(':').next())
+            .unwrap_or_default()
+            .to_owned();
+        log.lock().unwrap().push(signature.clone());
+        let upper = signature.to_ascii_uppercase();
+        Reply::json(
+            403,
+            format!(
+                r#"{{"code":{UNDOCUMENTED},"message":"sig {signature}","hint":"SIG {upper} / {signature}","extra":{{"s":"{upper}"}}}}"#
+            ),
+        )
+    })
+    .await
+    .unwrap();
+    let client = client(fast_config(&server.base_url()));
+    let err = download(&client).await.unwrap_err();
+    let shown = format!("{err} {err:?} {err:#?}");
+    let signatures = seen.lock().unwrap().clone();
+    assert!(!signatures.is_empty());
+    for signature in signatures {
+        assert_eq!(signature.len(), 40, "{signature}");
+        assert!(!shown.contains(&signature), "{shown}");
+        assert!(!shown.contains(&signature.to_ascii_uppercase()), "{shown}");
+    }
+    assert!(shown.contains("sig ***"), "{shown}");
+}
+
 // ---- bounded runs ------------------------------------------------------------
 
 /// A label for a call's outcome: `ok`, or the error kind with its code or status.

@@ -389,13 +389,19 @@ impl Client {
                         self.observe(spec, attempt, Some(raw.status), started, None);
                         return Ok(());
                     }
-                    let authorization = raw.signature.map(|signature| {
-                        signing::authorization(self.inner.credentials.app_id(), &signature)
+                    let authorization = raw.signature.as_ref().map(|signature| {
+                        signing::authorization(self.inner.credentials.app_id(), signature)
                     });
+                    // The bare signature too, in either case: with the other
+                    // inputs public, it allows offline guessing of the key.
+                    let signature = raw.signature.as_ref().map(|s| s.as_str());
+                    let upper = signature.map(str::to_ascii_uppercase);
                     let scrubber =
                         Scrubber::new(prepared.secrets.iter().map(String::as_str).chain([
                             self.inner.credentials.app_key().expose_str(),
                             authorization.as_deref().unwrap_or_default(),
+                            signature.unwrap_or_default(),
+                            upper.as_deref().unwrap_or_default(),
                         ]));
                     match output.decode(context, raw.status, raw.retry_after, &raw.body, &scrubber)
                     {
