@@ -907,3 +907,45 @@ fn the_fakes_config_never_shows_the_key() {
         "{shown}"
     );
 }
+
+/// A `get_download_url` answer, under an https base URL, that points at a
+/// service on this machine: in every form the URL parser accepts (dotted,
+/// `localhost`, one number, hex) it is refused before anything is sent, and
+/// the local service sees no request.
+#[tokio::test]
+async fn a_download_url_cannot_point_at_a_local_service() {
+    let local = MisbehavingServer::start(|_, _| Reply::ok("local secret"))
+        .await
+        .unwrap();
+    let port = local.base_url().rsplit(':').next().unwrap().to_owned();
+    let client = client("https://developer.kdocs.cn");
+    for host in ["127.0.0.1", "localhost", "2130706433", "0x7f.1"] {
+        let url = format!("http://{host}:{port}/secret");
+        let mut bytes = Vec::new();
+        let err = client
+            .download_from(url_answer(&url, None))
+            .to_writer(&mut bytes)
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(err, DownloadError::InvalidUrl { .. }),
+            "{host}: {err:?}"
+        );
+        assert!(bytes.is_empty());
+    }
+    assert_eq!(local.requests(), 0, "the local service was reached");
+    // With the caller's opt-in, the same URL is fetched.
+    let insecure = Client::new(
+        Credentials::new(APP_ID, APP_KEY),
+        config("https://developer.kdocs.cn").with_insecure_http(true),
+    )
+    .unwrap();
+    let url = format!("http://127.0.0.1:{port}/secret");
+    let mut bytes = Vec::new();
+    insecure
+        .download_from(url_answer(&url, None))
+        .to_writer(&mut bytes)
+        .await
+        .unwrap();
+    assert_eq!(local.requests(), 1);
+}

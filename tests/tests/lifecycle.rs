@@ -636,9 +636,12 @@ async fn stalled_download_fails_after_the_client_timeout_without_showing_the_url
             .unwrap();
         tokio::time::sleep(Duration::from_secs(5)).await;
     });
+    // A local base URL, as a local fake's: a local download URL is then allowed.
     let client = Client::new(
         Credentials::new("SX1", "key"),
-        Config::new().with_timeout(Duration::from_millis(300)),
+        Config::new()
+            .with_base_url("http://127.0.0.1:1")
+            .with_timeout(Duration::from_millis(300)),
     )
     .unwrap();
     let response = GetDownloadUrlResponse {

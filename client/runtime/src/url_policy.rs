@@ -40,6 +40,9 @@ pub(crate) enum Refusal {
     NoHost,
     /// The URL carries a user name or password.
     UserInfo,
+    /// A download URL on this machine or a private network while the base
+    /// URL is not, without the opt-in.
+    LocalHost,
 }
 
 impl std::fmt::Display for Refusal {
@@ -52,12 +55,68 @@ impl std::fmt::Display for Refusal {
             ),
             Refusal::NoHost => f.write_str("the host is missing or an unspecified address"),
             Refusal::UserInfo => f.write_str("the URL carries a user name or password"),
+            Refusal::LocalHost => f.write_str(
+                "the host is this machine or a private network, and the base URL is not \
+                 (Config::with_insecure_http allows it)",
+            ),
         }
     }
 }
 
 /// The one rule for URLs that carry credentials (see the [module docs](self)).
 pub(crate) fn check_scheme(url: &url::Url, allow_insecure_http: bool) -> Result<(), Refusal> {
+    check(url, allow_insecure_http, true)
+}
+
+/// The rule for each hop of a download, whose URL the service chose: the
+/// rule above, but plain http to loopback only when the base URL is itself
+/// on this machine or a private network (a local fake hands out local URLs),
+/// and no host on this machine or a private network otherwise, over any
+/// scheme, unless the caller opted in with `allow_insecure_http`. A hostile
+/// answer cannot point a download at a local service.
+pub(crate) fn check_download(
+    url: &url::Url,
+    base: &url::Url,
+    allow_insecure_http: bool,
+) -> Result<(), Refusal> {
+    let local_base = is_local(base);
+    check(url, allow_insecure_http, local_base)?;
+    if is_local(url) && !local_base && !allow_insecure_http {
+        return Err(Refusal::LocalHost);
+    }
+    Ok(())
+}
+
+/// Whether the host is this machine or a private network: loopback and
+/// `localhost`, the private IPv4 ranges (10/8, 172.16/12, 192.168/16,
+/// 100.64/10), link-local (169.254/16, fe80::/10), unique-local IPv6
+/// (fc00::/7). IPv4 written as one number or in hex (`2130706433`,
+/// `0x7f.1`) is parsed as the address it is.
+pub fn is_local(url: &url::Url) -> bool {
+    match url.host() {
+        Some(url::Host::Ipv4(ip)) => {
+            let [a, b, ..] = ip.octets();
+            ip.is_loopback()
+                || ip.is_private()
+                || ip.is_link_local()
+                || (a == 100 && (64..128).contains(&b))
+        }
+        Some(url::Host::Ipv6(ip)) => {
+            if let Some(v4) = ip.to_ipv4_mapped() {
+                return v4.is_loopback() || v4.is_private() || v4.is_link_local();
+            }
+            let first = ip.segments()[0];
+            ip.is_loopback() || (first & 0xfe00) == 0xfc00 || (first & 0xffc0) == 0xfe80
+        }
+        Some(url::Host::Domain(d)) => {
+            let d = d.trim_end_matches('.');
+            d.eq_ignore_ascii_case("localhost") || d.to_ascii_lowercase().ends_with(".localhost")
+        }
+        None => false,
+    }
+}
+
+fn check(url: &url::Url, allow_insecure_http: bool, loopback_http: bool) -> Result<(), Refusal> {
     if !url.username().is_empty() || url.password().is_some() {
         return Err(Refusal::UserInfo);
     }
@@ -72,7 +131,7 @@ pub(crate) fn check_scheme(url: &url::Url, allow_insecure_http: bool) -> Result<
     }
     match url.scheme() {
         "https" => Ok(()),
-        "http" if is_loopback(url) || allow_insecure_http => Ok(()),
+        "http" if (loopback_http && is_loopback(url)) || allow_insecure_http => Ok(()),
         "http" => Err(Refusal::ClearText),
         other => Err(Refusal::Scheme(other.chars().take(32).collect())),
     }
@@ -149,6 +208,53 @@ mod tests {
         assert_eq!(
             check_scheme(&url("file:///etc/passwd"), true),
             Err(Refusal::NoHost)
+        );
+    }
+
+    #[test]
+    fn download_hops_stay_off_local_hosts_unless_the_base_is_local() {
+        let remote = url("https://developer.kdocs.cn");
+        let local = url("http://127.0.0.1:8080");
+        for bad in [
+            "http://127.0.0.1:9/x",
+            "http://localhost:9/x",
+            "http://2130706433:9/x",
+            "http://0x7f.1:9/x",
+            "https://127.0.0.1/x",
+            "https://10.0.0.8/x",
+            "https://172.16.3.4/x",
+            "https://192.168.1.1/x",
+            "https://169.254.169.254/latest/meta-data",
+            "https://100.64.0.1/x",
+            "https://[::1]/x",
+            "https://[fd00::1]/x",
+            "https://[fe80::1]/x",
+            "https://[::ffff:127.0.0.1]/x",
+            "https://api.localhost/x",
+        ] {
+            let u = url(bad);
+            assert!(check_download(&u, &remote, false).is_err(), "{bad}");
+            // The caller's opt-in allows it.
+            assert!(check_download(&u, &remote, true).is_ok(), "{bad}");
+        }
+        assert_eq!(
+            check_download(&url("https://10.0.0.8/x"), &remote, false),
+            Err(Refusal::LocalHost)
+        );
+        // Plain http to loopback: refused as clear text with a remote base.
+        assert_eq!(
+            check_download(&url("http://127.0.0.1:9/x"), &remote, false),
+            Err(Refusal::ClearText)
+        );
+        // A CDN over https is what a download is.
+        assert!(check_download(&url("https://cdn.example.com/a?sig=1"), &remote, false).is_ok());
+        // A local base (the fake) hands out local URLs, plain http included.
+        assert!(check_download(&url("http://127.0.0.1:9/x"), &local, false).is_ok());
+        assert!(check_download(&url("http://localhost:9/x"), &local, false).is_ok());
+        // But still no clear text to a remote host.
+        assert_eq!(
+            check_download(&url("http://cdn.example.com/x"), &local, false),
+            Err(Refusal::ClearText)
         );
     }
 

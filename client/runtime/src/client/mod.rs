@@ -95,6 +95,11 @@ impl Client {
         &self.inner.base_url
     }
 
+    /// The base URL, parsed.
+    pub(crate) fn base(&self) -> &reqwest::Url {
+        &self.inner.base
+    }
+
     /// A handle on the same client (the same pool, clock and limits) whose
     /// calls use `options` over the config: a longer timeout for one slow
     /// call, no retries for another.

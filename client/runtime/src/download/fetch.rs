@@ -107,7 +107,8 @@ impl Fetch<'_> {
         let mut url = reqwest::Url::parse(url).map_err(|e| DownloadError::InvalidUrl {
             reason: format!("not a URL ({e})"),
         })?;
-        url_policy::check_scheme(&url, allow_insecure).map_err(|refusal| {
+        let base = self.client.base();
+        url_policy::check_download(&url, base, allow_insecure).map_err(|refusal| {
             DownloadError::InvalidUrl {
                 reason: refusal.to_string(),
             }
@@ -140,7 +141,7 @@ impl Fetch<'_> {
                     limit: self.limits.max_redirects,
                 });
             }
-            url = next_hop(&url, &response, allow_insecure)?;
+            url = next_hop(&url, &response, base, allow_insecure)?;
             redirects += 1;
         };
         let origin = url_policy::origin(&url);
@@ -345,6 +346,7 @@ async fn within<F: Future>(
 fn next_hop(
     from: &reqwest::Url,
     response: &reqwest::Response,
+    base: &reqwest::Url,
     allow_insecure: bool,
 ) -> Result<reqwest::Url, DownloadError> {
     let refuse = |to: Option<&reqwest::Url>, reason: String| DownloadError::Redirect {
@@ -362,7 +364,7 @@ fn next_hop(
         .ok()
         .and_then(|text| from.join(text).ok())
         .ok_or_else(|| refuse(None, "the Location header is not a usable URL".into()))?;
-    url_policy::check_scheme(&target, allow_insecure)
+    url_policy::check_download(&target, base, allow_insecure)
         .map_err(|refusal| refuse(Some(&target), refusal.to_string()))?;
     if from.scheme() == "https" && target.scheme() != "https" {
         return Err(refuse(
@@ -427,8 +429,15 @@ mod tests {
     #[test]
     fn hops_follow_the_url_rule_and_never_downgrade() {
         let https = reqwest::Url::parse("https://cdn.example.com/a/b?Signature=s").unwrap();
+        let remote = reqwest::Url::parse("https://developer.kdocs.cn").unwrap();
+        let loopback = reqwest::Url::parse("http://127.0.0.1:8080").unwrap();
         let next = |from: &reqwest::Url, to: Option<&str>, insecure: bool| {
-            next_hop(from, &redirect(to), insecure).map(|u| u.to_string())
+            let base = if url_policy::is_local(from) {
+                &loopback
+            } else {
+                &remote
+            };
+            next_hop(from, &redirect(to), base, insecure).map(|u| u.to_string())
         };
         assert_eq!(
             next(&https, Some("/c?x=1"), false).unwrap(),
@@ -453,6 +462,15 @@ mod tests {
         assert!(err.to_string().contains("no Location"), "{err}");
         let err = next(&https, Some("http://[::]:80/"), true).unwrap_err();
         assert!(err.to_string().contains("unspecified"), "{err}");
+        // A remote hop cannot lead to this machine or a private network.
+        for target in [
+            "https://169.254.169.254/meta",
+            "https://localhost/x",
+            "https://10.1.2.3/",
+        ] {
+            let err = next(&https, Some(target), false).unwrap_err().to_string();
+            assert!(err.contains("private network"), "{err}");
+        }
         // From plain http on loopback, loopback http is fine; elsewhere only with the opt-in.
         let local = reqwest::Url::parse("http://127.0.0.1:8080/f").unwrap();
         assert!(next(&local, Some("http://localhost:9/g"), false).is_ok());
