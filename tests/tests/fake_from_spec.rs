@@ -541,6 +541,59 @@ async fn paged_lists_are_walked_to_their_end_and_repeated_queries_arrive() {
     fake.shutdown().await;
 }
 
+/// A hostile server whose next offset grows by one on every page: the walk
+/// stops at its bound with a typed error, and at once when a page has no
+/// items but a next offset.
+#[tokio::test]
+async fn a_walk_that_would_never_end_stops_with_a_typed_error() {
+    let api = examples_api().on::<fixture_api::SearchUploadsRequest, _>(
+        |_call: &Call<'_>, request| -> Result<fixture_api::SearchUploadsResponse, FakeError> {
+            let offset = request.offset().unwrap_or(0);
+            // Items from offset 100 on: before that, a page of one item.
+            let uploads = if offset < 100 {
+                vec![fixture_api::Upload {
+                    id: format!("u{offset}"),
+                    size: 1,
+                }]
+            } else {
+                Vec::new()
+            };
+            Ok(fixture_api::SearchUploadsResponse {
+                uploads,
+                next_offset: offset + 1,
+            })
+        },
+    );
+    let fake = serve(api).await;
+    let client = client(&fake);
+    let token = fake.issue_access_token();
+    let request = fixture_api::SearchUploadsRequest::new(&token);
+    let err = client
+        .search_uploads_pages(request.clone())
+        .with_max_pages(7)
+        .collect_items()
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, kdocs_client::Error::Paging { pages: 7, .. }),
+        "{err:?}"
+    );
+    assert!(err.to_string().contains("bound"), "{err}");
+    assert_eq!(fake.stats().calls_to("search_uploads"), 7);
+    // An empty page that still gives a next offset ends the walk at once.
+    let err = client
+        .search_uploads_pages(request.with_offset(100))
+        .collect_items()
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, kdocs_client::Error::Paging { pages: 1, .. }),
+        "{err:?}"
+    );
+    assert_eq!(fake.stats().calls_to("search_uploads"), 8);
+    fake.shutdown().await;
+}
+
 #[tokio::test]
 async fn each_endpoint_authenticates_as_its_spec_says() {
     let fake = serve(examples_api()).await;

@@ -298,6 +298,20 @@ pub enum Error {
         reason: String,
     },
 
+    /// A walk of a list's pages stopped: more pages than its bound
+    /// ([`Pages::with_max_pages`](crate::Pages::with_max_pages)), or a page
+    /// with no items whose next offset still moved on (a server that would
+    /// be paged for ever).
+    #[error("{context}: paging stopped after {pages} pages: {reason}")]
+    Paging {
+        /// The call.
+        context: CallContext,
+        /// The pages fetched.
+        pages: u32,
+        /// Why it stopped.
+        reason: &'static str,
+    },
+
     /// A file part of a multipart body could not be read (or the body could
     /// not be written to its temporary file).
     #[error("{context}: cannot read the multipart part `{part}`: {source}")]
@@ -427,7 +441,8 @@ impl Error {
             | Error::Timeout { context, .. }
             | Error::Redirect { context, .. }
             | Error::Upload { context, .. }
-            | Error::InvalidArgument { context, .. } => Some(context),
+            | Error::InvalidArgument { context, .. }
+            | Error::Paging { context, .. } => Some(context),
             Error::Config(_) => None,
         }
     }

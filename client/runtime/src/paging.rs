@@ -19,11 +19,20 @@
 //! ```
 //!
 //! A server that answers a next offset that does not advance (the same
-//! offset again, or a smaller one) ends the walk instead of looping.
+//! offset again, or a smaller one) ends the walk instead of looping. One whose
+//! offset advances for ever is stopped by a bound: at most
+//! [`DEFAULT_MAX_PAGES`] pages unless [`Pages::with_max_pages`] says
+//! otherwise, and no page without items whose next offset still moves on;
+//! either ends the walk with [`Error::Paging`].
 
 use std::collections::VecDeque;
 
-use super::{Client, Error, Operation};
+use super::{CallContext, Client, Error, Operation};
+
+/// The most pages a walk fetches unless told otherwise: 1,000 pages of the
+/// pages' usual 30 to 100 items is more than any listing the pages describe,
+/// and bounds what a server that never ends can make the client send.
+pub const DEFAULT_MAX_PAGES: u32 = 1000;
 
 /// A request of an endpoint that pages by offset. Implemented by generated
 /// code.
@@ -42,6 +51,13 @@ pub trait Paged: Operation + Clone {
 
     /// The items of a page.
     fn into_items(page: Self::Output) -> Vec<Self::Item>;
+
+    /// Whether a page has no items. The default says no: an endpoint whose
+    /// items the spec does not name has none to count.
+    fn is_empty(page: &Self::Output) -> bool {
+        let _ = page;
+        false
+    }
 }
 
 /// The pages of a list, one request at a time; from a generated
@@ -50,6 +66,9 @@ pub struct Pages<'a, O: Paged> {
     client: &'a Client,
     next: Option<O>,
     items: VecDeque<O::Item>,
+    /// Pages fetched so far.
+    fetched: u32,
+    max_pages: u32,
 }
 
 impl<'a, O: Paged> Pages<'a, O> {
@@ -59,22 +78,54 @@ impl<'a, O: Paged> Pages<'a, O> {
             client,
             next: Some(request),
             items: VecDeque::new(),
+            fetched: 0,
+            max_pages: DEFAULT_MAX_PAGES,
         }
+    }
+
+    /// At most `max` pages ([`DEFAULT_MAX_PAGES`] by default): asking for one
+    /// more ends the walk with [`Error::Paging`].
+    pub fn with_max_pages(mut self, max: u32) -> Self {
+        self.max_pages = max;
+        self
     }
 
     /// The next page, or `None` after the last one (or after an error).
     pub async fn next_page(&mut self) -> Option<Result<O::Output, Error>> {
         let request = self.next.take()?;
+        if self.fetched >= self.max_pages {
+            return Some(Err(self.stopped(
+                "more pages than the walk's bound (Pages::with_max_pages)",
+            )));
+        }
         let page = match self.client.execute(request.clone()).await {
             Ok(page) => page,
             Err(error) => return Some(Err(error)),
         };
+        self.fetched += 1;
         // A next offset that does not advance would ask for the same pages
         // again, for ever: the walk ends there.
-        self.next = request
+        let next = request
             .next_request(&page)
             .filter(|next| next.offset() > request.offset());
+        if next.is_some() && O::is_empty(&page) {
+            return Some(Err(self.stopped("a page without items gave a next offset")));
+        }
+        self.next = next;
         Some(Ok(page))
+    }
+
+    fn stopped(&self, reason: &'static str) -> Error {
+        let spec = &O::SPEC;
+        Error::Paging {
+            context: CallContext {
+                operation: spec.name,
+                method: spec.method,
+                path: spec.path,
+            },
+            pages: self.fetched,
+            reason,
+        }
     }
 
     /// The next item, fetching pages as needed; `None` after the last one.

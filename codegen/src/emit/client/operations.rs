@@ -71,17 +71,27 @@ impl Context<'_> {
                 );
             }
         }
-        let (item, items) = match &paging.items {
+        let (item, items, is_empty) = match &paging.items {
             Some((field, item, optional)) => {
                 let item = self.rust_type(item);
-                let items = if *optional {
-                    format!("page.{field}.unwrap_or_default()")
+                let (items, empty) = if *optional {
+                    (
+                        format!("page.{field}.unwrap_or_default()"),
+                        format!("page.{field}.as_ref().is_none_or(|items| items.is_empty())"),
+                    )
                 } else {
-                    format!("page.{field}")
+                    (format!("page.{field}"), format!("page.{field}.is_empty()"))
                 };
-                (item, items)
+                let is_empty = format!(
+                    "\n\n    fn is_empty(page: &{output}) -> bool {{\n        {empty}\n    }}"
+                );
+                (item, items, is_empty)
             }
-            None => (output.clone(), "::std::vec![page]".to_owned()),
+            None => (
+                output.clone(),
+                "::std::vec![page]".to_owned(),
+                String::new(),
+            ),
         };
         let allow = Self::allow_deprecated_if(self.operation_uses_deprecated(op));
         let _ = write!(
@@ -93,7 +103,7 @@ impl Context<'_> {
              return ::std::option::Option::None;\n        }}\n        \
              let mut request = self.clone();\n        request.{offset} = {offset_set};\n\
              {carried}        ::std::option::Option::Some(request)\n    }}\n\n    \
-             fn into_items(page: {output}) -> ::std::vec::Vec<{item}> {{\n        {items}\n    }}\n}}\n\n"
+             fn into_items(page: {output}) -> ::std::vec::Vec<{item}> {{\n        {items}\n    }}{is_empty}\n}}\n\n"
         );
     }
 
