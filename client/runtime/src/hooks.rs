@@ -62,7 +62,10 @@ pub struct HookRequest<'a> {
     pub(crate) headers: &'a mut HeaderMap,
 }
 
-/// The headers a hook may not set: the signed ones, and what the transport owns.
+/// The headers a hook may not set: the signed ones, what the transport owns
+/// (the hop-by-hop headers among them), and those that carry credentials or
+/// where the caller has been (`Cookie`, `Proxy-Authorization`, `Referer`),
+/// which the client never sends.
 const RESERVED: &[&str] = &[
     "authorization",
     "content-md5",
@@ -72,6 +75,16 @@ const RESERVED: &[&str] = &[
     "date",
     "host",
     "transfer-encoding",
+    "connection",
+    "keep-alive",
+    "te",
+    "trailer",
+    "upgrade",
+    "expect",
+    "proxy-connection",
+    "proxy-authorization",
+    "cookie",
+    "referer",
 ];
 
 /// Why a hook's header was refused.
@@ -137,7 +150,20 @@ mod tests {
             headers: &mut headers,
         };
         request.insert_header("X-Trace", "abc").unwrap();
-        for name in ["Authorization", "date", "Content-MD5", "Host"] {
+        for name in [
+            "Authorization",
+            "date",
+            "Content-MD5",
+            "Host",
+            "Referer",
+            "Cookie",
+            "Proxy-Authorization",
+            "Connection",
+            "TE",
+            "Expect",
+            "Upgrade",
+            "Keep-Alive",
+        ] {
             assert!(matches!(
                 request.insert_header(name, "x"),
                 Err(HeaderRefused::Reserved(_))
