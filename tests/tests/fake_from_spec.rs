@@ -541,6 +541,33 @@ async fn paged_lists_are_walked_to_their_end_and_repeated_queries_arrive() {
     fake.shutdown().await;
 }
 
+/// File names no part head can carry as they are (a trailing `\\`, NUL,
+/// ESC, DEL, a quote, CR LF): the body stays parseable, the name arrives
+/// percent-encoded, and no part is forged.
+#[tokio::test]
+async fn hostile_file_names_keep_the_multipart_body_well_formed() {
+    let fake = serve(uploads()).await;
+    let client = client(&fake);
+    for (name, arrived) in [
+        ("ends-in\\", "ends-in%5C"),
+        ("nul\0esc\u{1b}del\u{7f}.txt", "nul%00esc%1Bdel%7F.txt"),
+        (
+            "x\"\r\nContent-Disposition: form-data; name=\"parent_path\"\r\n\r\nforged",
+            "x%22%0D%0AContent-Disposition: form-data; name=%22parent_path%22%0D%0A%0D%0Aforged",
+        ),
+    ] {
+        let file = kdocs_client::runtime::FilePart::from_bytes(name, b"abc".to_vec());
+        let upload = client
+            .upload_file(fixture_api::UploadFileRequest::new(file))
+            .await
+            .unwrap_or_else(|e| panic!("{name:?}: {e}"));
+        let md5 = hex::encode(md5::Md5::digest(b"abc"));
+        assert_eq!(upload.id, format!("{arrived}:{md5}:"), "{name:?}");
+    }
+    assert_eq!(fake.stats().rejected_calls, 0);
+    fake.shutdown().await;
+}
+
 /// A hostile server whose next offset grows by one on every page: the walk
 /// stops at its bound with a typed error, and at once when a page has no
 /// items but a next offset.

@@ -358,12 +358,23 @@ impl Sink {
     }
 }
 
-/// A name or file name inside a quoted header parameter: `"`, CR and LF are
-/// percent-encoded, as browsers do for form data.
+/// A name or file name inside a quoted header parameter, always a valid
+/// quoted-string: `"`, CR and LF are percent-encoded, as browsers do for form
+/// data, and so are `\\` (a trailing one would escape the closing quote),
+/// `%` (so that the encoding reads back) and every other control character
+/// (NUL, ESC, DEL, the C0 bytes), which a part head cannot carry.
 fn quoted(text: &str) -> String {
-    text.replace('"', "%22")
-        .replace('\r', "%0D")
-        .replace('\n', "%0A")
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '"' | '\\' | '%' => out.push_str(&format!("%{:02X}", c as u32)),
+            c if c.is_control() && (c as u32) < 0x100 => {
+                out.push_str(&format!("%{:02X}", c as u32))
+            }
+            c => out.push(c),
+        }
+    }
+    out
 }
 
 /// `filename="…"` for the request's `Content-Disposition` header: visible
@@ -474,6 +485,20 @@ mod tests {
     #[test]
     fn disposition_headers_are_visible_ascii() {
         assert_eq!(disposition_header("sheets.xls"), "filename=\"sheets.xls\"");
+        // The body's part head: a valid quoted-string whatever the name.
+        for (name, shown) in [
+            ("a\\", "a%5C"),
+            ("nul\0esc\u{1b}del\u{7f}", "nul%00esc%1Bdel%7F"),
+            ("tab\there", "tab%09here"),
+            ("100%.txt", "100%25.txt"),
+            ("q\"\r\n.txt", "q%22%0D%0A.txt"),
+            ("中文 名.docx", "中文 名.docx"),
+        ] {
+            assert_eq!(quoted(name), shown, "{name:?}");
+            assert!(!quoted(name)
+                .chars()
+                .any(|c| c.is_control() || c == '"' || c == '\\'));
+        }
         assert_eq!(
             disposition_header("报告.docx"),
             "filename=\"__.docx\"; filename*=UTF-8''%E6%8A%A5%E5%91%8A%2Edocx"
