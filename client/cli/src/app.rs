@@ -427,9 +427,35 @@ async fn run_operation(
     Ok(())
 }
 
+/// A usable `-o`: not blank, and not an existing path that is not a regular
+/// file (a folder, a device, a FIFO), which a download must never replace.
+fn check_output(output: &str) -> Result<(), Failure> {
+    if output.trim().is_empty() {
+        return Err(Failure::Usage(
+            "`-o` is blank: give a file path, or `-` for standard output".to_owned(),
+        ));
+    }
+    if output == "-" {
+        return Ok(());
+    }
+    match std::fs::symlink_metadata(output) {
+        Ok(meta) if !meta.file_type().is_file() => Err(Failure::Usage(format!(
+            "`-o {output}` exists and is not a regular file: it is not replaced"
+        ))),
+        _ => Ok(()),
+    }
+}
+
 async fn run_download(matches: &ArgMatches, out: &mut impl Write) -> Result<(), Failure> {
     let file_token = text(matches, "file_token").unwrap_or_default();
-    let output = text(matches, "output").unwrap_or("-");
+    // Read as given (not through `text`, which takes a blank value for none):
+    // a blank `-o` is a mistake to report, not standard output.
+    let output = matches
+        .try_get_one::<String>("output")
+        .ok()
+        .flatten()
+        .map_or("-", String::as_str);
+    check_output(output)?;
     let client = client(matches, true)?;
     let mut limits = *client.config().download_limits();
     if let Some(max) = matches.get_one::<u64>("max_bytes") {
@@ -587,6 +613,37 @@ mod tests {
                 assert!(found, "{name}: no --{flag}");
             }
         }
+    }
+
+    #[test]
+    fn the_output_is_a_file_or_standard_output() {
+        assert!(check_output("-").is_ok());
+        assert!(check_output("new-file.docx").is_ok());
+        for blank in ["", "  "] {
+            let failure = check_output(blank).unwrap_err();
+            assert!(matches!(failure, Failure::Usage(_)), "{failure:?}");
+            assert_eq!(failure.exit_code(), ExitCode::from(2));
+        }
+        let dir = tempfile::tempdir().unwrap();
+        let folder = dir.path().to_str().unwrap();
+        let failure = check_output(folder).unwrap_err();
+        assert!(
+            failure.message().contains("not a regular file"),
+            "{failure:?}"
+        );
+        let file = dir.path().join("existing.txt");
+        std::fs::write(&file, "x").unwrap();
+        assert!(check_output(file.to_str().unwrap()).is_ok());
+        #[cfg(unix)]
+        {
+            let link = dir.path().join("link");
+            std::os::unix::fs::symlink(&file, &link).unwrap();
+            assert!(
+                check_output(link.to_str().unwrap()).is_err(),
+                "a symlink is not replaced"
+            );
+        }
+        assert!(check_output("/dev/null").is_err());
     }
 
     #[test]

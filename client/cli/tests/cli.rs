@@ -360,3 +360,22 @@ fn help_lists_every_operation() {
         assert!(help.contains(own));
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn download_refuses_a_blank_output_and_one_that_is_not_a_file() {
+    let (fake, target) = fake().await;
+    let file_token = fake.add_file("a.txt", b"hello".to_vec());
+    let dir = tempfile::tempdir().unwrap();
+    for output in ["", dir.path().to_str().unwrap()] {
+        let run_output = run(
+            &["download", "--file-token", &file_token, "--output", output],
+            &target,
+        )
+        .await;
+        assert_eq!(run_output.status.code(), Some(2), "{}", stderr(&run_output));
+    }
+    // The folder is still a folder, and no request was made for it.
+    assert!(dir.path().is_dir());
+    assert_eq!(fake.stats().calls_to("get_download_url"), 0);
+    fake.shutdown().await;
+}
