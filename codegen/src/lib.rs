@@ -11,8 +11,8 @@
 //! 4. [`emit`]: one emitter per artefact (the client with each operation's
 //!    descriptor, which the fake server and the `kdocs` command read; the
 //!    every-endpoint driver; the OpenAPI export). The Rust emitters write
-//!    text, and with the `pretty` feature the file is parsed with `syn` and
-//!    printed with `prettyplease`.
+//!    through one writer that owns indentation and line breaking, so its
+//!    text is the formatted file.
 //!
 //! # Features
 //!
@@ -20,10 +20,10 @@
 //!   `openapi`, `synth`), with `clap`.
 //! - `synthetic` (on with `cli`): [`synthetic`], a spec of any size with
 //!   realistic shapes, for benchmarks (`kdocs-codegen synth`).
-//! - `pretty` (default): formatted output (`syn` + `prettyplease`), checked
-//!   to parse. A build script does not need it: `kdocs-client` depends on
-//!   this crate with `default-features = false`, so a build of it compiles
-//!   neither `clap` nor `syn` nor `prettyplease` for the generator.
+//! - `pretty` (default): the output checked to parse with `syn` (the same
+//!   text either way). A build script does not need it: `kdocs-client`
+//!   depends on this crate with `default-features = false`, so a build of it
+//!   compiles neither `clap` nor `syn` for the generator.
 //!
 //! The same input always gives byte-identical output: files are read in name
 //! order, lists keep spec order, and no hash map decides any order.

@@ -18,6 +18,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::Value;
 
+use super::writer::{Element, List, RustWriter};
 use crate::model::{ErrorCodeModel, Model, OperationModel, ParamModel, RustType};
 use crate::Settings;
 
@@ -41,38 +42,38 @@ pub(super) fn method_example(
     let mut values = Values::new(model, settings, api);
     let request = values.request(op, &|_| None);
 
-    let mut code = String::new();
+    let mut code = RustWriter::default();
     if op.deprecated.is_some() {
-        code.push_str("# #[allow(deprecated)]\n");
+        code.line("# #[allow(deprecated)]");
     }
     let error = format!("{}::Error", values.runtime);
     if blocking {
         let client = settings
             .blocking_client_type()
             .map(|p| values.doc_path(p))?;
-        code.push_str(&format!(
-            "# fn example(client: &{client}) -> Result<(), {error}> {{\n"
+        code.line(&format!(
+            "# fn example(client: &{client}) -> Result<(), {error}> {{"
         ));
     } else {
         let client = match settings.client_type() {
             Some(path) => values.doc_path(path),
             None => format!("{api}::Client"),
         };
-        code.push_str(&format!(
-            "# async fn example(client: &{client}) -> Result<(), {error}> {{\n"
+        code.line(&format!(
+            "# async fn example(client: &{client}) -> Result<(), {error}> {{"
         ));
     }
     for line in values.use_lines() {
-        code.push_str(&line);
-        code.push('\n');
+        code.line(&line);
     }
-    code.push('\n');
-    code.push_str(&request.statement(""));
+    code.blank();
+    request.write(&mut code);
     let wait = if blocking { "?" } else { ".await?" };
-    code.push_str(&format!(
-        "let answer = client.{}(request){wait};\nprintln!(\"{{answer:?}}\");\n# Ok(())\n# }}\n",
-        op.name
-    ));
+    code.line(&format!("let answer = client.{}(request){wait};", op.name));
+    code.line("println!(\"{answer:?}\");");
+    code.line("# Ok(())");
+    code.line("# }");
+    let code = code.finish();
 
     let mut text = String::from("# Example\n\n");
     if values.placeholders {
@@ -106,25 +107,29 @@ pub(super) fn error_code_example(settings: &Settings, codes: &[ErrorCodeModel]) 
     } else {
         -1
     };
+    let mut w = RustWriter::default();
+    w.line(&format!("use {api}::ErrorCode;"));
+    w.blank();
+    w.line(&format!("let code = ErrorCode::from_code({code});"));
+    w.line(&format!("assert_eq!(code, ErrorCode::{name});"));
+    w.line(&format!("assert_eq!(code.code(), {code});"));
+    w.line(&format!("assert_eq!(code.name(), Some({name:?}));"));
+    w.line("// A code the table does not hold is kept as it came.");
+    w.line(&format!(
+        "assert_eq!(ErrorCode::from_code({unknown}), ErrorCode::Unknown({unknown}));"
+    ));
+    w.blank();
+    w.line("// The enum is `#[non_exhaustive]`: match it with a wildcard arm.");
+    w.open("match code {");
+    w.line(&format!(
+        "ErrorCode::{name} => println!(\"{{:?}} {{:?}}\", code.category(), code.message()),"
+    ));
+    w.line("other => println!(\"{other:?}, retryable: {}\", other.is_retryable()),");
+    w.close("}");
     Some(format!(
-        "# Example\n\n\
-         A failed call's code is `Error::error_code` (or `ApiError::error_code`):\n\n\
-         ```\n\
-         use {api}::ErrorCode;\n\
-         \n\
-         let code = ErrorCode::from_code({code});\n\
-         assert_eq!(code, ErrorCode::{name});\n\
-         assert_eq!(code.code(), {code});\n\
-         assert_eq!(code.name(), Some({name:?}));\n\
-         // A code the table does not hold is kept as it came.\n\
-         assert_eq!(ErrorCode::from_code({unknown}), ErrorCode::Unknown({unknown}));\n\
-         \n\
-         // The enum is `#[non_exhaustive]`: match it with a wildcard arm.\n\
-         match code {{\n    \
-             ErrorCode::{name} => println!(\"{{:?}} {{:?}}\", code.category(), code.message()),\n    \
-             other => println!(\"{{other:?}}, retryable: {{}}\", other.is_retryable()),\n\
-         }}\n\
-         ```"
+        "# Example\n\nA failed call's code is `Error::error_code` (or `ApiError::error_code`):\
+         \n\n```\n{}```",
+        w.finish()
     ))
 }
 
@@ -137,31 +142,27 @@ pub(super) struct Request {
 }
 
 impl Request {
-    /// `let request = Name::new(…)` and the setters, ending in `;` and a line
-    /// break, each line after `indent`, laid out as rustfmt lays it out:
-    /// setters indented under a one-line call, flush after a call whose
-    /// arguments take a line each.
-    pub(super) fn statement(&self, indent: &str) -> String {
-        let mut code = String::new();
-        let call = format!("let request = {}::new({})", self.name, self.args.join(", "));
-        let one_line = call.len() <= 90 || self.args.is_empty();
-        if one_line {
-            code.push_str(indent);
-            code.push_str(&call);
-        } else {
-            code.push_str(&format!("{indent}let request = {}::new(\n", self.name));
-            for arg in &self.args {
-                code.push_str(&format!("{indent}    {arg},\n"));
-            }
-            code.push_str(indent);
-            code.push(')');
+    /// `let request = Name::new(…)` and its setters, one a line under it.
+    pub(super) fn write(&self, w: &mut RustWriter) {
+        let args = self
+            .args
+            .iter()
+            .map(|a| Element::from(a.as_str()))
+            .collect();
+        let call = Element::seq([
+            format!("let request = {}::new", self.name).into(),
+            List::arguments(args).into(),
+        ]);
+        let Some((last, setters)) = self.setters.split_last() else {
+            return w.wrapped(&Element::seq([call, ";".into()]));
+        };
+        w.wrapped(&call);
+        w.indent();
+        for setter in setters {
+            w.line(setter);
         }
-        let setter_indent = if one_line { "    " } else { "" };
-        for setter in &self.setters {
-            code.push_str(&format!("\n{indent}{setter_indent}{setter}"));
-        }
-        code.push_str(";\n");
-        code
+        w.line(&format!("{last};"));
+        w.dedent();
     }
 }
 

@@ -18,114 +18,124 @@
 //! - `argv(name, inputs)`: the subcommand and its flags;
 //! - a module per operation with its `call` and `argv`.
 
-use std::fmt::Write as _;
-
 use super::doc_example::{self, Values};
 use super::str_literal;
+use super::writer::RustWriter;
 use crate::model::{Location, Model, OperationModel, ParamModel, RustType};
 use crate::validate::is_keyword;
 use crate::Settings;
 
-/// The driver's text; `api` is the path of the generated client's items.
-pub fn text(model: &Model, settings: &Settings, api: &str) -> String {
-    let mut out = String::with_capacity(2048 + 1024 * model.operations.len());
+/// Writes the driver; `api` is the path of the generated client's items.
+pub(crate) fn write(w: &mut RustWriter, model: &Model, settings: &Settings, api: &str) {
     let values = Values::new(model, settings, api);
     let rt = values.runtime().to_owned();
-    header(&mut out, model, &rt);
-    dispatch(&mut out, model, api, &rt);
+    header(w, model, &rt);
+    dispatch(w, model, api, &rt);
     for op in &model.operations {
-        operation(&mut out, model, settings, api, &rt, op);
+        operation(w, model, settings, api, &rt, op);
     }
-    out
 }
 
-/// `Inputs` and `OPERATIONS`.
-fn header(out: &mut String, model: &Model, rt: &str) {
-    let _ = writeln!(
-        out,
-        "/// What the calls take besides the spec's example values: what a server \
-         checks.\n\
-         #[derive(::std::clone::Clone, ::std::marker::Copy, ::std::fmt::Debug)]\n\
-         pub struct Inputs<'a> {{\n    \
-         /// A user's access token the server accepts: the `access_token` of every \
-         operation that acts as a user.\n    \
-         pub access_token: &'a str,\n    \
-         /// A file that exists: the value of every file parameter.\n    \
-         pub file: &'a ::std::path::Path,\n\
-         }}\n"
+/// `Inputs`, `OPERATIONS` and `answer`.
+fn header(w: &mut RustWriter, model: &Model, rt: &str) {
+    w.doc("What the calls take besides the spec's example values: what a server checks.");
+    w.line("#[derive(::std::clone::Clone, ::std::marker::Copy, ::std::fmt::Debug)]");
+    w.open("pub struct Inputs<'a> {");
+    w.doc(
+        "A user's access token the server accepts: the `access_token` of every operation \
+         that acts as a user.",
     );
-    let _ = writeln!(
-        out,
-        "/// Every operation of the spec, in spec order: the names [`call`] and \
-         [`argv`] take.\npub const OPERATIONS: &[&str] = &["
-    );
+    w.line("pub access_token: &'a str,");
+    w.doc("A file that exists: the value of every file parameter.");
+    w.line("pub file: &'a ::std::path::Path,");
+    w.close("}");
+    w.blank();
+    w.doc("Every operation of the spec, in spec order: the names [`call`] and [`argv`] take.");
+    w.open("pub const OPERATIONS: &[&str] = &[");
     for op in &model.operations {
-        let _ = writeln!(out, "    {},", str_literal(&op.name));
+        w.line(&format!("{},", str_literal(&op.name)));
     }
-    out.push_str("];\n\n");
-    let _ = writeln!(
-        out,
-        "/// The answer of a call as JSON (an answer that does not serialize is a \
-         JSON string saying so, which equals no answer of the spec).\n\
-         fn answer<T: {rt}::serde::Serialize>(\n    \
-         answer: ::std::result::Result<T, {rt}::Error>,\n\
-         ) -> ::std::result::Result<{rt}::serde_json::Value, {rt}::Error> {{\n    \
-         answer.map(|answer| {{\n        \
-         {rt}::serde_json::to_value(&answer).unwrap_or_else(|e| {{\n            \
-         {rt}::serde_json::Value::String(::std::format!(\"the answer is not JSON: {{e}}\"))\n        \
-         }})\n    \
-         }})\n\
-         }}\n"
+    w.close("];");
+    w.blank();
+    w.doc(
+        "The answer of a call as JSON (an answer that does not serialize is a JSON string \
+         saying so, which equals no answer of the spec).",
     );
+    w.line(&format!("fn answer<T: {rt}::serde::Serialize>("));
+    w.indent();
+    w.line(&format!("answer: ::std::result::Result<T, {rt}::Error>,"));
+    w.dedent();
+    w.open(&format!(
+        ") -> ::std::result::Result<{rt}::serde_json::Value, {rt}::Error> {{"
+    ));
+    w.open("answer.map(|answer| {");
+    w.open(&format!(
+        "{rt}::serde_json::to_value(&answer).unwrap_or_else(|e| {{"
+    ));
+    w.line(&format!(
+        "{rt}::serde_json::Value::String(::std::format!(\"the answer is not JSON: {{e}}\"))"
+    ));
+    w.close("})");
+    w.close("})");
+    w.close("}");
+    w.blank();
 }
 
 /// `call` and `argv` by operation name.
-fn dispatch(out: &mut String, model: &Model, api: &str, rt: &str) {
-    let _ = writeln!(
-        out,
-        "/// Calls the operation `name` through the client with the spec's example \
-         values; its answer as JSON. `None` for a name that is no operation of the spec.\n\
-         pub async fn call(\n    \
-         client: &{api}::Client,\n    \
-         name: &str,\n    \
-         inputs: &Inputs<'_>,\n\
-         ) -> ::std::option::Option<::std::result::Result<{rt}::serde_json::Value, {rt}::Error>> {{\n    \
-         ::std::option::Option::Some(match name {{"
+fn dispatch(w: &mut RustWriter, model: &Model, api: &str, rt: &str) {
+    w.doc(
+        "Calls the operation `name` through the client with the spec's example values; its \
+         answer as JSON. `None` for a name that is no operation of the spec.",
     );
+    w.line("pub async fn call(");
+    w.indent();
+    w.line(&format!("client: &{api}::Client,"));
+    w.line("name: &str,");
+    w.line("inputs: &Inputs<'_>,");
+    w.dedent();
+    w.open(&format!(
+        ") -> ::std::option::Option<::std::result::Result<{rt}::serde_json::Value, {rt}::Error>> {{"
+    ));
+    w.open("::std::option::Option::Some(match name {");
     for op in &model.operations {
-        let _ = writeln!(
-            out,
-            "        {} => {}::call(client, inputs).await,",
+        w.line(&format!(
+            "{} => {}::call(client, inputs).await,",
             str_literal(&op.name),
             module_name(op)
-        );
+        ));
     }
-    out.push_str("        _ => return ::std::option::Option::None,\n    })\n}\n\n");
-    let _ = writeln!(
-        out,
-        "/// The `kdocs` command line of the same call, after the program name and \
-         the global options: the subcommand and a flag per parameter. `None` for a \
-         name that is no operation of the spec.\n\
-         pub fn argv(\n    \
-         name: &str,\n    \
-         inputs: &Inputs<'_>,\n\
-         ) -> ::std::option::Option<::std::vec::Vec<::std::string::String>> {{\n    \
-         ::std::option::Option::Some(match name {{"
+    w.line("_ => return ::std::option::Option::None,");
+    w.close("})");
+    w.close("}");
+    w.blank();
+    w.doc(
+        "The `kdocs` command line of the same call, after the program name and the global \
+         options: the subcommand and a flag per parameter. `None` for a name that is no \
+         operation of the spec.",
     );
+    w.line("pub fn argv(");
+    w.indent();
+    w.line("name: &str,");
+    w.line("inputs: &Inputs<'_>,");
+    w.dedent();
+    w.open(") -> ::std::option::Option<::std::vec::Vec<::std::string::String>> {");
+    w.open("::std::option::Option::Some(match name {");
     for op in &model.operations {
-        let _ = writeln!(
-            out,
-            "        {} => {}::argv(inputs),",
+        w.line(&format!(
+            "{} => {}::argv(inputs),",
             str_literal(&op.name),
             module_name(op)
-        );
+        ));
     }
-    out.push_str("        _ => return ::std::option::Option::None,\n    })\n}\n\n");
+    w.line("_ => return ::std::option::Option::None,");
+    w.close("})");
+    w.close("}");
+    w.blank();
 }
 
 /// The module of one operation: its `call` and `argv`.
 fn operation(
-    out: &mut String,
+    w: &mut RustWriter,
     model: &Model,
     settings: &Settings,
     api: &str,
@@ -148,41 +158,39 @@ fn operation(
     let request = values.request(op, &given);
     let uses_inputs = params.iter().any(|(p, _)| own_input(op, p).is_some());
     let inputs = if uses_inputs { "inputs" } else { "_inputs" };
-    let imports = values.use_lines();
 
-    let _ = writeln!(
-        out,
-        "/// `{name}` with the spec's example values.\n\
-         #[allow(deprecated)]\n\
-         pub mod {module} {{",
-        name = op.name,
-        module = module_name(op)
-    );
-    for line in &imports {
-        let _ = writeln!(out, "    {line}");
+    w.doc(&format!("`{}` with the spec's example values.", op.name));
+    w.line("#[allow(deprecated)]");
+    w.open(&format!("pub mod {} {{", module_name(op)));
+    for line in values.use_lines() {
+        w.line(&line);
     }
-    let _ = writeln!(
-        out,
-        "\n    /// Calls `{name}` through the client.\n    \
-         pub async fn call(\n        \
-         client: &{api}::Client,\n        \
-         {inputs}: &super::Inputs<'_>,\n    \
-         ) -> ::std::result::Result<{rt}::serde_json::Value, {rt}::Error> {{",
-        name = op.name
-    );
-    out.push_str(&request.statement("        "));
-    let _ = writeln!(
-        out,
-        "        super::answer(client.{}(request).await)\n    }}\n",
+    w.blank();
+    w.doc(&format!("Calls `{}` through the client.", op.name));
+    w.line("pub async fn call(");
+    w.indent();
+    w.line(&format!("client: &{api}::Client,"));
+    w.line(&format!("{inputs}: &super::Inputs<'_>,"));
+    w.dedent();
+    w.open(&format!(
+        ") -> ::std::result::Result<{rt}::serde_json::Value, {rt}::Error> {{"
+    ));
+    request.write(w);
+    w.line(&format!(
+        "super::answer(client.{}(request).await)",
         method_name(op)
-    );
-    let _ = writeln!(
-        out,
-        "    /// The `kdocs` arguments of the same call.\n    \
-         pub fn argv({inputs}: &super::Inputs<'_>) -> ::std::vec::Vec<::std::string::String> {{\n        \
-         ::std::vec![\n            {}.to_owned(),",
+    ));
+    w.close("}");
+    w.blank();
+    w.doc("The `kdocs` arguments of the same call.");
+    w.open(&format!(
+        "pub fn argv({inputs}: &super::Inputs<'_>) -> ::std::vec::Vec<::std::string::String> {{"
+    ));
+    w.open("::std::vec![");
+    w.line(&format!(
+        "{}.to_owned(),",
         str_literal(&op.name.replace('_', "-"))
-    );
+    ));
     for (p, value) in &params {
         let flag = format!("--{}", p.field.rust_name.replace('_', "-"));
         let texts: Vec<String> = match own_input(op, p) {
@@ -194,14 +202,14 @@ fn operation(
                 .collect(),
         };
         for text in texts {
-            let _ = writeln!(
-                out,
-                "            {}.to_owned(),\n            {text},",
-                str_literal(&flag)
-            );
+            w.line(&format!("{}.to_owned(),", str_literal(&flag)));
+            w.line(&format!("{text},"));
         }
     }
-    out.push_str("        ]\n    }\n}\n\n");
+    w.close("]");
+    w.close("}");
+    w.close("}");
+    w.blank();
 }
 
 /// A value the caller gives instead of the example.

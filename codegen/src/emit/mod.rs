@@ -14,24 +14,27 @@
 //!   values, through the client and as command lines, for tests; emitted in
 //!   place of the rest when [`Settings::with_driver`] asks for it.
 //!
-//! The Rust emitters write Rust text directly, one small function per kind
-//! of fragment. With the `pretty` feature (on by default) the whole file is then parsed by `syn` and printed by
-//! `prettyplease`, so the output is formatted the same way every time, and a
-//! fragment that does not parse is caught here rather than in a user's build.
-//! Without it (what `kdocs-client`'s build script uses, to spare every build
-//! of it compiling `syn` and `prettyplease`) the file is that text: the same
-//! code for rustc and rustdoc, unformatted. All paths in emitted code are
-//! fully qualified (`::std::…`, or the configured runtime path), so the
-//! generated module needs no `use` lines and cannot be broken by names the
-//! includer has in scope.
+//! The Rust emitters write through one [`RustWriter`](writer::RustWriter),
+//! one small function per kind of fragment: the writer owns indentation,
+//! blocks and line breaking, so what it gives is the formatted file, the same
+//! for rustc, rustdoc's source view and the snapshots. With the `pretty`
+//! feature (on by default) the file is also parsed by `syn`, so that a
+//! fragment that does not parse is caught here rather than in a user's build;
+//! build scripts go without it, to spare every build of `kdocs-client`
+//! compiling `syn`. All paths in emitted code are fully qualified
+//! (`::std::…`, or the configured runtime path), so the generated module
+//! needs no `use` lines and cannot be broken by names the includer has in
+//! scope.
 
 pub mod client;
 mod doc_example;
 pub mod driver;
 pub mod openapi;
+pub(crate) mod writer;
 
 use crate::model::{FieldModel, Model, RustType};
 use crate::Settings;
+use writer::{str_literal, Element, List, RustWriter};
 
 /// The first lines of every generated file.
 pub const HEADER: &str = "\
@@ -39,137 +42,45 @@ pub const HEADER: &str = "\
 // change the YAML under api-spec/ and rebuild (see api-spec/README.md).
 ";
 
-/// Emits the whole generated file as Rust source: the client, and the fake
-/// server's side and the commands when the settings ask for them. Formatted
-/// with the `pretty` feature, when the error is that the code does not parse
-/// (a bug of an emitter).
+/// Emits the whole generated file as Rust source: the client, or the
+/// every-endpoint driver when the settings ask for it. With the `pretty`
+/// feature, the error is that the code does not parse (a bug of an emitter).
 pub fn emit(model: &Model, settings: &Settings) -> Result<String, String> {
-    match settings.driver() {
-        Some(api) => format_file(format!("{HEADER}\n{}", driver::text(model, settings, api))),
-        None => format_file(emit_text(model, settings)),
-    }
-}
-
-/// The generated file, unformatted, under [`HEADER`]: the client emitter's
-/// text, then the other emitters' tokens as text (one item or statement a
-/// line). What [`emit`] gives without the `pretty` feature.
-pub fn emit_text(model: &Model, settings: &Settings) -> String {
-    let mut out = String::with_capacity(8 * 1024 + 16 * 1024 * model.operations.len());
-    out.push_str(HEADER);
-    out.push('\n');
-    out.push_str(&client::text(model, settings));
-    out
-}
-
-/// Parses, prints and spaces a whole file, under [`HEADER`].
-#[cfg(feature = "pretty")]
-fn format_file(text: String) -> Result<String, String> {
-    let file: syn::File = syn::parse_file(&text).map_err(|e| e.to_string())?;
-    Ok(format!(
-        "{HEADER}\n{}",
-        separate_items(&prettyplease::unparse(&file))
-    ))
-}
-
-#[cfg(not(feature = "pretty"))]
-fn format_file(text: String) -> Result<String, String> {
+    let text = emit_text(model, settings);
+    check_syntax(&text)?;
     Ok(text)
 }
 
-/// prettyplease puts no blank line between items; add one after each closing
-/// brace that is followed by another item at the same indentation.
+/// The generated file under [`HEADER`], not checked to parse.
+pub fn emit_text(model: &Model, settings: &Settings) -> String {
+    let mut w = RustWriter::with_capacity(8 * 1024 + 16 * 1024 * model.operations.len());
+    for line in HEADER.lines() {
+        w.line(line);
+    }
+    w.blank();
+    match settings.driver() {
+        Some(api) => driver::write(&mut w, model, settings, api),
+        None => client::write(&mut w, model, settings),
+    }
+    w.finish()
+}
+
 #[cfg(feature = "pretty")]
-fn separate_items(code: &str) -> String {
-    let indent = |line: &str| line.len() - line.trim_start().len();
-    let lines: Vec<&str> = code.lines().collect();
-    let mut out = String::with_capacity(code.len() + code.len() / 16);
-    for (i, line) in lines.iter().enumerate() {
-        out.push_str(line);
-        out.push('\n');
-        if let Some(next) = lines.get(i + 1) {
-            let next_trimmed = next.trim_start();
-            let trimmed = line.trim();
-            let one_line_item = trimmed.ends_with(';')
-                && ["use ", "pub use ", "struct ", "pub struct "]
-                    .iter()
-                    .any(|start| trimmed.starts_with(start));
-            let closes_item =
-                matches!(trimmed, "}" | "};" | "];") || trimmed.ends_with(" {}") || one_line_item;
-            // Match arms follow each other without blank lines.
-            let next_continues = next_trimmed.is_empty()
-                || next_trimmed.starts_with(['}', ')', ']', ','])
-                || next_trimmed.starts_with("else")
-                || next_trimmed.contains(" => ");
-            if closes_item && indent(line) == indent(next) && !next_continues {
-                out.push('\n');
-            }
-        }
-    }
-    out
+fn check_syntax(text: &str) -> Result<(), String> {
+    syn::parse_file(text).map(drop).map_err(|e| e.to_string())
 }
 
-/// Writes a doc text as `///` lines (`#[doc = "…"]` for a line a comment
-/// cannot hold), each after `indent`: the same attributes as [`doc_attrs`].
-fn write_doc(out: &mut String, indent: &str, doc: &str) {
-    let doc = escape_html(doc);
-    for line in doc.lines() {
-        out.push_str(indent);
-        if line.contains('\r') {
-            out.push_str("#[doc = ");
-            push_str_literal(out, &format!(" {line}"));
-            out.push_str("]\n");
-        } else if line.is_empty() {
-            out.push_str("///\n");
-        } else {
-            out.push_str("/// ");
-            out.push_str(line);
-            out.push('\n');
-        }
-    }
+#[cfg(not(feature = "pretty"))]
+fn check_syntax(_: &str) -> Result<(), String> {
+    Ok(())
 }
 
-/// Writes `value` as a Rust string literal, escaped as `proc_macro2` (and so
-/// `quote`) escapes one: `char::escape_debug`, except `'`, and `\0` as
-/// `\x00` before a digit.
-fn push_str_literal(out: &mut String, value: &str) {
-    out.push('"');
-    let mut chars = value.chars();
-    while let Some(c) = chars.next() {
-        match c {
-            '\0' if chars
-                .as_str()
-                .starts_with(|next: char| next.is_ascii_digit()) =>
-            {
-                out.push_str("\\x00")
-            }
-            '\0' => out.push_str("\\0"),
-            '\'' => out.push(c),
-            // The common case, unescaped: letters, digits, spaces, punctuation.
-            c if c.is_alphanumeric() && c.is_ascii()
-                || (c.is_ascii_graphic() && c != '"' && c != '\\')
-                || c == ' ' =>
-            {
-                out.push(c)
-            }
-            c => out.extend(c.escape_debug()),
-        }
-    }
-    out.push('"');
-}
-
-/// [`push_str_literal`] into a new string.
-fn str_literal(value: &str) -> String {
-    let mut out = String::with_capacity(value.len() + 2);
-    push_str_literal(&mut out, value);
-    out
-}
-
-/// `#[deprecated…]` and a line break, or nothing.
-fn deprecated_text(note: &Option<String>) -> String {
+/// The `#[deprecated…]` attribute of a note, if any.
+fn deprecated_attribute(note: &Option<String>) -> Option<String> {
     match note.as_deref() {
-        None => String::new(),
-        Some("") => "#[deprecated]\n".to_owned(),
-        Some(note) => format!("#[deprecated(note = {})]\n", str_literal(note)),
+        None => None,
+        Some("") => Some("#[deprecated]".to_owned()),
+        Some(note) => Some(format!("#[deprecated(note = {})]", str_literal(note))),
     }
 }
 
@@ -191,26 +102,39 @@ fn path_text(path: &str) -> Result<String, String> {
     }
 }
 
-/// The text of a Rust type: [`rust_type`] as text.
-fn rust_type_text(rt: &str, ty: &RustType) -> String {
+/// A Rust type as an element of a line: generic types are lists, which
+/// break when the line is too long.
+fn type_element(rt: &str, ty: &RustType) -> Element {
     match ty {
         RustType::String => "::std::string::String".into(),
-        RustType::SecretString => format!("{rt}::Secret<::std::string::String>"),
+        RustType::SecretString => List::generic_type(
+            &format!("{rt}::Secret"),
+            vec!["::std::string::String".into()],
+        )
+        .into(),
         RustType::Bool => "bool".into(),
         RustType::I32 => "i32".into(),
         RustType::I64 => "i64".into(),
         RustType::U32 => "u32".into(),
         RustType::U64 => "u64".into(),
         RustType::F64 => "f64".into(),
-        RustType::Json => format!("{rt}::serde_json::Value"),
-        RustType::File => format!("{rt}::FilePart"),
-        RustType::Vec(item) => format!("::std::vec::Vec<{}>", rust_type_text(rt, item)),
-        RustType::Map(value) => format!(
-            "::std::collections::BTreeMap<::std::string::String, {}>",
-            rust_type_text(rt, value)
-        ),
-        RustType::Named(name) => name.clone(),
+        RustType::Json => format!("{rt}::serde_json::Value").into(),
+        RustType::File => format!("{rt}::FilePart").into(),
+        RustType::Vec(item) => {
+            List::generic_type("::std::vec::Vec", vec![type_element(rt, item)]).into()
+        }
+        RustType::Map(value) => List::generic_type(
+            "::std::collections::BTreeMap",
+            vec!["::std::string::String".into(), type_element(rt, value)],
+        )
+        .into(),
+        RustType::Named(name) => name.as_str().into(),
     }
+}
+
+/// A Rust type on one line.
+fn type_text(rt: &str, ty: &RustType) -> String {
+    type_element(rt, ty).to_string()
 }
 
 /// A field's identifier as text (`r#type` for a keyword).
@@ -222,48 +146,14 @@ fn field_name(field: &FieldModel) -> String {
     }
 }
 
-/// `text` with every `<` outside inline code and code fences written `\<`.
-fn escape_html(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    let mut fenced = false;
-    for (i, line) in text.split('\n').enumerate() {
-        if i > 0 {
-            out.push('\n');
-        }
-        if line.trim_start().starts_with("```") {
-            fenced = !fenced;
-            out.push_str(line);
-            continue;
-        }
-        if fenced {
-            out.push_str(line);
-            continue;
-        }
-        let mut in_code = false;
-        for c in line.chars() {
-            match c {
-                '`' => {
-                    in_code = !in_code;
-                    out.push(c);
-                }
-                '<' if !in_code => out.push_str("\\<"),
-                _ => out.push(c),
-            }
-        }
-    }
-    out
-}
-
 #[cfg(test)]
 mod tests {
-    use super::escape_html;
 
-    /// Without `pretty`, the file is the same code: it parses, into the
-    /// syntax tree the formatted file has (compared as prettyplease prints
-    /// both), with every emitter on.
+    /// The file parses, with every emitter on, and no line of code passes
+    /// the writer's width but for one string literal or one doc line.
     #[cfg(feature = "pretty")]
     #[test]
-    fn unformatted_code_is_the_same_code() {
+    fn the_generated_file_parses_and_keeps_to_its_width() {
         let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../api-spec");
         let spec = crate::check_dir(&dir).unwrap_or_else(|d| panic!("{d}"));
         let settings = crate::Settings::new()
@@ -272,16 +162,17 @@ mod tests {
             .with_blocking_client_type("crate::blocking::Client")
             .with_doc_examples("kdocs_client");
         let model = crate::model::build(&spec);
-        let text = super::emit_text(&model, &settings);
+        let text = super::emit(&model, &settings).unwrap();
         assert!(text.starts_with(super::HEADER));
-        assert!(text.lines().count() > 1000, "one item or statement a line");
-        let reparsed: syn::File = syn::parse_str(&text).expect("the unformatted code parses");
-        let formatted = super::emit(&model, &settings).unwrap();
-        let formatted: syn::File = syn::parse_str(&formatted).unwrap();
-        assert!(
-            prettyplease::unparse(&reparsed) == prettyplease::unparse(&formatted),
-            "the unformatted code differs from the formatted code"
-        );
+        let wide: Vec<&str> = text
+            .lines()
+            .filter(|line| line.len() > super::writer::WIDTH)
+            .filter(|line| {
+                let code = line.trim_start();
+                !code.starts_with("///") && !code.starts_with("#[doc") && !code.contains(": \"")
+            })
+            .collect();
+        assert!(wide.is_empty(), "lines past the width: {wide:#?}");
     }
 
     #[test]
@@ -298,14 +189,5 @@ mod tests {
             let err = super::path_text(bad).unwrap_err();
             assert!(err.contains("is not a Rust path"), "{bad}: {err}");
         }
-    }
-
-    #[test]
-    fn angle_brackets_outside_code_are_escaped() {
-        assert_eq!(
-            escape_html("a /x/<app name> `Vec<u8>` b<c"),
-            "a /x/\\<app name> `Vec<u8>` b\\<c"
-        );
-        assert_eq!(escape_html("```\nx<y\n```\n<z>"), "```\nx<y\n```\n\\<z>");
     }
 }

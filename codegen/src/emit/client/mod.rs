@@ -7,31 +7,28 @@
 //! and decoding are done by the hand-written runtime, which is written and
 //! tested once.
 //!
-//! This emitter writes Rust text directly, not `quote` tokens: it is most of
-//! the generated file, and building tokens and printing them again took most
-//! of a build script's generation time (BENCHMARKS.md). The other emitters,
-//! used only with the `fake` and `cli` features, still write tokens.
+//! It writes through the [`RustWriter`], which owns indentation and line
+//! breaking: no string here holds either.
 //!
 //! With [`Settings::with_doc_examples`], each method's docs (and `ErrorCode`'s)
 //! end with an `# Example` doctest, written by the `doc_example` module from
 //! the spec's `example:` values.
 
 mod error_codes;
-mod layout;
 mod operations;
 mod types;
 
 use std::collections::BTreeSet;
-use std::fmt::Write as _;
 
-use super::{path_text, rust_type_text, str_literal, write_doc};
+use super::writer::{Element, List, RustWriter};
+use super::{path_text, str_literal, type_element, type_text};
 use crate::model::{FieldModel, Model, OperationModel, RustType};
 use crate::spec::Auth;
 use crate::Settings;
 
-/// The client part of the generated file, as Rust text.
-pub fn text(model: &Model, settings: &Settings) -> String {
-    let mut cx = Context::new(settings, model);
+/// Writes the client part of the generated file.
+pub(crate) fn write(w: &mut RustWriter, model: &Model, settings: &Settings) {
+    let mut cx = Context::new(w, settings, model);
     for s in &model.structs {
         cx.struct_item(s);
     }
@@ -45,7 +42,6 @@ pub fn text(model: &Model, settings: &Settings) -> String {
     if !model.error_codes.is_empty() {
         cx.error_code_items(&model.error_codes);
     }
-    cx.out
 }
 
 struct Context<'a> {
@@ -57,13 +53,11 @@ struct Context<'a> {
     /// Named types marked deprecated: generated code that mentions them allows
     /// the lint, so only the user's own uses warn.
     deprecated: BTreeSet<String>,
-    out: String,
+    w: &'a mut RustWriter,
 }
 
-const ALLOW_DEPRECATED: &str = "#[allow(deprecated)]\n";
-
 impl<'a> Context<'a> {
-    fn new(settings: &'a Settings, model: &'a Model) -> Self {
+    fn new(w: &'a mut RustWriter, settings: &'a Settings, model: &'a Model) -> Self {
         let deprecated = model
             .structs
             .iter()
@@ -77,11 +71,13 @@ impl<'a> Context<'a> {
                     .map(|e| e.name.clone()),
             )
             .collect();
-        let mut out = String::with_capacity(4096 + 12 * 1024 * model.operations.len());
         let rt = match path_text(&settings.runtime_path) {
             Ok(path) => path,
             Err(message) => {
-                let _ = writeln!(out, "::core::compile_error!({});", str_literal(&message));
+                w.line(&format!(
+                    "::core::compile_error!({});",
+                    str_literal(&message)
+                ));
                 settings.runtime_path.clone()
             }
         };
@@ -90,7 +86,7 @@ impl<'a> Context<'a> {
             model,
             rt,
             deprecated,
-            out,
+            w,
         }
     }
 
@@ -103,12 +99,18 @@ impl<'a> Context<'a> {
         }
     }
 
-    /// `#[allow(deprecated)]` when generated code itself must use deprecated items.
-    fn allow_deprecated_if(needed: bool) -> &'static str {
+    /// `#[allow(deprecated)]` when generated code itself must use
+    /// deprecated items.
+    fn allow_deprecated_if(&mut self, needed: bool) {
         if needed {
-            ALLOW_DEPRECATED
-        } else {
-            ""
+            self.w.line("#[allow(deprecated)]");
+        }
+    }
+
+    /// `#[deprecated…]` for an item the spec marks deprecated.
+    fn deprecated(&mut self, note: &Option<String>) {
+        if let Some(attribute) = super::deprecated_attribute(note) {
+            self.w.line(&attribute);
         }
     }
 
@@ -126,22 +128,30 @@ impl<'a> Context<'a> {
         format!("{}::serde", self.settings.runtime_path)
     }
 
+    /// A type on one line.
     fn rust_type(&self, ty: &RustType) -> String {
-        rust_type_text(&self.rt, ty)
+        type_text(&self.rt, ty)
     }
 
-    fn field_type(&self, field: &FieldModel) -> String {
-        let ty = self.rust_type(&field.ty);
+    /// A type as a line element, which breaks when too long.
+    fn type_element(&self, ty: &RustType) -> Element {
+        type_element(&self.rt, ty)
+    }
+
+    /// A field's type (an `Option` of it for an optional field), as a line
+    /// element.
+    fn field_type(&self, field: &FieldModel) -> Element {
+        let ty = self.type_element(&field.ty);
         if field.optional {
-            format!("::std::option::Option<{ty}>")
+            List::generic_type("::std::option::Option", vec![ty]).into()
         } else {
             ty
         }
     }
 
-    /// Writes a doc text at `indent`.
-    fn doc(&mut self, indent: &str, doc: &str) {
-        write_doc(&mut self.out, indent, doc);
+    /// Writes a doc text.
+    fn doc(&mut self, doc: &str) {
+        self.w.doc(doc);
     }
 }
 

@@ -2,12 +2,9 @@
 //! accessors, its `Operation` impl, page streams for paged lists, and the
 //! methods on the client (and its blocking twin).
 
-use std::fmt::Write as _;
-
-use super::layout::{Element, List};
-use super::{auth_text, path_or_error, Context};
+use super::{auth_text, path_or_error, Context, Element, List};
 use crate::emit::doc_example::{method_example, with_example};
-use crate::emit::{deprecated_text, field_name, str_literal};
+use crate::emit::{field_name, str_literal};
 use crate::model::{BodyKind, Location, OperationModel, PagingModel, ParamModel, RustType};
 use crate::spec::Method;
 
@@ -25,8 +22,7 @@ impl Context<'_> {
     /// page's next offset, carried values and items are. The loop is the
     /// runtime's `Pages`.
     fn paged_impl(&mut self, op: &OperationModel, paging: &PagingModel) {
-        let rt = &self.rt;
-        let name = &op.request_name;
+        let rt = self.rt.clone();
         let output = self.rust_type(&op.response);
         let offset = &paging.offset_field;
         let next = &paging.next_field;
@@ -42,69 +38,88 @@ impl Context<'_> {
             as_i64(&format!("page.{next}"))
         };
         // The request's offset, from and to an i64.
+        let try_from = "::std::option::Option::Some(::std::convert::TryFrom::try_from(next).ok()?)";
         let (offset_get, offset_set) = match paging.offset_type {
             RustType::I64 => (
                 format!("self.{offset}.unwrap_or(0)"),
-                "::std::option::Option::Some(next)".to_owned(),
+                "::std::option::Option::Some(next)",
             ),
             RustType::U64 => (
                 format!(
                     "self.{offset}.map_or(0, |offset| i64::try_from(offset).unwrap_or(i64::MAX))"
                 ),
-                "::std::option::Option::Some(::std::convert::TryFrom::try_from(next).ok()?)"
-                    .to_owned(),
+                try_from,
             ),
-            _ => (
-                format!("self.{offset}.map_or(0, i64::from)"),
-                "::std::option::Option::Some(::std::convert::TryFrom::try_from(next).ok()?)"
-                    .to_owned(),
-            ),
+            _ => (format!("self.{offset}.map_or(0, i64::from)"), try_from),
         };
-        let mut carried = String::new();
+        let item = match &paging.items {
+            Some((_, item, _)) => self.rust_type(item),
+            None => output.clone(),
+        };
+        let uses_deprecated = self.operation_uses_deprecated(op);
+        self.allow_deprecated_if(uses_deprecated);
+        self.w
+            .open(&format!("impl {rt}::Paged for {} {{", op.request_name));
+        self.w.line(&format!("type Item = {item};"));
+        self.w.blank();
+        self.w
+            .signature("fn offset", vec!["&self".into()], Some("i64".into()));
+        self.w.line(&offset_get);
+        self.w.close("}");
+        self.w.blank();
+        self.w.signature(
+            "fn next_request",
+            vec!["&self".into(), format!("page: &{output}").into()],
+            Some("::std::option::Option<Self>".into()),
+        );
+        self.w.line(&format!("let next = {next_value};"));
+        self.w.open("if next < 0 {");
+        self.w.line("return ::std::option::Option::None;");
+        self.w.close("}");
+        self.w.line("let mut request = self.clone();");
+        self.w.line(&format!("request.{offset} = {offset_set};"));
         for (param, field, optional) in &paging.carry {
             if *optional {
-                let _ = writeln!(carried, "        request.{param} = page.{field}.clone();");
+                self.w
+                    .line(&format!("request.{param} = page.{field}.clone();"));
             } else {
-                let _ = writeln!(
-                    carried,
-                    "        request.{param} = ::std::option::Option::Some(page.{field}.clone());"
-                );
+                self.w.line(&format!(
+                    "request.{param} = ::std::option::Option::Some(page.{field}.clone());"
+                ));
             }
         }
-        let (item, items, is_empty) = match &paging.items {
-            Some((field, item, optional)) => {
-                let item = self.rust_type(item);
-                let (items, empty) = if *optional {
-                    (
-                        format!("page.{field}.unwrap_or_default()"),
-                        format!("page.{field}.as_ref().is_none_or(|items| items.is_empty())"),
-                    )
-                } else {
-                    (format!("page.{field}"), format!("page.{field}.is_empty()"))
-                };
-                let is_empty = format!(
-                    "\n\n    fn is_empty(page: &{output}) -> bool {{\n        {empty}\n    }}"
-                );
-                (item, items, is_empty)
-            }
-            None => (
-                output.clone(),
-                "::std::vec![page]".to_owned(),
-                String::new(),
-            ),
-        };
-        let allow = Self::allow_deprecated_if(self.operation_uses_deprecated(op));
-        let _ = write!(
-            self.out,
-            "{allow}impl {rt}::Paged for {name} {{\n    type Item = {item};\n\n    \
-             fn offset(&self) -> i64 {{\n        {offset_get}\n    }}\n\n    \
-             fn next_request(&self, page: &{output}) -> ::std::option::Option<Self> {{\n        \
-             let next = {next_value};\n        if next < 0 {{\n            \
-             return ::std::option::Option::None;\n        }}\n        \
-             let mut request = self.clone();\n        request.{offset} = {offset_set};\n\
-             {carried}        ::std::option::Option::Some(request)\n    }}\n\n    \
-             fn into_items(page: {output}) -> ::std::vec::Vec<{item}> {{\n        {items}\n    }}{is_empty}\n}}\n\n"
+        self.w.line("::std::option::Option::Some(request)");
+        self.w.close("}");
+        self.w.blank();
+        self.w.signature(
+            "fn into_items",
+            vec![format!("page: {output}").into()],
+            Some(List::generic_type("::std::vec::Vec", vec![item.into()]).into()),
         );
+        match &paging.items {
+            Some((field, _, true)) => self.w.line(&format!("page.{field}.unwrap_or_default()")),
+            Some((field, _, false)) => self.w.line(&format!("page.{field}")),
+            None => self.w.line("::std::vec![page]"),
+        }
+        self.w.close("}");
+        if let Some((field, _, optional)) = &paging.items {
+            self.w.blank();
+            self.w.signature(
+                "fn is_empty",
+                vec![format!("page: &{output}").into()],
+                Some("bool".into()),
+            );
+            if *optional {
+                self.w.line(&format!(
+                    "page.{field}.as_ref().is_none_or(|items| items.is_empty())"
+                ));
+            } else {
+                self.w.line(&format!("page.{field}.is_empty()"));
+            }
+            self.w.close("}");
+        }
+        self.w.close("}");
+        self.w.blank();
     }
 
     fn request_struct(&mut self, op: &OperationModel) {
@@ -127,7 +142,7 @@ impl Context<'_> {
         doc.push_str(if op.params.is_empty() {
             "."
         } else {
-            "; each parameter reads back through the method of its name."
+            "; each parameter reads back through the method of its name, which describes it."
         });
         if self.settings.doc_examples().is_some() {
             doc.push_str(&format!(
@@ -135,45 +150,55 @@ impl Context<'_> {
                 name = op.name
             ));
         }
-        self.doc("", &doc);
-        self.out.push_str(&deprecated_text(&op.deprecated));
-        self.out.push_str(Self::allow_deprecated_if(
-            op.params
-                .iter()
-                .any(|p| self.mentions_deprecated(&p.field.ty)),
-        ));
+        self.doc(&doc);
+        self.deprecated(&op.deprecated);
+        let uses_deprecated = op
+            .params
+            .iter()
+            .any(|p| self.mentions_deprecated(&p.field.ty));
+        self.allow_deprecated_if(uses_deprecated);
         // A request whose parameters are all optional can be built by `Default`.
-        let default = if op.params.iter().all(|p| p.field.optional) {
-            ", ::std::default::Default"
+        if op.params.iter().all(|p| p.field.optional) {
+            self.derive(&[
+                "::std::clone::Clone",
+                "::std::fmt::Debug",
+                "::std::default::Default",
+            ]);
         } else {
-            ""
-        };
-        let _ = writeln!(
-            self.out,
-            "#[derive(::std::clone::Clone, ::std::fmt::Debug{default})]\npub struct {} {{",
-            op.request_name
-        );
-        for p in &op.params {
-            self.doc("    ", &p.field.doc);
-            let _ = writeln!(
-                self.out,
-                "    {}: {},",
-                field_name(&p.field),
-                self.field_type(&p.field)
-            );
+            self.derive(&["::std::clone::Clone", "::std::fmt::Debug"]);
         }
-        self.out.push_str("}\n\n");
+        if op.params.is_empty() {
+            self.w.line(&format!("pub struct {} {{}}", op.request_name));
+        } else {
+            // The fields are private: each parameter's docs are on its
+            // accessor, the one place rustdoc shows them.
+            self.w.open(&format!("pub struct {} {{", op.request_name));
+            for p in &op.params {
+                let field = Element::seq([
+                    format!("{}: ", field_name(&p.field)).into(),
+                    self.field_type(&p.field),
+                    ",".into(),
+                ]);
+                self.w.wrapped(&field);
+            }
+            self.w.close("}");
+        }
+        self.w.blank();
     }
 
     /// The argument type a constructor or setter takes for `ty`, and whether
     /// it is converted with `.into()`.
-    fn argument(&self, ty: &RustType) -> (String, bool) {
+    fn argument(&self, ty: &RustType) -> (Element, bool) {
         match ty {
             RustType::String | RustType::SecretString => (
-                "impl ::std::convert::Into<::std::string::String>".to_owned(),
+                List::generic_type(
+                    "impl ::std::convert::Into",
+                    vec!["::std::string::String".into()],
+                )
+                .into(),
                 true,
             ),
-            other => (self.rust_type(other), false),
+            other => (self.type_element(other), false),
         }
     }
 
@@ -187,100 +212,110 @@ impl Context<'_> {
     }
 
     fn request_impl(&mut self, op: &OperationModel) {
-        let required: Vec<&ParamModel> = op.params.iter().filter(|p| !p.field.optional).collect();
-        let args: Vec<String> = required
-            .iter()
-            .map(|p| format!("{}: {}", field_name(&p.field), self.argument(&p.field.ty).0))
-            .collect();
-        let mut inits = String::new();
-        for p in &op.params {
-            let ident = field_name(&p.field);
-            if p.field.optional {
-                let _ = writeln!(inits, "            {ident}: ::std::option::Option::None,");
-            } else {
-                let (_, into) = self.argument(&p.field.ty);
-                if !into && p.field.ty != RustType::SecretString {
-                    // The argument has the field's type: field init shorthand.
-                    let _ = writeln!(inits, "            {ident},");
-                } else {
-                    let value = self.convert(&p.field.ty, &ident, into);
-                    let _ = writeln!(inits, "            {ident}: {value},");
-                }
-            }
+        let uses_deprecated = self.operation_uses_deprecated(op);
+        self.allow_deprecated_if(uses_deprecated);
+        self.w.open(&format!("impl {} {{", op.request_name));
+        self.constructor(op);
+        for p in op.params.iter().filter(|p| p.field.optional) {
+            self.w.blank();
+            self.setter(p);
         }
-        let mut new_doc = format!(
+        for p in &op.params {
+            self.w.blank();
+            self.getter(p);
+        }
+        self.w.close("}");
+        self.w.blank();
+    }
+
+    /// `new`, from the required parameters.
+    fn constructor(&mut self, op: &OperationModel) {
+        let required: Vec<&ParamModel> = op.params.iter().filter(|p| !p.field.optional).collect();
+        let mut doc = format!(
             "The request of [`{name}`]({client}::{name}), with its required parameters.",
             name = op.name,
             client = self.settings.client_type.as_deref().unwrap_or("Client"),
         );
         for p in &required {
-            new_doc.push_str(&format!(
-                "\n- `{}`: {}",
+            doc.push_str(&format!(
+                "\n- [`{}`](Self::{}): {}",
                 p.field.rust_name,
+                field_name(&p.field),
                 p.field.doc.lines().next().unwrap_or_default()
             ));
         }
-        let allow = Self::allow_deprecated_if(self.operation_uses_deprecated(op));
-        let _ = writeln!(self.out, "{allow}impl {} {{", op.request_name);
-        self.doc("    ", &new_doc);
-        let parameters = List::arguments(args.into_iter().map(Element::from).collect()).layout(
-            4,
-            "    pub fn new".len(),
-            " -> Self {".len(),
-        );
-        let _ = write!(
-            self.out,
-            "    pub fn new{parameters} -> Self {{\n        Self {{\n{inits}        }}\n    }}\n",
-        );
-        for p in op.params.iter().filter(|p| p.field.optional) {
-            let field = field_name(&p.field);
-            let (ty, into) = self.argument(&p.field.ty);
-            let converted = self.convert(&p.field.ty, "value", into);
-            self.out.push('\n');
-            self.doc(
-                "    ",
-                &format!(
-                    "Sets the optional `{}`.\n\n{}",
-                    p.field.wire_name, p.field.doc
-                ),
-            );
-            let deprecated = deprecated_text(&p.field.deprecated);
-            if !deprecated.is_empty() {
-                self.out.push_str("    ");
-                self.out.push_str(&deprecated);
-            }
-            let _ = write!(
-                self.out,
-                "    pub fn with_{}(mut self, value: {ty}) -> Self {{\n        \
-                 self.{field} = ::std::option::Option::Some({converted});\n        self\n    }}\n",
-                p.field.rust_name
-            );
-        }
-        for p in &op.params {
-            self.getter(p);
-        }
-        self.out.push_str("}\n\n");
+        self.doc(&doc);
+        let parameters: Vec<Element> = required
+            .iter()
+            .map(|p| {
+                Element::seq([
+                    format!("{}: ", field_name(&p.field)).into(),
+                    self.argument(&p.field.ty).0,
+                ])
+            })
+            .collect();
+        self.w
+            .signature("pub fn new", parameters, Some("Self".into()));
+        let inits: Vec<Element> = op
+            .params
+            .iter()
+            .map(|p| {
+                let ident = field_name(&p.field);
+                if p.field.optional {
+                    return format!("{ident}: ::std::option::Option::None").into();
+                }
+                let (_, into) = self.argument(&p.field.ty);
+                if !into && p.field.ty != RustType::SecretString {
+                    // The argument has the field's type: field init shorthand.
+                    ident.into()
+                } else {
+                    format!("{ident}: {}", self.convert(&p.field.ty, &ident, into)).into()
+                }
+            })
+            .collect();
+        self.w.wrapped(&List::fields("Self {", "}", inits).into());
+        self.w.close("}");
     }
 
-    /// A read accessor: `&str` for strings, the value for `Copy` scalars, a
-    /// reference otherwise; `Option` of those for optional parameters.
+    /// `with_*` of an optional parameter.
+    fn setter(&mut self, p: &ParamModel) {
+        let field = field_name(&p.field);
+        let (ty, into) = self.argument(&p.field.ty);
+        let converted = self.convert(&p.field.ty, "value", into);
+        self.doc(&format!(
+            "Sets the optional [`{}`](Self::{field}).",
+            p.field.rust_name
+        ));
+        self.deprecated(&p.field.deprecated);
+        self.w.signature(
+            &format!("pub fn with_{}", p.field.rust_name),
+            vec!["mut self".into(), Element::seq(["value: ".into(), ty])],
+            Some("Self".into()),
+        );
+        self.w.wrapped(&Element::seq([
+            format!("self.{field} = ::std::option::Option::Some").into(),
+            List::arguments(vec![converted.into()]).into(),
+            ";".into(),
+        ]));
+        self.w.line("self");
+        self.w.close("}");
+    }
+
+    /// A read accessor, with the parameter's docs: `&str` for strings, the
+    /// value for `Copy` scalars, a reference otherwise; `Option` of those for
+    /// optional parameters.
     fn getter(&mut self, p: &ParamModel) {
         let field = field_name(&p.field);
-        self.out.push('\n');
-        self.doc(
-            "    ",
-            &format!(
-                "The `{}` parameter{}: {}",
-                p.field.wire_name,
-                if p.field.optional { ", if set" } else { "" },
-                p.field.doc.lines().next().unwrap_or_default()
-            ),
-        );
-        let deprecated = deprecated_text(&p.field.deprecated);
-        if !deprecated.is_empty() {
-            self.out.push_str("    ");
-            self.out.push_str(&deprecated);
-        }
+        let set = if p.field.optional {
+            format!(
+                "The `{}` parameter, if set ([`with_{}`](Self::with_{})).",
+                p.field.wire_name, p.field.rust_name, p.field.rust_name
+            )
+        } else {
+            format!("The `{}` parameter.", p.field.wire_name)
+        };
+        self.doc(&format!("{set}\n\n{}", p.field.doc));
+        self.deprecated(&p.field.deprecated);
         let copy = matches!(
             p.field.ty,
             RustType::Bool
@@ -290,34 +325,90 @@ impl Context<'_> {
                 | RustType::U64
                 | RustType::F64
         );
-        let ty = self.rust_type(&p.field.ty);
+        let ty = self.type_element(&p.field.ty);
+        let option = |inner: Element| -> Element {
+            List::generic_type("::std::option::Option", vec![inner]).into()
+        };
         let (ret, body) = match (&p.field.ty, p.field.optional) {
-            (RustType::String, false) => ("&str".to_owned(), format!("&self.{field}")),
-            (RustType::String, true) => (
-                "::std::option::Option<&str>".to_owned(),
-                format!("self.{field}.as_deref()"),
-            ),
+            (RustType::String, false) => ("&str".into(), format!("&self.{field}")),
+            (RustType::String, true) => (option("&str".into()), format!("self.{field}.as_deref()")),
             (_, false) if copy => (ty, format!("self.{field}")),
-            (_, true) if copy => (
-                format!("::std::option::Option<{ty}>"),
-                format!("self.{field}"),
-            ),
-            (_, false) => (format!("&{ty}"), format!("&self.{field}")),
+            (_, true) if copy => (option(ty), format!("self.{field}")),
+            (_, false) => (Element::seq(["&".into(), ty]), format!("&self.{field}")),
             (_, true) => (
-                format!("::std::option::Option<&{ty}>"),
+                option(Element::seq(["&".into(), ty])),
                 format!("self.{field}.as_ref()"),
             ),
         };
-        let _ = write!(
-            self.out,
-            "    pub fn {field}(&self) -> {ret} {{\n        {body}\n    }}\n"
-        );
+        self.w
+            .signature(&format!("pub fn {field}"), vec!["&self".into()], Some(ret));
+        self.w.line(&body);
+        self.w.close("}");
     }
 
     fn operation_impl(&mut self, op: &OperationModel) {
-        let rt = &self.rt;
+        let rt = self.rt.clone();
         let output = self.rust_type(&op.response);
-        let mut writes = String::new();
+        let body = match op.body {
+            BodyKind::None => "None",
+            BodyKind::Json => "Json",
+            BodyKind::Multipart => "Multipart",
+        };
+        let uses_deprecated = self.operation_uses_deprecated(op);
+        self.allow_deprecated_if(uses_deprecated);
+        self.w
+            .open(&format!("impl {rt}::Operation for {} {{", op.request_name));
+        self.w.line(&format!("type Output = {output};"));
+        self.w.blank();
+        self.w.open(&format!(
+            "const SPEC: {rt}::OperationSpec = {rt}::OperationSpec {{"
+        ));
+        self.w.line(&format!("name: {},", str_literal(&op.name)));
+        self.w.line(&format!(
+            "method: {rt}::Method::{},",
+            method_text(op.method)
+        ));
+        self.w.line(&format!("path: {},", str_literal(&op.path)));
+        self.w.line(&format!("idempotent: {},", op.idempotent));
+        self.w
+            .line(&format!("auth: {rt}::Auth::{},", auth_text(op.auth)));
+        self.w.line(&format!("body: {rt}::BodyKind::{body},"));
+        self.w
+            .line(&format!("summary: {},", str_literal(&op.request_doc)));
+        self.w
+            .line(&format!("docs: {},", str_literal(op.doc.trim())));
+        self.param_specs(op);
+        self.w
+            .line(&format!("example: {},", str_literal(&op.example_answer)));
+        self.w.close("};");
+        self.w.blank();
+        self.w.signature(
+            "fn write",
+            vec![
+                "&self".into(),
+                format!("request: &mut {rt}::RequestParts").into(),
+            ],
+            None,
+        );
+        self.param_writes(op);
+        self.w.close("}");
+        self.w.blank();
+        self.w.signature(
+            "fn from_params",
+            vec![format!("source: &mut dyn {rt}::ParamSource").into()],
+            Some(format!("::std::result::Result<Self, {rt}::ParamError>").into()),
+        );
+        self.param_reads(op);
+        self.w.close("}");
+        self.w.close("}");
+        self.w.blank();
+    }
+
+    /// The body of `write`: where each parameter goes.
+    fn param_writes(&mut self, op: &OperationModel) {
+        if op.params.is_empty() {
+            self.w.line("let _ = request;");
+        }
         for p in &op.params {
             let ident = field_name(&p.field);
             let list = matches!(p.field.ty, RustType::Vec(_));
@@ -333,57 +424,28 @@ impl Context<'_> {
                 };
                 let wire = str_literal(wire);
                 if p.field.optional {
-                    let _ = writeln!(
-                        writes,
-                        "        request.{optional_fn}({wire}, self.{ident}.as_ref());"
-                    );
+                    self.w.line(&format!(
+                        "request.{optional_fn}({wire}, self.{ident}.as_ref());"
+                    ));
                 } else {
-                    let _ = writeln!(writes, "        request.{required}({wire}, &self.{ident});");
+                    self.w
+                        .line(&format!("request.{required}({wire}, &self.{ident});"));
                 }
             }
         }
-        let method = method_text(op.method);
-        let auth = auth_text(op.auth);
-        let body = match op.body {
-            BodyKind::None => "None",
-            BodyKind::Json => "Json",
-            BodyKind::Multipart => "Multipart",
-        };
-        let allow = Self::allow_deprecated_if(self.operation_uses_deprecated(op));
-        let params = self.param_specs(op);
-        let reads = self.param_reads(op);
-        let _ = write!(
-            self.out,
-            "{allow}impl {rt}::Operation for {name} {{\n    type Output = {output};\n\n    \
-             const SPEC: {rt}::OperationSpec = {rt}::OperationSpec {{\n        \
-             name: {op_name},\n        method: {rt}::Method::{method},\n        \
-             path: {path},\n        idempotent: {idempotent},\n        \
-             auth: {rt}::Auth::{auth},\n        body: {rt}::BodyKind::{body},\n        \
-             summary: {summary},\n        docs: {docs},\n        \
-             params: {params},\n        example: {example},\n    }};\n\n    \
-             fn write(&self, request: &mut {rt}::RequestParts) {{\n{writes}    }}\n\n    \
-             fn from_params(\n        source: &mut dyn {rt}::ParamSource,\n    \
-             ) -> ::std::result::Result<Self, {rt}::ParamError> {{\n{reads}    }}\n}}\n\n",
-            name = op.request_name,
-            op_name = str_literal(&op.name),
-            path = str_literal(&op.path),
-            idempotent = op.idempotent,
-            summary = str_literal(&op.request_doc),
-            docs = str_literal(op.doc.trim()),
-            example = str_literal(&op.example_answer),
-        );
     }
 
     /// `SPEC.params`: each parameter's names, places and kind, the one
     /// description the fake and the `kdocs` command read.
-    fn param_specs(&self, op: &OperationModel) -> String {
+    fn param_specs(&mut self, op: &OperationModel) {
         if op.params.is_empty() {
-            return "&[]".to_owned();
+            self.w.line("params: &[],");
+            return;
         }
-        let rt = &self.rt;
-        let mut out = String::from("&[\n");
+        let rt = self.rt.clone();
+        self.w.open("params: &[");
         for p in &op.params {
-            let wire: Vec<String> = p
+            let wire: Vec<Element> = p
                 .places()
                 .map(|(location, wire)| {
                     let location = match location {
@@ -392,40 +454,45 @@ impl Context<'_> {
                         Location::Body => "Body",
                         Location::Multipart => "Multipart",
                     };
-                    format!("({rt}::Location::{location}, {})", str_literal(wire))
+                    format!("({rt}::Location::{location}, {})", str_literal(wire)).into()
                 })
                 .collect();
             let help = p.field.doc.lines().next().unwrap_or_default().trim();
-            let _ = write!(
-                out,
-                "            {rt}::ParamSpec {{\n                \
-                 name: {name},\n                wire: &[{wire}],\n                \
-                 required: {required},\n                list: {list},\n                \
-                 file: {file},\n                secret: {secret},\n                \
-                 help: {help},\n            }},\n",
-                name = str_literal(&p.field.rust_name),
-                wire = wire.join(", "),
-                required = !p.field.optional,
-                list = matches!(p.field.ty, RustType::Vec(_)),
-                file = p.field.ty == RustType::File,
-                secret = p.field.ty == RustType::SecretString,
-                help = str_literal(help),
-            );
+            self.w.open(&format!("{rt}::ParamSpec {{"));
+            self.w
+                .line(&format!("name: {},", str_literal(&p.field.rust_name)));
+            self.w.wrapped(&Element::seq([
+                "wire: ".into(),
+                List::slice(wire).into(),
+                ",".into(),
+            ]));
+            self.w.line(&format!("required: {},", !p.field.optional));
+            self.w.line(&format!(
+                "list: {},",
+                matches!(p.field.ty, RustType::Vec(_))
+            ));
+            self.w
+                .line(&format!("file: {},", p.field.ty == RustType::File));
+            self.w.line(&format!(
+                "secret: {},",
+                p.field.ty == RustType::SecretString
+            ));
+            self.w.line(&format!("help: {},", str_literal(help)));
+            self.w.close("},");
         }
-        out.push_str("        ]");
-        out
+        self.w.close("],");
     }
 
     /// The body of `from_params`: each field read by its `SPEC.params` entry.
-    fn param_reads(&self, op: &OperationModel) -> String {
-        let rt = &self.rt;
+    fn param_reads(&mut self, op: &OperationModel) {
+        let rt = self.rt.clone();
         if op.params.is_empty() {
-            return "        let _ = source;\n        ::std::result::Result::Ok(Self {})\n"
-                .to_owned();
+            self.w.line("let _ = source;");
+            self.w.line("::std::result::Result::Ok(Self {})");
+            return;
         }
-        let mut out = String::from(
-            "        let params = Self::SPEC.params;\n        ::std::result::Result::Ok(Self {\n",
-        );
+        self.w.line("let params = Self::SPEC.params;");
+        self.w.open("::std::result::Result::Ok(Self {");
         for (index, p) in op.params.iter().enumerate() {
             let read = match (p.field.ty == RustType::File, p.field.optional) {
                 (true, true) => "file_opt",
@@ -433,153 +500,194 @@ impl Context<'_> {
                 (false, true) => "optional",
                 (false, false) => "required",
             };
-            let value = format!("{rt}::params::{read}(source, &params[{index}])?");
-            let _ = writeln!(out, "            {}: {value},", field_name(&p.field));
+            self.w.line(&format!(
+                "{}: {rt}::params::{read}(source, &params[{index}])?,",
+                field_name(&p.field)
+            ));
         }
-        out.push_str("        })\n");
-        out
+        self.w.close("})");
     }
 
     pub(super) fn client_items(&mut self, operations: &[OperationModel]) {
         let rt = self.rt.clone();
-        let (target, call) = match &self.settings.client_type {
-            Some(path) => (path_or_error(path), "self"),
+        let target = match &self.settings.client_type {
+            Some(path) => path_or_error(path),
             None => {
-                let _ = write!(
-                    self.out,
-                    "/// The generated API, on top of the runtime's [`Client`]({rt}::Client).\n\
-                     #[derive(::std::clone::Clone, ::std::fmt::Debug)]\n\
-                     pub struct Client {{\n    inner: {rt}::Client,\n}}\n\n\
-                     impl Client {{\n    /// Wraps a configured runtime client.\n    \
-                     pub fn new(inner: {rt}::Client) -> Self {{\n        Self {{ inner }}\n    }}\n\n    \
-                     /// The runtime client underneath.\n    \
-                     pub fn runtime(&self) -> &{rt}::Client {{\n        &self.inner\n    }}\n}}\n\n"
-                );
-                ("Client".to_owned(), "self.inner")
+                self.client_wrapper();
+                "Client".to_owned()
             }
         };
-        let _ = writeln!(self.out, "impl {target} {{");
+        if operations.is_empty() {
+            self.w.line(&format!("impl {target} {{}}"));
+            self.w.blank();
+            return self.operation_list(operations);
+        }
+        self.w.open(&format!("impl {target} {{"));
         for (i, op) in operations.iter().enumerate() {
             if i > 0 {
-                self.out.push('\n');
+                self.w.blank();
             }
-            let (attributes, output) = self.method_head(op, &op.doc, false);
+            let output = self.method_head(op, &op.doc, false);
             // The runtime's future itself, not an `async fn` wrapping it: no
             // state machine per method to check (the callers' `.await` is the
             // same).
-            let _ = write!(
-                self.out,
-                "    {attributes}pub fn {name}(&self, request: {request}) \
-                 -> impl ::std::future::Future<Output = ::std::result::Result<{output}, {rt}::Error>> + '_ {{\n        \
-                 {call}.execute(request)\n    }}\n",
-                name = op.name,
-                request = op.request_name,
-            );
+            let result = self.result_type(&output);
+            let future = Element::seq([
+                List::generic_type(
+                    "impl ::std::future::Future",
+                    vec![Element::seq(["Output = ".into(), result])],
+                )
+                .into(),
+                " + '_".into(),
+            ]);
+            self.method_line(op, &op.name, future);
+            let call = match &self.settings.client_type {
+                Some(_) => "self",
+                None => "self.inner",
+            };
+            self.w.line(&format!("{call}.execute(request)"));
+            self.w.close("}");
             if op.paging.is_some() {
-                self.out.push('\n');
-                self.doc(
-                    "    ",
-                    &format!(
-                        "Every page of [`{}`](Self::{}), from the request's offset on: \
-                         each next request asks for the offset the last page gave, until it \
-                         gives `-1`. Walk them with `next_page`, `next_item`, `collect_items` \
-                         or as a `Stream`.",
-                        op.name, op.name
-                    ),
-                );
+                self.w.blank();
+                self.doc(&format!(
+                    "Every page of [`{}`](Self::{}), from the request's offset on: \
+                     each next request asks for the offset the last page gave, until it \
+                     gives `-1`. Walk them with `next_page`, `next_item`, `collect_items` \
+                     or as a `Stream`.",
+                    op.name, op.name
+                ));
+                self.method_attributes(op);
+                let pages = format!("{rt}::Pages<'_, {}>", op.request_name);
+                self.method_line(op, &format!("{}_pages", op.name), pages.into());
                 let runtime = match &self.settings.client_type {
                     Some(_) => "self",
                     None => "&self.inner",
                 };
-                let _ = write!(
-                    self.out,
-                    "    {attributes}pub fn {name}_pages(&self, request: {request}) \
-                     -> {rt}::Pages<'_, {request}> {{\n        \
-                     {rt}::Pages::new({runtime}, request)\n    }}\n",
-                    name = op.name,
-                    request = op.request_name,
-                );
+                self.w
+                    .line(&format!("{rt}::Pages::new({runtime}, request)"));
+                self.w.close("}");
             }
         }
-        self.out.push_str("}\n\n");
+        self.w.close("}");
+        self.w.blank();
         self.operation_list(operations);
         if let Some(path) = self.settings.blocking_client_type() {
             self.blocking_items(path, operations);
         }
     }
 
+    /// The `Client` wrapper, when the settings name no client type.
+    fn client_wrapper(&mut self) {
+        let rt = self.rt.clone();
+        self.doc(&format!(
+            "The generated API, on top of the runtime's [`Client`]({rt}::Client)."
+        ));
+        self.derive(&["::std::clone::Clone", "::std::fmt::Debug"]);
+        self.w.open("pub struct Client {");
+        self.w.line(&format!("inner: {rt}::Client,"));
+        self.w.close("}");
+        self.w.blank();
+        self.w.open("impl Client {");
+        self.doc("Wraps a configured runtime client.");
+        self.w
+            .open(&format!("pub fn new(inner: {rt}::Client) -> Self {{"));
+        self.w.line("Self { inner }");
+        self.w.close("}");
+        self.w.blank();
+        self.doc("The runtime client underneath.");
+        self.w
+            .open(&format!("pub fn runtime(&self) -> &{rt}::Client {{"));
+        self.w.line("&self.inner");
+        self.w.close("}");
+        self.w.close("}");
+        self.w.blank();
+    }
+
+    /// `pub fn name(&self, request: Request) -> output {`, opening the body.
+    fn method_line(&mut self, op: &OperationModel, name: &str, output: Element) {
+        self.w.signature(
+            &format!("pub fn {name}"),
+            vec![
+                "&self".into(),
+                format!("request: {}", op.request_name).into(),
+            ],
+            Some(output),
+        );
+    }
+
     /// `for_each_operation`: every request type, for code that serves or
     /// lists the whole API (the fake server, the `kdocs` command).
     fn operation_list(&mut self, operations: &[OperationModel]) {
         let rt = self.rt.clone();
-        self.doc(
-            "",
-            &format!(
-                "Calls [`visit`]({rt}::OperationVisitor::visit) with the request type of every \
-                 operation of this API, in spec order: the fake kdocs server builds its routes \
-                 this way, and the `kdocs` command its subcommands. Each type's \
-                 [`SPEC`]({rt}::Operation::SPEC) describes it."
-            ),
-        );
-        let allow = if operations
+        self.doc(&format!(
+            "Calls [`visit`]({rt}::OperationVisitor::visit) with the request type of every \
+             operation of this API, in spec order: the fake kdocs server builds its routes \
+             this way, and the `kdocs` command its subcommands. Each type's \
+             [`SPEC`]({rt}::Operation::SPEC) describes it."
+        ));
+        let uses_deprecated = operations
             .iter()
-            .any(|op| self.operation_uses_deprecated(op))
-        {
-            "#[allow(deprecated)]\n"
-        } else {
-            ""
-        };
-        let _ = writeln!(
-            self.out,
-            "{allow}pub fn for_each_operation(visitor: &mut impl {rt}::OperationVisitor) {{"
-        );
+            .any(|op| self.operation_uses_deprecated(op));
+        self.allow_deprecated_if(uses_deprecated);
+        self.w.open(&format!(
+            "pub fn for_each_operation(visitor: &mut impl {rt}::OperationVisitor) {{"
+        ));
         if operations.is_empty() {
-            self.out.push_str("    let _ = visitor;\n");
+            self.w.line("let _ = visitor;");
         }
         for op in operations {
-            let _ = writeln!(self.out, "    visitor.visit::<{}>();", op.request_name);
+            self.w
+                .line(&format!("visitor.visit::<{}>();", op.request_name));
         }
-        self.out.push_str("}\n\n");
+        self.w.close("}");
+        self.w.blank();
     }
 
     /// Writes one method's doc (with its example, async or blocking) and
-    /// gives its attributes (`#[deprecated]`, `#[allow(deprecated)]`) and
-    /// output type.
-    fn method_head(&mut self, op: &OperationModel, doc: &str, blocking: bool) -> (String, String) {
+    /// attributes, and gives its output type.
+    fn method_head(&mut self, op: &OperationModel, doc: &str, blocking: bool) -> String {
         let example = method_example(self.model, self.settings, op, blocking);
-        self.doc("    ", &with_example(doc, example));
-        let attributes = format!(
-            "{}{}",
-            deprecated_text(&op.deprecated),
-            Self::allow_deprecated_if(self.operation_uses_deprecated(op))
-        );
-        (attributes, self.rust_type(&op.response))
+        self.doc(&with_example(doc, example));
+        self.method_attributes(op);
+        self.rust_type(&op.response)
+    }
+
+    /// `Result<output, Error>` of the runtime.
+    fn result_type(&self, output: &str) -> Element {
+        List::generic_type(
+            "::std::result::Result",
+            vec![output.into(), format!("{}::Error", self.rt).into()],
+        )
+        .into()
+    }
+
+    /// `#[deprecated]` and `#[allow(deprecated)]` of a method, as needed.
+    fn method_attributes(&mut self, op: &OperationModel) {
+        self.deprecated(&op.deprecated);
+        let uses_deprecated = self.operation_uses_deprecated(op);
+        self.allow_deprecated_if(uses_deprecated);
     }
 
     /// The same methods, blocking: each runs `execute` to completion on the
     /// blocking client's own runtime.
     fn blocking_items(&mut self, path: &str, operations: &[OperationModel]) {
-        let rt = self.rt.clone();
-        let _ = writeln!(self.out, "impl {} {{", path_or_error(path));
+        self.w.open(&format!("impl {} {{", path_or_error(path)));
         for (i, op) in operations.iter().enumerate() {
             if i > 0 {
-                self.out.push('\n');
+                self.w.blank();
             }
             let doc = format!(
                 "{}\n\nBlocking: runs on the client's own runtime (do not call it from async code).",
                 op.doc
             );
-            let (attributes, output) = self.method_head(op, &doc, true);
-            let _ = write!(
-                self.out,
-                "    {attributes}pub fn {name}(&self, request: {request}) \
-                 -> ::std::result::Result<{output}, {rt}::Error> {{\n        \
-                 self.execute(request)\n    }}\n",
-                name = op.name,
-                request = op.request_name,
-            );
+            let output = self.method_head(op, &doc, true);
+            let result = self.result_type(&output);
+            self.method_line(op, &op.name, result);
+            self.w.line("self.execute(request)");
+            self.w.close("}");
         }
-        self.out.push_str("}\n\n");
+        self.w.close("}");
+        self.w.blank();
     }
 }
 

@@ -1,11 +1,8 @@
 //! Named types: structs and enums, with their `Serialize` and `Deserialize`
 //! impls as one call each into the runtime's `object` module.
 
-use std::fmt::Write as _;
-
-use super::layout::{Element, List, WIDTH};
-use super::Context;
-use crate::emit::{deprecated_text, field_name, str_literal};
+use super::{Context, Element, List};
+use crate::emit::{field_name, str_literal};
 use crate::model::{EnumModel, FieldModel, RustType, StructModel};
 use crate::spec::DefaultValue;
 
@@ -21,62 +18,70 @@ impl Context<'_> {
             .map(|op| format!("[`{name}`]({client}::{name})", name = op.name))
             .collect();
         if answered_by.is_empty() {
-            self.doc("", &s.doc);
+            self.doc(&s.doc);
         } else {
-            self.doc(
-                "",
-                &format!(
-                    "{}\n\nThe answer of {}: a plain struct with public fields, decoded \
-                     from the envelope's `data`.",
-                    s.doc,
-                    answered_by.join(", ")
-                ),
-            );
+            self.doc(&format!(
+                "{}\n\nThe answer of {}: a plain struct with public fields, decoded \
+                 from the envelope's `data`.",
+                s.doc,
+                answered_by.join(", ")
+            ));
         }
-        let deprecated = deprecated_text(&s.deprecated);
+        self.deprecated(&s.deprecated);
         // The serde impls below read and write every field.
-        let allow = Self::allow_deprecated_if(
-            s.fields
-                .iter()
-                .any(|f| self.mentions_deprecated(&f.ty) || f.deprecated.is_some()),
-        );
-        let _ = write!(
-            self.out,
-            "{deprecated}{allow}#[derive(::std::clone::Clone, ::std::fmt::Debug, \
-             ::std::cmp::PartialEq)]\npub struct {} {{",
-            s.name
-        );
-        if !s.fields.is_empty() || s.others {
-            self.out.push('\n');
+        let uses_deprecated = s
+            .fields
+            .iter()
+            .any(|f| self.mentions_deprecated(&f.ty) || f.deprecated.is_some());
+        self.allow_deprecated_if(uses_deprecated);
+        self.derive(&[
+            "::std::clone::Clone",
+            "::std::fmt::Debug",
+            "::std::cmp::PartialEq",
+        ]);
+        if s.fields.is_empty() && !s.others {
+            self.w.line(&format!("pub struct {} {{}}", s.name));
+        } else {
+            self.w.open(&format!("pub struct {} {{", s.name));
+            for f in &s.fields {
+                self.struct_field(f);
+            }
+            if s.others {
+                self.doc("The fields the pages do not show, kept as they came.");
+                let others = List::generic_type(
+                    "::std::collections::BTreeMap",
+                    vec![
+                        "::std::string::String".into(),
+                        format!("{}::serde_json::Value", self.rt).into(),
+                    ],
+                );
+                self.w.wrapped(&Element::seq([
+                    "pub others: ".into(),
+                    others.into(),
+                    ",".into(),
+                ]));
+            }
+            self.w.close("}");
         }
-        for f in &s.fields {
-            self.struct_field(f);
-        }
-        if s.others {
-            let _ = writeln!(
-                self.out,
-                "    /// The fields the pages do not show, kept as they came.\n    \
-                 pub others: ::std::collections::BTreeMap<::std::string::String, {}::serde_json::Value>,",
-                self.rt
-            );
-        }
-        self.out.push_str("}\n\n");
+        self.w.blank();
         self.struct_serde(s);
     }
 
+    /// `#[derive(…)]` of the given traits.
+    pub(super) fn derive(&mut self, traits: &[&str]) {
+        let traits = traits.iter().map(|t| Element::from(*t)).collect();
+        self.w.wrapped(&List::attribute("derive", traits).into());
+    }
+
     fn struct_field(&mut self, f: &FieldModel) {
-        self.doc("    ", &f.doc);
-        let deprecated = deprecated_text(&f.deprecated);
-        if !deprecated.is_empty() {
-            self.out.push_str("    ");
-            self.out.push_str(&deprecated);
-        }
-        let _ = writeln!(
-            self.out,
-            "    pub {}: {},",
-            field_name(f),
-            self.field_type(f)
-        );
+        self.doc(&f.doc);
+        self.deprecated(&f.deprecated);
+        let field = Element::seq([
+            format!("pub {}: ", field_name(f)).into(),
+            self.field_type(f),
+            ",".into(),
+        ]);
+        self.w.wrapped(&field);
     }
 
     /// `Deserialize` and `Serialize` of a struct: each one call to the
@@ -86,26 +91,27 @@ impl Context<'_> {
     /// optional ones, a default's `null` decoding as the default, and
     /// `#[serde(flatten)]` on `others`).
     fn struct_serde(&mut self, s: &StructModel) {
-        let rt = &self.rt;
-        let serde = self.serde_crate();
-        let name = &s.name;
-        let allow = Self::allow_deprecated_if(
-            s.deprecated.is_some()
-                || s.fields
-                    .iter()
-                    .any(|f| self.mentions_deprecated(&f.ty) || f.deprecated.is_some()),
-        );
+        let uses_deprecated = s.deprecated.is_some()
+            || s.fields
+                .iter()
+                .any(|f| self.mentions_deprecated(&f.ty) || f.deprecated.is_some());
         let names = List::slice(
             s.fields
                 .iter()
-                .map(|f| {
-                    let mut literal = String::new();
-                    crate::emit::push_str_literal(&mut literal, &f.wire_name);
-                    Element::from(literal)
-                })
+                .map(|f| Element::from(str_literal(&f.wire_name)))
                 .collect(),
         );
-        let slots: Vec<String> = s
+        self.allow_deprecated_if(uses_deprecated);
+        self.struct_deserialize(s, names.clone());
+        self.allow_deprecated_if(uses_deprecated);
+        self.struct_serialize(s, names);
+    }
+
+    /// `impl Deserialize`: the slots of the fields, then the struct.
+    fn struct_deserialize(&mut self, s: &StructModel, names: List) {
+        let rt = self.rt.clone();
+        let serde = self.serde_crate();
+        let slots: Vec<Element> = s
             .fields
             .iter()
             .map(|f| {
@@ -114,23 +120,15 @@ impl Context<'_> {
                 } else {
                     "Req"
                 };
-                format!("{rt}::object::{slot}<{}>", self.rust_type(&f.ty))
+                List::generic_type(
+                    &format!("{rt}::object::{slot}"),
+                    vec![self.type_element(&f.ty)],
+                )
+                .into()
             })
             .collect();
-        let entries: Vec<String> = s
-            .fields
-            .iter()
-            .map(|f| {
-                if f.optional {
-                    format!("{rt}::object::Skip(&self.{})", field_name(f))
-                } else {
-                    format!("&self.{}", field_name(f))
-                }
-            })
-            .collect();
-        let (slots, paths) = nest(&slots);
-        let (entries, _) = nest(&entries);
-        let mut inits: Vec<String> = Vec::new();
+        let (slots, paths) = nest(slots);
+        let mut inits: Vec<Element> = Vec::new();
         for (f, path) in s.fields.iter().zip(&paths) {
             let value = match &f.default {
                 Some(default) => {
@@ -143,7 +141,7 @@ impl Context<'_> {
                 }
                 None => format!("v{path}"),
             };
-            inits.push(format!("{}: {value}", field_name(f)));
+            inits.push(format!("{}: {value}", field_name(f)).into());
         }
         let (call, bind) = match (s.others, s.fields.is_empty()) {
             (false, false) => ("deserialize", "let v = "),
@@ -152,49 +150,54 @@ impl Context<'_> {
             (true, true) => ("deserialize_with_others", "let ((), others) = "),
         };
         if s.others {
-            inits.push("others".to_owned());
+            inits.push("others".into());
         }
-        let prefix = format!("{bind}{rt}::object::{call}::");
-        let arguments = List::arguments(vec![
-            "deserializer".into(),
-            str_literal(name).into(),
-            names.clone().into(),
-        ]);
-        // The arguments break first; the generic arguments only when their
-        // own line would not fit.
-        let generics = List::generics(vec![slots.into(), "_".into()]);
-        let generics = if 8 + prefix.len() + generics.width() < WIDTH {
-            generics.one_line()
-        } else {
-            generics.layout(8, 8 + prefix.len(), 0)
-        };
-        let column = match generics.rsplit_once('\n') {
-            Some((_, last)) => last.len(),
-            None => 8 + prefix.len() + generics.len(),
-        };
-        let arguments = arguments.layout(8, column, 2);
+        self.w.open(&format!(
+            "impl<'de> {serde}::Deserialize<'de> for {} {{",
+            s.name
+        ));
+        self.deserialize_head();
+        self.w.wrapped(&Element::seq([
+            format!("{bind}{rt}::object::{call}::").into(),
+            List::generics(vec![slots.into(), "_".into()]).into(),
+            List::arguments(vec![
+                "deserializer".into(),
+                str_literal(&s.name).into(),
+                names.into(),
+            ])
+            .into(),
+            "?;".into(),
+        ]));
         let construct = if inits.is_empty() {
-            "::std::result::Result::Ok(Self {})".to_owned()
+            Element::from("::std::result::Result::Ok(Self {})")
         } else {
-            format!("::std::result::Result::Ok(Self {{ {} }})", inits.join(", "))
+            Element::seq([
+                "::std::result::Result::Ok".into(),
+                List::fields("(Self {", "})", inits).into(),
+            ])
         };
-        let construct = if 8 + construct.len() <= WIDTH {
-            construct
-        } else {
-            let fields: String = inits
-                .iter()
-                .map(|init| format!("            {init},\n"))
-                .collect();
-            format!("::std::result::Result::Ok(Self {{\n{fields}        }})")
-        };
-        let _ = write!(
-            self.out,
-            "{allow}impl<'de> {serde}::Deserialize<'de> for {name} {{\n    \
-             fn deserialize<D: {serde}::Deserializer<'de>>(\n        deserializer: D,\n    \
-             ) -> ::std::result::Result<Self, D::Error> {{\n        \
-             {prefix}{generics}{arguments}?;\n        \
-             {construct}\n    }}\n}}\n\n",
-        );
+        self.w.wrapped(&construct);
+        self.w.close("}");
+        self.w.close("}");
+        self.w.blank();
+    }
+
+    /// `impl Serialize`: one call with the fields.
+    fn struct_serialize(&mut self, s: &StructModel, names: List) {
+        let rt = self.rt.clone();
+        let serde = self.serde_crate();
+        let entries: Vec<Element> = s
+            .fields
+            .iter()
+            .map(|f| {
+                if f.optional {
+                    format!("{rt}::object::Skip(&self.{})", field_name(f)).into()
+                } else {
+                    format!("&self.{}", field_name(f)).into()
+                }
+            })
+            .collect();
+        let (entries, _) = nest(entries);
         let call = if s.others {
             "serialize_with_others"
         } else {
@@ -202,115 +205,177 @@ impl Context<'_> {
         };
         let mut arguments = vec![
             "serializer".into(),
-            str_literal(name).into(),
+            str_literal(&s.name).into(),
             names.into(),
             entries.into(),
         ];
         if s.others {
             arguments.push("&self.others".into());
         }
-        let prefix = format!("{rt}::object::{call}");
-        let arguments = List::arguments(arguments).layout(8, 8 + prefix.len(), 0);
-        let _ = write!(
-            self.out,
-            "{allow}impl {serde}::Serialize for {name} {{\n    \
-             fn serialize<S: {serde}::Serializer>(\n        &self,\n        serializer: S,\n    \
-             ) -> ::std::result::Result<S::Ok, S::Error> {{\n        \
-             {prefix}{arguments}\n    }}\n}}\n\n",
+        self.w
+            .open(&format!("impl {serde}::Serialize for {} {{", s.name));
+        self.serialize_head();
+        self.w.wrapped(&Element::seq([
+            format!("{rt}::object::{call}").into(),
+            List::arguments(arguments).into(),
+        ]));
+        self.w.close("}");
+        self.w.close("}");
+        self.w.blank();
+    }
+
+    /// `fn serialize<S: Serializer>(&self, serializer: S) -> Result<…> {`,
+    /// opening its body.
+    fn serialize_head(&mut self) {
+        let serde = self.serde_crate();
+        self.w.signature(
+            &format!("fn serialize<S: {serde}::Serializer>"),
+            vec!["&self".into(), "serializer: S".into()],
+            Some("::std::result::Result<S::Ok, S::Error>".into()),
+        );
+    }
+
+    /// `fn deserialize<D: Deserializer>(deserializer: D) -> Result<…> {`,
+    /// opening its body.
+    fn deserialize_head(&mut self) {
+        let serde = self.serde_crate();
+        self.w.signature(
+            &format!("fn deserialize<D: {serde}::Deserializer<'de>>"),
+            vec!["deserializer: D".into()],
+            Some("::std::result::Result<Self, D::Error>".into()),
         );
     }
 
     pub(super) fn enum_item(&mut self, e: &EnumModel) {
+        self.doc(&format!(
+            "{}\n\nA value this version of the client does not know is kept in `Unknown`, \
+             so a new server value never breaks decoding.",
+            e.doc
+        ));
+        self.deprecated(&e.deprecated);
+        self.derive(&[
+            "::std::clone::Clone",
+            "::std::fmt::Debug",
+            "::std::cmp::PartialEq",
+            "::std::cmp::Eq",
+            "::std::hash::Hash",
+        ]);
+        self.w.open(&format!("pub enum {} {{", e.name));
+        for v in &e.variants {
+            self.doc(&v.doc);
+            self.w.line(&format!("{},", v.name));
+        }
+        self.doc("A value not known to this version of the client.");
+        self.w.line("Unknown(::std::string::String),");
+        self.w.close("}");
+        self.w.blank();
+        self.enum_conversions(e);
+        self.enum_serde(e);
+    }
+
+    /// `as_str`, the `From` conversions from and to strings, `ParamValue`.
+    fn enum_conversions(&mut self, e: &EnumModel) {
         let rt = self.rt.clone();
-        self.doc(
-            "",
-            &format!(
-                "{}\n\nA value this version of the client does not know is kept in `Unknown`, so a new server value never breaks decoding.",
-                e.doc
-            ),
-        );
-        let deprecated = deprecated_text(&e.deprecated);
         let name = &e.name;
-        let _ = write!(
-            self.out,
-            "{deprecated}#[derive(::std::clone::Clone, ::std::fmt::Debug, ::std::cmp::PartialEq, \
-             ::std::cmp::Eq, ::std::hash::Hash)]\npub enum {name} {{\n"
-        );
+        let deprecated = e.deprecated.is_some();
+        self.allow_deprecated_if(deprecated);
+        self.w.open(&format!("impl {name} {{"));
+        self.doc("The value as sent on the wire.");
+        self.w.open("pub fn as_str(&self) -> &str {");
+        self.w.open("match self {");
         for v in &e.variants {
-            self.doc("    ", &v.doc);
-            let _ = writeln!(self.out, "    {},", v.name);
+            self.w
+                .line(&format!("Self::{} => {},", v.name, str_literal(&v.value)));
         }
-        self.out.push_str(
-            "    /// A value not known to this version of the client.\n    \
-             Unknown(::std::string::String),\n}\n\n",
-        );
-        let allow = Self::allow_deprecated_if(e.deprecated.is_some());
-        let _ = write!(
-            self.out,
-            "{allow}impl {name} {{\n    /// The value as sent on the wire.\n    \
-             pub fn as_str(&self) -> &str {{\n        match self {{\n"
-        );
+        self.w.line("Self::Unknown(value) => value,");
+        self.w.close("}");
+        self.w.close("}");
+        self.w.close("}");
+        self.w.blank();
+
+        self.allow_deprecated_if(deprecated);
+        self.w
+            .open(&format!("impl ::std::convert::From<&str> for {name} {{"));
+        self.w.open("fn from(value: &str) -> Self {");
+        self.w.open("match value {");
         for v in &e.variants {
-            let _ = writeln!(
-                self.out,
-                "            Self::{} => {},",
-                v.name,
-                str_literal(&v.value)
-            );
+            self.w
+                .line(&format!("{} => Self::{},", str_literal(&v.value), v.name));
         }
-        let _ = write!(
-            self.out,
-            "            Self::Unknown(value) => value,\n        }}\n    }}\n}}\n\n\
-             {allow}impl ::std::convert::From<&str> for {name} {{\n    \
-             fn from(value: &str) -> Self {{\n        match value {{\n"
-        );
-        for v in &e.variants {
-            let _ = writeln!(
-                self.out,
-                "            {} => Self::{},",
-                str_literal(&v.value),
-                v.name
-            );
+        self.w
+            .line("other => Self::Unknown(::std::string::String::from(other)),");
+        self.w.close("}");
+        self.w.close("}");
+        self.w.close("}");
+        self.w.blank();
+
+        let conversions = [
+            (
+                format!("impl ::std::convert::From<::std::string::String> for {name} {{"),
+                "fn from(value: ::std::string::String) -> Self {".to_owned(),
+                "Self::from(value.as_str())".to_owned(),
+            ),
+            (
+                format!("impl ::std::convert::From<{name}> for ::std::string::String {{"),
+                format!("fn from(value: {name}) -> Self {{"),
+                "::std::string::String::from(value.as_str())".to_owned(),
+            ),
+            (
+                format!("impl {rt}::ParamValue for {name} {{"),
+                "fn to_param(&self) -> ::std::borrow::Cow<'_, str> {".to_owned(),
+                "::std::borrow::Cow::Borrowed(self.as_str())".to_owned(),
+            ),
+        ];
+        for (head, function, body) in conversions {
+            self.allow_deprecated_if(deprecated);
+            self.w.open(&head);
+            self.w.open(&function);
+            self.w.line(&body);
+            self.w.close("}");
+            self.w.close("}");
+            self.w.blank();
         }
-        let _ = write!(
-            self.out,
-            "            other => Self::Unknown(::std::string::String::from(other)),\n        }}\n    }}\n}}\n\n\
-             {allow}impl ::std::convert::From<::std::string::String> for {name} {{\n    \
-             fn from(value: ::std::string::String) -> Self {{\n        Self::from(value.as_str())\n    }}\n}}\n\n\
-             {allow}impl ::std::convert::From<{name}> for ::std::string::String {{\n    \
-             fn from(value: {name}) -> Self {{\n        ::std::string::String::from(value.as_str())\n    }}\n}}\n\n\
-             {allow}impl {rt}::ParamValue for {name} {{\n    \
-             fn to_param(&self) -> ::std::borrow::Cow<'_, str> {{\n        \
-             ::std::borrow::Cow::Borrowed(self.as_str())\n    }}\n}}\n\n"
-        );
-        // As a string: an unknown value is kept (`From<String>`), not refused.
+    }
+
+    /// As a string: an unknown value is kept (`From<String>`), not refused.
+    fn enum_serde(&mut self, e: &EnumModel) {
+        let rt = self.rt.clone();
         let serde = self.serde_crate();
-        let _ = write!(
-            self.out,
-            "{allow}impl<'de> {serde}::Deserialize<'de> for {name} {{\n    \
-             fn deserialize<D: {serde}::Deserializer<'de>>(\n        deserializer: D,\n    \
-             ) -> ::std::result::Result<Self, D::Error> {{\n        \
-             {rt}::object::deserialize_string_enum(deserializer)\n    }}\n}}\n\n\
-             {allow}impl {serde}::Serialize for {name} {{\n    \
-             fn serialize<S: {serde}::Serializer>(\n        &self,\n        serializer: S,\n    \
-             ) -> ::std::result::Result<S::Ok, S::Error> {{\n        \
-             {serde}::Serializer::serialize_str(serializer, self.as_str())\n    }}\n}}\n\n"
-        );
+        let name = &e.name;
+        let deprecated = e.deprecated.is_some();
+        self.allow_deprecated_if(deprecated);
+        self.w.open(&format!(
+            "impl<'de> {serde}::Deserialize<'de> for {name} {{"
+        ));
+        self.deserialize_head();
+        self.w.line(&format!(
+            "{rt}::object::deserialize_string_enum(deserializer)"
+        ));
+        self.w.close("}");
+        self.w.close("}");
+        self.w.blank();
+
+        self.allow_deprecated_if(deprecated);
+        self.w
+            .open(&format!("impl {serde}::Serialize for {name} {{"));
+        self.serialize_head();
+        self.w.line(&format!(
+            "{serde}::Serializer::serialize_str(serializer, self.as_str())"
+        ));
+        self.w.close("}");
+        self.w.close("}");
+        self.w.blank();
     }
 }
 
 /// A struct's fields as the runtime's `object` module takes them: a tuple of
 /// `items`, tuples of at most 12 (nested beyond), and how to reach each item
 /// in it (`.0`, `.1.3`).
-fn nest(items: &[String]) -> (List, Vec<String>) {
+fn nest(items: Vec<Element>) -> (List, Vec<String>) {
     const MAX: usize = 12;
     if items.len() <= MAX {
         let paths = (0..items.len()).map(|i| format!(".{i}")).collect();
-        let elements = items
-            .iter()
-            .map(|item| Element::from(item.as_str()))
-            .collect();
-        return (List::tuple(elements), paths);
+        return (List::tuple(items), paths);
     }
     // Chunks of 12, of 144, …: as few tuples as will do.
     let mut size = MAX;
@@ -319,10 +384,14 @@ fn nest(items: &[String]) -> (List, Vec<String>) {
     }
     let mut parts = Vec::new();
     let mut paths = Vec::new();
-    for (i, chunk) in items.chunks(size).enumerate() {
+    let mut items = items.into_iter().peekable();
+    let mut i = 0;
+    while items.peek().is_some() {
+        let chunk: Vec<Element> = items.by_ref().take(size).collect();
         let (part, inner) = nest(chunk);
         parts.push(Element::from(part));
         paths.extend(inner.into_iter().map(|path| format!(".{i}{path}")));
+        i += 1;
     }
     (List::tuple(parts), paths)
 }
