@@ -7,6 +7,10 @@
 //! operation of the spec called with its example values through
 //! `kdocs_client` and as `kdocs` command lines.
 //!
+//! Also the clients of `semver-spec/` before and after a maintainer's
+//! non-breaking edits, as `semver_before` and `semver_after`, for
+//! `tests/semver.rs`.
+//!
 //! Also the client of a small synthetic spec (`kdocs_codegen::synthetic`, the
 //! benchmarks' spec) as `synthetic_api`, with the settings
 //! `tests/bench/compile-cost.sh` compiles it with: the benchmarks' code is
@@ -45,6 +49,30 @@ fn main() {
         std::process::exit(1);
     }
 
+    let out_dir = PathBuf::from(std::env::var_os("OUT_DIR").expect("cargo sets OUT_DIR"));
+    let semver_dir = manifest_dir.join("semver-spec");
+    let read = |path: PathBuf| {
+        println!("cargo:rerun-if-changed={}", path.display());
+        std::fs::read_to_string(&path).unwrap_or_else(|e| {
+            eprintln!("{}: {e}", path.display());
+            std::process::exit(1);
+        })
+    };
+    let service = read(semver_dir.join("service.yaml"));
+    for version in ["before", "after"] {
+        let family = read(semver_dir.join(version).join("files.yaml"));
+        let files = [
+            ("service.yaml", service.as_str()),
+            ("files.yaml", family.as_str()),
+        ];
+        let code = kdocs_codegen::generate_sources(&files, &kdocs_codegen::Settings::new())
+            .unwrap_or_else(|diagnostics| {
+                eprintln!("semver-spec/{version}: {diagnostics}");
+                std::process::exit(1);
+            });
+        write_if_changed(&out_dir.join(format!("semver_{version}.rs")), &code);
+    }
+
     // Two families of 12 endpoints: every operation shape of the synthetic spec, twice.
     let spec = kdocs_codegen::synthetic::spec(24).unwrap_or_else(|diagnostics| {
         eprintln!("{diagnostics}");
@@ -56,10 +84,13 @@ fn main() {
             std::process::exit(1);
         },
     );
-    let out_dir = PathBuf::from(std::env::var_os("OUT_DIR").expect("cargo sets OUT_DIR"));
-    // Left as it is when unchanged, so that the crate is not compiled again.
-    let target = out_dir.join("synthetic_api.rs");
-    if std::fs::read(&target).map_or(true, |old| old != code.as_bytes()) {
+    write_if_changed(&out_dir.join("synthetic_api.rs"), &code);
+}
+
+/// Writes `code` unless the file holds it already, so that the crate is not
+/// compiled again.
+fn write_if_changed(target: &std::path::Path, code: &str) {
+    if std::fs::read(target).map_or(true, |old| old != code.as_bytes()) {
         std::fs::write(target, code).expect("OUT_DIR is writable");
     }
 }

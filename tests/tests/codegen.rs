@@ -500,10 +500,7 @@ async fn fixture_client_sends_typed_requests_and_decodes_typed_responses() {
                 .with_dry_run(true)
                 .with_tags(vec!["x".into()])
                 .with_secret_note("hush")
-                .with_options(CreateFileOptions {
-                    overwrite: true,
-                    retries: None,
-                }),
+                .with_options(CreateFileOptions::new(true)),
         )
         .await
         .unwrap();
@@ -676,7 +673,7 @@ fn optional_fields_take_absent_or_null_and_unknown_fields_are_ignored() {
 fn deprecated_items_still_work() {
     let request = fixture_api::ListMembersRequest::new("f1");
     assert!(format!("{request:?}").contains("f1"));
-    let legacy = fixture_api::LegacyInfo { note: "n".into() };
+    let legacy = fixture_api::LegacyInfo::new("n");
     assert_eq!(legacy.note, "n");
 }
 

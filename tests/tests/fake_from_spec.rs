@@ -347,7 +347,7 @@ fn one_handler() -> Api {
                     format!("no file {}", request.file_id()),
                 ));
             }
-            Ok(fixture_api::DeleteFileResponse {})
+            Ok(fixture_api::DeleteFileResponse::new())
         },
     )
 }
@@ -387,38 +387,24 @@ fn uploads() -> Api {
                     .parent_path()
                     .map(|p| p.join("/"))
                     .unwrap_or_default();
-                Ok(fixture_api::Upload {
-                    id: format!(
-                        "{}:{}:{folders}",
-                        request.file().filename(),
-                        hex::encode(md5::Md5::digest(bytes))
-                    ),
-                    size: bytes.len() as u64,
-                })
+                let id = format!(
+                    "{}:{}:{folders}",
+                    request.file().filename(),
+                    hex::encode(md5::Md5::digest(bytes))
+                );
+                Ok(fixture_api::Upload::new(id, bytes.len() as u64))
             },
         )
         .on::<fixture_api::SearchUploadsRequest, _>(
             |call: &Call<'_>, request| -> Result<fixture_api::SearchUploadsResponse, FakeError> {
                 assert!(call.user_id().is_some());
                 let exts = request.exts().cloned().unwrap_or_default().join("+");
-                let item = |id: &str| fixture_api::Upload {
-                    id: format!("{id}.{exts}"),
-                    size: 1,
-                };
+                let item = |id: &str| fixture_api::Upload::new(format!("{id}.{exts}"), 1);
                 Ok(match request.offset().unwrap_or(0) {
-                    0 => fixture_api::SearchUploadsResponse {
-                        uploads: vec![item("a"), item("b")],
-                        next_offset: 2,
-                    },
-                    2 => fixture_api::SearchUploadsResponse {
-                        uploads: vec![item("c")],
-                        next_offset: -1,
-                    },
+                    0 => fixture_api::SearchUploadsResponse::new(vec![item("a"), item("b")], 2),
+                    2 => fixture_api::SearchUploadsResponse::new(vec![item("c")], -1),
                     // A server that does not advance: the walk must end anyway.
-                    _ => fixture_api::SearchUploadsResponse {
-                        uploads: vec![item("again")],
-                        next_offset: 5,
-                    },
+                    _ => fixture_api::SearchUploadsResponse::new(vec![item("again")], 5),
                 })
             },
         )
@@ -578,17 +564,11 @@ async fn a_walk_that_would_never_end_stops_with_a_typed_error() {
             let offset = request.offset().unwrap_or(0);
             // Items from offset 100 on: before that, a page of one item.
             let uploads = if offset < 100 {
-                vec![fixture_api::Upload {
-                    id: format!("u{offset}"),
-                    size: 1,
-                }]
+                vec![fixture_api::Upload::new(format!("u{offset}"), 1)]
             } else {
                 Vec::new()
             };
-            Ok(fixture_api::SearchUploadsResponse {
-                uploads,
-                next_offset: offset + 1,
-            })
+            Ok(fixture_api::SearchUploadsResponse::new(uploads, offset + 1))
         },
     );
     let fake = serve(api).await;

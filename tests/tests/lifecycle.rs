@@ -57,10 +57,7 @@ async fn session_on_new_task(fake: &FakeKdocs, file_token: &str) -> AnonymousSes
             let token = fake.anonymous_token_for_task(&task_id);
             async move {
                 token
-                    .map(|value| Token {
-                        value: Secret::new(value),
-                        expire_at,
-                    })
+                    .map(|value| Token::new(value, expire_at))
                     .ok_or("the fake has no token for this task")
             }
         })
@@ -644,11 +641,8 @@ async fn stalled_download_fails_after_the_client_timeout_without_showing_the_url
             .with_timeout(Duration::from_millis(300)),
     )
     .unwrap();
-    let response = GetDownloadUrlResponse {
-        download_url: format!("http://{addr}/file.bin?Signature=very-secret").into(),
-        checksums: Default::default(),
-        sys_metadata: None,
-    };
+    let response =
+        GetDownloadUrlResponse::new(format!("http://{addr}/file.bin?Signature=very-secret"));
     let started = Instant::now();
     let err = client
         .download_from(response)
@@ -737,13 +731,9 @@ async fn cancelling_an_already_cancelled_token_succeeds() {
 #[tokio::test]
 async fn plain_http_download_urls_are_refused_off_loopback() {
     let client = Client::new(Credentials::new("SX1", "key"), Config::new()).unwrap();
-    let response = kdocs_client::GetDownloadUrlResponse {
-        download_url: "http://cdn.example.invalid/f?Signature=very-secret"
-            .to_owned()
-            .into(),
-        checksums: Default::default(),
-        sys_metadata: None,
-    };
+    let response = kdocs_client::GetDownloadUrlResponse::new(
+        "http://cdn.example.invalid/f?Signature=very-secret",
+    );
     let err = client
         .download_from(response)
         .to_writer(&mut tokio::io::sink())

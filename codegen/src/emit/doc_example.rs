@@ -475,34 +475,25 @@ impl<'a> Values<'a> {
                  required fields\")"
             );
         };
+        // Built as another crate builds it: `new` of the required fields,
+        // then a setter per optional field given (the structs are
+        // `#[non_exhaustive]`).
         let name = self.import(&format!("{}::{type_name}", self.api));
-        let mut fields: Vec<String> = s
-            .fields
-            .iter()
-            .map(|f| {
-                let ident = if f.is_raw() {
-                    format!("r#{}", f.rust_name)
-                } else {
-                    f.rust_name.clone()
-                };
-                let text = match given.get(&f.wire_name) {
-                    Some(v) if f.optional => {
-                        format!("Some({})", self.expression(&f.ty, v, &f.rust_name))
-                    }
-                    Some(v) => self.expression(&f.ty, v, &f.rust_name),
-                    None => "None".to_owned(),
-                };
-                format!("{ident}: {text}")
-            })
-            .collect();
-        if s.others {
-            fields.push("others: Default::default()".to_owned());
+        let mut args = Vec::new();
+        let mut setters = String::new();
+        for f in &s.fields {
+            let required = !f.optional && f.default.is_none();
+            match given.get(&f.wire_name) {
+                Some(v) if required => args.push(self.argument_of(&f.ty, v, &f.rust_name)),
+                Some(v) => {
+                    let value = self.argument_of(&f.ty, v, &f.rust_name);
+                    setters.push_str(&format!(".with_{}({value})", f.rust_name));
+                }
+                None if required => args.push(self.argument_of(&f.ty, &Value::Null, &f.rust_name)),
+                None => {}
+            }
         }
-        if fields.is_empty() {
-            format!("{name} {{}}")
-        } else {
-            format!("{name} {{ {} }}", fields.join(", "))
-        }
+        format!("{name}::new({}){setters}", args.join(", "))
     }
 }
 

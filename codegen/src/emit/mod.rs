@@ -175,6 +175,37 @@ mod tests {
         assert!(wide.is_empty(), "lines past the width: {wide:#?}");
     }
 
+    /// Every struct and enum of the spec's types is `#[non_exhaustive]`, so
+    /// that an added field or value breaks no other crate (requests have
+    /// private fields, which is the same guarantee).
+    #[test]
+    fn every_spec_type_is_non_exhaustive() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../api-spec");
+        let spec = crate::check_dir(&dir).unwrap_or_else(|d| panic!("{d}"));
+        let model = crate::model::build(&spec);
+        let text = super::emit_text(&model, &crate::Settings::new());
+        let lines: Vec<&str> = text.lines().collect();
+        let names = model
+            .structs
+            .iter()
+            .map(|s| format!("pub struct {} ", s.name))
+            .chain(model.enums.iter().map(|e| format!("pub enum {} ", e.name)));
+        let mut count = 0;
+        for name in names {
+            let at = lines
+                .iter()
+                .position(|line| line.starts_with(&name))
+                .unwrap_or_else(|| panic!("`{name}` is not emitted"));
+            assert_eq!(lines[at - 1], "#[non_exhaustive]", "{name}");
+            count += 1;
+        }
+        assert!(count > 20, "{count} types");
+        assert!(
+            text.contains("pub struct Client {\n    inner:"),
+            "the client's fields are private"
+        );
+    }
+
     #[test]
     fn settings_paths_are_rust_paths_or_an_error() {
         assert_eq!(

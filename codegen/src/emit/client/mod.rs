@@ -53,6 +53,9 @@ struct Context<'a> {
     /// Named types marked deprecated: generated code that mentions them allows
     /// the lint, so only the user's own uses warn.
     deprecated: BTreeSet<String>,
+    /// Named types a request can hold, directly or inside another: they get
+    /// `with_*` setters, since a caller builds them.
+    inputs: BTreeSet<String>,
     w: &'a mut RustWriter,
 }
 
@@ -86,6 +89,7 @@ impl<'a> Context<'a> {
             model,
             rt,
             deprecated,
+            inputs: input_types(model),
             w,
         }
     }
@@ -153,6 +157,28 @@ impl<'a> Context<'a> {
     fn doc(&mut self, doc: &str) {
         self.w.doc(doc);
     }
+}
+
+/// The named types reachable from the operations' parameters.
+fn input_types(model: &Model) -> BTreeSet<String> {
+    fn visit(model: &Model, ty: &RustType, found: &mut BTreeSet<String>) {
+        match ty {
+            RustType::Vec(inner) | RustType::Map(inner) => visit(model, inner, found),
+            RustType::Named(name) if found.insert(name.clone()) => {
+                if let Some(s) = model.structs.iter().find(|s| s.name == *name) {
+                    for f in &s.fields {
+                        visit(model, &f.ty, found);
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    let mut found = BTreeSet::new();
+    for p in model.operations.iter().flat_map(|op| &op.params) {
+        visit(model, &p.field.ty, &mut found);
+    }
+    found
 }
 
 /// A configured type path, or a `compile_error!` in its place.

@@ -188,7 +188,7 @@ impl Context<'_> {
 
     /// The argument type a constructor or setter takes for `ty`, and whether
     /// it is converted with `.into()`.
-    fn argument(&self, ty: &RustType) -> (Element, bool) {
+    pub(super) fn argument(&self, ty: &RustType) -> (Element, bool) {
         match ty {
             RustType::String | RustType::SecretString => (
                 List::generic_type(
@@ -203,7 +203,7 @@ impl Context<'_> {
     }
 
     /// Converts an argument named `ident` to the field's type.
-    fn convert(&self, ty: &RustType, ident: &str, into: bool) -> String {
+    pub(super) fn convert(&self, ty: &RustType, ident: &str, into: bool) -> String {
         match ty {
             RustType::SecretString => format!("{}::Secret::new({ident}.into())", self.rt),
             _ if into => format!("{ident}.into()"),

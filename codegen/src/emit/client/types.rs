@@ -39,6 +39,9 @@ impl Context<'_> {
             "::std::fmt::Debug",
             "::std::cmp::PartialEq",
         ]);
+        // A field added to the spec is not a breaking change: other crates
+        // build the struct with `new` and match it with `..`.
+        self.w.line("#[non_exhaustive]");
         if s.fields.is_empty() && !s.others {
             self.w.line(&format!("pub struct {} {{}}", s.name));
         } else {
@@ -64,7 +67,121 @@ impl Context<'_> {
             self.w.close("}");
         }
         self.w.blank();
+        self.struct_constructors(s, uses_deprecated || s.deprecated.is_some());
         self.struct_serde(s);
+    }
+
+    /// `new` from the required fields (the others `None`, their default or
+    /// empty), and for a struct a request can hold, a `with_*` setter per
+    /// optional field: a `#[non_exhaustive]` struct has no literal outside
+    /// this crate.
+    fn struct_constructors(&mut self, s: &StructModel, uses_deprecated: bool) {
+        let input = self.inputs.contains(&s.name);
+        let required: Vec<&FieldModel> = s
+            .fields
+            .iter()
+            .filter(|f| !f.optional && f.default.is_none())
+            .collect();
+        self.allow_deprecated_if(uses_deprecated);
+        self.w.open(&format!("impl {} {{", s.name));
+        let mut doc = format!("A `{}` of its required fields", s.name);
+        doc.push_str(match (s.fields.len() > required.len(), input) {
+            (false, _) => ".",
+            (true, true) => {
+                "; the optional ones are unset (or their default), for the `with_*` setters."
+            }
+            (true, false) => "; the optional ones are unset (or their default).",
+        });
+        self.doc(&doc);
+        let parameters: Vec<Element> = required
+            .iter()
+            .map(|f| {
+                Element::seq([
+                    format!("{}: ", field_name(f)).into(),
+                    self.argument(&f.ty).0,
+                ])
+            })
+            .collect();
+        self.w
+            .signature("pub fn new", parameters, Some("Self".into()));
+        let mut inits: Vec<Element> = s
+            .fields
+            .iter()
+            .map(|f| {
+                let ident = field_name(f);
+                match (&f.default, f.optional) {
+                    (Some(default), _) => {
+                        format!("{ident}: {}", default_value(&f.ty, default)).into()
+                    }
+                    (None, true) => format!("{ident}: ::std::option::Option::None").into(),
+                    (None, false) => {
+                        let (_, into) = self.argument(&f.ty);
+                        if !into && f.ty != RustType::SecretString {
+                            ident.into()
+                        } else {
+                            format!("{ident}: {}", self.convert(&f.ty, &ident, into)).into()
+                        }
+                    }
+                }
+            })
+            .collect();
+        if s.others {
+            inits.push("others: ::std::collections::BTreeMap::new()".into());
+        }
+        self.w.wrapped(&List::fields("Self {", "}", inits).into());
+        self.w.close("}");
+        if input {
+            for f in s
+                .fields
+                .iter()
+                .filter(|f| f.optional || f.default.is_some())
+            {
+                self.w.blank();
+                self.field_setter(f);
+            }
+        }
+        self.w.close("}");
+        self.w.blank();
+        if required.is_empty() {
+            // `new` takes nothing: the same value as `Default`.
+            self.allow_deprecated_if(uses_deprecated);
+            self.w
+                .open(&format!("impl ::std::default::Default for {} {{", s.name));
+            self.w.open("fn default() -> Self {");
+            self.w.line("Self::new()");
+            self.w.close("}");
+            self.w.close("}");
+            self.w.blank();
+        }
+    }
+
+    /// `with_*` of an optional field (or one with a default).
+    fn field_setter(&mut self, f: &FieldModel) {
+        let field = field_name(f);
+        let (ty, into) = self.argument(&f.ty);
+        let converted = self.convert(&f.ty, "value", into);
+        self.doc(&format!("Sets [`{}`](Self::{field}).", f.rust_name));
+        self.deprecated(&f.deprecated);
+        self.w.signature(
+            &format!("pub fn with_{}", f.rust_name),
+            vec!["mut self".into(), Element::seq(["value: ".into(), ty])],
+            Some("Self".into()),
+        );
+        let value = if f.optional {
+            Element::seq([
+                "::std::option::Option::Some".into(),
+                List::arguments(vec![converted.into()]).into(),
+            ])
+        } else {
+            converted.into()
+        };
+        self.w.wrapped(&Element::seq([
+            format!("self.{field} = ").into(),
+            value,
+            ";".into(),
+        ]));
+        self.w.line("self");
+        self.w.close("}");
     }
 
     /// `#[derive(…)]` of the given traits.
@@ -260,6 +377,9 @@ impl Context<'_> {
             "::std::cmp::Eq",
             "::std::hash::Hash",
         ]);
+        // A value added to the spec is not a breaking change: other crates
+        // match the enum with a wildcard arm.
+        self.w.line("#[non_exhaustive]");
         self.w.open(&format!("pub enum {} {{", e.name));
         for v in &e.variants {
             self.doc(&v.doc);
