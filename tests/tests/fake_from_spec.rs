@@ -517,6 +517,13 @@ async fn paged_lists_are_walked_to_their_end_and_repeated_queries_arrive() {
     )
     .await;
     assert_eq!(streamed.len(), 3);
+    // The stream is `Unpin`: `next` takes it as it is, with no pinning.
+    let mut pages = client.search_uploads_pages(request.clone()).into_stream();
+    let mut offsets = Vec::new();
+    while let Some(page) = futures_util::StreamExt::next(&mut pages).await {
+        offsets.push(page.unwrap().next_offset);
+    }
+    assert_eq!(offsets, [2, -1]);
     // A server whose next offset does not advance ends the walk.
     let stuck = client
         .search_uploads_pages(request.with_offset(5))

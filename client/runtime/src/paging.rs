@@ -150,27 +150,49 @@ impl<'a, O: Paged> Pages<'a, O> {
         Ok(all)
     }
 
-    /// The pages as a [`futures_core::Stream`].
-    pub fn into_stream(self) -> impl futures_core::Stream<Item = Result<O::Output, Error>> + 'a
+    /// The pages as a [`Stream`](futures_core::Stream), boxed and pinned so
+    /// that a caller can poll it as it is (`while let Some(page) =
+    /// pages.next().await` with `futures::StreamExt`):
+    ///
+    /// ```no_run
+    /// # use kdocs_runtime::{Error, Paged, Pages};
+    /// use futures_util::StreamExt;
+    ///
+    /// # async fn walk<O: Paged + Send + 'static>(pages: Pages<'_, O>) -> Result<(), Error>
+    /// # where O::Item: Send, O::Output: std::fmt::Debug {
+    /// let mut pages = pages.into_stream();
+    /// while let Some(page) = pages.next().await {
+    ///     println!("{:?}", page?);
+    /// }
+    /// # Ok(()) }
+    /// ```
+    pub fn into_stream(self) -> PageStream<'a, O::Output>
     where
-        O: 'a,
-        O::Item: 'a,
+        O: Send + 'a,
+        O::Item: Send + 'a,
     {
-        futures_util::stream::unfold(self, |mut pages| async move {
+        Box::pin(futures_util::stream::unfold(self, |mut pages| async move {
             let page = pages.next_page().await?;
             Some((page, pages))
-        })
+        }))
     }
 
-    /// The items as a [`futures_core::Stream`].
-    pub fn into_item_stream(self) -> impl futures_core::Stream<Item = Result<O::Item, Error>> + 'a
+    /// The items as a [`Stream`](futures_core::Stream), boxed and pinned as
+    /// [`into_stream`](Self::into_stream)'s pages are.
+    pub fn into_item_stream(self) -> PageStream<'a, O::Item>
     where
-        O: 'a,
-        O::Item: 'a,
+        O: Send + 'a,
+        O::Item: Send + 'a,
     {
-        futures_util::stream::unfold(self, |mut pages| async move {
+        Box::pin(futures_util::stream::unfold(self, |mut pages| async move {
             let item = pages.next_item().await?;
             Some((item, pages))
-        })
+        }))
     }
 }
+
+/// A stream of pages or items ([`Pages::into_stream`],
+/// [`Pages::into_item_stream`]): `Unpin`, so `StreamExt::next` takes it as
+/// it is, and `Send`, so a spawned task can hold it.
+pub type PageStream<'a, T> =
+    std::pin::Pin<Box<dyn futures_core::Stream<Item = Result<T, Error>> + Send + 'a>>;
