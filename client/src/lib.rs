@@ -101,7 +101,9 @@ pub mod fake;
 pub use client::Client;
 pub use download::{DownloadError, DownloadProgress, DownloadReport};
 pub use error_code::ErrorCodeExt;
-pub use runtime::{ApiError, Config, Credentials, Error, RetryPolicy, Secret, TimeoutKind};
+pub use runtime::{
+    ApiError, Config, Credentials, EnvError, Error, RetryPolicy, Secret, TimeoutKind,
+};
 #[cfg(feature = "anonymous")]
 pub use session::{AnonymousSession, SessionError, WebOfficeToken};
 
@@ -113,10 +115,12 @@ mod generated {
 pub use generated::*;
 
 /// The README's examples, compiled as doctests so they stay true (they call
-/// endpoints of every family and the fake, so only when all are on).
+/// endpoints of every family, the fake and the blocking client, so only when
+/// all are on).
 #[cfg(all(
     doctest,
     feature = "fake",
+    feature = "blocking",
     feature = "oauth",
     feature = "user",
     feature = "appspace",

@@ -32,6 +32,41 @@ impl Credentials {
         }
     }
 
+    /// Credentials from the environment: `KDOCS_APP_ID` and `KDOCS_APP_KEY`,
+    /// the variables the `kdocs` command reads. The error names the variable
+    /// that is missing, empty or not Unicode, never a value.
+    ///
+    /// ```no_run
+    /// let credentials = kdocs_runtime::Credentials::from_env()?;
+    /// # Ok::<(), kdocs_runtime::EnvError>(())
+    /// ```
+    pub fn from_env() -> Result<Self, EnvError> {
+        Self::from_vars(std::env::var)
+    }
+
+    /// [`Credentials::from_env`] with `lookup` in place of the process's
+    /// environment (tests, a secrets manager).
+    pub fn from_vars(
+        lookup: impl Fn(&'static str) -> Result<String, std::env::VarError>,
+    ) -> Result<Self, EnvError> {
+        let var = |name: &'static str| match lookup(name) {
+            Ok(value) if value.trim().is_empty() => Err(EnvError {
+                name,
+                problem: "is empty",
+            }),
+            Ok(value) => Ok(value),
+            Err(std::env::VarError::NotPresent) => Err(EnvError {
+                name,
+                problem: "is not set",
+            }),
+            Err(std::env::VarError::NotUnicode(_)) => Err(EnvError {
+                name,
+                problem: "is not valid Unicode",
+            }),
+        };
+        Ok(Self::new(var(APP_ID_VAR)?, var(APP_KEY_VAR)?))
+    }
+
     /// The app id.
     pub fn app_id(&self) -> &str {
         &self.app_id
@@ -40,6 +75,27 @@ impl Credentials {
     /// The app key.
     pub fn app_key(&self) -> &Secret<String> {
         &self.app_key
+    }
+}
+
+/// The variable [`Credentials::from_env`] reads the app id from.
+pub const APP_ID_VAR: &str = "KDOCS_APP_ID";
+/// The variable [`Credentials::from_env`] reads the app key from.
+pub const APP_KEY_VAR: &str = "KDOCS_APP_KEY";
+
+/// A variable [`Credentials::from_env`] needs that is missing, empty or not
+/// Unicode. It names the variable, never its value.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("the environment variable {name} {problem}")]
+pub struct EnvError {
+    name: &'static str,
+    problem: &'static str,
+}
+
+impl EnvError {
+    /// The variable's name (`KDOCS_APP_KEY`).
+    pub fn name(&self) -> &'static str {
+        self.name
     }
 }
 
@@ -358,5 +414,50 @@ impl CallOptions {
     pub fn with_retry_policy(mut self, policy: RetryPolicy) -> Self {
         self.retry = Some(policy);
         self
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::env::VarError;
+
+    type Lookup = dyn Fn(&'static str) -> Result<String, VarError>;
+
+    #[test]
+    fn credentials_come_from_the_two_variables_and_errors_name_the_missing_one() {
+        let both = |name: &'static str| match name {
+            "KDOCS_APP_ID" => Ok("SX1".to_owned()),
+            "KDOCS_APP_KEY" => Ok("key".to_owned()),
+            _ => Err(VarError::NotPresent),
+        };
+        let credentials = Credentials::from_vars(both).unwrap();
+        assert_eq!(credentials.app_id(), "SX1");
+        assert_eq!(credentials.app_key().expose(), "key");
+        fn id_only(name: &str, key: Result<String, VarError>) -> Result<String, VarError> {
+            match name {
+                "KDOCS_APP_ID" => Ok("SX1".to_owned()),
+                _ => key,
+            }
+        }
+        let cases: [(&Lookup, &str); 3] = [
+            (&|_| Err(VarError::NotPresent), "KDOCS_APP_ID is not set"),
+            (
+                &|name| id_only(name, Ok(" ".to_owned())),
+                "KDOCS_APP_KEY is empty",
+            ),
+            (
+                &|name| id_only(name, Err(VarError::NotUnicode("k".into()))),
+                "KDOCS_APP_KEY is not valid Unicode",
+            ),
+        ];
+        for (lookup, expected) in cases {
+            let error = Credentials::from_vars(lookup).unwrap_err();
+            assert_eq!(
+                error.to_string(),
+                format!("the environment variable {expected}")
+            );
+            assert!(!format!("{error:?}").contains("key\""), "{error:?}");
+        }
     }
 }

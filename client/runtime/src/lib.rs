@@ -46,7 +46,8 @@ pub mod url_policy;
 
 pub use client::Client;
 pub use config::{
-    CallOptions, Config, Credentials, DEFAULT_BASE_URL, DEFAULT_MAX_CLOCK_CORRECTION,
+    CallOptions, Config, Credentials, EnvError, APP_ID_VAR, APP_KEY_VAR, DEFAULT_BASE_URL,
+    DEFAULT_MAX_CLOCK_CORRECTION,
 };
 pub use error::{ApiError, CallContext, DecodeError, Error, ErrorCategory, KnownCode, TimeoutKind};
 pub use hooks::{HeaderRefused, Hook, HookRequest, HookResponse};

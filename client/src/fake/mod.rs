@@ -574,6 +574,83 @@ impl FakeKdocs {
         })
     }
 
+    /// [`FakeKdocs::start`] from code that is not async: the server runs on
+    /// a thread of its own, with a tokio runtime of its own, until the last
+    /// handle is dropped (or [`shutdown`](FakeKdocs::shutdown)). For tests of
+    /// blocking code, with [`blocking_client`](FakeKdocs::blocking_client):
+    ///
+    /// ```no_run
+    /// # #[cfg(feature = "blocking")]
+    /// # fn run() -> Result<(), Box<dyn std::error::Error>> {
+    /// use kdocs_client::fake::{FakeConfig, FakeKdocs};
+    /// use kdocs_client::GetUserInfoRequest;
+    ///
+    /// let fake = FakeKdocs::start_blocking(FakeConfig::default())?;
+    /// let client = fake.blocking_client()?;
+    /// let user = client.get_user_info(GetUserInfoRequest::new(fake.issue_access_token()))?;
+    /// # let _ = user; Ok(()) }
+    /// ```
+    pub fn start_blocking(config: FakeConfig) -> std::io::Result<FakeKdocs> {
+        let (started, receive) = std::sync::mpsc::channel();
+        std::thread::Builder::new()
+            .name("kdocs-fake".to_owned())
+            .spawn(move || {
+                let runtime = match tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                {
+                    Ok(runtime) => runtime,
+                    Err(error) => return drop(started.send(Err(error))),
+                };
+                runtime.block_on(async move {
+                    match FakeKdocs::start(config).await {
+                        Ok(fake) => {
+                            // The accept loop is awaited here, so that this
+                            // runtime serves until the server stops.
+                            let task = fake
+                                .guard
+                                .task
+                                .lock()
+                                .unwrap_or_else(PoisonError::into_inner)
+                                .take();
+                            let _ = started.send(Ok(fake));
+                            if let Some(task) = task {
+                                let _ = task.await;
+                            }
+                        }
+                        Err(error) => drop(started.send(Err(error))),
+                    }
+                });
+            })?;
+        receive
+            .recv()
+            .map_err(|_| std::io::Error::other("the fake kdocs server's thread ended"))?
+    }
+
+    /// The app's credentials, as a client of this fake needs them.
+    pub fn credentials(&self) -> crate::Credentials {
+        crate::Credentials::new(self.app_id(), self.app_key())
+    }
+
+    /// A client configuration with this fake's base URL.
+    pub fn config(&self) -> crate::Config {
+        crate::Config::new().with_base_url(self.base_url())
+    }
+
+    /// A client of this fake: its credentials and [`config`](FakeKdocs::config).
+    /// Fails as [`Client::new`](crate::Client::new) does (the HTTP client
+    /// cannot be built).
+    pub fn client(&self) -> Result<crate::Client, crate::Error> {
+        crate::Client::new(self.credentials(), self.config())
+    }
+
+    /// A blocking client of this fake (the `blocking` feature), for tests of
+    /// blocking code; see [`start_blocking`](FakeKdocs::start_blocking).
+    #[cfg(feature = "blocking")]
+    pub fn blocking_client(&self) -> Result<crate::blocking::Client, crate::Error> {
+        crate::blocking::Client::new(self.credentials(), self.config())
+    }
+
     /// Stops accepting connections, asks open connections to close once their
     /// current request is answered, and waits for the accept loop to end.
     pub async fn shutdown(self) {
