@@ -68,13 +68,13 @@
 //!
 //! # Features
 //!
-//! One cargo feature per API family, all on by default: `oauth`, `user`,
-//! `appspace`, `anonymous`, `personal`, `sharing`, `convert`, `extract`,
-//! `outline`, `script`, `forms`, `dbt`, `webhooks`, `ksheet`, `et`. With
-//! `default-features = false, features = ["appspace"]` the build script
-//! generates only the app-space endpoints (and the types they use), so only
-//! they are compiled. `fake` turns every family on.
-
+//! One cargo feature per API family, all on by default. With
+//! `default-features = false, features = ["rustls-tls", "appspace"]` the
+//! build script generates only the app-space endpoints (and the types they
+//! use), so only they are compiled. `fake` turns every family on. From
+//! `Cargo.toml`:
+//!
+#![doc = document_features::document_features!()]
 #![deny(missing_docs)]
 // docs.rs builds with `--cfg docsrs` (see `[package.metadata.docs.rs]`) and
 // marks the items behind a feature, such as `fake`.
@@ -139,3 +139,8 @@ pub use generated::*;
 ))]
 #[doc = include_str!("../../README.md")]
 struct ReadmeDoctests;
+
+/// The crate's own README (what crates.io shows), compiled as doctests too.
+#[cfg(all(doctest, feature = "fake", feature = "appspace"))]
+#[doc = include_str!("../README.md")]
+struct CrateReadmeDoctests;

@@ -238,9 +238,8 @@ impl Context<'_> {
         );
         for p in &required {
             doc.push_str(&format!(
-                "\n- [`{}`](Self::{}): {}",
-                p.field.rust_name,
-                field_name(&p.field),
+                "\n- {}: {}",
+                member_link(&p.field),
                 p.field.doc.lines().next().unwrap_or_default()
             ));
         }
@@ -282,10 +281,7 @@ impl Context<'_> {
         let field = field_name(&p.field);
         let (ty, into) = self.argument(&p.field.ty);
         let converted = self.convert(&p.field.ty, "value", into);
-        self.doc(&format!(
-            "Sets the optional [`{}`](Self::{field}).",
-            p.field.rust_name
-        ));
+        self.doc(&format!("Sets the optional {}.", member_link(&p.field)));
         self.deprecated(&p.field.deprecated);
         self.w.signature(
             &format!("pub fn with_{}", p.field.rust_name),
@@ -688,6 +684,16 @@ impl Context<'_> {
         }
         self.w.close("}");
         self.w.blank();
+    }
+}
+
+/// A doc link to the method of a field's name (`` `type` `` alone for a
+/// keyword: rustdoc links cannot name a raw identifier).
+pub(super) fn member_link(field: &crate::model::FieldModel) -> String {
+    if field.is_raw() {
+        format!("`{}`", field.rust_name)
+    } else {
+        format!("[`{0}`](Self::{0})", field.rust_name)
     }
 }
 

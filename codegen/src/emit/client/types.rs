@@ -160,7 +160,7 @@ impl Context<'_> {
         let field = field_name(f);
         let (ty, into) = self.argument(&f.ty);
         let converted = self.convert(&f.ty, "value", into);
-        self.doc(&format!("Sets [`{}`](Self::{field}).", f.rust_name));
+        self.doc(&format!("Sets {}.", super::operations::member_link(f)));
         self.deprecated(&f.deprecated);
         self.w.signature(
             &format!("pub fn with_{}", f.rust_name),
