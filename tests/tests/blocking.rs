@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use kdocs_client::fake::{FakeConfig, FakeKdocs};
 use kdocs_client::runtime::{CallOptions, RetryPolicy};
-use kdocs_client::{Config, Credentials, ErrorCode, GetDownloadUrlRequest, GetUserInfoRequest};
+use kdocs_client::{ErrorCode, GetDownloadUrlRequest, GetUserInfoRequest};
 
 /// The fake on a runtime of its own thread: the test thread has none.
 fn fake() -> (FakeKdocs, tokio::runtime::Runtime) {
@@ -25,11 +25,7 @@ fn fake() -> (FakeKdocs, tokio::runtime::Runtime) {
 fn the_blocking_client_calls_without_a_runtime_of_the_callers() {
     let (fake, _runtime) = fake();
     let file = fake.add_file("b.docx", b"blocking".to_vec());
-    let client = kdocs_client::blocking::Client::new(
-        Credentials::new(fake.app_id(), fake.app_key()),
-        Config::new().with_base_url(fake.base_url()),
-    )
-    .unwrap();
+    let client = fake.blocking_client().unwrap();
     let url = client
         .get_download_url(GetDownloadUrlRequest::new(&file))
         .unwrap();

@@ -18,11 +18,7 @@ async fn start(config: FakeConfig) -> FakeKdocs {
 }
 
 fn client_for(fake: &FakeKdocs) -> Client {
-    Client::new(
-        Credentials::new(fake.app_id(), fake.app_key()),
-        Config::new().with_base_url(fake.base_url()),
-    )
-    .unwrap()
+    fake.client().unwrap()
 }
 
 /// The first step of the web flow against the fake: open the authorize URL

@@ -51,9 +51,11 @@
 //! use kdocs_client::fake::{FakeConfig, FakeKdocs, Fault};
 //!
 //! # #[tokio::main(flavor = "current_thread")]
-//! # async fn main() -> std::io::Result<()> {
+//! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
 //! let fake = FakeKdocs::start(FakeConfig::default().with_daily_limit(20)).await?;
-//! // Point the client at fake.base_url(), signing with fake.app_id() / fake.app_key().
+//! // A client of the fake: its base URL, app id and key.
+//! let client = fake.client()?;
+//! # let _ = &client;
 //! let file_token = fake.add_file("report.docx", b"hello".to_vec());
 //! let access_token = fake.issue_access_token();
 //! # let _ = (&file_token, &access_token);
