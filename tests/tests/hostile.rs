@@ -11,8 +11,8 @@
 //! - download limits: size, overall deadline, declared and expected length;
 //!   completeness reported, unconfirmed downloads never replace a file;
 //! - `to_file` dropped at any point leaves no file behind;
-//! - secrets echoed back in any encoding, and control characters, never reach
-//!   `Display` or `Debug`;
+//! - secrets echoed back in any encoding (escapes, another case, a head, hex,
+//!   base64), and control characters, never reach `Display` or `Debug`;
 //! - the fake: header and body read timeouts, body size limit, connection cap,
 //!   no key in `Debug`.
 
@@ -749,6 +749,100 @@ async fn echoed_secrets_are_scrubbed_in_every_form_and_at_every_cut() {
     println!(
         "echoed secrets: {checked} errors (envelope and HTML, 24 offsets), 3 secrets x 6 forms: \
          0 found"
+    );
+}
+
+/// The forms a token-shaped secret and the app key may be echoed in beyond
+/// the escapes of [`forms`]: another case, a head, hex and base64 (of the
+/// secret and of `app_id:app_key`, HTTP Basic's form).
+fn encoded_forms(token: &str) -> Vec<String> {
+    // A plain encoder written here, independent of the scrubber's.
+    let b64 = |bytes: &[u8], url_safe: bool| {
+        let alphabet: &[u8] = if url_safe {
+            b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+        } else {
+            b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
+        };
+        let (mut bits, mut n, mut out) = (0u32, 0, String::new());
+        for &b in bytes {
+            bits = (bits << 8) | u32::from(b);
+            n += 8;
+            while n >= 6 {
+                n -= 6;
+                out.push(alphabet[((bits >> n) & 63) as usize] as char);
+            }
+        }
+        if n > 0 {
+            out.push(alphabet[((bits << (6 - n)) & 63) as usize] as char);
+        }
+        while out.len() % 4 != 0 {
+            out.push('=');
+        }
+        out
+    };
+    let pair = format!("{APP_ID}:{APP_KEY}");
+    let mut forms = vec![
+        token.to_ascii_uppercase(),
+        token.to_ascii_lowercase(),
+        token[..12].to_owned(),
+        APP_KEY.to_ascii_uppercase(),
+        APP_KEY[..10].to_owned(),
+        hex::encode(token),
+        hex::encode(APP_KEY).to_ascii_uppercase(),
+    ];
+    for plain in [token, APP_KEY, pair.as_str()] {
+        for url_safe in [false, true] {
+            let encoded = b64(plain.as_bytes(), url_safe);
+            forms.push(encoded.trim_end_matches('=').to_owned());
+            forms.push(encoded);
+        }
+    }
+    forms
+}
+
+/// A server that echoes a user token and the app key in another case, cut
+/// short, in hex and in base64, in `message`, `hint` and `extra`: no form,
+/// and no 8-character head of one, shows in the error.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn secrets_echoed_in_base64_hex_another_case_or_cut_short_are_scrubbed() {
+    const TOKEN: &str = "q7Lw2-Ntx9RZcP4mVb8sHyKd";
+    let forms = encoded_forms(TOKEN);
+    let echoed = forms.clone();
+    let api = MisbehavingServer::start(move |i, _| {
+        let form = &echoed[i % echoed.len()];
+        Reply::json(
+            401,
+            serde_json::json!({
+                "code": 20007,
+                "message": format!("token {form}"),
+                "hint": format!("Basic {form}…"),
+                "extra": { "echo": form },
+            })
+            .to_string(),
+        )
+    })
+    .await
+    .unwrap();
+    let client = Client::new(
+        Credentials::new(APP_ID, APP_KEY),
+        config(&api.base_url()).with_retry_policy(RetryPolicy::none()),
+    )
+    .unwrap();
+    for form in &forms {
+        let err = bounded(
+            Duration::from_secs(5),
+            client.get_edit_url_with_token(GetEditUrlWithTokenRequest::new("file-1", TOKEN)),
+        )
+        .await
+        .unwrap_err();
+        let shown = format!("{err} {err:?} {err:#?}");
+        assert!(shown.contains("token ***"), "{form}: {shown}");
+        assert!(!shown.contains(&form[..8]), "{form}: {shown}");
+    }
+    assert_eq!(api.requests(), forms.len());
+    println!(
+        "{} echoed forms of a token and the app key (case, head, hex, base64): 0 found",
+        forms.len()
     );
 }
 
