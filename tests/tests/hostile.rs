@@ -336,6 +336,75 @@ async fn downloads_follow_checked_redirects_without_leaking_the_url() {
     );
 }
 
+/// Default headers for the given name and value.
+fn default_headers(pairs: &[(&'static str, &'static str)]) -> hyper::header::HeaderMap {
+    pairs
+        .iter()
+        .map(|(name, value)| {
+            (
+                hyper::header::HeaderName::from_static(name),
+                hyper::header::HeaderValue::from_static(value),
+            )
+        })
+        .collect()
+}
+
+/// A caller's `with_http_setup` default headers (a gateway credential, a
+/// `Referer`) go to the API, and to no download hop, on whatever origin;
+/// `with_download_http_setup`'s go to the download hops only.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn downloads_never_carry_the_callers_default_headers() {
+    let files = file_server().await;
+    let hop = redirector(302, format!("{}/cdn/object", files.base_url())).await;
+    let presigned = format!("{}/presigned", hop.base_url());
+    let answer =
+        serde_json::json!({ "download_url": presigned, "checksums": {}, "sys_metadata": {} });
+    let api = MisbehavingServer::start(move |_, _| Reply::ok(&answer.to_string()))
+        .await
+        .unwrap();
+    let client = Client::new(
+        Credentials::new(APP_ID, APP_KEY),
+        config(&api.base_url())
+            .with_http_setup(|builder| {
+                builder.default_headers(default_headers(&[
+                    ("x-gateway-key", "GW-SECRET-77"),
+                    ("referer", "https://app.example/page"),
+                ]))
+            })
+            .with_download_http_setup(|builder| {
+                builder.default_headers(default_headers(&[("x-download-pool", "yes")]))
+            }),
+    )
+    .unwrap();
+    for _ in 0..2 {
+        let mut sink = Vec::new();
+        bounded(
+            Duration::from_secs(5),
+            client.download("file-1").to_writer(&mut sink),
+        )
+        .await
+        .unwrap();
+        assert_eq!(sink, CONTENT);
+    }
+    // The API calls carry them (the setup works), no download hop does.
+    for request in api.recorded() {
+        assert_eq!(request.header("x-gateway-key"), Some("GW-SECRET-77"));
+        assert!(!has_header(&request, "x-download-pool"), "{request:?}");
+    }
+    let hops: Vec<RecordedRequest> = hop.recorded().into_iter().chain(files.recorded()).collect();
+    assert_eq!(hops.len(), 4);
+    for request in &hops {
+        assert!(!has_header(request, "x-gateway-key"), "{request:?}");
+        assert!(!has_header(request, "referer"), "{request:?}");
+        assert_eq!(request.header("x-download-pool"), Some("yes"));
+    }
+    println!(
+        "default headers: {} API requests with the gateway key, {} download hops without it",
+        api.requests(),
+        hops.len()
+    );
+}
+
 // ---- download limits and completeness ------------------------------------------
 
 /// Counts what a download wrote.
