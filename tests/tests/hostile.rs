@@ -11,6 +11,7 @@
 //! - download limits: size, overall deadline, declared and expected length;
 //!   completeness reported, unconfirmed downloads never replace a file;
 //! - `to_file` dropped at any point leaves no file behind;
+//! - an upload's spooled body has no name while it is sent;
 //! - secrets echoed back in any encoding (escapes, another case, a head, hex,
 //!   base64), and control characters, never reach `Display` or `Debug`;
 //! - the fake: header and body read timeouts, body size limit, connection cap,
@@ -947,6 +948,72 @@ async fn control_characters_in_service_text_are_escaped() {
     }
     assert_eq!(api.message, r"Bad\r\n2026-12-02T00:00:00Z INFO forged line");
     assert!(api.hint.starts_with(r"\u{1b}[2J"), "{}", api.hint);
+}
+
+// ---- uploads -------------------------------------------------------------------
+
+/// While a server holds an upload from a path, the spooled body exists only
+/// as an open file without a name: nothing in the temporary folder carries
+/// the document, so nothing can outlive the process, however it ends.
+#[cfg(target_os = "linux")]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_upload_spool_has_no_name() {
+    const SIZE: usize = 200_000;
+    let api = MisbehavingServer::sequence(vec![Reply::Silence])
+        .await
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("report.docx");
+    std::fs::write(&path, vec![7u8; SIZE]).unwrap();
+    let client = Client::new(
+        Credentials::new(APP_ID, APP_KEY),
+        config(&api.base_url())
+            .with_timeout(Duration::from_secs(3))
+            .with_retry_policy(RetryPolicy::none()),
+    )
+    .unwrap();
+    let upload = tokio::spawn(async move {
+        client
+            .upload_appspace_file(kdocs_client::UploadAppspaceFileRequest::new(
+                kdocs_client::runtime::FilePart::from_path(path),
+            ))
+            .await
+    });
+    bounded(Duration::from_secs(5), async {
+        while api.requests() == 0 {
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+    })
+    .await;
+    let temp = std::env::temp_dir();
+    // No file of the temporary folder holds a copy (the document with its
+    // multipart head and tail is a little larger than the document).
+    let named: Vec<String> = std::fs::read_dir(&temp)
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .filter(|e| {
+            e.metadata()
+                .is_ok_and(|m| m.is_file() && (SIZE as u64..SIZE as u64 + 4096).contains(&m.len()))
+        })
+        .filter(|e| std::fs::read(e.path()).is_ok_and(|b| b.windows(64).any(|w| w == [7u8; 64])))
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect();
+    assert!(named.is_empty(), "{named:?}");
+    // The spool is among this process's open files, deleted, with the body.
+    let spools = std::fs::read_dir("/proc/self/fd")
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .filter(|e| {
+            std::fs::read_link(e.path()).is_ok_and(|target| {
+                let target = target.to_string_lossy();
+                target.starts_with(&*temp.to_string_lossy()) && target.ends_with("(deleted)")
+            })
+        })
+        .filter(|e| std::fs::metadata(e.path()).is_ok_and(|m| m.len() > SIZE as u64))
+        .count();
+    assert!(spools >= 1, "the spool was not found among the open files");
+    upload.abort();
+    println!("upload spool: {spools} open deleted file(s), 0 named copies in {temp:?}");
 }
 
 // ---- the fake under hostile clients ---------------------------------------------
