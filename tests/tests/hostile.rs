@@ -15,7 +15,8 @@
 //! - secrets echoed back in any encoding (escapes, another case, a head, hex,
 //!   base64), and control characters, never reach `Display` or `Debug`;
 //! - the fake: header and body read timeouts, body size limit, connection cap,
-//!   no key in `Debug`.
+//!   no key in `Debug`, signature headers checked before a body is read, a
+//!   bounded number of authorization codes.
 
 use std::future::Future;
 use std::path::Path;
@@ -1024,6 +1025,18 @@ async fn fake_with(config: FakeConfig) -> FakeKdocs {
         .unwrap()
 }
 
+/// `Authorization`, `Content-Md5` and `Date` headers that pass the fake's
+/// head check (a known app, well-formed values, the fake's time) but sign
+/// nothing: what a client that has not sent its body yet looks like.
+fn well_formed_head(fake: &FakeKdocs) -> String {
+    format!(
+        "Authorization: WPS-2:{APP_ID}:{}\r\nContent-Md5: {}\r\nDate: {}\r\n",
+        "a".repeat(40),
+        "0".repeat(32),
+        httpdate::fmt_http_date(fake.clock().now())
+    )
+}
+
 /// Reads until the server closes the connection; the bytes it sent.
 async fn read_to_close(stream: &mut tokio::net::TcpStream) -> Vec<u8> {
     let mut out = Vec::new();
@@ -1057,12 +1070,18 @@ async fn the_fake_bounds_slow_and_large_requests() {
     assert!(String::from_utf8_lossy(&answer).starts_with("HTTP/1.1 404"));
     let idle_closed = started.elapsed();
 
-    // A body that never comes: 408 once the deadline passes.
+    // A body that never comes: 408 once the deadline passes. The head is a
+    // well-formed signed one: a head that is not is refused before any body
+    // is read (`the_fake_checks_the_signature_head_before_reading_an_upload`).
+    let signed_head = well_formed_head(&fake);
     let mut stalled = tokio::net::TcpStream::connect(addr).await.unwrap();
     stalled
         .write_all(
-            b"POST /api/v1/openapi/anonymous/token HTTP/1.1\r\nHost: x\r\n\
-              Content-Type: application/json\r\nContent-Length: 100\r\n\r\n{\"tok",
+            format!(
+                "POST /api/v1/openapi/anonymous/token HTTP/1.1\r\nHost: x\r\n{signed_head}\
+                 Content-Type: application/json\r\nContent-Length: 100\r\n\r\n{{\"tok"
+            )
+            .as_bytes(),
         )
         .await
         .unwrap();
@@ -1076,8 +1095,11 @@ async fn the_fake_bounds_slow_and_large_requests() {
     let mut large = tokio::net::TcpStream::connect(addr).await.unwrap();
     large
         .write_all(
-            b"POST /api/v1/openapi/anonymous/token HTTP/1.1\r\nHost: x\r\n\
-              Content-Type: application/json\r\nContent-Length: 4194304\r\n\r\n",
+            format!(
+                "POST /api/v1/openapi/anonymous/token HTTP/1.1\r\nHost: x\r\n{signed_head}\
+                 Content-Type: application/json\r\nContent-Length: 4194304\r\n\r\n"
+            )
+            .as_bytes(),
         )
         .await
         .unwrap();
@@ -1125,6 +1147,103 @@ async fn the_fake_caps_its_connections_and_recovers() {
         started.elapsed()
     );
     drop(silent);
+    fake.shutdown().await;
+}
+
+/// The authorize page is unauthenticated: whoever calls it makes the fake
+/// hold a code. Expired codes are dropped as new ones come and at most
+/// 10,000 are kept.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_fake_prunes_and_caps_authorization_codes() {
+    let fake = fake_with(FakeConfig::default()).await;
+    let started = Instant::now();
+    for _ in 0..12_000 {
+        fake.authorize();
+    }
+    let made = started.elapsed();
+    assert_eq!(fake.pending_oauth_codes(), 10_000);
+    // Over the HTTP page too, once every code has expired.
+    fake.clock().advance(Duration::from_secs(5 * 60 + 1));
+    let page = format!(
+        "{}/h5/auth?app_id={APP_ID}&scope=user_basic&redirect_uri=https://a.example/cb",
+        fake.base_url()
+    );
+    // The client's pool never follows the page's redirect.
+    let http = client(&fake.base_url());
+    for _ in 0..3 {
+        let answer = bounded(Duration::from_secs(5), http.http().get(&page).send())
+            .await
+            .unwrap();
+        assert_eq!(answer.status().as_u16(), 302);
+    }
+    assert_eq!(fake.pending_oauth_codes(), 3);
+    println!("authorization codes: 12,000 made in {made:?}, 10,000 kept; 3 after expiry");
+    fake.shutdown().await;
+}
+
+/// Signed heads that fail on their own (an unknown app, a malformed
+/// signature or `Content-Md5`, a bad or missing `Date`, no `Authorization`)
+/// with a 32 MiB upload announced: 403 at once, without the fake waiting
+/// for, or reading, a byte of the body.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_fake_checks_the_signature_head_before_reading_an_upload() {
+    // A read timeout far longer than the test's bound: a fake that waited for
+    // the body would answer 408 only after it.
+    let fake = fake_with(FakeConfig::default().with_read_timeout(Duration::from_secs(30))).await;
+    let date = httpdate::fmt_http_date(fake.clock().now());
+    let signature = "a".repeat(40);
+    let md5 = "0".repeat(32);
+    let heads = [
+        format!(
+            "Authorization: WPS-2:unknown-app:{signature}\r\nContent-Md5: {md5}\r\nDate: {date}\r\n"
+        ),
+        format!("Authorization: WPS-2:{APP_ID}:not-hex\r\nContent-Md5: {md5}\r\nDate: {date}\r\n"),
+        format!(
+            "Authorization: WPS-2:{APP_ID}:{signature}\r\nContent-Md5: nope\r\nDate: {date}\r\n"
+        ),
+        format!(
+            "Authorization: WPS-2:{APP_ID}:{signature}\r\nContent-Md5: {md5}\r\nDate: yesterday\r\n"
+        ),
+        format!("Authorization: WPS-2:{APP_ID}:{signature}\r\nContent-Md5: {md5}\r\n"),
+        format!("Content-Md5: {md5}\r\nDate: {date}\r\n"),
+    ];
+    let started = Instant::now();
+    for head in &heads {
+        let mut stream = tokio::net::TcpStream::connect(fake.addr()).await.unwrap();
+        let request = format!(
+            "POST /api/v1/openapi/appspace/files/upload HTTP/1.1\r\nHost: x\r\n\
+             Content-Type: multipart/form-data; boundary=b\r\n{head}\
+             Content-Length: 33554432\r\n\r\n"
+        );
+        stream.write_all(request.as_bytes()).await.unwrap();
+        let mut answer = vec![0u8; 12];
+        bounded(Duration::from_secs(5), stream.read_exact(&mut answer))
+            .await
+            .unwrap();
+        let answer = String::from_utf8_lossy(&answer);
+        assert!(answer.starts_with("HTTP/1.1 403"), "{head:?}: {answer}");
+    }
+    let refused = started.elapsed();
+    // The same upload with a well-formed head is read: the fake waits for it.
+    let mut stream = tokio::net::TcpStream::connect(fake.addr()).await.unwrap();
+    let request = format!(
+        "POST /api/v1/openapi/appspace/files/upload HTTP/1.1\r\nHost: x\r\n\
+         Content-Type: multipart/form-data; boundary=b\r\n{}\
+         Content-Length: 33554432\r\n\r\n",
+        well_formed_head(&fake)
+    );
+    stream.write_all(request.as_bytes()).await.unwrap();
+    let mut answer = vec![0u8; 12];
+    let waited = tokio::time::timeout(Duration::from_millis(500), stream.read_exact(&mut answer));
+    assert!(
+        waited.await.is_err(),
+        "{}",
+        String::from_utf8_lossy(&answer)
+    );
+    println!(
+        "{} bad signature heads with a 32 MiB body announced: 403 unread, all within {refused:?}",
+        heads.len()
+    );
     fake.shutdown().await;
 }
 
