@@ -11,10 +11,12 @@
 //! - download limits: size, overall deadline, declared and expected length;
 //!   completeness reported, unconfirmed downloads never replace a file;
 //! - `to_file` dropped at any point leaves no file behind;
-//! - secrets echoed back in any encoding, and control characters, never reach
-//!   `Display` or `Debug`;
+//! - an upload's spooled body has no name while it is sent;
+//! - secrets echoed back in any encoding (escapes, another case, a head, hex,
+//!   base64), and control characters, never reach `Display` or `Debug`;
 //! - the fake: header and body read timeouts, body size limit, connection cap,
-//!   no key in `Debug`.
+//!   no key in `Debug`, signature headers checked before a body is read, a
+//!   bounded number of authorization codes.
 
 use std::future::Future;
 use std::path::Path;
@@ -333,6 +335,75 @@ async fn downloads_follow_checked_redirects_without_leaking_the_url() {
         "download redirects: 1 hop followed without Referer/credentials/URL, 5 hops followed, \
          6th refused, {} rule-breaking hops refused with 0 requests sent",
         refused.len() + 1
+    );
+}
+
+/// Default headers for the given name and value.
+fn default_headers(pairs: &[(&'static str, &'static str)]) -> hyper::header::HeaderMap {
+    pairs
+        .iter()
+        .map(|(name, value)| {
+            (
+                hyper::header::HeaderName::from_static(name),
+                hyper::header::HeaderValue::from_static(value),
+            )
+        })
+        .collect()
+}
+
+/// A caller's `with_http_setup` default headers (a gateway credential, a
+/// `Referer`) go to the API, and to no download hop, on whatever origin;
+/// `with_download_http_setup`'s go to the download hops only.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn downloads_never_carry_the_callers_default_headers() {
+    let files = file_server().await;
+    let hop = redirector(302, format!("{}/cdn/object", files.base_url())).await;
+    let presigned = format!("{}/presigned", hop.base_url());
+    let answer =
+        serde_json::json!({ "download_url": presigned, "checksums": {}, "sys_metadata": {} });
+    let api = MisbehavingServer::start(move |_, _| Reply::ok(&answer.to_string()))
+        .await
+        .unwrap();
+    let client = Client::new(
+        Credentials::new(APP_ID, APP_KEY),
+        config(&api.base_url())
+            .with_http_setup(|builder| {
+                builder.default_headers(default_headers(&[
+                    ("x-gateway-key", "GW-SECRET-77"),
+                    ("referer", "https://app.example/page"),
+                ]))
+            })
+            .with_download_http_setup(|builder| {
+                builder.default_headers(default_headers(&[("x-download-pool", "yes")]))
+            }),
+    )
+    .unwrap();
+    for _ in 0..2 {
+        let mut sink = Vec::new();
+        bounded(
+            Duration::from_secs(5),
+            client.download("file-1").to_writer(&mut sink),
+        )
+        .await
+        .unwrap();
+        assert_eq!(sink, CONTENT);
+    }
+    // The API calls carry them (the setup works), no download hop does.
+    for request in api.recorded() {
+        assert_eq!(request.header("x-gateway-key"), Some("GW-SECRET-77"));
+        assert!(!has_header(&request, "x-download-pool"), "{request:?}");
+    }
+    let hops: Vec<RecordedRequest> = hop.recorded().into_iter().chain(files.recorded()).collect();
+    assert_eq!(hops.len(), 4);
+    for request in &hops {
+        assert!(!has_header(request, "x-gateway-key"), "{request:?}");
+        assert!(!has_header(request, "referer"), "{request:?}");
+        assert_eq!(request.header("x-download-pool"), Some("yes"));
+    }
+    println!(
+        "default headers: {} API requests with the gateway key, {} download hops without it",
+        api.requests(),
+        hops.len()
     );
 }
 
@@ -752,6 +823,100 @@ async fn echoed_secrets_are_scrubbed_in_every_form_and_at_every_cut() {
     );
 }
 
+/// The forms a token-shaped secret and the app key may be echoed in beyond
+/// the escapes of [`forms`]: another case, a head, hex and base64 (of the
+/// secret and of `app_id:app_key`, HTTP Basic's form).
+fn encoded_forms(token: &str) -> Vec<String> {
+    // A plain encoder written here, independent of the scrubber's.
+    let b64 = |bytes: &[u8], url_safe: bool| {
+        let alphabet: &[u8] = if url_safe {
+            b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+        } else {
+            b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
+        };
+        let (mut bits, mut n, mut out) = (0u32, 0, String::new());
+        for &b in bytes {
+            bits = (bits << 8) | u32::from(b);
+            n += 8;
+            while n >= 6 {
+                n -= 6;
+                out.push(alphabet[((bits >> n) & 63) as usize] as char);
+            }
+        }
+        if n > 0 {
+            out.push(alphabet[((bits << (6 - n)) & 63) as usize] as char);
+        }
+        while out.len() % 4 != 0 {
+            out.push('=');
+        }
+        out
+    };
+    let pair = format!("{APP_ID}:{APP_KEY}");
+    let mut forms = vec![
+        token.to_ascii_uppercase(),
+        token.to_ascii_lowercase(),
+        token[..12].to_owned(),
+        APP_KEY.to_ascii_uppercase(),
+        APP_KEY[..10].to_owned(),
+        hex::encode(token),
+        hex::encode(APP_KEY).to_ascii_uppercase(),
+    ];
+    for plain in [token, APP_KEY, pair.as_str()] {
+        for url_safe in [false, true] {
+            let encoded = b64(plain.as_bytes(), url_safe);
+            forms.push(encoded.trim_end_matches('=').to_owned());
+            forms.push(encoded);
+        }
+    }
+    forms
+}
+
+/// A server that echoes a user token and the app key in another case, cut
+/// short, in hex and in base64, in `message`, `hint` and `extra`: no form,
+/// and no 8-character head of one, shows in the error.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn secrets_echoed_in_base64_hex_another_case_or_cut_short_are_scrubbed() {
+    const TOKEN: &str = "q7Lw2-Ntx9RZcP4mVb8sHyKd";
+    let forms = encoded_forms(TOKEN);
+    let echoed = forms.clone();
+    let api = MisbehavingServer::start(move |i, _| {
+        let form = &echoed[i % echoed.len()];
+        Reply::json(
+            401,
+            serde_json::json!({
+                "code": 20007,
+                "message": format!("token {form}"),
+                "hint": format!("Basic {form}…"),
+                "extra": { "echo": form },
+            })
+            .to_string(),
+        )
+    })
+    .await
+    .unwrap();
+    let client = Client::new(
+        Credentials::new(APP_ID, APP_KEY),
+        config(&api.base_url()).with_retry_policy(RetryPolicy::none()),
+    )
+    .unwrap();
+    for form in &forms {
+        let err = bounded(
+            Duration::from_secs(5),
+            client.get_edit_url_with_token(GetEditUrlWithTokenRequest::new("file-1", TOKEN)),
+        )
+        .await
+        .unwrap_err();
+        let shown = format!("{err} {err:?} {err:#?}");
+        assert!(shown.contains("token ***"), "{form}: {shown}");
+        assert!(!shown.contains(&form[..8]), "{form}: {shown}");
+    }
+    assert_eq!(api.requests(), forms.len());
+    println!(
+        "{} echoed forms of a token and the app key (case, head, hex, base64): 0 found",
+        forms.len()
+    );
+}
+
 #[tokio::test]
 async fn control_characters_in_service_text_are_escaped() {
     let server = MisbehavingServer::sequence(vec![Reply::json(
@@ -786,12 +951,90 @@ async fn control_characters_in_service_text_are_escaped() {
     assert!(api.hint.starts_with(r"\u{1b}[2J"), "{}", api.hint);
 }
 
+// ---- uploads -------------------------------------------------------------------
+
+/// While a server holds an upload from a path, the spooled body exists only
+/// as an open file without a name: nothing in the temporary folder carries
+/// the document, so nothing can outlive the process, however it ends.
+#[cfg(target_os = "linux")]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_upload_spool_has_no_name() {
+    const SIZE: usize = 200_000;
+    let api = MisbehavingServer::sequence(vec![Reply::Silence])
+        .await
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("report.docx");
+    std::fs::write(&path, vec![7u8; SIZE]).unwrap();
+    let client = Client::new(
+        Credentials::new(APP_ID, APP_KEY),
+        config(&api.base_url())
+            .with_timeout(Duration::from_secs(3))
+            .with_retry_policy(RetryPolicy::none()),
+    )
+    .unwrap();
+    let upload = tokio::spawn(async move {
+        client
+            .upload_appspace_file(kdocs_client::UploadAppspaceFileRequest::new(
+                kdocs_client::runtime::FilePart::from_path(path),
+            ))
+            .await
+    });
+    bounded(Duration::from_secs(5), async {
+        while api.requests() == 0 {
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+    })
+    .await;
+    let temp = std::env::temp_dir();
+    // No file of the temporary folder holds a copy (the document with its
+    // multipart head and tail is a little larger than the document).
+    let named: Vec<String> = std::fs::read_dir(&temp)
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .filter(|e| {
+            e.metadata()
+                .is_ok_and(|m| m.is_file() && (SIZE as u64..SIZE as u64 + 4096).contains(&m.len()))
+        })
+        .filter(|e| std::fs::read(e.path()).is_ok_and(|b| b.windows(64).any(|w| w == [7u8; 64])))
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect();
+    assert!(named.is_empty(), "{named:?}");
+    // The spool is among this process's open files, deleted, with the body.
+    let spools = std::fs::read_dir("/proc/self/fd")
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .filter(|e| {
+            std::fs::read_link(e.path()).is_ok_and(|target| {
+                let target = target.to_string_lossy();
+                target.starts_with(&*temp.to_string_lossy()) && target.ends_with("(deleted)")
+            })
+        })
+        .filter(|e| std::fs::metadata(e.path()).is_ok_and(|m| m.len() > SIZE as u64))
+        .count();
+    assert!(spools >= 1, "the spool was not found among the open files");
+    upload.abort();
+    println!("upload spool: {spools} open deleted file(s), 0 named copies in {temp:?}");
+}
+
 // ---- the fake under hostile clients ---------------------------------------------
 
 async fn fake_with(config: FakeConfig) -> FakeKdocs {
     FakeKdocs::start(config.with_app(APP_ID, APP_KEY))
         .await
         .unwrap()
+}
+
+/// `Authorization`, `Content-Md5` and `Date` headers that pass the fake's
+/// head check (a known app, well-formed values, the fake's time) but sign
+/// nothing: what a client that has not sent its body yet looks like.
+fn well_formed_head(fake: &FakeKdocs) -> String {
+    format!(
+        "Authorization: WPS-2:{APP_ID}:{}\r\nContent-Md5: {}\r\nDate: {}\r\n",
+        "a".repeat(40),
+        "0".repeat(32),
+        httpdate::fmt_http_date(fake.clock().now())
+    )
 }
 
 /// Reads until the server closes the connection; the bytes it sent.
@@ -827,12 +1070,18 @@ async fn the_fake_bounds_slow_and_large_requests() {
     assert!(String::from_utf8_lossy(&answer).starts_with("HTTP/1.1 404"));
     let idle_closed = started.elapsed();
 
-    // A body that never comes: 408 once the deadline passes.
+    // A body that never comes: 408 once the deadline passes. The head is a
+    // well-formed signed one: a head that is not is refused before any body
+    // is read (`the_fake_checks_the_signature_head_before_reading_an_upload`).
+    let signed_head = well_formed_head(&fake);
     let mut stalled = tokio::net::TcpStream::connect(addr).await.unwrap();
     stalled
         .write_all(
-            b"POST /api/v1/openapi/anonymous/token HTTP/1.1\r\nHost: x\r\n\
-              Content-Type: application/json\r\nContent-Length: 100\r\n\r\n{\"tok",
+            format!(
+                "POST /api/v1/openapi/anonymous/token HTTP/1.1\r\nHost: x\r\n{signed_head}\
+                 Content-Type: application/json\r\nContent-Length: 100\r\n\r\n{{\"tok"
+            )
+            .as_bytes(),
         )
         .await
         .unwrap();
@@ -846,8 +1095,11 @@ async fn the_fake_bounds_slow_and_large_requests() {
     let mut large = tokio::net::TcpStream::connect(addr).await.unwrap();
     large
         .write_all(
-            b"POST /api/v1/openapi/anonymous/token HTTP/1.1\r\nHost: x\r\n\
-              Content-Type: application/json\r\nContent-Length: 4194304\r\n\r\n",
+            format!(
+                "POST /api/v1/openapi/anonymous/token HTTP/1.1\r\nHost: x\r\n{signed_head}\
+                 Content-Type: application/json\r\nContent-Length: 4194304\r\n\r\n"
+            )
+            .as_bytes(),
         )
         .await
         .unwrap();
@@ -895,6 +1147,103 @@ async fn the_fake_caps_its_connections_and_recovers() {
         started.elapsed()
     );
     drop(silent);
+    fake.shutdown().await;
+}
+
+/// The authorize page is unauthenticated: whoever calls it makes the fake
+/// hold a code. Expired codes are dropped as new ones come and at most
+/// 10,000 are kept.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_fake_prunes_and_caps_authorization_codes() {
+    let fake = fake_with(FakeConfig::default()).await;
+    let started = Instant::now();
+    for _ in 0..12_000 {
+        fake.authorize();
+    }
+    let made = started.elapsed();
+    assert_eq!(fake.pending_oauth_codes(), 10_000);
+    // Over the HTTP page too, once every code has expired.
+    fake.clock().advance(Duration::from_secs(5 * 60 + 1));
+    let page = format!(
+        "{}/h5/auth?app_id={APP_ID}&scope=user_basic&redirect_uri=https://a.example/cb",
+        fake.base_url()
+    );
+    // The client's pool never follows the page's redirect.
+    let http = client(&fake.base_url());
+    for _ in 0..3 {
+        let answer = bounded(Duration::from_secs(5), http.http().get(&page).send())
+            .await
+            .unwrap();
+        assert_eq!(answer.status().as_u16(), 302);
+    }
+    assert_eq!(fake.pending_oauth_codes(), 3);
+    println!("authorization codes: 12,000 made in {made:?}, 10,000 kept; 3 after expiry");
+    fake.shutdown().await;
+}
+
+/// Signed heads that fail on their own (an unknown app, a malformed
+/// signature or `Content-Md5`, a bad or missing `Date`, no `Authorization`)
+/// with a 32 MiB upload announced: 403 at once, without the fake waiting
+/// for, or reading, a byte of the body.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_fake_checks_the_signature_head_before_reading_an_upload() {
+    // A read timeout far longer than the test's bound: a fake that waited for
+    // the body would answer 408 only after it.
+    let fake = fake_with(FakeConfig::default().with_read_timeout(Duration::from_secs(30))).await;
+    let date = httpdate::fmt_http_date(fake.clock().now());
+    let signature = "a".repeat(40);
+    let md5 = "0".repeat(32);
+    let heads = [
+        format!(
+            "Authorization: WPS-2:unknown-app:{signature}\r\nContent-Md5: {md5}\r\nDate: {date}\r\n"
+        ),
+        format!("Authorization: WPS-2:{APP_ID}:not-hex\r\nContent-Md5: {md5}\r\nDate: {date}\r\n"),
+        format!(
+            "Authorization: WPS-2:{APP_ID}:{signature}\r\nContent-Md5: nope\r\nDate: {date}\r\n"
+        ),
+        format!(
+            "Authorization: WPS-2:{APP_ID}:{signature}\r\nContent-Md5: {md5}\r\nDate: yesterday\r\n"
+        ),
+        format!("Authorization: WPS-2:{APP_ID}:{signature}\r\nContent-Md5: {md5}\r\n"),
+        format!("Content-Md5: {md5}\r\nDate: {date}\r\n"),
+    ];
+    let started = Instant::now();
+    for head in &heads {
+        let mut stream = tokio::net::TcpStream::connect(fake.addr()).await.unwrap();
+        let request = format!(
+            "POST /api/v1/openapi/appspace/files/upload HTTP/1.1\r\nHost: x\r\n\
+             Content-Type: multipart/form-data; boundary=b\r\n{head}\
+             Content-Length: 33554432\r\n\r\n"
+        );
+        stream.write_all(request.as_bytes()).await.unwrap();
+        let mut answer = vec![0u8; 12];
+        bounded(Duration::from_secs(5), stream.read_exact(&mut answer))
+            .await
+            .unwrap();
+        let answer = String::from_utf8_lossy(&answer);
+        assert!(answer.starts_with("HTTP/1.1 403"), "{head:?}: {answer}");
+    }
+    let refused = started.elapsed();
+    // The same upload with a well-formed head is read: the fake waits for it.
+    let mut stream = tokio::net::TcpStream::connect(fake.addr()).await.unwrap();
+    let request = format!(
+        "POST /api/v1/openapi/appspace/files/upload HTTP/1.1\r\nHost: x\r\n\
+         Content-Type: multipart/form-data; boundary=b\r\n{}\
+         Content-Length: 33554432\r\n\r\n",
+        well_formed_head(&fake)
+    );
+    stream.write_all(request.as_bytes()).await.unwrap();
+    let mut answer = vec![0u8; 12];
+    let waited = tokio::time::timeout(Duration::from_millis(500), stream.read_exact(&mut answer));
+    assert!(
+        waited.await.is_err(),
+        "{}",
+        String::from_utf8_lossy(&answer)
+    );
+    println!(
+        "{} bad signature heads with a 32 MiB body announced: 403 unread, all within {refused:?}",
+        heads.len()
+    );
     fake.shutdown().await;
 }
 

@@ -134,6 +134,7 @@ pub struct Config {
     pub(crate) timeout: Duration,
     pub(crate) connect_timeout: Duration,
     pub(crate) http_setup: Option<HttpSetup>,
+    pub(crate) download_http_setup: Option<HttpSetup>,
     pub(crate) max_response_bytes: usize,
     pub(crate) allow_insecure_http: bool,
     pub(crate) user_agent: String,
@@ -156,6 +157,13 @@ impl fmt::Debug for Config {
             .field(
                 "http_setup",
                 &self.http_setup.as_ref().map(|_| "Fn(ClientBuilder)"),
+            )
+            .field(
+                "download_http_setup",
+                &self
+                    .download_http_setup
+                    .as_ref()
+                    .map(|_| "Fn(ClientBuilder)"),
             )
             .field("max_response_bytes", &self.max_response_bytes)
             .field("allow_insecure_http", &self.allow_insecure_http)
@@ -190,6 +198,7 @@ impl Config {
             timeout: Duration::from_secs(30),
             connect_timeout: Duration::from_secs(10),
             http_setup: None,
+            download_http_setup: None,
             max_response_bytes: 4 * 1024 * 1024,
             allow_insecure_http: false,
             user_agent: concat!("kdocs-client-rust/", env!("CARGO_PKG_VERSION")).to_owned(),
@@ -237,6 +246,11 @@ impl Config {
     /// downloads follow a few redirects themselves, each checked, see
     /// [`crate::download`]), and no `Referer` header is sent.
     ///
+    /// Downloads do not use this setup: their URLs and redirects may lead to
+    /// any host, where the API's default headers (a gateway credential, a
+    /// `Referer`) do not belong. A proxy or a root certificate that downloads
+    /// need goes in [`Config::with_download_http_setup`].
+    ///
     /// There is no way to hand in a ready `reqwest::Client`: its redirect
     /// policy cannot be read or changed, and reqwest's default follows up to
     /// ten redirects with the signature and tokens.
@@ -253,6 +267,25 @@ impl Config {
         setup: impl Fn(reqwest::ClientBuilder) -> reqwest::ClientBuilder + Send + Sync + 'static,
     ) -> Self {
         self.http_setup = Some(Arc::new(setup));
+        self
+    }
+
+    /// Adjusts the `reqwest` client downloads use (a proxy, root
+    /// certificates), as [`Config::with_http_setup`] does for API calls. Its
+    /// default headers go to every host a download URL or its redirects lead
+    /// to. Redirects and `Referer` stay off whatever `setup` does.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// let config = kdocs_runtime::Config::new()
+    ///     .with_download_http_setup(|builder| builder.pool_idle_timeout(Duration::from_secs(5)));
+    /// # kdocs_runtime::Client::new(kdocs_runtime::Credentials::new("app", "key"), config).unwrap();
+    /// ```
+    pub fn with_download_http_setup(
+        mut self,
+        setup: impl Fn(reqwest::ClientBuilder) -> reqwest::ClientBuilder + Send + Sync + 'static,
+    ) -> Self {
+        self.download_http_setup = Some(Arc::new(setup));
         self
     }
 

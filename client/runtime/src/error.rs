@@ -8,7 +8,8 @@
 use std::fmt;
 use std::time::Duration;
 
-use super::scrub::Scrubber;
+// Redaction lives in `scrub`; `envelope` takes these from here.
+pub(crate) use super::scrub::{excerpt, redact_json_strings};
 
 /// Which call an error belongs to.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -534,94 +535,6 @@ impl Error {
     }
 }
 
-/// Replaces JSON string *values* in `text` by `"…"`, keeping object keys, so an
-/// excerpt or a serde message can be shown without leaking a token. A string is
-/// a key when the next non-space character after it is `:`. An unterminated
-/// string (a truncated body) is redacted to the end.
-pub(crate) fn redact_json_strings(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    let mut rest = text;
-    while let Some(start) = rest.find('"') {
-        out.push_str(&rest[..start]);
-        let after_quote = &rest[start + 1..];
-        let mut end = None;
-        let mut escaped = false;
-        for (i, c) in after_quote.char_indices() {
-            match c {
-                '\\' if !escaped => escaped = true,
-                '"' if !escaped => {
-                    end = Some(i);
-                    break;
-                }
-                _ => escaped = false,
-            }
-        }
-        match end {
-            Some(end) => {
-                let literal = &after_quote[..end];
-                let following = after_quote[end + 1..].trim_start();
-                if following.starts_with(':') {
-                    out.push('"');
-                    out.push_str(literal);
-                    out.push('"');
-                } else {
-                    out.push_str("\"…\"");
-                }
-                rest = &after_quote[end + 1..];
-            }
-            None => {
-                out.push_str("\"…");
-                rest = "";
-            }
-        }
-    }
-    out.push_str(rest);
-    out
-}
-
-/// Runs of 20 or more token characters (`A-Z a-z 0-9 - _ .`) are replaced by
-/// `…`: a body that is not JSON (an HTML error page) may still carry a token,
-/// and kdocs tokens are long runs like these, while words of prose are not.
-pub(crate) fn mask_token_like(text: &str) -> String {
-    const MIN_RUN: usize = 20;
-    let is_token = |c: char| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.');
-    let mut out = String::with_capacity(text.len());
-    let mut run = String::new();
-    let flush = |run: &mut String, out: &mut String| {
-        if run.len() >= MIN_RUN {
-            out.push('…');
-        } else {
-            out.push_str(run);
-        }
-        run.clear();
-    };
-    for c in text.chars() {
-        if is_token(c) {
-            run.push(c);
-        } else {
-            flush(&mut run, &mut out);
-            out.push(c);
-        }
-    }
-    flush(&mut run, &mut out);
-    out
-}
-
-/// At most `max` characters of `body`, lossily decoded, with the request's
-/// secrets removed (before the cut, so no prefix of one survives), JSON string
-/// values redacted and token-like runs masked.
-pub(crate) fn excerpt(body: &[u8], max: usize, scrubber: &Scrubber<'_>) -> String {
-    let head = &body[..body.len().min(max * 4 + scrubber.max_encoded_len())];
-    let text = String::from_utf8_lossy(head);
-    let text = scrubber.scrub(&text);
-    let redacted = mask_token_like(&redact_json_strings(&text));
-    let mut short: String = redacted.chars().take(max).collect();
-    if redacted.chars().count() > max || body.len() > head.len() {
-        short.push('…');
-    }
-    short
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -795,23 +708,6 @@ mod tests {
     }
 
     #[test]
-    fn redaction_keeps_keys_and_hides_values() {
-        assert_eq!(
-            redact_json_strings(r#"{"code":0,"data":{"value":"Anonymous-secret","n":1}}"#),
-            r#"{"code":0,"data":{"value":"…","n":1}}"#
-        );
-        assert_eq!(redact_json_strings(r#"{"value":"Anonym"#), r#"{"value":"…"#);
-        assert_eq!(
-            redact_json_strings(r#"invalid type: string "tok\"en", expected i64"#),
-            r#"invalid type: string "…", expected i64"#
-        );
-        assert_eq!(
-            redact_json_strings("<html>oops</html>"),
-            "<html>oops</html>"
-        );
-    }
-
-    #[test]
     fn control_characters_are_escaped_in_display() {
         let e = Error::Api(Box::new(ApiError {
             context: CONTEXT,
@@ -873,42 +769,5 @@ mod tests {
         );
         assert!(!e.is_retryable());
         assert_eq!(e.status(), Some(307));
-    }
-
-    #[test]
-    fn excerpt_is_short_and_marks_truncation() {
-        let none = Scrubber::default();
-        assert_eq!(excerpt(b"<html>", 100, &none), "<html>");
-        assert_eq!(excerpt(b"abcdef", 3, &none), "abc…");
-        assert_eq!(excerpt(&[0xff, b'a'], 10, &none), "\u{fffd}a");
-        assert_eq!(
-            excerpt(
-                b"<html>Bad Gateway eprubvbmmdvuktimdsijtghtusyklyui</html>",
-                100,
-                &none
-            ),
-            "<html>Bad Gateway …</html>"
-        );
-    }
-
-    /// A secret that straddles the cut leaves no prefix behind, in any form.
-    #[test]
-    fn secrets_are_removed_before_the_cut() {
-        let secret = "RTANON/abc+def=";
-        let scrubber = Scrubber::new([secret]);
-        for form in [
-            "RTANON/abc+def=",
-            "RTANON%2Fabc%2Bdef%3D",
-            "RTANON%2fabc%2bdef%3d",
-        ] {
-            for pad in 0..40 {
-                let body = format!("<p>{}{form} refused</p>", "x ".repeat(pad));
-                let shown = excerpt(body.as_bytes(), 30, &scrubber);
-                for prefix_len in 4..=form.len() {
-                    assert!(!shown.contains(&form[..prefix_len]), "{shown}");
-                }
-                assert!(!shown.contains("RTAN"), "{shown}");
-            }
-        }
     }
 }

@@ -10,9 +10,12 @@
 //!   already holds the content);
 //! - file parts given as a path or an async reader: the body is written to a
 //!   temporary file in 64 KiB steps (memory stays bounded whatever the file's
-//!   size), and each attempt streams that file. A file changed on disk after
-//!   the body was written cannot make the signature wrong, and a reader is
-//!   read once.
+//!   size), and each attempt streams that file. The file has no name from the
+//!   start (it is unlinked, or on Windows deleted on close), so no copy of the
+//!   document is left behind, whether the process ends normally, on a signal
+//!   or in a crash, and no other process can open it by its path. A file
+//!   changed on disk after the body was written cannot make the signature
+//!   wrong, and a reader is read once.
 //!
 //! Text parts are sent as they are; a list is one comma-joined part, as the
 //! kdocs upload page's sample sends `parent_path=path1,path2`. The file part's
@@ -20,7 +23,7 @@
 //! which the pages document and leave out of the signature.
 
 use std::fmt;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::pin::Pin;
 use std::sync::{Arc, Mutex};
 
@@ -172,8 +175,9 @@ pub(crate) struct MultipartBody {
 
 enum Data {
     Memory(Bytes),
-    /// Removed when the last attempt is done (the guard is dropped).
-    Spooled(Arc<tempfile::TempPath>),
+    /// A temporary file without a name, gone when the last handle is
+    /// dropped. Each attempt reads it from its own offset.
+    Spooled(Arc<Mutex<std::fs::File>>),
 }
 
 impl fmt::Debug for MultipartBody {
@@ -210,14 +214,16 @@ impl MultipartBody {
         let mut sink = if in_memory {
             Sink::Memory(Vec::new())
         } else {
-            let temp = tempfile::Builder::new()
-                .prefix(".kdocs-upload-")
-                .tempfile()
+            // `tempfile()`, not a named temporary file: a named one is
+            // removed by a destructor, which a crash or a signal never runs.
+            let file = tempfile::tempfile()
                 .map_err(|e| BuildError::Io("create a temporary body file", e))?;
-            let (file, path) = temp.into_parts();
+            let writer = file
+                .try_clone()
+                .map_err(|e| BuildError::Io("create a temporary body file", e))?;
             Sink::File(
-                tokio::io::BufWriter::with_capacity(STEP, tokio::fs::File::from_std(file)),
-                path,
+                tokio::io::BufWriter::with_capacity(STEP, tokio::fs::File::from_std(writer)),
+                file,
             )
         };
         let mut md5 = Md5::new();
@@ -270,12 +276,12 @@ impl MultipartBody {
             .await?;
         let data = match sink {
             Sink::Memory(bytes) => Data::Memory(Bytes::from(bytes)),
-            Sink::File(mut writer, path) => {
+            Sink::File(mut writer, file) => {
                 writer
                     .flush()
                     .await
                     .map_err(|e| BuildError::Io("write the temporary body", e))?;
-                Data::Spooled(Arc::new(path))
+                Data::Spooled(Arc::new(Mutex::new(file)))
             }
         };
         Ok(MultipartBody {
@@ -291,11 +297,32 @@ impl MultipartBody {
     pub(crate) async fn reqwest_body(&self) -> std::io::Result<reqwest::Body> {
         match &self.data {
             Data::Memory(bytes) => Ok(reqwest::Body::from(bytes.clone())),
-            Data::Spooled(path) => {
-                let file = tokio::fs::File::open(path.as_ref() as &Path).await?;
-                Ok(reqwest::Body::wrap_stream(
-                    tokio_util::io::ReaderStream::with_capacity(file, STEP),
-                ))
+            Data::Spooled(file) => {
+                let file = file.clone();
+                let len = self.len;
+                // Each read seeks to this attempt's own offset under the
+                // lock: the handle is shared by every attempt, and an earlier
+                // attempt's body may still be read while it is dropped.
+                let chunks = futures_util::stream::try_unfold(0u64, move |offset| {
+                    let file = file.clone();
+                    async move {
+                        if offset >= len {
+                            return Ok(None);
+                        }
+                        let chunk = tokio::task::spawn_blocking(move || read_chunk(&file, offset))
+                            .await
+                            .map_err(std::io::Error::other)??;
+                        if chunk.is_empty() {
+                            return Err(std::io::Error::new(
+                                std::io::ErrorKind::UnexpectedEof,
+                                "the spooled body is shorter than what was written",
+                            ));
+                        }
+                        let next = offset + chunk.len() as u64;
+                        Ok::<_, std::io::Error>(Some((Bytes::from(chunk), next)))
+                    }
+                });
+                Ok(reqwest::Body::wrap_stream(chunks))
             }
         }
     }
@@ -310,9 +337,21 @@ impl MultipartBody {
     }
 }
 
+/// Up to [`STEP`] bytes of the spooled body from `offset`.
+fn read_chunk(file: &Mutex<std::fs::File>, offset: u64) -> std::io::Result<Vec<u8>> {
+    use std::io::{Read as _, Seek as _};
+    let mut file = file.lock().unwrap_or_else(|e| e.into_inner());
+    file.seek(std::io::SeekFrom::Start(offset))?;
+    let mut buffer = vec![0u8; STEP];
+    let n = file.read(&mut buffer)?;
+    buffer.truncate(n);
+    Ok(buffer)
+}
+
 enum Sink {
     Memory(Vec<u8>),
-    File(tokio::io::BufWriter<tokio::fs::File>, tempfile::TempPath),
+    /// The writer, and the file it writes (read back by each attempt).
+    File(tokio::io::BufWriter<tokio::fs::File>, std::fs::File),
 }
 
 impl Sink {
@@ -471,6 +510,40 @@ mod tests {
                 let needle = &content[1000..1100];
                 assert!(bytes.windows(100).any(|w| w == needle));
             }
+        }
+    }
+
+    /// Two attempts read the one spool handle in turns: each gets the whole
+    /// body from its own offset.
+    #[tokio::test]
+    async fn interleaved_attempts_each_read_the_whole_spool() {
+        use http_body_util::BodyExt as _;
+        let content: Vec<u8> = (0..200_000u32).map(|i| (i % 253) as u8).collect();
+        let file = FilePart::from_reader("r.bin", std::io::Cursor::new(content));
+        let body = MultipartBody::build(&parts(file)).await.unwrap();
+        assert!(body.memory().is_none());
+        let mut attempts = [
+            body.reqwest_body().await.unwrap(),
+            body.reqwest_body().await.unwrap(),
+        ];
+        let mut received = [Vec::new(), Vec::new()];
+        let mut open = [true, true];
+        while open.iter().any(|o| *o) {
+            for (k, attempt) in attempts.iter_mut().enumerate() {
+                if !open[k] {
+                    continue;
+                }
+                match attempt.frame().await {
+                    Some(frame) => {
+                        received[k].extend_from_slice(&frame.unwrap().into_data().unwrap())
+                    }
+                    None => open[k] = false,
+                }
+            }
+        }
+        for bytes in &received {
+            assert_eq!(bytes.len() as u64, body.len);
+            assert_eq!(md5_hex(bytes), body.md5.as_str());
         }
     }
 

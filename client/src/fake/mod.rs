@@ -32,7 +32,11 @@
 //! Every API request is checked like the real platform does: the `WPS-2`
 //! signature (`Date`, `Content-Md5`, `Content-Type`, `Authorization`) is verified by
 //! the fake's own code (it never calls the client's signer), then the app's daily
-//! quota is counted, then the parameters are decoded. Successes answer
+//! quota is counted, then the parameters are decoded. What the signature needs
+//! no body for (the four headers, a known app id, a signature of 40 and a
+//! `Content-Md5` of 32 lowercase hex digits, a `Date` within 15 minutes) is
+//! checked before the body is read: an unsigned request cannot make the fake
+//! read and hold an upload of up to its body limit. Successes answer
 //! `{"code":0,"data":{…}}`; failures answer
 //! `{"code":N,"message":"Name","hint":"what went wrong"}` with an HTTP error status.
 //!
@@ -776,17 +780,26 @@ impl FakeState {
     }
 
     /// What the authorize page does when the user consents: an authorization
-    /// code for the default app and user, valid [`OAUTH_CODE_TTL`], once.
+    /// code for the default app and user, valid [`OAUTH_CODE_TTL`], once (see
+    /// [`pending_oauth_codes`](Self::pending_oauth_codes) for how many are kept).
     /// (`GET /h5/auth?…` does the same and redirects with it.)
     pub fn authorize(&self) -> String {
         let code = format!("fake-code-{}", state::random_lowercase(24));
+        let now = self.clock.now();
         let issued = state::OauthCode {
             app_id: self.app_id.clone(),
             user_id: state::DEFAULT_USER_ID.to_owned(),
-            expire_at: self.clock.now() + OAUTH_CODE_TTL,
+            expire_at: now + OAUTH_CODE_TTL,
         };
-        self.lock().oauth_codes.insert(code.clone(), issued);
+        self.lock().insert_oauth_code(code.clone(), issued, now);
         code
+    }
+
+    /// How many authorization codes the fake holds: expired ones are dropped
+    /// as new ones are made, and at most 10,000 are kept (the oldest gives
+    /// way), however often the unauthenticated authorize page is called.
+    pub fn pending_oauth_codes(&self) -> usize {
+        self.lock().oauth_codes.len()
     }
 
     /// The current anonymous token of preview task `task_id` (the newest one after

@@ -301,8 +301,8 @@ async fn read_body(body: Incoming, limit: usize, deadline: Duration) -> Result<B
 }
 
 /// An API request: routed by the spec's route table, refused on a fault,
-/// read, verified (WPS-2 and the daily quota), decoded by the generated code,
-/// and answered by its handler.
+/// its signature headers checked, read, verified (WPS-2 and the daily quota),
+/// decoded by the generated code, and answered by its handler.
 async fn api(
     shared: &Shared,
     req: Request<Incoming>,
@@ -335,10 +335,18 @@ async fn api(
     } else {
         MAX_JSON_BODY
     };
+    let now = shared.clock.now();
+    if spec.auth.signed() {
+        // What the signature needs no body for is checked before the body
+        // is read: an unsigned request must not make the fake read and hold
+        // an upload of up to `max_upload_bytes`.
+        signature::check_head(&parts.headers, now, multipart, |app_id| {
+            shared.lock().apps.contains_key(app_id)
+        })?;
+    }
     let body = read_body(body, limit, shared.read_timeout).await?;
     let path_and_query = parts.uri.path_and_query().map_or("", |pq| pq.as_str());
     let query = parts.uri.query().unwrap_or("");
-    let now = shared.clock.now();
     let signed_by = if spec.auth.signed() {
         Some(signature::verify(
             &parts.headers,
@@ -448,13 +456,15 @@ fn authorize_page(shared: &Shared, req: &Request<Incoming>) -> Response<FakeBody
         )));
     }
     let code = format!("fake-code-{}", super::state::random_lowercase(24));
-    shared.lock().oauth_codes.insert(
+    let now = shared.clock.now();
+    shared.lock().insert_oauth_code(
         code.clone(),
         super::state::OauthCode {
             app_id: app_id.to_owned(),
             user_id: super::state::DEFAULT_USER_ID.to_owned(),
-            expire_at: shared.clock.now() + super::OAUTH_CODE_TTL,
+            expire_at: now + super::OAUTH_CODE_TTL,
         },
+        now,
     );
     let mut back = url::form_urlencoded::Serializer::new(String::new());
     back.append_pair("code", &code);

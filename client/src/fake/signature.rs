@@ -59,16 +59,29 @@ fn header<'a>(headers: &'a HeaderMap, name: &'static str) -> Result<&'a str, Fak
         .map_err(|_| FakeError::invalid_signature(format!("{name} header is not visible ASCII")))
 }
 
-/// Checks the four signature headers. `app_key_of` looks up the key registered
-/// for an app id. Returns the calling app id.
-pub(crate) fn verify(
+/// The signature headers of a request, checked as far as they can be
+/// without its body.
+#[derive(Debug)]
+pub(crate) struct Head<'h> {
+    app_id: &'h str,
+    signature: &'h str,
+    content_type: &'h str,
+    content_md5: &'h str,
+    date: &'h str,
+}
+
+/// The checks of the signature headers that need no body: the four headers
+/// are there, `Authorization` is `WPS-2:<app_id>:<40 lowercase hex>`,
+/// `Content-Type` follows the route's rule, `Content-Md5` is 32 lowercase hex,
+/// `Date` is an RFC 1123 date within [`MAX_CLOCK_SKEW`] of `now`, and
+/// `is_known_app` knows the app id. The server runs them before it reads a
+/// body, so an unsigned request costs it no body read.
+pub(crate) fn check_head(
     headers: &HeaderMap,
-    path_and_query: &str,
-    body: &[u8],
     now: SystemTime,
     multipart: bool,
-    app_key_of: impl FnOnce(&str) -> Option<String>,
-) -> Result<String, FakeError> {
+    is_known_app: impl FnOnce(&str) -> bool,
+) -> Result<Head<'_>, FakeError> {
     let authorization = header(headers, "Authorization")?;
     let content_type = header(headers, "Content-Type")?;
     let content_md5 = header(headers, "Content-Md5")?;
@@ -88,6 +101,15 @@ pub(crate) fn verify(
             "Authorization scheme must be WPS-2, got {scheme:?}"
         )));
     }
+    let lower_hex = |text: &str, len: usize| {
+        text.len() == len && text.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
+    };
+    if !lower_hex(signature, 40) {
+        return Err(FakeError::invalid_signature(
+            "the signature must be 40 lowercase hex digits: \
+             sha1(app_key + Content-Md5 + Content-Type + Date)",
+        ));
+    }
 
     if multipart {
         let boundary = content_type
@@ -105,25 +127,11 @@ pub(crate) fn verify(
         )));
     }
 
-    let expected_md5 = if body.is_empty() {
-        md5_hex(path_and_query.as_bytes())
-    } else {
-        md5_hex(body)
-    };
-    if content_md5 != expected_md5 {
-        let hint = if body.is_empty() {
-            format!(
-                "Content-Md5 does not match md5 of the request URI {path_and_query:?} \
-                 (the body is empty, so the URI as sent is hashed)"
-            )
-        } else {
-            format!(
-                "Content-Md5 does not match md5 of the body ({} bytes); \
-                 it must be the lowercase hex md5 of the exact body bytes",
-                body.len()
-            )
-        };
-        return Err(FakeError::invalid_signature(hint));
+    if !lower_hex(content_md5, 32) {
+        return Err(FakeError::invalid_signature(
+            "Content-Md5 must be 32 lowercase hex digits: the md5 of the body, \
+             or of the request URI when there is no body",
+        ));
     }
 
     let sent = httpdate::parse_http_date(date).map_err(|_| {
@@ -142,16 +150,68 @@ pub(crate) fn verify(
         )));
     }
 
-    let app_key = app_key_of(app_id)
-        .ok_or_else(|| FakeError::invalid_signature(format!("unknown app_id {app_id:?}")))?;
-    let expected = expected_signature(&app_key, content_md5, content_type, date);
-    if signature != expected {
+    if !is_known_app(app_id) {
+        return Err(FakeError::invalid_signature(format!(
+            "unknown app_id {app_id:?}"
+        )));
+    }
+    Ok(Head {
+        app_id,
+        signature,
+        content_type,
+        content_md5,
+        date,
+    })
+}
+
+/// Checks the four signature headers ([`check_head`]) and then what needs
+/// the body: `Content-Md5` is its md5 (or the URI's), and the signature is
+/// the one of the app's key. `app_key_of` looks up the key registered for an
+/// app id. Returns the calling app id.
+pub(crate) fn verify(
+    headers: &HeaderMap,
+    path_and_query: &str,
+    body: &[u8],
+    now: SystemTime,
+    multipart: bool,
+    app_key_of: impl FnOnce(&str) -> Option<String>,
+) -> Result<String, FakeError> {
+    let mut app_key = None;
+    let head = check_head(headers, now, multipart, |app_id| {
+        app_key = app_key_of(app_id);
+        app_key.is_some()
+    })?;
+
+    let expected_md5 = if body.is_empty() {
+        md5_hex(path_and_query.as_bytes())
+    } else {
+        md5_hex(body)
+    };
+    if head.content_md5 != expected_md5 {
+        let hint = if body.is_empty() {
+            format!(
+                "Content-Md5 does not match md5 of the request URI {path_and_query:?} \
+                 (the body is empty, so the URI as sent is hashed)"
+            )
+        } else {
+            format!(
+                "Content-Md5 does not match md5 of the body ({} bytes); \
+                 it must be the lowercase hex md5 of the exact body bytes",
+                body.len()
+            )
+        };
+        return Err(FakeError::invalid_signature(hint));
+    }
+
+    let app_key = app_key.unwrap_or_default();
+    let expected = expected_signature(&app_key, head.content_md5, head.content_type, head.date);
+    if head.signature != expected {
         return Err(FakeError::invalid_signature(
             "signature does not match: expected lowercase hex \
              sha1(app_key + Content-Md5 + Content-Type + Date) for this app_id",
         ));
     }
-    Ok(app_id.to_owned())
+    Ok(head.app_id.to_owned())
 }
 
 #[cfg(test)]
@@ -252,5 +312,64 @@ mod tests {
         assert!(err.hint.contains("must look like"), "{}", err.hint);
         let err = verify(&HeaderMap::new(), "", b"", now, false, |_| key()).unwrap_err();
         assert_eq!(err.hint, "Authorization header missing");
+    }
+
+    /// Each part the head check looks at, wrong on its own, is refused with
+    /// a hint naming it; a well-formed head passes without the body.
+    #[test]
+    fn the_head_is_checked_without_the_body() {
+        let date = "Wed, 23 Jan 2013 06:43:08 GMT";
+        let now = httpdate::parse_http_date(date).unwrap();
+        let md5 = "d41d8cd98f00b204e9800998ecf8427e";
+        let sig = "083500176fa3aab58ca2dc962978013b3ca2b6df";
+        let known = |app: &str| app == "AK";
+        let good = headers(&format!("WPS-2:AK:{sig}"), md5, date);
+        let head = check_head(&good, now, false, known).unwrap();
+        assert_eq!((head.app_id, head.signature), ("AK", sig));
+        for (auth, md5, date, hint) in [
+            (format!("WPS-2:other:{sig}"), md5, date, "unknown app_id"),
+            ("WPS-2:AK:not-hex".to_owned(), md5, date, "40 lowercase hex"),
+            (
+                format!("WPS-2:AK:{}", sig.to_ascii_uppercase()),
+                md5,
+                date,
+                "40 lowercase hex",
+            ),
+            (
+                format!("WPS-2:AK:{sig}"),
+                "D41D8CD98F00B204E9800998ECF8427E",
+                date,
+                "Content-Md5 must be 32",
+            ),
+            (
+                format!("WPS-2:AK:{sig}"),
+                "abc",
+                date,
+                "Content-Md5 must be 32",
+            ),
+            (
+                format!("WPS-2:AK:{sig}"),
+                md5,
+                "yesterday",
+                "not an RFC 1123 date",
+            ),
+            (format!("WPS-3:AK:{sig}"), md5, date, "scheme must be WPS-2"),
+        ] {
+            let err = check_head(&headers(&auth, md5, date), now, false, known).unwrap_err();
+            assert!(err.hint.contains(hint), "{auth} {md5} {date}: {}", err.hint);
+        }
+        let mut no_date = headers(&format!("WPS-2:AK:{sig}"), md5, date);
+        no_date.remove(DATE);
+        let err = check_head(&no_date, now, false, known).unwrap_err();
+        assert_eq!(err.hint, "Date header missing");
+        // A JSON content type on a multipart route.
+        let err = check_head(
+            &headers(&format!("WPS-2:AK:{sig}"), md5, date),
+            now,
+            true,
+            known,
+        )
+        .unwrap_err();
+        assert!(err.hint.contains("multipart/form-data"), "{}", err.hint);
     }
 }

@@ -37,6 +37,8 @@ pub struct Client {
 
 struct Inner {
     http: reqwest::Client,
+    /// The pool of downloads: without the caller's `with_http_setup`.
+    download_http: reqwest::Client,
     credentials: Credentials,
     /// The base URL without a trailing slash.
     base_url: String,
@@ -73,6 +75,7 @@ impl Client {
         }
         let (base_url, base) = check_base_url(&config.base_url, config.allow_insecure_http)?;
         let http = build_http(&config)?;
+        let download_http = build_download_http(&config)?;
         let slots = config
             .max_connections
             .map(|n| Semaphore::new(n.min(Semaphore::MAX_PERMITS)));
@@ -80,6 +83,7 @@ impl Client {
             options: CallOptions::default(),
             inner: Arc::new(Inner {
                 http,
+                download_http,
                 credentials,
                 base_url,
                 base,
@@ -147,11 +151,22 @@ impl Client {
         &self.inner.config
     }
 
-    /// The HTTP client underneath (for downloads from URLs the API returns).
-    /// It never follows redirects and sends no `Referer`: a caller using it
-    /// directly sees a 3xx as it is.
+    /// The HTTP client API calls go through, with the caller's
+    /// [`Config::with_http_setup`]. It never follows redirects and sends no
+    /// `Referer`: a caller using it directly sees a 3xx as it is. Downloads
+    /// use a pool of their own ([`Client::download_http`]).
     pub fn http(&self) -> &reqwest::Client {
         &self.inner.http
+    }
+
+    /// The HTTP client downloads go through: the config's connect timeout and
+    /// user agent and [`Config::with_download_http_setup`], *not*
+    /// [`Config::with_http_setup`]. The API's default headers (a gateway's
+    /// credential, a `Referer`) are meant for the base URL, and a download URL
+    /// and its redirects may lead to any host. It never follows redirects
+    /// (each hop is checked by [`crate::download`]) and sends no `Referer`.
+    pub fn download_http(&self) -> &reqwest::Client {
+        &self.inner.download_http
     }
 
     /// Seconds added to the local clock when signing: 0 until the service
@@ -186,6 +201,23 @@ fn build_http(config: &Config) -> Result<reqwest::Client, Error> {
         .referer(false)
         .build()
         .map_err(|e| Error::Config(format!("cannot build the HTTP client: {e}")))
+}
+
+/// The `reqwest` client of downloads (see [`Client::download_http`]): the
+/// same timeouts and user agent as [`build_http`], the download setup, then
+/// no redirects and no `Referer`.
+fn build_download_http(config: &Config) -> Result<reqwest::Client, Error> {
+    let mut builder = reqwest::Client::builder()
+        .connect_timeout(config.connect_timeout)
+        .user_agent(config.user_agent.clone());
+    if let Some(setup) = &config.download_http_setup {
+        builder = setup(builder);
+    }
+    builder
+        .redirect(reqwest::redirect::Policy::none())
+        .referer(false)
+        .build()
+        .map_err(|e| Error::Config(format!("cannot build the download HTTP client: {e}")))
 }
 
 /// Checks the base URL ([`url_policy::check_scheme`]) and returns it without a

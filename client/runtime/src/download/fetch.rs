@@ -116,7 +116,9 @@ impl Fetch<'_> {
         let mut redirects = 0;
         let mut response = loop {
             let origin = url_policy::origin(&url);
-            let send = self.client.http().get(url.clone()).send();
+            // The download pool: the caller's default headers for the API
+            // do not go to a download host.
+            let send = self.client.download_http().get(url.clone()).send();
             let response = match within(send, idle, deadline).await {
                 Ok(result) => result.map_err(|e| DownloadError::Transport {
                     origin: origin.clone(),

@@ -33,7 +33,10 @@
 //!   not by `reqwest`: at most [`DownloadLimits::with_max_redirects`] hops
 //!   (5 by default), each checked by the same rule, and an https URL never
 //!   leads to plain http. No request carries a `Referer`, a signature or any
-//!   credential of the client.
+//!   credential of the client, nor the default headers of
+//!   [`Config::with_http_setup`](crate::Config::with_http_setup): downloads go
+//!   through a pool of their own ([`Client::download_http`](crate::Client::download_http),
+//!   adjusted by [`Config::with_download_http_setup`](crate::Config::with_download_http_setup)).
 //!
 //! # Files
 //!

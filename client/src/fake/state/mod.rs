@@ -1,7 +1,7 @@
 //! In-memory state of the fake: apps, files, tokens, counters.
 
 use std::collections::hash_map::RandomState;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::hash::{BuildHasher, Hasher};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, OnceLock};
@@ -278,8 +278,13 @@ pub(crate) struct State {
     pub(crate) exchange_tokens: HashMap<String, ExchangeToken>,
     /// App-space folders and the history of every app document.
     pub(crate) appspace: AppSpace,
-    /// OAuth authorization codes not yet exchanged.
+    /// OAuth authorization codes not yet exchanged (at most
+    /// [`MAX_OAUTH_CODES`]; add them with [`State::insert_oauth_code`]).
     pub(crate) oauth_codes: HashMap<String, OauthCode>,
+    /// The codes in the order they were issued, which is the order they
+    /// expire in (they share one lifetime). A code exchanged meanwhile stays
+    /// here until it reaches the front.
+    pub(crate) oauth_code_order: VecDeque<String>,
     /// OAuth refresh tokens.
     pub(crate) refresh_tokens: HashMap<String, AccessToken>,
     pub(crate) downloads: HashMap<String, Arc<FileEntry>>,
@@ -295,7 +300,37 @@ pub(crate) fn day_of(now: SystemTime) -> u64 {
     unix_secs(now) / 86_400
 }
 
+/// The most authorization codes the fake keeps waiting for their exchange:
+/// far more than a test makes in the five minutes a code lives, and a bound
+/// on what unauthenticated requests to the authorize page can make it hold.
+pub(crate) const MAX_OAUTH_CODES: usize = 10_000;
+
 impl State {
+    /// Keeps a new authorization code. Expired codes are dropped first, and
+    /// at [`MAX_OAUTH_CODES`] the oldest makes room: O(1) a code, amortised.
+    pub(crate) fn insert_oauth_code(&mut self, code: String, issued: OauthCode, now: SystemTime) {
+        while let Some(oldest) = self.oauth_code_order.front() {
+            let spent = self
+                .oauth_codes
+                .get(oldest)
+                .is_none_or(|c| c.expire_at <= now);
+            if !spent && self.oauth_codes.len() < MAX_OAUTH_CODES {
+                break;
+            }
+            if let Some(oldest) = self.oauth_code_order.pop_front() {
+                self.oauth_codes.remove(&oldest);
+            }
+        }
+        // Codes exchanged behind the front: drop their entries now and then,
+        // so that the order stays within twice the cap.
+        if self.oauth_code_order.len() >= 2 * MAX_OAUTH_CODES {
+            let codes = &self.oauth_codes;
+            self.oauth_code_order.retain(|c| codes.contains_key(c));
+        }
+        self.oauth_code_order.push_back(code.clone());
+        self.oauth_codes.insert(code, issued);
+    }
+
     pub(crate) fn add_app(&mut self, app_id: &str, app_key: &str, daily_limit: u32) {
         self.apps.insert(
             app_id.to_owned(),
@@ -510,4 +545,47 @@ pub(crate) fn random_alphanumeric(n: usize) -> String {
 /// A file token that names no file.
 pub(crate) fn file_not_found(file_token: &str) -> FakeError {
     FakeError::file_not_found(format!("no file with file_token {file_token:?}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::*;
+
+    fn code(expire_at: SystemTime) -> OauthCode {
+        OauthCode {
+            app_id: "AK".into(),
+            user_id: DEFAULT_USER_ID.into(),
+            expire_at,
+        }
+    }
+
+    /// Expired codes go as new ones come, the cap holds with the oldest
+    /// giving way, and codes exchanged meanwhile leave the order bounded.
+    #[test]
+    fn authorization_codes_are_pruned_and_capped() {
+        let mut state = State::default();
+        let t0 = UNIX_EPOCH + Duration::from_secs(1_800_000_000);
+        let ttl = Duration::from_secs(300);
+        for i in 0..MAX_OAUTH_CODES + 5 {
+            let now = t0 + Duration::from_millis(i as u64);
+            state.insert_oauth_code(format!("c{i}"), code(now + ttl), now);
+        }
+        assert_eq!(state.oauth_codes.len(), MAX_OAUTH_CODES);
+        assert!(!state.oauth_codes.contains_key("c4"));
+        assert!(state.oauth_codes.contains_key("c5"));
+        // Every code has expired: the next one is alone.
+        let later = t0 + ttl + Duration::from_secs(60);
+        state.insert_oauth_code("fresh".into(), code(later + ttl), later);
+        assert_eq!(state.oauth_codes.len(), 1);
+        assert_eq!(state.oauth_code_order.len(), 1);
+        // Codes exchanged at once (removed by the handler) do not pile up.
+        for i in 0..3 * MAX_OAUTH_CODES {
+            state.insert_oauth_code(format!("x{i}"), code(later + ttl), later);
+            state.oauth_codes.remove(&format!("x{i}"));
+        }
+        assert!(state.oauth_code_order.len() <= 2 * MAX_OAUTH_CODES);
+        assert!(state.oauth_codes.contains_key("fresh"));
+    }
 }
