@@ -14,7 +14,7 @@
 //!   values, through the client and as command lines, for tests; emitted in
 //!   place of the rest when [`Settings::with_driver`] asks for it.
 //!
-//! The Rust emitters write through one [`RustWriter`](writer::RustWriter),
+//! The Rust emitters write through one `RustWriter` (the `writer` module),
 //! one small function per kind of fragment: the writer owns indentation,
 //! blocks and line breaking, so what it gives is the formatted file, the same
 //! for rustc, rustdoc's source view and the snapshots. With the `pretty`

@@ -7,8 +7,8 @@
 //! and decoding are done by the hand-written runtime, which is written and
 //! tested once.
 //!
-//! It writes through the [`RustWriter`], which owns indentation and line
-//! breaking: no string here holds either.
+//! It writes through the `RustWriter` (the `writer` module), which owns
+//! indentation and line breaking: no string here holds either.
 //!
 //! With [`Settings::with_doc_examples`], each method's docs (and `ErrorCode`'s)
 //! end with an `# Example` doctest, written by the `doc_example` module from
