@@ -13,7 +13,9 @@
 //!    [`Client::exchange_code`] (`exchange_oauth_code`, with the app's
 //!    credentials);
 //! 3. [`UserSession`] hands out the access token and refreshes it before it
-//!    expires (`refresh_oauth_token`), one refresh for all concurrent callers.
+//!    expires (`refresh_oauth_token`): one refresh for all concurrent
+//!    callers, whatever its outcome, and a backoff after a failure (the
+//!    runtime's [`TokenCell`]).
 //!
 //! Steps 2 and 3 are known only from public clients: no stored page shows
 //! their path, parameters or answer (`api-spec/oauth.yaml`). This module keeps
@@ -31,12 +33,13 @@
 //! # async fn run(code_from_redirect: &str) -> Result<(), Box<dyn std::error::Error>> {
 //! let client = Client::new(Credentials::new("SX20220101ABCDEF", "app-key"), Config::new())?;
 //! // Send the user here; the redirect brings back `code` and `state`.
-//! let url = client
+//! let link = client
 //!     .authorize_url("https://app.example.com/kdocs/callback")
 //!     .scopes(["user_basic", "access_personal_files"])
-//!     .state("csrf-7f3a")
 //!     .build()?;
-//! println!("open {url}");
+//! println!("open {}", link.url());
+//! // Keep `link.state()` (a random one here) for the callback: compare it
+//! // with the redirect's `state` (`link.state_matches(…)`) before the code.
 //!
 //! let tokens = client.exchange_code(code_from_redirect).await?;
 //! let session = UserSession::new(client.clone(), tokens);
@@ -52,14 +55,19 @@ use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
 use crate::runtime::time::{SystemClock, TimeSource};
+use crate::runtime::token::{
+    Aborted, Expiry, Issued, Outcome, RefreshPolicy, TokenCell, TokenError,
+};
 use crate::runtime::url_policy;
 use crate::{Client, Error, ExchangeOauthCodeRequest, RefreshOauthTokenRequest, Secret};
 
-/// How long before expiry a session refreshes the access token (5 minutes).
-pub const DEFAULT_REFRESH_MARGIN: Duration = Duration::from_secs(5 * 60);
+/// How long before expiry a session refreshes the access token, at most
+/// (5 minutes; at most half the token's lifetime).
+pub use crate::runtime::token::DEFAULT_REFRESH_MARGIN;
 
-/// The authorize page's URL, built by [`Client::authorize_url`].
-#[derive(Clone, Debug)]
+/// The authorize page's URL, built by [`Client::authorize_url`]. `Debug`
+/// shows neither the state nor the redirect URI's query.
+#[derive(Clone)]
 #[must_use = "build() gives the URL"]
 pub struct AuthorizeUrl {
     base_url: String,
@@ -70,6 +78,71 @@ pub struct AuthorizeUrl {
     header: Option<bool>,
     force_login: Option<bool>,
     logout_after_auth: Option<bool>,
+}
+
+impl fmt::Debug for AuthorizeUrl {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("AuthorizeUrl")
+            .field("base_url", &url_policy::redacted(&self.base_url))
+            .field("app_id", &self.app_id)
+            .field("redirect_uri", &url_policy::redacted(&self.redirect_uri))
+            .field("scopes", &self.scopes)
+            .field("state", &self.state.as_ref().map(|_| "***"))
+            .finish_non_exhaustive()
+    }
+}
+
+/// What [`AuthorizeUrl::build`] gives: the URL to send the user's browser to,
+/// and the `state` it carries, to compare with the one the redirect brings
+/// back. `Debug` shows neither the state nor the URL's query.
+#[derive(Clone)]
+pub struct AuthorizeLink {
+    url: reqwest::Url,
+    state: String,
+}
+
+impl AuthorizeLink {
+    /// The authorize page's URL.
+    pub fn url(&self) -> &reqwest::Url {
+        &self.url
+    }
+
+    /// The `state` the URL carries: the one given, or a random one.
+    pub fn state(&self) -> &str {
+        &self.state
+    }
+
+    /// Whether `state` (from the redirect's query) is the one this link sent.
+    pub fn state_matches(&self, state: &str) -> bool {
+        // Compared in constant time: a forged callback learns nothing from
+        // how long the check took.
+        let (a, b) = (self.state.as_bytes(), state.as_bytes());
+        a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+    }
+
+    /// The URL, owned.
+    pub fn into_url(self) -> reqwest::Url {
+        self.url
+    }
+}
+
+impl fmt::Debug for AuthorizeLink {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("AuthorizeLink")
+            .field("url", &url_policy::redacted(self.url.as_str()))
+            .field("state", &"***")
+            .finish()
+    }
+}
+
+/// A random `state`: 128 bits from the operating system's random source, as
+/// 32 hex digits.
+fn random_state() -> Result<String, OAuthError> {
+    let mut bytes = [0u8; 16];
+    getrandom::fill(&mut bytes).map_err(|e| OAuthError::Authorize {
+        reason: format!("no random source for the state: {e}"),
+    })?;
+    Ok(bytes.iter().map(|b| format!("{b:02x}")).collect())
 }
 
 impl Client {
@@ -155,25 +228,64 @@ impl AuthorizeUrl {
         self
     }
 
-    /// The URL. Fails without a scope (the page requires one), or when
-    /// `redirect_uri` is not an absolute http(s) URL.
-    pub fn build(self) -> Result<reqwest::Url, OAuthError> {
+    /// The URL, and the `state` it carries (a random one when none was
+    /// given). Fails without a scope (the page requires one), with a blank
+    /// scope or one holding `,` (the separator), or when `redirect_uri` is
+    /// not one the code may safely travel to: `https` (plain `http` only to
+    /// a loopback host), no user info, no fragment, and no `code` or `state`
+    /// parameter of its own (the redirect appends those).
+    pub fn build(self) -> Result<AuthorizeLink, OAuthError> {
+        let refuse = |reason: String| OAuthError::Authorize { reason };
         if self.scopes.is_empty() {
-            return Err(OAuthError::Authorize {
-                reason: "the authorize page requires at least one scope".into(),
-            });
+            return Err(refuse(
+                "the authorize page requires at least one scope".into(),
+            ));
         }
-        match reqwest::Url::parse(&self.redirect_uri) {
-            Ok(uri) if matches!(uri.scheme(), "http" | "https") => {}
-            _ => {
-                return Err(OAuthError::Authorize {
-                    reason: format!(
-                        "redirect_uri {} is not an absolute http(s) URL",
-                        url_policy::redacted(&self.redirect_uri)
-                    ),
-                })
-            }
+        if let Some(scope) = self
+            .scopes
+            .iter()
+            .find(|scope| scope.trim().is_empty() || scope.contains(','))
+        {
+            return Err(refuse(format!(
+                "scope {scope:?} is blank or holds `,`, which separates scopes"
+            )));
         }
+        let shown = url_policy::redacted(&self.redirect_uri);
+        let uri = reqwest::Url::parse(&self.redirect_uri)
+            .ok()
+            .filter(|uri| matches!(uri.scheme(), "http" | "https") && uri.has_host())
+            .ok_or_else(|| {
+                refuse(format!(
+                    "redirect_uri {shown} is not an absolute http(s) URL"
+                ))
+            })?;
+        if uri.scheme() == "http" && !url_policy::is_loopback(&uri) {
+            return Err(refuse(format!(
+                "redirect_uri {shown} is plain http to a host that is not loopback: \
+                 the code would travel in clear text"
+            )));
+        }
+        if !uri.username().is_empty() || uri.password().is_some() {
+            return Err(refuse(format!(
+                "redirect_uri {shown} carries a user name or password"
+            )));
+        }
+        if uri.fragment().is_some() {
+            return Err(refuse(format!("redirect_uri {shown} has a fragment")));
+        }
+        if let Some((name, _)) = uri
+            .query_pairs()
+            .find(|(name, _)| name == "code" || name == "state")
+        {
+            return Err(refuse(format!(
+                "redirect_uri {shown} has a `{name}` parameter of its own, \
+                 which the redirect's would be confused with"
+            )));
+        }
+        let state = match self.state {
+            Some(state) if !state.is_empty() => state,
+            _ => random_state()?,
+        };
         let mut url = reqwest::Url::parse(&format!("{}/h5/auth", self.base_url)).map_err(|e| {
             OAuthError::Authorize {
                 reason: format!("the base URL does not make an authorize URL: {e}"),
@@ -185,9 +297,7 @@ impl AuthorizeUrl {
                 .append_pair("app_id", &self.app_id)
                 .append_pair("scope", &self.scopes.join(","))
                 .append_pair("redirect_uri", &self.redirect_uri);
-            if let Some(state) = &self.state {
-                query.append_pair("state", state);
-            }
+            query.append_pair("state", &state);
             for (name, value) in [
                 ("header", self.header),
                 ("force_login", self.force_login),
@@ -198,7 +308,7 @@ impl AuthorizeUrl {
                 }
             }
         }
-        Ok(url)
+        Ok(AuthorizeLink { url, state })
     }
 }
 
@@ -268,35 +378,98 @@ pub enum OAuthError {
     /// cannot get a new access token.
     #[error("the session has no refresh token; authorize the user again")]
     NoRefreshToken,
+    /// kdocs refused the refresh (a kdocs error that [`Error::is_auth`]): the
+    /// refresh token is unknown, expired, used up by a rotation elsewhere, or
+    /// the app's own credentials were refused. The session sends no refresh
+    /// again: the user must go through the authorize page again.
+    #[error("kdocs refused the refresh token; authorize the user again: {source}")]
+    ReauthorizationNeeded {
+        /// The refusal.
+        #[source]
+        source: Arc<Error>,
+    },
+    /// The refresh ended without an answer: it panicked, was dropped (the
+    /// tokio runtime shutting down) or ran past the policy's timeout.
+    #[error("refreshing the access token did not finish: {reason}")]
+    RefreshAborted {
+        /// Why.
+        reason: Aborted,
+    },
+}
+
+impl OAuthError {
+    /// Whether only a new authorization of the user (the authorize page, then
+    /// [`Client::exchange_code`]) can give a usable token.
+    pub fn needs_reauthorization(&self) -> bool {
+        matches!(
+            self,
+            OAuthError::ReauthorizationNeeded { .. } | OAuthError::NoRefreshToken
+        )
+    }
 }
 
 /// A user's access token that refreshes itself; cheap to clone (clones share
 /// the token and its refreshes).
 ///
-/// [`UserSession::access_token`] refreshes the token first when it is within
-/// the refresh margin of its expiry; concurrent callers wait for one refresh
-/// (single flight) and share its result. Without an expiry (the exchange gave
-/// no `expires_in`) the token is handed out as it is until
-/// [`UserSession::refresh`] is called, for example after a refusal (HTTP 401,
-/// `ErrorCode::AccessTokenInvalid`).
+/// The session is a [`TokenCell`] (the runtime's refreshing token) whose
+/// refresh is `refresh_oauth_token`, so it keeps the cell's rules:
+///
+/// - [`UserSession::access_token`] refreshes the token first when it is
+///   within the refresh margin of its expiry (5 minutes, at most half the
+///   token's lifetime);
+/// - concurrent callers share one refresh and its outcome, a failure as much
+///   as a new token: ten callers of a due token whose refresh answers HTTP 500
+///   send one request and get one error ([`OAuthError::Refresh`]);
+/// - after a failure, a due token gives that error without a request until
+///   a backoff ends (5 s, doubling up to a minute; [`RefreshPolicy`]);
+///   [`UserSession::refresh`] is not held back by it;
+/// - a refresh kdocs refuses (a kdocs error that [`Error::is_auth`]) ends the
+///   session: every call then gives [`OAuthError::ReauthorizationNeeded`],
+///   and nothing is sent again; so does a due token with no refresh token.
+///
+/// Without an expiry (the exchange gave no `expires_in`) the token is handed
+/// out as it is until [`UserSession::refresh`] is called, for example after a
+/// refusal (HTTP 401, `ErrorCode::AccessTokenInvalid`).
 #[derive(Clone)]
 pub struct UserSession {
-    inner: Arc<Inner>,
-}
-
-struct Inner {
     client: Client,
-    margin: Duration,
-    clock: Arc<dyn TimeSource>,
-    /// The tokens; held across a refresh, which makes it single-flight.
-    tokens: tokio::sync::Mutex<UserTokens>,
+    cell: TokenCell<UserTokens, RefreshFailure>,
 }
 
 impl fmt::Debug for UserSession {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("UserSession")
-            .field("refresh_margin", &self.inner.margin)
+            .field("token", &self.cell)
             .finish_non_exhaustive()
+    }
+}
+
+/// Why a refresh gave no token: what the waiters of one refresh share.
+#[derive(Clone, Debug)]
+enum RefreshFailure {
+    /// The call failed; worth trying again after the backoff.
+    Call(Arc<Error>),
+    /// kdocs refused the refresh: the user must authorize again.
+    Refused(Arc<Error>),
+    /// The answer had no `access_token`.
+    NoAccessToken,
+    /// There is no refresh token to refresh with.
+    NoRefreshToken,
+}
+
+impl From<TokenError<RefreshFailure>> for OAuthError {
+    fn from(error: TokenError<RefreshFailure>) -> Self {
+        match error {
+            TokenError::Failed(failure) | TokenError::Ended(failure) => match failure {
+                RefreshFailure::Call(source) => OAuthError::Refresh { source },
+                RefreshFailure::Refused(source) => OAuthError::ReauthorizationNeeded { source },
+                RefreshFailure::NoAccessToken => OAuthError::NoAccessToken {
+                    operation: "refresh_oauth_token",
+                },
+                RefreshFailure::NoRefreshToken => OAuthError::NoRefreshToken,
+            },
+            TokenError::Aborted(reason) => OAuthError::RefreshAborted { reason },
+        }
     }
 }
 
@@ -304,7 +477,7 @@ impl UserSession {
     /// A session for `tokens`, refreshing 5 minutes before expiry, on the
     /// system clock.
     pub fn new(client: Client, tokens: UserTokens) -> Self {
-        Self::with_clock(client, tokens, DEFAULT_REFRESH_MARGIN, SystemClock)
+        Self::with_policy(client, tokens, RefreshPolicy::new(), SystemClock)
     }
 
     /// A session with another refresh margin and clock (tests follow a fake
@@ -315,72 +488,112 @@ impl UserSession {
         margin: Duration,
         clock: impl TimeSource,
     ) -> Self {
+        Self::with_policy(
+            client,
+            tokens,
+            RefreshPolicy::new().with_margin(margin),
+            clock,
+        )
+    }
+
+    /// A session with its own refresh policy (margin, backoff, timeout) and
+    /// clock.
+    pub fn with_policy(
+        client: Client,
+        tokens: UserTokens,
+        policy: RefreshPolicy,
+        clock: impl TimeSource,
+    ) -> Self {
+        let clock: Arc<dyn TimeSource> = Arc::new(clock);
+        let expiry = expiry_of(&tokens);
+        let refresher = {
+            let client = client.clone();
+            let clock = clock.clone();
+            move |current: Issued<UserTokens>| {
+                let client = client.clone();
+                let clock = clock.clone();
+                async move { refresh_user_tokens(&client, current.value, clock.as_ref()).await }
+            }
+        };
         UserSession {
-            inner: Arc::new(Inner {
-                client,
-                margin,
-                clock: Arc::new(clock),
-                tokens: tokio::sync::Mutex::new(tokens),
-            }),
+            client,
+            cell: TokenCell::new(Issued::new(tokens, expiry), policy, clock, refresher),
         }
     }
 
     /// A valid access token: the current one, or a refreshed one when it is
     /// within the refresh margin of its expiry.
     pub async fn access_token(&self) -> Result<Secret<String>, OAuthError> {
-        let mut tokens = self.inner.tokens.lock().await;
-        let due = tokens.expires_at.is_some_and(|at| {
-            at.duration_since(self.inner.clock.now())
-                .map_or(true, |left| left <= self.inner.margin)
-        });
-        if due {
-            self.refresh_locked(&mut tokens).await?;
-        }
-        Ok(tokens.access_token.clone())
+        Ok(self.cell.get().await?.access_token)
     }
 
-    /// Gets a new access token now, with the refresh token.
+    /// Gets a new access token now, with the refresh token. A refresh
+    /// already under way counts: its outcome is returned.
     pub async fn refresh(&self) -> Result<Secret<String>, OAuthError> {
-        let mut tokens = self.inner.tokens.lock().await;
-        self.refresh_locked(&mut tokens).await?;
-        Ok(tokens.access_token.clone())
+        if self.cell.current().value.refresh_token.is_none() {
+            // Nothing to refresh with; the access token may still be good,
+            // so the session is left as it is.
+            return Err(OAuthError::NoRefreshToken);
+        }
+        Ok(self.cell.refresh().await?.access_token)
     }
 
-    /// The current tokens (to store them, say).
+    /// The current tokens (to store them, say), without a refresh.
     pub async fn tokens(&self) -> UserTokens {
-        self.inner.tokens.lock().await.clone()
+        self.cell.current().value
     }
 
-    async fn refresh_locked(&self, tokens: &mut UserTokens) -> Result<(), OAuthError> {
-        let refresh_token = tokens
-            .refresh_token
-            .clone()
-            .ok_or(OAuthError::NoRefreshToken)?;
-        let credentials = self.inner.client.credentials();
-        let answer = self
-            .inner
-            .client
-            .refresh_oauth_token(
-                RefreshOauthTokenRequest::new()
-                    .with_app_id(credentials.app_id())
-                    .with_app_key(credentials.app_key().expose_str())
-                    .with_refresh_token(refresh_token.expose_str()),
-            )
-            .await
-            .map_err(|source| OAuthError::Refresh {
-                source: Arc::new(source),
-            })?;
-        let access_token = answer.access_token.ok_or(OAuthError::NoAccessToken {
-            operation: "refresh_oauth_token",
-        })?;
-        // The public clients show no new expires_in in every refresh answer:
-        // then the previous lifetime is the best estimate there is.
-        let lifetime = lifetime(answer.expires_in).or(tokens.lifetime);
-        tokens.access_token = access_token;
-        tokens.lifetime = lifetime;
-        tokens.expires_at = lifetime.and_then(|l| self.inner.clock.now().checked_add(l));
-        Ok(())
+    /// The client the session refreshes with.
+    pub fn client(&self) -> &Client {
+        &self.client
     }
+}
+
+/// The cell's expiry of `tokens`: when they said, or refreshed only on demand.
+fn expiry_of(tokens: &UserTokens) -> Expiry {
+    match tokens.expires_at {
+        Some(at) => Expiry::at(at, tokens.lifetime),
+        None => Expiry::Manual,
+    }
+}
+
+/// One `refresh_oauth_token` call for `tokens`, as the cell's outcome.
+async fn refresh_user_tokens(
+    client: &Client,
+    tokens: UserTokens,
+    clock: &dyn TimeSource,
+) -> Outcome<UserTokens, RefreshFailure> {
+    let Some(refresh_token) = tokens.refresh_token.clone() else {
+        return Outcome::Ended(RefreshFailure::NoRefreshToken);
+    };
+    let credentials = client.credentials();
+    let request = RefreshOauthTokenRequest::new()
+        .with_app_id(credentials.app_id())
+        .with_app_key(credentials.app_key().expose_str())
+        .with_refresh_token(refresh_token.expose_str());
+    let answer = match client.refresh_oauth_token(request).await {
+        Ok(answer) => answer,
+        // A kdocs refusal (not a transport failure or a gateway's page) will
+        // not change by asking again.
+        Err(error) if error.api().is_some() && error.is_auth() => {
+            return Outcome::Ended(RefreshFailure::Refused(Arc::new(error)))
+        }
+        Err(error) => return Outcome::Failed(RefreshFailure::Call(Arc::new(error))),
+    };
+    let Some(access_token) = answer.access_token else {
+        return Outcome::Failed(RefreshFailure::NoAccessToken);
+    };
+    // The public clients show no new expires_in in every refresh answer:
+    // then the previous lifetime is the best estimate there is.
+    let lifetime = lifetime(answer.expires_in).or(tokens.lifetime);
+    let refreshed = UserTokens {
+        access_token,
+        refresh_token: tokens.refresh_token,
+        expires_at: lifetime.and_then(|l| clock.now().checked_add(l)),
+        lifetime,
+    };
+    let expiry = expiry_of(&refreshed);
+    Outcome::Refreshed(Issued::new(refreshed, expiry))
 }
 
 #[cfg(test)]
@@ -404,7 +617,8 @@ mod tests {
             .state("s t&ate")
             .force_login(true)
             .build()
-            .unwrap();
+            .unwrap()
+            .into_url();
         assert_eq!(url.path(), "/h5/auth");
         let pairs: Vec<(String, String)> = url.query_pairs().into_owned().collect();
         assert_eq!(
@@ -433,6 +647,83 @@ mod tests {
             .build()
             .unwrap_err();
         assert!(!err.to_string().contains("secret"), "{err}");
+    }
+
+    #[test]
+    fn the_authorize_url_applies_the_url_rule_to_redirect_uri() {
+        for bad in [
+            "http://app.example.com/cb",
+            "https://user:pw@app.example.com/cb",
+            "https://app.example.com/cb#frag",
+            "https://app.example.com/cb?code=forged",
+            "https://app.example.com/cb?x=1&state=forged",
+            "mailto:someone@example.com",
+            "file:///etc/passwd",
+        ] {
+            let err = client()
+                .authorize_url(bad)
+                .scope("user_basic")
+                .build()
+                .unwrap_err();
+            let shown = err.to_string();
+            assert!(
+                matches!(err, OAuthError::Authorize { .. }),
+                "{bad}: {shown}"
+            );
+            assert!(
+                !shown.contains("pw") && !shown.contains("forged"),
+                "{shown}"
+            );
+        }
+        for good in [
+            "http://127.0.0.1:8080/cb",
+            "http://localhost/cb",
+            "https://a.example/cb?x=1",
+        ] {
+            client()
+                .authorize_url(good)
+                .scope("user_basic")
+                .build()
+                .unwrap();
+        }
+        for scopes in [vec!["user_basic", " "], vec![""], vec!["a,b"]] {
+            let err = client()
+                .authorize_url("https://a.example/cb")
+                .scopes(scopes.clone())
+                .build()
+                .unwrap_err();
+            assert!(err.to_string().contains("scope"), "{scopes:?}: {err}");
+        }
+    }
+
+    #[test]
+    fn a_random_state_when_none_is_given_and_debug_hides_it() {
+        let build = || {
+            client()
+                .authorize_url("https://a.example/cb?tenant=secret-tenant")
+                .scope("user_basic")
+                .build()
+                .unwrap()
+        };
+        let (a, b) = (build(), build());
+        assert_eq!(a.state().len(), 32);
+        assert_ne!(a.state(), b.state());
+        let sent: Vec<String> = a
+            .url()
+            .query_pairs()
+            .filter(|(n, _)| n == "state")
+            .map(|(_, v)| v.into_owned())
+            .collect();
+        assert_eq!(sent, [a.state().to_owned()]);
+        assert!(a.state_matches(&sent[0]) && !a.state_matches(b.state()));
+        let builder = client()
+            .authorize_url("https://a.example/cb?tenant=secret-tenant")
+            .scope("user_basic")
+            .state("csrf-secret");
+        let shown = format!("{builder:?} {a:?}");
+        for hidden in ["csrf-secret", "secret-tenant", a.state()] {
+            assert!(!shown.contains(hidden), "{shown}");
+        }
     }
 
     #[test]

@@ -85,7 +85,7 @@
 
 use std::fmt;
 use std::future::Future;
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use serde::Serialize;
@@ -95,10 +95,14 @@ use crate::{
     RefreshAnonymousTokenRequest, Secret, Token,
 };
 
-/// How long before expiry a token is refreshed, unless set otherwise (5 minutes).
-pub const DEFAULT_REFRESH_MARGIN: Duration = Duration::from_secs(5 * 60);
+/// How long before expiry a token is refreshed, unless set otherwise (5
+/// minutes; at most half the token's lifetime).
+pub use crate::runtime::token::DEFAULT_REFRESH_MARGIN;
 
 pub use crate::runtime::time::{SystemClock, TimeSource};
+pub use crate::runtime::token::{Aborted, RefreshPolicy};
+
+use crate::runtime::token::{Expiry, Issued, Outcome, TokenCell, TokenError};
 
 /// The `{token, timeout}` object WebOfficeSDK's `setToken` expects.
 ///
@@ -180,9 +184,14 @@ pub enum SessionError {
         source: Arc<Error>,
     },
 
-    /// The refresh task ended without a result (the tokio runtime is shutting down).
-    #[error("the anonymous token refresh was aborted (is the tokio runtime shutting down?)")]
-    RefreshAborted,
+    /// The refresh (or cancel) ended without an answer: it panicked, was
+    /// dropped (the tokio runtime shutting down) or ran past the policy's
+    /// timeout. The token is kept.
+    #[error("the anonymous token refresh did not finish: {reason}")]
+    RefreshAborted {
+        /// Why.
+        reason: Aborted,
+    },
 
     /// The cancel call failed.
     #[error("cancelling the anonymous token failed: {source}")]
@@ -232,7 +241,7 @@ impl SessionError {
 /// Configures an [`AnonymousSession`]; from [`AnonymousSession::builder`].
 pub struct SessionBuilder {
     client: Client,
-    margin: Duration,
+    policy: RefreshPolicy,
     clock: Arc<dyn TimeSource>,
 }
 
@@ -240,16 +249,23 @@ impl fmt::Debug for SessionBuilder {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("SessionBuilder")
             .field("client", &self.client)
-            .field("margin", &self.margin)
+            .field("policy", &self.policy)
             .finish_non_exhaustive()
     }
 }
 
 impl SessionBuilder {
     /// Refresh the token when it expires within `margin` (default
-    /// [`DEFAULT_REFRESH_MARGIN`], 5 minutes).
+    /// [`DEFAULT_REFRESH_MARGIN`], 5 minutes; at most half the token's
+    /// lifetime).
     pub fn refresh_margin(mut self, margin: Duration) -> Self {
-        self.margin = margin;
+        self.policy = self.policy.with_margin(margin);
+        self
+    }
+
+    /// The whole refresh policy: margin, backoff after a failure, timeout.
+    pub fn refresh_policy(mut self, policy: RefreshPolicy) -> Self {
+        self.policy = policy;
         self
     }
 
@@ -261,28 +277,15 @@ impl SessionBuilder {
 
     /// A session for a token you already have, expiring at `expire_at` (Unix seconds).
     pub fn from_token(self, token: impl Into<Secret<String>>, expire_at: i64) -> AnonymousSession {
-        self.build(
-            None,
-            Token {
-                value: token.into(),
-                expire_at,
-            },
-            true,
-        )
+        let expiry = Expiry::at(expiry_time(expire_at), None);
+        self.build(None, new_token(token.into(), expire_at), expiry)
     }
 
     /// A session for a token whose expiry you do not know (for example a bare
     /// `KDOCS_ANONYMOUS_TOKEN`): the first call that needs the token refreshes
     /// it, which tells its expiry.
     pub fn from_token_unknown_expiry(self, token: impl Into<Secret<String>>) -> AnonymousSession {
-        self.build(
-            None,
-            Token {
-                value: token.into(),
-                expire_at: i64::MAX,
-            },
-            false,
-        )
+        self.build(None, new_token(token.into(), i64::MAX), Expiry::Unknown)
     }
 
     /// Creates an anonymous preview task with `request`, then calls
@@ -309,27 +312,39 @@ impl SessionBuilder {
         let token = task_token(task.task_id.clone())
             .await
             .map_err(|e| SessionError::TaskToken { source: e.into() })?;
-        Ok(self.build(Some(task.task_id), token, true))
+        let expiry = Expiry::at(expiry_time(token.expire_at), None);
+        Ok(self.build(Some(task.task_id), token, expiry))
     }
 
-    fn build(self, task_id: Option<String>, token: Token, expiry_known: bool) -> AnonymousSession {
+    fn build(self, task_id: Option<String>, token: Token, expiry: Expiry) -> AnonymousSession {
+        let refresher = {
+            let client = self.client.clone();
+            let clock = self.clock.clone();
+            move |current: Issued<Token>| {
+                let client = client.clone();
+                let clock = clock.clone();
+                async move { refresh_anonymous(&client, current, clock.as_ref()).await }
+            }
+        };
         AnonymousSession {
             inner: Arc::new(Inner {
                 client: self.client,
                 task_id,
-                margin: self.margin,
-                clock: self.clock,
-                state: Mutex::new(State {
-                    token,
-                    expiry_known,
-                    phase: Phase::Live,
-                    generation: 0,
-                    last_failure: None,
-                }),
-                gate: Arc::new(tokio::sync::Mutex::new(())),
+                clock: self.clock.clone(),
+                cell: TokenCell::new(
+                    Issued::new(token, expiry),
+                    self.policy,
+                    self.clock,
+                    refresher,
+                ),
             }),
         }
     }
+}
+
+/// A token built here, in the crate that defines it.
+fn new_token(value: Secret<String>, expire_at: i64) -> Token {
+    Token { value, expire_at }
 }
 
 /// An anonymous preview token that refreshes itself; see the [module docs](self).
@@ -343,94 +358,71 @@ pub struct AnonymousSession {
 struct Inner {
     client: Client,
     task_id: Option<String>,
-    margin: Duration,
     clock: Arc<dyn TimeSource>,
-    state: Mutex<State>,
-    /// Held for the whole of a refresh or cancel: the single-flight gate.
-    gate: Arc<tokio::sync::Mutex<()>>,
+    /// The token, its refreshes and its end (expired, revoked, cancelled).
+    cell: TokenCell<Token, Failure>,
 }
 
-struct State {
-    token: Token,
-    /// False until the first refresh of a token given without its expiry.
-    expiry_known: bool,
-    phase: Phase,
-    /// Bumped at the end of every refresh attempt, successful or not.
-    generation: u64,
-    /// The error of the latest refresh attempt, if it failed without ending the session.
-    last_failure: Option<Arc<Error>>,
-}
-
+/// Why the cell gave no token: what the waiters of one refresh share.
 #[derive(Clone, Debug)]
-enum Phase {
-    Live,
-    /// Past expiry by the session's clock.
-    Expired,
-    /// Refused by kdocs in a refresh (see [`refuses_the_token`]).
+enum Failure {
+    /// The refresh call failed; the token is kept.
+    Refresh(Arc<Error>),
+    /// The token expired by the session's clock (with the server's refusal,
+    /// when one was asked).
+    Expired {
+        expired_at: Option<i64>,
+        source: Option<Arc<Error>>,
+    },
+    /// kdocs refused a token the session's clock holds valid.
     Revoked(Arc<Error>),
+    /// [`AnonymousSession::cancel`] cancelled it.
     Cancelled,
 }
 
-impl Phase {
+impl Failure {
     /// The name shown by `Debug` of the session.
     fn name(&self) -> &'static str {
         match self {
-            Phase::Live => "live",
-            Phase::Expired => "expired",
-            Phase::Revoked(_) => "revoked",
-            Phase::Cancelled => "cancelled",
+            Failure::Refresh(_) => "live",
+            Failure::Expired { .. } => "expired",
+            Failure::Revoked(_) => "revoked",
+            Failure::Cancelled => "cancelled",
         }
     }
 }
 
-impl State {
-    fn expire_at(&self) -> Option<i64> {
-        self.expiry_known.then_some(self.token.expire_at)
+impl From<Failure> for SessionError {
+    fn from(failure: Failure) -> Self {
+        match failure {
+            Failure::Refresh(source) => SessionError::Refresh { source },
+            Failure::Expired { expired_at, source } => {
+                SessionError::NewPreviewTaskNeeded { expired_at, source }
+            }
+            Failure::Revoked(source) => SessionError::TokenRevoked { source },
+            Failure::Cancelled => SessionError::Cancelled,
+        }
     }
+}
 
-    /// The token when the phase allows handing it out, or the phase's error.
-    fn usable(&self) -> Result<&Token, SessionError> {
-        match &self.phase {
-            Phase::Live => Ok(&self.token),
-            Phase::Expired => Err(SessionError::NewPreviewTaskNeeded {
-                expired_at: self.expire_at(),
-                source: None,
-            }),
-            Phase::Revoked(refusal) => Err(SessionError::TokenRevoked {
-                source: refusal.clone(),
-            }),
-            Phase::Cancelled => Err(SessionError::Cancelled),
+impl From<TokenError<Failure>> for SessionError {
+    fn from(error: TokenError<Failure>) -> Self {
+        match error {
+            TokenError::Failed(failure) | TokenError::Ended(failure) => failure.into(),
+            TokenError::Aborted(reason) => SessionError::RefreshAborted { reason },
         }
     }
 }
 
 impl fmt::Debug for AnonymousSession {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let state = self.inner.lock();
+        let phase = self.inner.cell.ended().map_or("live", |end| end.name());
         f.debug_struct("AnonymousSession")
             .field("task_id", &self.inner.task_id)
-            .field("expire_at", &state.expire_at())
-            .field("phase", &state.phase.name())
-            .field("refresh_margin", &self.inner.margin)
+            .field("expire_at", &self.expire_at())
+            .field("phase", &phase)
+            .field("refresh_margin", &self.refresh_margin())
             .finish_non_exhaustive()
-    }
-}
-
-impl Inner {
-    fn lock(&self) -> MutexGuard<'_, State> {
-        self.state.lock().unwrap_or_else(PoisonError::into_inner)
-    }
-
-    /// Whether the state's token should be refreshed now.
-    fn is_due(&self, state: &State) -> bool {
-        if !state.expiry_known {
-            return true;
-        }
-        let token = &state.token;
-        match expiry_time(token.expire_at).duration_since(self.clock.now()) {
-            Ok(left) => left <= self.margin,
-            Err(_) => true,
-        }
     }
 }
 
@@ -441,6 +433,11 @@ fn expiry_time(expire_at: i64) -> SystemTime {
     UNIX_EPOCH
         .checked_add(Duration::from_secs(secs))
         .unwrap_or(UNIX_EPOCH + Duration::from_secs(253_402_300_799))
+}
+
+/// The known expiry of `issued`, Unix seconds.
+fn known_expire_at(issued: &Issued<Token>) -> Option<i64> {
+    issued.expiry.time().map(|_| issued.value.expire_at)
 }
 
 /// Whether `error` is kdocs refusing the token (or the caller) rather than a
@@ -454,12 +451,47 @@ fn refuses_the_token(error: &Error) -> bool {
     error.api().is_some() && (error.is_auth() || error.is_not_found())
 }
 
+/// One refresh of `current`, as the cell's outcome. A token expired by the
+/// session's clock is not sent: it can never be refreshed.
+async fn refresh_anonymous(
+    client: &Client,
+    current: Issued<Token>,
+    clock: &dyn TimeSource,
+) -> Outcome<Token, Failure> {
+    let expired = |now: SystemTime| current.expiry.time().is_some_and(|at| now >= at);
+    let expired_at = known_expire_at(&current);
+    if expired(clock.now()) {
+        return Outcome::Ended(Failure::Expired {
+            expired_at,
+            source: None,
+        });
+    }
+    let request = RefreshAnonymousTokenRequest::new(current.value.value.expose_str());
+    match client.refresh_anonymous_token(request).await {
+        Ok(token) => {
+            let at = expiry_time(token.expire_at);
+            let lifetime = at.duration_since(clock.now()).ok();
+            Outcome::Refreshed(Issued::new(token, Expiry::at(at, lifetime)))
+        }
+        // Expired by the session's own clock by now: say so; else the server
+        // refused a token the session holds valid.
+        Err(e) if refuses_the_token(&e) && expired(clock.now()) => {
+            Outcome::Ended(Failure::Expired {
+                expired_at,
+                source: Some(Arc::new(e)),
+            })
+        }
+        Err(e) if refuses_the_token(&e) => Outcome::Ended(Failure::Revoked(Arc::new(e))),
+        Err(e) => Outcome::Failed(Failure::Refresh(Arc::new(e))),
+    }
+}
+
 impl AnonymousSession {
     /// A builder with the defaults: 5-minute refresh margin, system clock.
     pub fn builder(client: Client) -> SessionBuilder {
         SessionBuilder {
             client,
-            margin: DEFAULT_REFRESH_MARGIN,
+            policy: RefreshPolicy::new(),
             clock: Arc::new(SystemClock),
         }
     }
@@ -478,12 +510,12 @@ impl AnonymousSession {
     /// The current token's expiry, Unix seconds (it changes with each refresh);
     /// `None` before the first refresh of a token given without its expiry.
     pub fn expire_at(&self) -> Option<i64> {
-        self.inner.lock().expire_at()
+        known_expire_at(&self.inner.cell.current())
     }
 
     /// The refresh margin.
     pub fn refresh_margin(&self) -> Duration {
-        self.inner.margin
+        self.inner.cell.policy().margin()
     }
 
     /// A valid token, refreshed first when it expires within the refresh margin.
@@ -493,22 +525,13 @@ impl AnonymousSession {
 
     /// Like [`token`](Self::token), with the token's expiry.
     pub async fn current(&self) -> Result<Token, SessionError> {
-        let seen = {
-            let state = self.inner.lock();
-            let token = state.usable()?;
-            if !self.inner.is_due(&state) {
-                return Ok(token.clone());
-            }
-            state.generation
-        };
-        self.refresh_after(Some(seen)).await
+        Ok(self.inner.cell.get().await?)
     }
 
     /// Refreshes the token now, whatever its expiry, and returns the new one.
     /// A refresh already under way counts: its result is returned.
     pub async fn refresh(&self) -> Result<Token, SessionError> {
-        let seen = self.inner.lock().generation;
-        self.refresh_after(Some(seen)).await
+        Ok(self.inner.cell.refresh().await?)
     }
 
     /// The `{token, timeout}` pair for WebOfficeSDK's `setToken`, with a token
@@ -538,114 +561,47 @@ impl AnonymousSession {
     /// session's clock still holds valid: that may be the app's credentials
     /// being refused, and the token may still work.
     pub async fn cancel(&self) -> Result<(), SessionError> {
-        let _gate = self.inner.gate.lock().await;
-        let token = {
-            let state = self.inner.lock();
-            if matches!(state.phase, Phase::Cancelled) {
-                return Ok(());
-            }
-            state.token.value.clone()
-        };
-        let result = self
+        let client = self.inner.client.clone();
+        let clock = self.inner.clock.clone();
+        let answer = self
             .inner
-            .client
-            .cancel_anonymous_token(CancelAnonymousTokenRequest::new(token.into_inner()))
-            .await;
-        let mut state = self.inner.lock();
-        match result {
-            Ok(_) => {
-                state.phase = Phase::Cancelled;
-                Ok(())
-            }
-            Err(source) => {
-                let expired = state.expiry_known
-                    && self.inner.clock.now() >= expiry_time(state.token.expire_at);
-                let gone = source.api().is_some()
-                    && (source.is_not_found() || (expired && source.is_auth()));
-                if gone {
-                    state.phase = Phase::Cancelled;
-                    tracing::debug!(
-                        code = source.api().map(|api| api.code),
-                        "anonymous token was already unusable; session cancelled"
-                    );
-                    return Ok(());
+            .cell
+            .exclusive(move |current, ended| async move {
+                if matches!(ended, Some(Failure::Cancelled)) {
+                    return (None, Ok(()));
                 }
-                Err(SessionError::Cancel { source })
-            }
+                cancel_anonymous(&client, current, clock.as_ref()).await
+            })
+            .await;
+        match answer {
+            Ok(result) => result,
+            Err(reason) => Err(SessionError::RefreshAborted { reason }),
         }
     }
+}
 
-    /// Refreshes under the gate. With `seen = Some(g)`, a refresh that finished
-    /// after generation `g` was observed is taken as this caller's result.
-    async fn refresh_after(&self, seen: Option<u64>) -> Result<Token, SessionError> {
-        let gate = self.inner.gate.clone().lock_owned().await;
-        let (old, expiry_known) = {
-            let state = self.inner.lock();
-            if seen.is_some_and(|g| g != state.generation) {
-                // Someone else refreshed while we waited: share the outcome.
-                if matches!(state.phase, Phase::Live) {
-                    if let Some(e) = &state.last_failure {
-                        return Err(SessionError::Refresh { source: e.clone() });
-                    }
-                }
-                return state.usable().cloned();
+/// One cancel of `current`: the cell's new end, if any, and the answer.
+async fn cancel_anonymous(
+    client: &Client,
+    current: Issued<Token>,
+    clock: &dyn TimeSource,
+) -> (Option<Outcome<Token, Failure>>, Result<(), SessionError>) {
+    let cancelled = Some(Outcome::Ended(Failure::Cancelled));
+    let request = CancelAnonymousTokenRequest::new(current.value.value.expose_str());
+    match client.cancel_anonymous_token(request).await {
+        Ok(_) => (cancelled, Ok(())),
+        Err(source) => {
+            let expired = current.expiry.time().is_some_and(|at| clock.now() >= at);
+            let gone =
+                source.api().is_some() && (source.is_not_found() || (expired && source.is_auth()));
+            if gone {
+                tracing::debug!(
+                    code = source.api().map(|api| api.code),
+                    "anonymous token was already unusable; session cancelled"
+                );
+                return (cancelled, Ok(()));
             }
-            (state.usable()?.clone(), state.expiry_known)
-        };
-        if expiry_known && self.inner.clock.now() >= expiry_time(old.expire_at) {
-            let mut state = self.inner.lock();
-            state.phase = Phase::Expired;
-            state.generation += 1;
-            state.last_failure = None;
-            return Err(SessionError::NewPreviewTaskNeeded {
-                expired_at: Some(old.expire_at),
-                source: None,
-            });
-        }
-        // The call and the state update run on their own task, holding the
-        // gate, so they complete even if this caller's future is dropped.
-        let inner = self.inner.clone();
-        let task = tokio::spawn(async move {
-            let _gate = gate;
-            let result = inner
-                .client
-                .refresh_anonymous_token(RefreshAnonymousTokenRequest::new(old.value.into_inner()))
-                .await;
-            let mut state = inner.lock();
-            state.generation += 1;
-            state.last_failure = None;
-            match result {
-                Ok(token) => {
-                    state.token = token.clone();
-                    state.expiry_known = true;
-                    Ok(token)
-                }
-                Err(e) if refuses_the_token(&e) => {
-                    // Expired by the session's own clock by now: say so; else
-                    // the server refused a token the session holds valid.
-                    if expiry_known && inner.clock.now() >= expiry_time(old.expire_at) {
-                        state.phase = Phase::Expired;
-                        Err(SessionError::NewPreviewTaskNeeded {
-                            expired_at: Some(old.expire_at),
-                            source: Some(Arc::new(e)),
-                        })
-                    } else {
-                        let e = Arc::new(e);
-                        state.phase = Phase::Revoked(e.clone());
-                        Err(SessionError::TokenRevoked { source: e })
-                    }
-                }
-                Err(e) => {
-                    let e = Arc::new(e);
-                    state.last_failure = Some(e.clone());
-                    Err(SessionError::Refresh { source: e })
-                }
-            }
-        });
-        match task.await {
-            Ok(result) => result,
-            Err(e) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
-            Err(_) => Err(SessionError::RefreshAborted),
+            (None, Err(SessionError::Cancel { source }))
         }
     }
 }

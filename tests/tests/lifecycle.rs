@@ -804,7 +804,8 @@ async fn a_refused_refresh_is_judged_by_the_answer_not_by_a_code_number() {
         ));
         assert_eq!(server.requests(), 1, "HTTP {status}: asked once");
     }
-    // Not refusals: the token is kept and a later call tries again.
+    // Not refusals: the token is kept, the error is kept for the backoff
+    // (5 s), and a call after it tries again.
     for reply in [
         Reply::html(403, "<html>a gateway's page, not a kdocs envelope</html>"),
         Reply::error(503, 424_242, "Undocumented", "busy"),
@@ -815,6 +816,7 @@ async fn a_refused_refresh_is_judged_by_the_answer_not_by_a_code_number() {
         let server = MisbehavingServer::sequence(vec![reply.clone()])
             .await
             .unwrap();
+        clock.store(990, std::sync::atomic::Ordering::SeqCst);
         let session = session_on(&server, &clock);
         for attempt in 1..=2 {
             let err = session.token().await.unwrap_err();
@@ -824,6 +826,11 @@ async fn a_refused_refresh_is_judged_by_the_answer_not_by_a_code_number() {
             );
             assert!(!err.needs_new_preview_task());
             assert_eq!(server.requests(), attempt, "{reply:?}");
+            // Within the backoff: the same error, without a request.
+            let kept = session.token().await.unwrap_err();
+            assert!(matches!(kept, SessionError::Refresh { .. }), "{kept:?}");
+            assert_eq!(server.requests(), attempt, "{reply:?}: backoff");
+            clock.fetch_add(6, std::sync::atomic::Ordering::SeqCst);
         }
         assert_eq!(session.expire_at(), Some(1000));
     }

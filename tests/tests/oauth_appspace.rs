@@ -46,14 +46,15 @@ async fn oauth_web_flow_exchange_refresh_and_expiry() {
     let client = client_for(&fake);
 
     // A1: the authorize page, with scopes and state.
-    let url = client
+    let link = client
         .authorize_url("https://app.example.com/cb?from=kdocs")
         .scopes(["user_basic", "access_personal_files"])
         .state("csrf-42")
         .build()
         .unwrap();
-    let (code, state) = consent(&client, url).await;
-    assert_eq!(state.as_deref(), Some("csrf-42"));
+    assert_eq!(link.state(), "csrf-42");
+    let (code, state) = consent(&client, link.url().clone()).await;
+    assert!(link.state_matches(state.as_deref().unwrap()));
 
     // A2: the code for the user's tokens; a code works once.
     let tokens = client.exchange_code(&code).await.unwrap();

@@ -221,7 +221,8 @@ async fn user_tokens(
         .scopes(["user_basic", "access_personal_files"])
         .state("demo-state")
         .build()
-        .map_err(|e| e.to_string())?;
+        .map_err(|e| e.to_string())?
+        .into_url();
     // A person would open this page; the fake consents at once with a redirect.
     let response = client
         .http()

@@ -42,6 +42,7 @@ mod scrub;
 mod secret;
 pub mod signing;
 pub mod time;
+pub mod token;
 pub mod url_policy;
 
 pub use client::Client;
