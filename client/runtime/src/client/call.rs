@@ -77,42 +77,14 @@ impl<O: Operation> WriteParams for O {
 /// on the operation's output type, so that everything around it (attempts,
 /// signing, the exchange, retries) is compiled once for every endpoint.
 trait OutputSlot: Send {
-    /// The common case: a success envelope whose `data` decodes
-    /// ([`envelope::decode_success`]); `false` leaves the slot empty.
-    fn decode_success(&mut self, status: u16, body: &[u8]) -> bool;
-
-    /// Any other answer ([`envelope::decode`]): the output, or the typed error.
-    fn decode(
-        &mut self,
-        context: CallContext,
-        status: u16,
-        retry_after: Option<u64>,
-        body: &[u8],
-        scrubber: &Scrubber<'_>,
-    ) -> Result<(), Error>;
+    /// Reads the answer into the slot ([`envelope::parse`]), or tells why it
+    /// is not one.
+    fn decode(&mut self, status: u16, body: &[u8]) -> Result<(), envelope::Refusal>;
 }
 
 impl<T: serde::de::DeserializeOwned + Send> OutputSlot for Option<T> {
-    fn decode_success(&mut self, status: u16, body: &[u8]) -> bool {
-        *self = envelope::decode_success(status, body);
-        self.is_some()
-    }
-
-    fn decode(
-        &mut self,
-        context: CallContext,
-        status: u16,
-        retry_after: Option<u64>,
-        body: &[u8],
-        scrubber: &Scrubber<'_>,
-    ) -> Result<(), Error> {
-        *self = Some(envelope::decode(
-            context,
-            status,
-            retry_after,
-            body,
-            scrubber,
-        )?);
+    fn decode(&mut self, status: u16, body: &[u8]) -> Result<(), envelope::Refusal> {
+        *self = Some(envelope::parse(status, body)?);
         Ok(())
     }
 }
@@ -383,12 +355,13 @@ impl Client {
                         elapsed_ms = started.map_or(0, |s| s.elapsed().as_millis() as u64),
                         "kdocs call answered"
                     );
-                    // The common case first: a success envelope whose `data`
-                    // decodes. Anything else takes the full path below.
-                    if output.decode_success(raw.status, &raw.body) {
-                        self.observe(spec, attempt, Some(raw.status), started, None);
-                        return Ok(());
-                    }
+                    let refusal = match output.decode(raw.status, &raw.body) {
+                        Ok(()) => {
+                            self.observe(spec, attempt, Some(raw.status), started, None);
+                            return Ok(());
+                        }
+                        Err(refusal) => refusal,
+                    };
                     let authorization = raw.signature.as_ref().map(|signature| {
                         signing::authorization(self.inner.credentials.app_id(), signature)
                     });
@@ -403,57 +376,54 @@ impl Client {
                             signature.unwrap_or_default(),
                             upper.as_deref().unwrap_or_default(),
                         ]));
-                    match output.decode(context, raw.status, raw.retry_after, &raw.body, &scrubber)
+                    let mut error = refusal.into_error(
+                        context,
+                        raw.status,
+                        raw.retry_after,
+                        &raw.body,
+                        &scrubber,
+                    );
+                    if let Error::Api(api) = &mut error {
+                        api.known = KnownCode::find(self.inner.config.error_codes, api.code);
+                    }
+                    self.observe(spec, attempt, Some(raw.status), started, Some(&error));
+                    // Only a signed request has a `Date` to refuse.
+                    if spec.auth.signed()
+                        && !clock_corrected
+                        && self.inner.config.correct_clock_skew
                     {
-                        Ok(()) => {
-                            self.observe(spec, attempt, Some(raw.status), started, None);
-                            return Ok(());
-                        }
-                        Err(mut error) => {
-                            if let Error::Api(api) = &mut error {
-                                api.known =
-                                    KnownCode::find(self.inner.config.error_codes, api.code);
-                            }
-                            self.observe(spec, attempt, Some(raw.status), started, Some(&error));
-                            // Only a signed request has a `Date` to refuse.
-                            if spec.auth.signed()
-                                && !clock_corrected
-                                && self.inner.config.correct_clock_skew
-                            {
-                                match self.skew(&error, http_date(raw.date.as_ref()), signed_at) {
-                                    Skew::None => {}
-                                    Skew::Correct(offset) => {
-                                        clock_corrected = true;
-                                        let repeat = is_repeatable(spec);
-                                        tracing::warn!(
-                                            operation = spec.name,
-                                            old_offset_secs = self.clock_offset_secs(),
-                                            new_offset_secs = offset,
-                                            retrying = repeat,
-                                            "kdocs refused a call and its Date is far from \
-                                             ours: correcting the signing clock"
-                                        );
-                                        self.set_clock_offset_secs(offset);
-                                        if repeat {
-                                            continue;
-                                        }
-                                    }
-                                    Skew::BeyondBound(difference) => {
-                                        tracing::warn!(
-                                            operation = spec.name,
-                                            difference_secs = difference,
-                                            "kdocs refused a call and its Date is further from \
-                                             ours than the client corrects; clock left alone"
-                                        );
-                                        if let Error::Api(api) = &mut error {
-                                            api.clock_skew_secs = Some(difference);
-                                        }
-                                    }
+                        match self.skew(&error, http_date(raw.date.as_ref()), signed_at) {
+                            Skew::None => {}
+                            Skew::Correct(offset) => {
+                                clock_corrected = true;
+                                let repeat = is_repeatable(spec);
+                                tracing::warn!(
+                                    operation = spec.name,
+                                    old_offset_secs = self.clock_offset_secs(),
+                                    new_offset_secs = offset,
+                                    retrying = repeat,
+                                    "kdocs refused a call and its Date is far from \
+                                     ours: correcting the signing clock"
+                                );
+                                self.set_clock_offset_secs(offset);
+                                if repeat {
+                                    continue;
                                 }
                             }
-                            (error, raw.retry_after)
+                            Skew::BeyondBound(difference) => {
+                                tracing::warn!(
+                                    operation = spec.name,
+                                    difference_secs = difference,
+                                    "kdocs refused a call and its Date is further from \
+                                     ours than the client corrects; clock left alone"
+                                );
+                                if let Error::Api(api) = &mut error {
+                                    api.clock_skew_secs = Some(difference);
+                                }
+                            }
                         }
                     }
+                    (error, raw.retry_after)
                 }
                 // The operation's deadline ends the call where it stands.
                 Err(
