@@ -147,9 +147,13 @@ pub(super) fn merge(
         }
         if !names.contains(&reference.as_str()) {
             let candidates = names.iter().copied().chain(BUILTIN_TYPES.iter().copied());
-            let hint = match closest(reference, candidates) {
-                Some(best) => format!("did you mean `{best}`?"),
-                None => format!("define `{reference}` under `types:` in any spec file"),
+            let hint = match (foreign_builtin(reference), closest(reference, candidates)) {
+                (Some(meant), _) => format!(
+                    "`{reference}` is not a spec type; write `{meant}` (the spec's built-in types: {})",
+                    BUILTIN_TYPES.join(", ")
+                ),
+                (None, Some(best)) => format!("did you mean `{best}`?"),
+                (None, None) => format!("define `{reference}` under `types:` in any spec file"),
             };
             report(
                 diagnostics,
@@ -407,4 +411,27 @@ pub(super) fn unique<T>(
             }
         }
     }
+}
+
+/// The spec's built-in type meant by a name from another type system
+/// (JSON Schema, Java, Python, TypeScript…): `Integer` means `i64`, `str`
+/// means `string`. Names the spec does not define, so a hint, never a rule.
+fn foreign_builtin(name: &str) -> Option<&'static str> {
+    let meant = match name.to_ascii_lowercase().as_str() {
+        "integer" | "int" | "long" | "int64" => "i64",
+        "int32" | "short" => "i32",
+        "uint64" | "ulong" | "usize" => "u64",
+        "uint32" | "uint" => "u32",
+        "str" | "text" => "string",
+        "boolean" => "bool",
+        "number" | "float" | "double" | "float64" | "decimal" => "f64",
+        "string" => "string",
+        "bool" => "bool",
+        "object" | "json" | "dict" | "unknown" => "any",
+        "array" | "list" | "vec" => "array<T>",
+        "map" | "hashmap" | "record" => "map<T>",
+        _ => return None,
+    };
+    // A name that is a built-in in another case is caught here too: `String`, `Bool`.
+    Some(meant)
 }
