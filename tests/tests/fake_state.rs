@@ -277,6 +277,8 @@ async fn a_handler_of_ones_own_shares_the_fakes_state() {
     let mut bytes = Vec::new();
     client.download(copy).to_writer(&mut bytes).await.unwrap();
     assert_eq!(bytes, b"copied");
+    let (held, report) = client.download(copy).to_bytes().await.unwrap();
+    assert_eq!((held.as_slice(), report.bytes), (&b"copied"[..], 6));
     let err = client
         .get_appspace_file_info(k::GetAppspaceFileInfoRequest::new("missing"))
         .await

@@ -436,6 +436,54 @@ impl tokio::io::AsyncWrite for Counter {
     }
 }
 
+#[tokio::test]
+async fn to_bytes_holds_at_most_its_in_memory_cap() {
+    use kdocs_client::download::IN_MEMORY_MAX_BYTES;
+    let client = client("http://127.0.0.1:9");
+    let chunk = vec![b'z'; 64 * 1024];
+    // A declared length over the 64 MiB cap (far under the 2 GiB file
+    // limit): refused before a byte is kept.
+    let declared = IN_MEMORY_MAX_BYTES + 1;
+    let server = MisbehavingServer::start({
+        let chunk = chunk.clone();
+        move |_, _| Reply::stream(Framing::Length(declared), &chunk, None, Duration::ZERO)
+    })
+    .await
+    .unwrap();
+    let err = bounded(
+        Duration::from_secs(10),
+        client
+            .download_from(url_answer(&server.base_url(), None))
+            .to_bytes(),
+    )
+    .await
+    .unwrap_err();
+    assert!(
+        matches!(err, DownloadError::TooLarge { declared: Some(n), received: 0, .. } if n == declared),
+        "{err:?}"
+    );
+    // An endless body: cut at the cap the download itself sets.
+    let server = MisbehavingServer::start({
+        let chunk = chunk.clone();
+        move |_, _| Reply::stream(Framing::Chunked, &chunk, None, Duration::ZERO)
+    })
+    .await
+    .unwrap();
+    let err = bounded(
+        Duration::from_secs(10),
+        client
+            .download_from(url_answer(&server.base_url(), None))
+            .max_bytes(256 * 1024)
+            .to_bytes(),
+    )
+    .await
+    .unwrap_err();
+    assert!(
+        matches!(err, DownloadError::TooLarge { declared: None, .. }),
+        "{err:?}"
+    );
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn downloads_stay_within_their_limits() {
     let client = client("http://127.0.0.1:9");

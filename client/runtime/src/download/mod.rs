@@ -237,10 +237,18 @@ pub struct Download<'a> {
     client: &'a Client,
     source: Source<'a>,
     limits: DownloadLimits,
+    /// Whether this download's own `max_bytes` or `limits` was set (then
+    /// [`Download::to_bytes`] keeps to it instead of its in-memory cap).
+    max_bytes_set: bool,
     expected_size: Option<u64>,
     require_checksum: bool,
     progress: Option<ProgressFn<'a>>,
 }
+
+/// The most [`Download::to_bytes`] holds in memory unless the download's own
+/// [`max_bytes`](Download::max_bytes) says otherwise (64 MiB): far above a
+/// typical office document, and far below the 2 GiB a file may take.
+pub const IN_MEMORY_MAX_BYTES: u64 = 64 * 1024 * 1024;
 
 /// A progress callback (see [`Download::on_progress`]).
 pub(super) type ProgressFn<'a> = Box<dyn FnMut(DownloadProgress) + Send + 'a>;
@@ -300,6 +308,7 @@ impl<'a> Download<'a> {
             client,
             source,
             limits: *client.config().download_limits(),
+            max_bytes_set: false,
             expected_size: None,
             require_checksum: false,
             progress: None,
@@ -332,6 +341,7 @@ impl<'a> Download<'a> {
     /// [`Config::download_limits`](crate::Config::download_limits)).
     pub fn limits(mut self, limits: DownloadLimits) -> Self {
         self.limits = limits;
+        self.max_bytes_set = true;
         self
     }
 
@@ -346,6 +356,7 @@ impl<'a> Download<'a> {
     /// The largest content accepted (default 2 GiB).
     pub fn max_bytes(mut self, max_bytes: u64) -> Self {
         self.limits = self.limits.with_max_bytes(max_bytes);
+        self.max_bytes_set = true;
         self
     }
 
@@ -405,6 +416,26 @@ impl<'a> Download<'a> {
         fetch
             .run(url.expose_str(), writer, self.progress.as_mut())
             .await
+    }
+
+    /// The content in memory, with the report.
+    ///
+    /// At most [`IN_MEMORY_MAX_BYTES`] (64 MiB, or the client's download
+    /// limit when lower) unless this download's own
+    /// [`max_bytes`](Self::max_bytes) or [`limits`](Self::limits) says
+    /// otherwise: a larger content is [`DownloadError::TooLarge`], refused
+    /// before a byte is kept when the server declares its size. The buffer
+    /// grows with what arrives, never with what a `Content-Length` claims.
+    /// On an error nothing is returned: no partial content to mistake for
+    /// the document.
+    pub async fn to_bytes(mut self) -> Result<(Vec<u8>, DownloadReport), DownloadError> {
+        if !self.max_bytes_set {
+            let cap = self.limits.max_bytes().min(IN_MEMORY_MAX_BYTES);
+            self.limits = self.limits.with_max_bytes(cap);
+        }
+        let mut content = Vec::new();
+        let report = self.to_writer(&mut content).await?;
+        Ok((content, report))
     }
 
     /// Streams the content into a temporary file in `path`'s folder, fsyncs
