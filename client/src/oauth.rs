@@ -21,8 +21,10 @@
 //! their path, parameters or answer (`api-spec/oauth.yaml`). This module keeps
 //! to what those clients show: the exchange answers `access_token`,
 //! `refresh_token`, `expires_in` (seconds) and `app_id`; the refresh answers
-//! `access_token` (and, in one client, `expires_in`), and the refresh token
-//! stays the same. Where an answer leaves something out, the session says so
+//! `access_token` (in some clients also `expires_in` and a new
+//! `refresh_token`). A new refresh token replaces the one the session holds
+//! (a rotation: the old one may no longer work); without one, the old one
+//! stays in use. Where an answer leaves something out, the session says so
 //! instead of guessing: with no `expires_in`, it refreshes only when asked
 //! ([`UserSession::refresh`]), or keeps the lifetime the previous answer gave.
 //!
@@ -588,7 +590,10 @@ async fn refresh_user_tokens(
     let lifetime = lifetime(answer.expires_in).or(tokens.lifetime);
     let refreshed = UserTokens {
         access_token,
-        refresh_token: tokens.refresh_token,
+        // A rotation answers a new refresh token, and the one sent may no
+        // longer work: the new one replaces it. Without one, the one sent
+        // stays in use.
+        refresh_token: answer.refresh_token.or(tokens.refresh_token),
         expires_at: lifetime.and_then(|l| clock.now().checked_add(l)),
         lifetime,
     };

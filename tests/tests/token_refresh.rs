@@ -445,3 +445,63 @@ async fn a_short_anonymous_lifetime_does_not_refresh_on_every_call() {
     assert_eq!(per_round, [1, 2, 3]);
     fake.shutdown().await;
 }
+
+/// The fake rotates refresh tokens (a new one in each refresh answer, the old
+/// one retired): the session keeps the newest, so it survives rotation after
+/// rotation, and a session left holding a retired token is told to authorize
+/// the user again, once, without retrying.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_session_survives_rotations_and_a_retired_refresh_token_is_refused() {
+    let fake = FakeKdocs::start(FakeConfig::default()).await.unwrap();
+    let client = client_for(&fake);
+    let first = user_tokens(&fake, &client).await;
+    let session = UserSession::new(client.clone(), first.clone());
+    let mut seen = vec![first.refresh_token.clone().unwrap().expose_str().to_owned()];
+    for _ in 0..5 {
+        let access_token = session.refresh().await.unwrap();
+        let rotated = session.tokens().await.refresh_token.unwrap();
+        assert!(!seen.iter().any(|t| t == rotated.expose_str()));
+        seen.push(rotated.expose_str().to_owned());
+        client
+            .get_user_info(kdocs_client::GetUserInfoRequest::new(
+                access_token.expose_str(),
+            ))
+            .await
+            .unwrap();
+    }
+    assert_eq!(fake.stats().calls_to("refresh_oauth_token"), 5);
+
+    // A second holder of the first pair: its refresh token was retired by
+    // the first rotation.
+    let stale = UserSession::new(client.clone(), first);
+    let err = stale.refresh().await.unwrap_err();
+    assert!(err.needs_reauthorization(), "{err}");
+    let OAuthError::ReauthorizationNeeded { source } = &err else {
+        panic!("{err}")
+    };
+    assert_eq!(source.api().map(|api| api.code), Some(994_011), "{source}");
+    // Ended: nothing more is sent.
+    assert!(stale.refresh().await.unwrap_err().needs_reauthorization());
+    assert_eq!(fake.stats().calls_to("refresh_oauth_token"), 6);
+    fake.shutdown().await;
+}
+
+/// Without rotation the refresh answers no refresh token, and the session
+/// keeps the one it has.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn without_rotation_the_refresh_token_stays() {
+    let fake = FakeKdocs::start(FakeConfig::default().with_refresh_token_rotation(false))
+        .await
+        .unwrap();
+    let client = client_for(&fake);
+    let first = user_tokens(&fake, &client).await;
+    let session = UserSession::new(client, first.clone());
+    for _ in 0..3 {
+        session.refresh().await.unwrap();
+    }
+    assert_eq!(
+        session.tokens().await.refresh_token.unwrap().expose_str(),
+        first.refresh_token.unwrap().expose_str()
+    );
+    fake.shutdown().await;
+}

@@ -64,6 +64,10 @@ pub enum FakeCode {
     /// longer be refreshed (the kdocs page says an expired token cannot be
     /// refreshed; it gives no code). Cancelling it still succeeds.
     AnonymousTokenExpired,
+    /// `994011`, HTTP 401: the refresh token was retired by a rotation (a
+    /// refresh answered a new one; no page gives the code the platform uses
+    /// for this).
+    RefreshTokenReplaced,
     /// `994041`, HTTP 404: unknown `file_token`, or unknown download id.
     FileNotFound,
     /// `994042`, HTTP 404: the anonymous token is unknown, was cancelled, or
@@ -88,7 +92,8 @@ pub enum FakeCode {
 
 impl FakeCode {
     /// Every fake code.
-    pub const ALL: [FakeCode; 10] = [
+    pub const ALL: [FakeCode; 11] = [
+        FakeCode::RefreshTokenReplaced,
         FakeCode::SignatureRefused,
         FakeCode::AnonymousTokenExpired,
         FakeCode::FileNotFound,
@@ -104,6 +109,7 @@ impl FakeCode {
     /// The numeric `code` the fake sends.
     pub fn code(self) -> i64 {
         match self {
+            FakeCode::RefreshTokenReplaced => 994_011,
             FakeCode::SignatureRefused => 994_031,
             FakeCode::AnonymousTokenExpired => 994_032,
             FakeCode::FileNotFound => 994_041,
@@ -120,6 +126,7 @@ impl FakeCode {
     /// The HTTP status the fake sends with it.
     pub fn status(self) -> u16 {
         match self {
+            FakeCode::RefreshTokenReplaced => 401,
             FakeCode::SignatureRefused | FakeCode::AnonymousTokenExpired => 403,
             FakeCode::FileNotFound
             | FakeCode::AnonymousTokenNotFound
@@ -135,6 +142,7 @@ impl FakeCode {
     /// The `message` the fake sends with it (always starting with `Fake`).
     pub fn message(self) -> &'static str {
         match self {
+            FakeCode::RefreshTokenReplaced => "FakeRefreshTokenReplaced",
             FakeCode::SignatureRefused => "FakeSignatureRefused",
             FakeCode::AnonymousTokenExpired => "FakeAnonymousTokenExpired",
             FakeCode::FileNotFound => "FakeFileNotFound",

@@ -268,6 +268,7 @@ pub struct FakeConfig {
     read_timeout: Duration,
     max_upload_bytes: usize,
     access_token_ttl: Duration,
+    rotate_refresh_tokens: bool,
 }
 
 impl std::fmt::Debug for FakeConfig {
@@ -283,6 +284,7 @@ impl std::fmt::Debug for FakeConfig {
             .field("read_timeout", &self.read_timeout)
             .field("max_upload_bytes", &self.max_upload_bytes)
             .field("access_token_ttl", &self.access_token_ttl)
+            .field("rotate_refresh_tokens", &self.rotate_refresh_tokens)
             .finish()
     }
 }
@@ -314,6 +316,7 @@ impl Default for FakeConfig {
             read_timeout: DEFAULT_READ_TIMEOUT,
             max_upload_bytes: DEFAULT_MAX_UPLOAD_BYTES,
             access_token_ttl: DEFAULT_ACCESS_TOKEN_TTL,
+            rotate_refresh_tokens: true,
         }
     }
 }
@@ -362,6 +365,18 @@ impl FakeConfig {
     /// [`DEFAULT_ACCESS_TOKEN_TTL`]); an expired one is refused with `20007`.
     pub fn with_access_token_ttl(mut self, ttl: Duration) -> Self {
         self.access_token_ttl = ttl;
+        self
+    }
+
+    /// Whether a refresh (`refresh_oauth_token`) answers a new refresh token
+    /// and retires the one sent (default: yes). Public clients read a new
+    /// `refresh_token` from the refresh answer; no page says whether the old
+    /// one keeps working, so the fake takes the strict reading: a retired
+    /// token is refused with [`FakeCode::RefreshTokenReplaced`], the fake's
+    /// own code. With `false`, the refresh answers no refresh token and the
+    /// one sent keeps working.
+    pub fn with_refresh_token_rotation(mut self, rotate: bool) -> Self {
+        self.rotate_refresh_tokens = rotate;
         self
     }
 
@@ -424,6 +439,8 @@ pub struct FakeState {
     max_upload_bytes: usize,
     /// Lifetime of the access tokens the OAuth calls issue.
     access_token_ttl: Duration,
+    /// Whether a refresh replaces the refresh token.
+    rotate_refresh_tokens: bool,
     /// The spec's routes and their handlers.
     api: wire::Api,
 }
@@ -562,6 +579,7 @@ impl FakeKdocs {
             read_timeout: config.read_timeout,
             max_upload_bytes: config.max_upload_bytes,
             access_token_ttl: config.access_token_ttl,
+            rotate_refresh_tokens: config.rotate_refresh_tokens,
             api,
         });
         let (tx, rx) = watch::channel(false);
@@ -832,6 +850,20 @@ impl FakeState {
     /// Turns a failure on (`Some`) or off (`None`); it stays until changed.
     pub fn set_fault(&self, fault: Option<Fault>) {
         self.lock().fault = fault;
+    }
+
+    /// Holds every answer of operation `op` (its spec name, such as
+    /// `"refresh_oauth_token"`) for `delay` before its handler runs (`None`
+    /// ends the hold). The request is read and counted first; a client that
+    /// goes away meanwhile leaves no trace: the handler never runs. Tests
+    /// use it to catch a caller in the middle of a call (a process killed
+    /// while its refresh is under way, say).
+    pub fn hold_answers(&self, op: &str, delay: Option<Duration>) {
+        let mut state = self.lock();
+        match delay {
+            Some(delay) => state.holds.insert(op.to_owned(), delay),
+            None => state.holds.remove(op),
+        };
     }
 
     /// A snapshot of the counters.

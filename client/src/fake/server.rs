@@ -395,6 +395,15 @@ async fn api(
         .and_then(disposition_filename);
     let request = request.with_disposition(disposition);
     request.check_body()?;
+    let hold = shared.lock().holds.get(spec.name).copied();
+    let now = match hold {
+        // Dropped here when the client goes away: the handler never runs.
+        Some(hold) => {
+            tokio::time::sleep(hold).await;
+            shared.clock.now()
+        }
+        None => now,
+    };
     let call = Call {
         shared,
         app_id: &app_id,

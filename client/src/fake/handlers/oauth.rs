@@ -7,9 +7,10 @@
 //! as the web authorization page says), the app must prove itself with its
 //! key, an unknown refresh token is refused. The answers carry the fields
 //! public clients read (`access_token`, `refresh_token`, `expires_in`,
-//! `app_id`).
+//! `app_id`). A refresh rotates the refresh token unless the fake is told
+//! otherwise ([`FakeConfig::with_refresh_token_rotation`](super::super::FakeConfig::with_refresh_token_rotation)).
 
-use super::super::errors::FakeError;
+use super::super::errors::{FakeCode, FakeError};
 use super::super::state::{random_lowercase, AccessToken};
 use super::super::wire::Call;
 use crate::{
@@ -79,21 +80,27 @@ pub(super) fn exchange_oauth_code(
         ));
     }
     let (access_token, expires_in) = issue(call, &app_id, &issued.user_id);
-    let refresh_token = format!("fake-rt-{}", random_lowercase(32));
-    call.shared.lock().refresh_tokens.insert(
-        refresh_token.clone(),
-        AccessToken {
-            app_id: app_id.clone(),
-            user_id: issued.user_id,
-            expire_at: None,
-        },
-    );
+    let refresh_token = issue_refresh_token(call, &app_id, &issued.user_id);
     Ok(ExchangeOauthCodeResponse {
         access_token: Some(Secret::new(access_token)),
         refresh_token: Some(Secret::new(refresh_token)),
         expires_in: Some(expires_in),
         app_id: Some(app_id),
     })
+}
+
+/// A new refresh token for `user_id`.
+fn issue_refresh_token(call: &Call<'_>, app_id: &str, user_id: &str) -> String {
+    let refresh_token = format!("fake-rt-{}", random_lowercase(32));
+    call.shared.lock().refresh_tokens.insert(
+        refresh_token.clone(),
+        AccessToken {
+            app_id: app_id.to_owned(),
+            user_id: user_id.to_owned(),
+            expire_at: None,
+        },
+    );
+    refresh_token
 }
 
 pub(super) fn refresh_oauth_token(
@@ -104,19 +111,30 @@ pub(super) fn refresh_oauth_token(
     let refresh_token = request
         .refresh_token()
         .ok_or_else(|| FakeError::invalid_argument("body parameter `refresh_token` is required"))?;
-    let owner = call
-        .shared
-        .lock()
-        .refresh_tokens
-        .get(refresh_token.expose_str())
-        .cloned()
+    let sent = refresh_token.expose_str();
+    let owner = {
+        let state = call.shared.lock();
+        if state.retired_refresh_tokens.iter().any(|t| t == sent) {
+            return Err(FakeError::fake(
+                FakeCode::RefreshTokenReplaced,
+                "refresh_token was replaced by a refresh; use the one that refresh answered",
+            ));
+        }
+        state.refresh_tokens.get(sent).cloned()
+    };
+    let owner = owner
         .filter(|owner| owner.app_id == app_id)
         .ok_or_else(|| {
             FakeError::access_token_invalid("refresh_token is not one this fake issued to the app")
         })?;
     let (access_token, expires_in) = issue(call, &app_id, &owner.user_id);
+    let rotated = call.shared.rotate_refresh_tokens.then(|| {
+        call.shared.lock().retire_refresh_token(sent);
+        Secret::new(issue_refresh_token(call, &app_id, &owner.user_id))
+    });
     Ok(RefreshOauthTokenResponse {
         access_token: Some(Secret::new(access_token)),
+        refresh_token: rotated,
         expires_in: Some(expires_in),
         app_id: Some(app_id),
     })

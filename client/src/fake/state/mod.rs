@@ -287,6 +287,11 @@ pub(crate) struct State {
     pub(crate) oauth_code_order: VecDeque<String>,
     /// OAuth refresh tokens.
     pub(crate) refresh_tokens: HashMap<String, AccessToken>,
+    /// Refresh tokens retired by a rotation, oldest first (at most
+    /// [`MAX_RETIRED_REFRESH_TOKENS`]; older ones are refused as unknown).
+    pub(crate) retired_refresh_tokens: VecDeque<String>,
+    /// Operations whose answers are held back, and for how long.
+    pub(crate) holds: HashMap<String, std::time::Duration>,
     pub(crate) downloads: HashMap<String, Arc<FileEntry>>,
     pub(crate) fault: Option<Fault>,
     pub(crate) calls: BTreeMap<String, u64>,
@@ -305,7 +310,20 @@ pub(crate) fn day_of(now: SystemTime) -> u64 {
 /// on what unauthenticated requests to the authorize page can make it hold.
 pub(crate) const MAX_OAUTH_CODES: usize = 10_000;
 
+/// The most retired refresh tokens the fake remembers as such, a bound on
+/// what a long run of refreshes makes it hold.
+pub(crate) const MAX_RETIRED_REFRESH_TOKENS: usize = 10_000;
+
 impl State {
+    /// Retires `token` (a rotation replaced it): it is refused from now on.
+    pub(crate) fn retire_refresh_token(&mut self, token: &str) {
+        self.refresh_tokens.remove(token);
+        if self.retired_refresh_tokens.len() >= MAX_RETIRED_REFRESH_TOKENS {
+            self.retired_refresh_tokens.pop_front();
+        }
+        self.retired_refresh_tokens.push_back(token.to_owned());
+    }
+
     /// Keeps a new authorization code. Expired codes are dropped first, and
     /// at [`MAX_OAUTH_CODES`] the oldest makes room: O(1) a code, amortised.
     pub(crate) fn insert_oauth_code(&mut self, code: String, issued: OauthCode, now: SystemTime) {
