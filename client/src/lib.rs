@@ -94,6 +94,12 @@ pub mod session;
 /// crate): signing, the call, typed errors, paging, downloads.
 pub use kdocs_runtime as runtime;
 
+/// Where users' OAuth tokens are kept (the `kdocs-token-store` crate): the
+/// [`TokenStore`](token_store::TokenStore) trait and its stores, under
+/// [`oauth::UserSession::open`] and [`oauth::UserRegistry`].
+#[cfg(feature = "oauth")]
+pub use kdocs_token_store as token_store;
+
 #[cfg(feature = "fake")]
 #[cfg_attr(docsrs, doc(cfg(feature = "fake")))]
 pub mod fake;

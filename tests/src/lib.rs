@@ -3,6 +3,8 @@
 //! - [`fake_env`]: a stateful fake with a client and a user, and the
 //!   assertions of its answers and refusals;
 //! - [`misbehaving`]: a server that answers as told, for hostile-server tests;
+//! - [`redis_server`]: a real `redis-server` on 127.0.0.1, started and stopped
+//!   by the test;
 //! - [`spec`]: the model of `api-spec/` and its example answers, which the
 //!   tests check the client, the fake and the command against;
 //! - `tests/`: snapshot tests of the generated code and end-to-end suites.
@@ -11,6 +13,7 @@
 
 pub mod fake_env;
 pub mod misbehaving;
+pub mod redis_server;
 pub mod spec;
 
 /// The client generated from `tests/fixture-spec/` (every feature of the spec

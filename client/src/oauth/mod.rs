@@ -15,7 +15,18 @@
 //! 3. [`UserSession`] hands out the access token and refreshes it before it
 //!    expires (`refresh_oauth_token`): one refresh for all concurrent
 //!    callers, whatever its outcome, and a backoff after a failure (the
-//!    runtime's [`TokenCell`]).
+//!    runtime's [`TokenCell`](crate::runtime::token::TokenCell)).
+//!
+//! # Keeping the tokens
+//!
+//! A session made with [`UserSession::new`] keeps the pair in memory: a
+//! restart loses it. A session on a [`TokenStore`](crate::token_store::TokenStore)
+//! ([`UserSession::store`] after the exchange, [`UserSession::open`] later,
+//! or a [`UserRegistry`] for many users) keeps it in the store, and every
+//! process sharing the store shares its refreshes: one refresh request per
+//! expiry episode, whoever asks. The stores (`crate::token_store`): in
+//! memory, an SQLite file (feature `sqlite-store`), a Redis server (feature
+//! `redis-store`).
 //!
 //! Steps 2 and 3 are known only from public clients: no stored page shows
 //! their path, parameters or answer (`api-spec/oauth.yaml`). This module keeps
@@ -56,16 +67,26 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
-use crate::runtime::time::{SystemClock, TimeSource};
-use crate::runtime::token::{
-    Aborted, Expiry, Issued, Outcome, RefreshPolicy, TokenCell, TokenError,
-};
+use crate::runtime::token::Aborted;
 use crate::runtime::url_policy;
-use crate::{Client, Error, ExchangeOauthCodeRequest, RefreshOauthTokenRequest, Secret};
+use crate::token_store::StoreError;
+use crate::{Client, Error, ExchangeOauthCodeRequest, Secret};
+
+mod registry;
+mod session;
+mod shared;
+
+pub use crate::runtime::token::RefreshPolicy;
+pub use registry::UserRegistry;
+pub use session::{SessionSettings, UserSession};
 
 /// How long before expiry a session refreshes the access token, at most
 /// (5 minutes; at most half the token's lifetime).
 pub use crate::runtime::token::DEFAULT_REFRESH_MARGIN;
+
+/// How long a session on a store holds the refresh lease at most, unless
+/// [`SessionSettings::with_lease_ttl`] says otherwise (30 s).
+pub const DEFAULT_LEASE_TTL: Duration = shared::DEFAULT_LEASE_TTL;
 
 /// The authorize page's URL, built by [`Client::authorize_url`]. `Debug`
 /// shows neither the state nor the redirect URI's query.
@@ -338,7 +359,7 @@ impl fmt::Debug for UserTokens {
 }
 
 /// `expires_in` seconds as a lifetime (none for a missing or non-positive one).
-fn lifetime(expires_in: Option<i64>) -> Option<Duration> {
+pub(crate) fn lifetime(expires_in: Option<i64>) -> Option<Duration> {
     expires_in
         .and_then(|secs| u64::try_from(secs).ok())
         .filter(|secs| *secs > 0)
@@ -391,11 +412,46 @@ pub enum OAuthError {
         source: Arc<Error>,
     },
     /// The refresh ended without an answer: it panicked, was dropped (the
-    /// tokio runtime shutting down) or ran past the policy's timeout.
+    /// tokio runtime shutting down) or ran past the policy's timeout (or, on
+    /// a store, past its share of the refresh lease).
     #[error("refreshing the access token did not finish: {reason}")]
     RefreshAborted {
         /// Why.
         reason: Aborted,
+    },
+    /// The token store failed (a session on a store): the file could not
+    /// be written, the server could not be reached…
+    #[error("the token store failed: {source}")]
+    Store {
+        /// The store's error.
+        #[source]
+        source: StoreError,
+    },
+    /// The store has no tokens for this user: never stored, or removed by a
+    /// logout (in this process or another).
+    #[error("no stored tokens for user {user:?}; authorize the user")]
+    NotStored {
+        /// The user's key in the store.
+        user: String,
+    },
+    /// The store records that kdocs refused this user's refresh token (a
+    /// refresh in this or another process): the user must go through the
+    /// authorize page again, and no process sends a refresh meanwhile.
+    #[error("kdocs refused this user's refresh token (as the token store records); authorize the user again")]
+    ReauthorizationRecorded,
+    /// Another process sharing the store refreshed lately and failed; this
+    /// one waits for that failure's backoff instead of sending its own.
+    #[error("refreshing the access token failed in another process: {message}")]
+    RefreshFailedElsewhere {
+        /// That process's error, as it stored it.
+        message: String,
+    },
+    /// Another process held the store's refresh lease for longer than this
+    /// one waits (twice the lease's time to live).
+    #[error("another process held the refresh lease for over {waited:?}")]
+    LeaseWait {
+        /// How long this process waited.
+        waited: Duration,
     },
 }
 
@@ -405,200 +461,12 @@ impl OAuthError {
     pub fn needs_reauthorization(&self) -> bool {
         matches!(
             self,
-            OAuthError::ReauthorizationNeeded { .. } | OAuthError::NoRefreshToken
+            OAuthError::ReauthorizationNeeded { .. }
+                | OAuthError::NoRefreshToken
+                | OAuthError::ReauthorizationRecorded
+                | OAuthError::NotStored { .. }
         )
     }
-}
-
-/// A user's access token that refreshes itself; cheap to clone (clones share
-/// the token and its refreshes).
-///
-/// The session is a [`TokenCell`] (the runtime's refreshing token) whose
-/// refresh is `refresh_oauth_token`, so it keeps the cell's rules:
-///
-/// - [`UserSession::access_token`] refreshes the token first when it is
-///   within the refresh margin of its expiry (5 minutes, at most half the
-///   token's lifetime);
-/// - concurrent callers share one refresh and its outcome, a failure as much
-///   as a new token: ten callers of a due token whose refresh answers HTTP 500
-///   send one request and get one error ([`OAuthError::Refresh`]);
-/// - after a failure, a due token gives that error without a request until
-///   a backoff ends (5 s, doubling up to a minute; [`RefreshPolicy`]);
-///   [`UserSession::refresh`] is not held back by it;
-/// - a refresh kdocs refuses (a kdocs error that [`Error::is_auth`]) ends the
-///   session: every call then gives [`OAuthError::ReauthorizationNeeded`],
-///   and nothing is sent again; so does a due token with no refresh token.
-///
-/// Without an expiry (the exchange gave no `expires_in`) the token is handed
-/// out as it is until [`UserSession::refresh`] is called, for example after a
-/// refusal (HTTP 401, `ErrorCode::AccessTokenInvalid`).
-#[derive(Clone)]
-pub struct UserSession {
-    client: Client,
-    cell: TokenCell<UserTokens, RefreshFailure>,
-}
-
-impl fmt::Debug for UserSession {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("UserSession")
-            .field("token", &self.cell)
-            .finish_non_exhaustive()
-    }
-}
-
-/// Why a refresh gave no token: what the waiters of one refresh share.
-#[derive(Clone, Debug)]
-enum RefreshFailure {
-    /// The call failed; worth trying again after the backoff.
-    Call(Arc<Error>),
-    /// kdocs refused the refresh: the user must authorize again.
-    Refused(Arc<Error>),
-    /// The answer had no `access_token`.
-    NoAccessToken,
-    /// There is no refresh token to refresh with.
-    NoRefreshToken,
-}
-
-impl From<TokenError<RefreshFailure>> for OAuthError {
-    fn from(error: TokenError<RefreshFailure>) -> Self {
-        match error {
-            TokenError::Failed(failure) | TokenError::Ended(failure) => match failure {
-                RefreshFailure::Call(source) => OAuthError::Refresh { source },
-                RefreshFailure::Refused(source) => OAuthError::ReauthorizationNeeded { source },
-                RefreshFailure::NoAccessToken => OAuthError::NoAccessToken {
-                    operation: "refresh_oauth_token",
-                },
-                RefreshFailure::NoRefreshToken => OAuthError::NoRefreshToken,
-            },
-            TokenError::Aborted(reason) => OAuthError::RefreshAborted { reason },
-        }
-    }
-}
-
-impl UserSession {
-    /// A session for `tokens`, refreshing 5 minutes before expiry, on the
-    /// system clock.
-    pub fn new(client: Client, tokens: UserTokens) -> Self {
-        Self::with_policy(client, tokens, RefreshPolicy::new(), SystemClock)
-    }
-
-    /// A session with another refresh margin and clock (tests follow a fake
-    /// server's clock this way).
-    pub fn with_clock(
-        client: Client,
-        tokens: UserTokens,
-        margin: Duration,
-        clock: impl TimeSource,
-    ) -> Self {
-        Self::with_policy(
-            client,
-            tokens,
-            RefreshPolicy::new().with_margin(margin),
-            clock,
-        )
-    }
-
-    /// A session with its own refresh policy (margin, backoff, timeout) and
-    /// clock.
-    pub fn with_policy(
-        client: Client,
-        tokens: UserTokens,
-        policy: RefreshPolicy,
-        clock: impl TimeSource,
-    ) -> Self {
-        let clock: Arc<dyn TimeSource> = Arc::new(clock);
-        let expiry = expiry_of(&tokens);
-        let refresher = {
-            let client = client.clone();
-            let clock = clock.clone();
-            move |current: Issued<UserTokens>| {
-                let client = client.clone();
-                let clock = clock.clone();
-                async move { refresh_user_tokens(&client, current.value, clock.as_ref()).await }
-            }
-        };
-        UserSession {
-            client,
-            cell: TokenCell::new(Issued::new(tokens, expiry), policy, clock, refresher),
-        }
-    }
-
-    /// A valid access token: the current one, or a refreshed one when it is
-    /// within the refresh margin of its expiry.
-    pub async fn access_token(&self) -> Result<Secret<String>, OAuthError> {
-        Ok(self.cell.get().await?.access_token)
-    }
-
-    /// Gets a new access token now, with the refresh token. A refresh
-    /// already under way counts: its outcome is returned.
-    pub async fn refresh(&self) -> Result<Secret<String>, OAuthError> {
-        if self.cell.current().value.refresh_token.is_none() {
-            // Nothing to refresh with; the access token may still be good,
-            // so the session is left as it is.
-            return Err(OAuthError::NoRefreshToken);
-        }
-        Ok(self.cell.refresh().await?.access_token)
-    }
-
-    /// The current tokens (to store them, say), without a refresh.
-    pub async fn tokens(&self) -> UserTokens {
-        self.cell.current().value
-    }
-
-    /// The client the session refreshes with.
-    pub fn client(&self) -> &Client {
-        &self.client
-    }
-}
-
-/// The cell's expiry of `tokens`: when they said, or refreshed only on demand.
-fn expiry_of(tokens: &UserTokens) -> Expiry {
-    match tokens.expires_at {
-        Some(at) => Expiry::at(at, tokens.lifetime),
-        None => Expiry::Manual,
-    }
-}
-
-/// One `refresh_oauth_token` call for `tokens`, as the cell's outcome.
-async fn refresh_user_tokens(
-    client: &Client,
-    tokens: UserTokens,
-    clock: &dyn TimeSource,
-) -> Outcome<UserTokens, RefreshFailure> {
-    let Some(refresh_token) = tokens.refresh_token.clone() else {
-        return Outcome::Ended(RefreshFailure::NoRefreshToken);
-    };
-    let credentials = client.credentials();
-    let request = RefreshOauthTokenRequest::new()
-        .with_app_id(credentials.app_id())
-        .with_app_key(credentials.app_key().expose_str())
-        .with_refresh_token(refresh_token.expose_str());
-    let answer = match client.refresh_oauth_token(request).await {
-        Ok(answer) => answer,
-        // A kdocs refusal (not a transport failure or a gateway's page) will
-        // not change by asking again.
-        Err(error) if error.api().is_some() && error.is_auth() => {
-            return Outcome::Ended(RefreshFailure::Refused(Arc::new(error)))
-        }
-        Err(error) => return Outcome::Failed(RefreshFailure::Call(Arc::new(error))),
-    };
-    let Some(access_token) = answer.access_token else {
-        return Outcome::Failed(RefreshFailure::NoAccessToken);
-    };
-    // The public clients show no new expires_in in every refresh answer:
-    // then the previous lifetime is the best estimate there is.
-    let lifetime = lifetime(answer.expires_in).or(tokens.lifetime);
-    let refreshed = UserTokens {
-        access_token,
-        // A rotation answers a new refresh token, and the one sent may no
-        // longer work: the new one replaces it. Without one, the one sent
-        // stays in use.
-        refresh_token: answer.refresh_token.or(tokens.refresh_token),
-        expires_at: lifetime.and_then(|l| clock.now().checked_add(l)),
-        lifetime,
-    };
-    let expiry = expiry_of(&refreshed);
-    Outcome::Refreshed(Issued::new(refreshed, expiry))
 }
 
 #[cfg(test)]
