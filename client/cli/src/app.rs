@@ -68,7 +68,7 @@ const GLOBAL: &str = "Global options";
 
 /// Why a command did not succeed, and its exit status.
 #[derive(Debug)]
-enum Failure {
+pub(crate) enum Failure {
     /// The command line cannot run (exit status 2, as for clap's own errors).
     Usage(String),
     /// The call, or the work, failed (exit status 1).
@@ -162,6 +162,8 @@ pub fn command() -> Command {
         );
     }
     command
+        .args(crate::auth::global_args().map(|arg| arg.help_heading(GLOBAL)))
+        .subcommand(crate::auth::command())
         .subcommand(download_command())
         .subcommand(fake_command())
         .subcommand(Command::new("demo").about(
@@ -355,6 +357,7 @@ async fn run_matches(matches: &ArgMatches, out: &mut impl Write, err: &mut impl 
         "demo" => run_demo(sub, out).await,
         "fake" => run_fake(sub, out).await,
         "download" => run_download(sub, out).await,
+        "auth" => run_auth(sub, out, err).await,
         _ => run_operation(name, sub, out).await,
     };
     match result {
@@ -366,7 +369,7 @@ async fn run_matches(matches: &ArgMatches, out: &mut impl Write, err: &mut impl 
     }
 }
 
-fn text<'a>(matches: &'a ArgMatches, id: &str) -> Option<&'a str> {
+pub(crate) fn text<'a>(matches: &'a ArgMatches, id: &str) -> Option<&'a str> {
     matches
         .try_get_one::<String>(id)
         .ok()
@@ -422,7 +425,30 @@ async fn run_operation(
         }
     }
     let client = client(matches, operation.spec.auth.signed())?;
+    let wants_user = operation
+        .spec
+        .params
+        .iter()
+        .any(|p| p.name == "access_token");
+    if wants_user && text(matches, "access_token").is_none() {
+        // No token given: the stored login's, refreshed when due.
+        let token = crate::auth::stored_access_token(matches, &client).await?;
+        args.push("access_token", &token);
+    }
     let answer = operation.run(&client, &mut args).await?;
+    print_json(matches, &answer, out);
+    Ok(())
+}
+
+async fn run_auth(
+    matches: &ArgMatches,
+    out: &mut impl Write,
+    err: &mut impl Write,
+) -> Result<(), Failure> {
+    // The exchange sends the app key; status and logout need only the id.
+    let login = matches!(matches.subcommand(), Some(("login", _)));
+    let client = client(matches, login)?;
+    let answer = crate::auth::run(matches, client, out, err).await?;
     print_json(matches, &answer, out);
     Ok(())
 }
@@ -598,8 +624,8 @@ mod tests {
         let command = command();
         assert_eq!(
             command.get_subcommands().count(),
-            operations::all().len() + 3,
-            "download, fake, demo and one per operation"
+            operations::all().len() + 4,
+            "auth, download, fake, demo and one per operation"
         );
         for operation in operations::all() {
             let name = operation.spec.name;

@@ -8,8 +8,10 @@
 //! `from_params`, so an endpoint added to the YAML is a new subcommand with no
 //! code in this crate.
 //!
-//! Three subcommands are hand-written:
+//! Four subcommands are hand-written:
 //!
+//! - `kdocs auth login | status | logout`: a user's login, kept in a token
+//!   store ([`auth`]), which every operation that acts as a user then uses;
 //! - `kdocs download`: a verified, streamed download of an app document, with
 //!   a progress bar on a terminal;
 //! - `kdocs fake`: a stateful fake kdocs server on a loopback address, its
@@ -18,7 +20,9 @@
 //!
 //! Credentials come from `KDOCS_APP_ID`, `KDOCS_APP_KEY` and
 //! `KDOCS_ACCESS_TOKEN` (or `--app-id`, `--app-key`, `--access-token`, which
-//! other users of the machine can see in the process list). Answers are JSON
+//! other users of the machine can see in the process list); without an
+//! access token, an operation that acts as a user uses the stored login of
+//! `kdocs auth login`. Answers are JSON
 //! on stdout; errors go to stderr, with exit status 1 for a failed call and 2
 //! for a command line that cannot run.
 
@@ -26,6 +30,7 @@
 
 pub mod app;
 pub mod args;
+pub mod auth;
 pub mod demo;
 pub mod operations;
 mod shell;
