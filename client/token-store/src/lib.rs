@@ -73,7 +73,7 @@ mod sqlite;
 pub use memory::MemoryStore;
 #[cfg(feature = "redis")]
 #[cfg_attr(docsrs, doc(cfg(feature = "redis")))]
-pub use redis_store::RedisStore;
+pub use redis_store::{RedisStore, DEFAULT_REDIS_PREFIX};
 #[cfg(feature = "sqlite")]
 #[cfg_attr(docsrs, doc(cfg(feature = "sqlite")))]
 pub use sqlite::SqliteStore;
@@ -375,6 +375,7 @@ pub trait TokenStore: Send + Sync + fmt::Debug {
 }
 
 /// An entry's JSON form, as the file and server stores write it.
+#[cfg_attr(not(any(feature = "sqlite", feature = "redis")), allow(dead_code))]
 pub(crate) fn encode(tokens: &StoredTokens) -> Result<String, StoreError> {
     serde_json::to_string(tokens).map_err(|e| StoreError::Backend {
         store: "encoding",
@@ -383,6 +384,7 @@ pub(crate) fn encode(tokens: &StoredTokens) -> Result<String, StoreError> {
 }
 
 /// An entry read back from its JSON form.
+#[cfg_attr(not(any(feature = "sqlite", feature = "redis")), allow(dead_code))]
 pub(crate) fn decode(key: &StoreKey, text: &str) -> Result<StoredTokens, StoreError> {
     // serde_json's own message may quote what it read ("invalid type:
     // string \"…\""), a token perhaps: only the kind and the place are kept.

@@ -1,19 +1,4 @@
 //! [`RedisStore`]: a Redis server, shared by processes on any machine that
-//! reaches it.
-//!
-//! Each entry is a hash (`version`, `entry`) at `{prefix}tokens:{app}:{user}`,
-//! and each app's users a set at `{prefix}users:{app}` (the key parts are
-//! percent-encoded, so a `:` in a user's name cannot make two keys one). A
-//! save is one Lua script, so the version check and the write are atomic on
-//! the server. The lease is Redis's documented single-instance lock: `SET
-//! {prefix}lease:{app}:{user} <random id> NX PX <ttl>`, released by a script
-//! that deletes the key only while it still holds that id; it expires on the
-//! server's clock.
-//!
-//! The connection is redis-rs's `ConnectionManager`: after the server
-//! restarts or the connection breaks, the call in progress fails with
-//! [`StoreError::Backend`] and the next one reconnects. `rediss://` URLs
-//! connect over TLS (rustls, with the webpki roots).
 
 use std::time::Duration;
 
@@ -26,7 +11,7 @@ use crate::{
 };
 
 /// The key prefix unless another is given.
-pub const DEFAULT_PREFIX: &str = "kdocs:";
+pub const DEFAULT_REDIS_PREFIX: &str = "kdocs:";
 
 const SAVE: &str = r"
 local current = redis.call('HGET', KEYS[1], 'version')
@@ -49,7 +34,24 @@ if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) 
 return 0
 ";
 
-/// Tokens on a Redis server; see the [module docs](self). Cheap to clone.
+/// [`RedisStore`]: a Redis server, shared by processes on any machine that
+/// reaches it.
+///
+/// Each entry is a hash (`version`, `entry`) at `{prefix}tokens:{app}:{user}`,
+/// and each app's users a set at `{prefix}users:{app}` (the key parts are
+/// percent-encoded, so a `:` in a user's name cannot make two keys one). A
+/// save is one Lua script, so the version check and the write are atomic on
+/// the server. The lease is Redis's documented single-instance lock: `SET
+/// {prefix}lease:{app}:{user} <random id> NX PX <ttl>`, released by a script
+/// that deletes the key only while it still holds that id; it expires on the
+/// server's clock.
+///
+/// The connection is redis-rs's `ConnectionManager`: after the server
+/// restarts or the connection breaks, the call in progress fails with
+/// [`StoreError::Backend`] and the next one reconnects. `rediss://` URLs
+/// connect over TLS (rustls, with the webpki roots).
+///
+/// Cheap to clone.
 #[derive(Clone)]
 pub struct RedisStore {
     connection: ConnectionManager,
@@ -76,9 +78,9 @@ fn backend(e: impl std::fmt::Display) -> StoreError {
 
 impl RedisStore {
     /// Connects to `url` (`redis://host:port/db`, `rediss://…` for TLS),
-    /// with keys under [`DEFAULT_PREFIX`].
+    /// with keys under [`DEFAULT_REDIS_PREFIX`].
     pub async fn connect(url: &str) -> Result<Self, StoreError> {
-        Self::connect_with_prefix(url, DEFAULT_PREFIX).await
+        Self::connect_with_prefix(url, DEFAULT_REDIS_PREFIX).await
     }
 
     /// Connects with keys under `prefix` (several apps or environments on

@@ -1,15 +1,4 @@
 //! [`SqliteStore`]: one file, shared by the processes of one machine.
-//!
-//! SQLite (rusqlite's bundled copy, so nothing is installed) in WAL mode,
-//! so readers do not wait for a writer. Each save and each lease is one
-//! `BEGIN IMMEDIATE` transaction: the version check and the write happen
-//! under SQLite's write lock, which every process opening the file shares.
-//! The lease is a row with an expiry in Unix milliseconds, on the machine's
-//! clock, which its processes share.
-//!
-//! The file holds tokens: on Unix it is created readable and writable by its
-//! owner only (0600), and a folder the store creates for it is 0700. SQLite
-//! gives its `-wal` and `-shm` files the database file's permissions.
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, PoisonError};
@@ -28,7 +17,18 @@ const SCHEMA_VERSION: i64 = 1;
 /// How long a call waits for another process's write lock before it fails.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
 
-/// Tokens in an SQLite file; see the [module docs](self).
+/// [`SqliteStore`]: one file, shared by the processes of one machine.
+///
+/// SQLite (rusqlite's bundled copy, so nothing is installed) in WAL mode,
+/// so readers do not wait for a writer. Each save and each lease is one
+/// `BEGIN IMMEDIATE` transaction: the version check and the write happen
+/// under SQLite's write lock, which every process opening the file shares.
+/// The lease is a row with an expiry in Unix milliseconds, on the machine's
+/// clock, which its processes share.
+///
+/// The file holds tokens: on Unix it is created readable and writable by its
+/// owner only (0600), and a folder the store creates for it is 0700. SQLite
+/// gives its `-wal` and `-shm` files the database file's permissions.
 #[derive(Clone)]
 pub struct SqliteStore {
     path: PathBuf,
