@@ -4,6 +4,7 @@
 //! cargo run --release -p kdocs-bench-runtime -- calls      # per-call overhead and allocations
 //! cargo run --release -p kdocs-bench-runtime -- sign       # one WPS-2 signature
 //! cargo run --release -p kdocs-bench-runtime -- download   # peak RSS of a 1 GiB download
+//! cargo run --release -p kdocs-bench-runtime -- tokens     # token stores: fresh reads, a coordinated refresh
 //! ```
 //!
 //! Servers run in child processes of this binary (`serve`), and each download
@@ -17,6 +18,7 @@ mod handwritten;
 mod server;
 mod sign;
 mod stats;
+mod tokens;
 
 use clap::{Parser, Subcommand};
 
@@ -54,6 +56,11 @@ enum Command {
     /// (internal) One measured download.
     #[command(hide = true)]
     DownloadClient(download::ClientArgs),
+    /// A fresh user token from each token store, and one refresh coordinated over four processes.
+    Tokens(tokens::TokensArgs),
+    /// (internal) One process of the coordinated refresh.
+    #[command(hide = true)]
+    TokenCallers(tokens::CallersArgs),
 }
 
 fn main() {
@@ -67,6 +74,8 @@ fn main() {
             generated_bytes,
         } => server::serve(server, threads, generated_bytes),
         Command::DownloadClient(args) => download::client(&args),
+        Command::Tokens(args) => tokens::run(&args),
+        Command::TokenCallers(args) => tokens::callers(&args),
     }
 }
 
