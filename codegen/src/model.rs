@@ -200,9 +200,11 @@ pub enum BodyKind {
     Multipart,
 }
 
-/// Offset paging in Rust terms.
+/// Paging in Rust terms.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct PagingModel {
+    /// An integer offset or a string cursor.
+    pub kind: crate::spec::PagingKind,
     /// The request's offset field (its Rust name).
     pub offset_field: String,
     /// The Rust type of the offset.
@@ -408,6 +410,7 @@ impl Builder<'_> {
             None => None,
         };
         Some(PagingModel {
+            kind: paging.kind,
             offset_field: offset.field.rust_name.clone(),
             offset_type: offset.field.ty.clone(),
             next_field: next.rust_name.clone(),

@@ -418,11 +418,34 @@ impl Auth {
     }
 }
 
-/// Offset paging: the request takes an offset, the answer gives the next one
-/// (`-1` when there is no more).
+/// How a list pages.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PagingKind {
+    /// `offset:` an integer offset; the answer gives the next one (`-1` when
+    /// there is no more).
+    Offset,
+    /// `cursor:` a string cursor; the answer gives the next one, and leaves
+    /// it out (or empty) on the last page.
+    Cursor,
+}
+
+impl PagingKind {
+    /// The spec's key for the request parameter: `offset` or `cursor`.
+    pub fn key(self) -> &'static str {
+        match self {
+            PagingKind::Offset => "offset",
+            PagingKind::Cursor => "cursor",
+        }
+    }
+}
+
+/// Paging: the request takes an offset or a cursor, the answer gives the
+/// next one.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Paging {
-    /// The query parameter that takes the offset.
+    /// An integer offset or a string cursor.
+    pub kind: PagingKind,
+    /// The query parameter that takes the offset (or the cursor).
     pub offset: String,
     /// The response field with the next offset.
     pub next: String,

@@ -60,7 +60,7 @@ async fn every_fixture_endpoint_answers_with_its_example() {
     let fake = serve(examples_api()).await;
     let client = client(&fake);
     let examples = examples();
-    assert_eq!(examples.len(), 12, "{:?}", examples.keys());
+    assert_eq!(examples.len(), 13, "{:?}", examples.keys());
 
     let file = client
         .get_file(fixture_api::GetFileRequest::new("f-1", "tok").with_limit(3))
@@ -136,6 +136,11 @@ async fn every_fixture_endpoint_answers_with_its_example() {
         .await
         .unwrap();
     assert_eq!(json(&found), examples["search_uploads"]);
+    let events = client
+        .list_upload_events(fixture_api::ListUploadEventsRequest::new(&token))
+        .await
+        .unwrap();
+    assert_eq!(json(&events), examples["list_upload_events"]);
     let removed = client
         .remove_upload(fixture_api::RemoveUploadRequest::new("up-1", &token).with_reason("old"))
         .await
@@ -148,7 +153,7 @@ async fn every_fixture_endpoint_answers_with_its_example() {
     assert_eq!(json(&pong), examples["public_ping"]);
 
     let stats = fake.stats();
-    assert_eq!(stats.total_api_calls, 12);
+    assert_eq!(stats.total_api_calls, 13);
     assert_eq!(stats.rejected_calls, 0);
     assert_eq!(stats.calls_to("get_file"), 1);
     fake.shutdown().await;
@@ -605,6 +610,52 @@ async fn a_walk_that_would_never_end_stops_with_a_typed_error() {
         "{err:?}"
     );
     assert_eq!(fake.stats().calls_to("search_uploads"), 8);
+    fake.shutdown().await;
+}
+
+/// A list paged by a string cursor: walked until the answer leaves the
+/// cursor out; a cursor handed back twice ends the walk instead of looping.
+#[tokio::test]
+async fn cursor_paged_lists_are_walked_until_the_cursor_is_left_out() {
+    let api = examples_api().on::<fixture_api::ListUploadEventsRequest, _>(
+        |_call: &Call<'_>, request| -> Result<fixture_api::ListUploadEventsResponse, FakeError> {
+            let (events, next): (&[&str], Option<&str>) = match request.cursor() {
+                None | Some("") => (&["a", "b"], Some("c1")),
+                Some("c1") => (&["c"], Some("c2")),
+                Some("c2") => (&["d"], None),
+                // A server that hands the first cursor back again.
+                Some("loop") => (&["x"], Some("loop-2")),
+                Some(_) => (&["y"], Some("loop")),
+            };
+            let mut answer = fixture_api::ListUploadEventsResponse::new(
+                events.iter().map(|e| (*e).to_owned()).collect(),
+            );
+            answer.next_cursor = next.map(str::to_owned);
+            Ok(answer)
+        },
+    );
+    let fake = serve(api).await;
+    let client = client(&fake);
+    let token = fake.issue_access_token();
+    let request = fixture_api::ListUploadEventsRequest::new(&token);
+    let events = client
+        .list_upload_events_pages(request.clone())
+        .collect_items()
+        .await
+        .unwrap();
+    assert_eq!(events, ["a", "b", "c", "d"]);
+    assert_eq!(fake.stats().calls_to("list_upload_events"), 3);
+    let looped = client
+        .list_upload_events_pages(request.with_cursor("loop"))
+        .collect_items()
+        .await
+        .unwrap();
+    assert_eq!(
+        looped,
+        ["x", "y"],
+        "loop → loop-2 → loop: seen, the walk ends"
+    );
+    assert_eq!(fake.stats().calls_to("list_upload_events"), 5);
     fake.shutdown().await;
 }
 

@@ -1,11 +1,17 @@
-//! Offset paging: one loop for every list endpoint that pages.
+//! Paging: one loop for every list endpoint that pages.
 //!
-//! A spec declares `paging: {offset, next, items}` on a list endpoint whose
-//! page documents it: the request takes an `offset`, the answer gives the
-//! next one, `-1` when there is no more. The generated code implements
-//! [`Paged`] for the request type (where the offset goes, where the next one
-//! and the items are) and adds a `<operation>_pages` method to the client
-//! returning [`Pages`]; the loop is written once, here:
+//! A spec declares `paging:` on a list endpoint whose page documents how it
+//! pages, one of two ways:
+//!
+//! - `{offset, next, items}`: the request takes an integer `offset`, the
+//!   answer gives the next one, `-1` when there is no more;
+//! - `{cursor, next, items}`: the request takes a string cursor, the answer
+//!   gives the next one and leaves it out (or empty) on the last page.
+//!
+//! The generated code implements [`Paged`] for the request type (where the
+//! offset or cursor goes, where the next one and the items are) and adds a
+//! `<operation>_pages` method to the client returning [`Pages`]; the loop is
+//! written once, here:
 //!
 //! ```no_run
 //! # use kdocs_runtime::{Client, Operation, Paged, Pages};
@@ -19,13 +25,14 @@
 //! ```
 //!
 //! A server that answers a next offset that does not advance (the same
-//! offset again, or a smaller one) ends the walk instead of looping. One whose
+//! offset again, or a smaller one), or a cursor the walk has seen before,
+//! ends the walk instead of looping. One whose
 //! offset advances for ever is stopped by a bound: at most
 //! [`DEFAULT_MAX_PAGES`] pages unless [`Pages::with_max_pages`] says
 //! otherwise, and no page without items whose next offset still moves on;
 //! either ends the walk with [`Error::Paging`].
 
-use std::collections::VecDeque;
+use std::collections::{HashSet, VecDeque};
 
 use super::{CallContext, Client, Error, Operation};
 
@@ -34,19 +41,40 @@ use super::{CallContext, Client, Error, Operation};
 /// and bounds what a server that never ends can make the client send.
 pub const DEFAULT_MAX_PAGES: u32 = 1000;
 
-/// A request of an endpoint that pages by offset. Implemented by generated
-/// code.
+/// Where in a list a request asks to start.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum PagePosition {
+    /// An integer offset (0 when the request sets none).
+    Offset(i64),
+    /// A cursor an answer handed back (empty when the request sets none).
+    Cursor(String),
+}
+
+impl PagePosition {
+    /// Whether a walk at `self` moves on by asking for `next`: a larger
+    /// offset, or another cursor.
+    pub fn advances_to(&self, next: &PagePosition) -> bool {
+        match (self, next) {
+            (PagePosition::Offset(now), PagePosition::Offset(next)) => next > now,
+            (PagePosition::Cursor(now), PagePosition::Cursor(next)) => next != now,
+            _ => false,
+        }
+    }
+}
+
+/// A request of an endpoint that pages by offset or by cursor. Implemented
+/// by generated code.
 pub trait Paged: Operation + Clone {
     /// What a page lists (the whole page when the spec names no items field).
     type Item;
 
-    /// The offset this request asks for (0 when unset).
-    fn offset(&self) -> i64;
+    /// Where this request asks to start.
+    fn position(&self) -> PagePosition;
 
-    /// The request for the page after `page`: its next offset, and the
-    /// values the spec carries over from the answer (`paging.carry`); `None`
-    /// when `page` is the last (its next offset is negative) or the offset
-    /// does not fit the parameter's type.
+    /// The request for the page after `page`: its next offset or cursor, and
+    /// the values the spec carries over from the answer (`paging.carry`);
+    /// `None` when `page` is the last (a negative next offset, no cursor) or
+    /// the offset does not fit the parameter's type.
     fn next_request(&self, page: &Self::Output) -> Option<Self>;
 
     /// The items of a page.
@@ -69,6 +97,8 @@ pub struct Pages<'a, O: Paged> {
     /// Pages fetched so far.
     fetched: u32,
     max_pages: u32,
+    /// The cursors asked for so far (a cursor walk only).
+    seen: HashSet<String>,
 }
 
 impl<'a, O: Paged> Pages<'a, O> {
@@ -80,6 +110,7 @@ impl<'a, O: Paged> Pages<'a, O> {
             items: VecDeque::new(),
             fetched: 0,
             max_pages: DEFAULT_MAX_PAGES,
+            seen: HashSet::new(),
         }
     }
 
@@ -103,11 +134,17 @@ impl<'a, O: Paged> Pages<'a, O> {
             Err(error) => return Some(Err(error)),
         };
         self.fetched += 1;
-        // A next offset that does not advance would ask for the same pages
-        // again, for ever: the walk ends there.
-        let next = request
-            .next_request(&page)
-            .filter(|next| next.offset() > request.offset());
+        // A next offset that does not advance, or a cursor asked for before,
+        // would ask for the same pages again, for ever: the walk ends there.
+        let position = request.position();
+        if let PagePosition::Cursor(cursor) = &position {
+            self.seen.insert(cursor.clone());
+        }
+        let next = request.next_request(&page).filter(|next| {
+            let next = next.position();
+            position.advances_to(&next)
+                && !matches!(&next, PagePosition::Cursor(c) if self.seen.contains(c))
+        });
         if next.is_some() && O::is_empty(&page) {
             return Some(Err(self.stopped("a page without items gave a next offset")));
         }
@@ -196,3 +233,18 @@ impl<'a, O: Paged> Pages<'a, O> {
 /// it is, and `Send`, so a spawned task can hold it.
 pub type PageStream<'a, T> =
     std::pin::Pin<Box<dyn futures_core::Stream<Item = Result<T, Error>> + Send + 'a>>;
+
+#[cfg(test)]
+mod tests {
+    use super::PagePosition::{Cursor, Offset};
+
+    #[test]
+    fn a_walk_moves_on_to_a_larger_offset_or_another_cursor() {
+        assert!(Offset(0).advances_to(&Offset(20)));
+        assert!(!Offset(20).advances_to(&Offset(20)));
+        assert!(!Offset(20).advances_to(&Offset(5)));
+        assert!(Cursor(String::new()).advances_to(&Cursor("c1".into())));
+        assert!(!Cursor("c1".into()).advances_to(&Cursor("c1".into())));
+        assert!(!Offset(0).advances_to(&Cursor("c1".into())));
+    }
+}

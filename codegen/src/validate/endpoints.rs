@@ -253,13 +253,15 @@ impl FileChecker<'_> {
     }
 
     pub(super) fn paging(&mut self, value: &Value, at: &YamlPath) -> Option<Paging> {
-        let entries = self.entries(value, at, PAGING_KEYS, &["offset", "next"])?;
+        let entries = self.entries(value, at, PAGING_KEYS, &["next"])?;
         let mut paging = Paging {
+            kind: PagingKind::Offset,
             offset: String::new(),
             next: String::new(),
             items: None,
             carry: Vec::new(),
         };
+        let mut positions = 0;
         for (key, value) in entries {
             let key_at = at.key(&key);
             if key == "carry" {
@@ -272,10 +274,31 @@ impl FileChecker<'_> {
             }
             let text = self.string(value, &key_at)?;
             match key.as_str() {
-                "offset" => paging.offset = text,
+                "offset" | "cursor" => {
+                    positions += 1;
+                    paging.kind = if key == "cursor" {
+                        PagingKind::Cursor
+                    } else {
+                        PagingKind::Offset
+                    };
+                    paging.offset = text;
+                }
                 "next" => paging.next = text,
                 _ => paging.items = Some(text),
             }
+        }
+        if positions != 1 {
+            self.error(
+                at,
+                Anchor::Key,
+                "`paging:` takes one of `offset:` and `cursor:`".to_owned(),
+                Some(
+                    "`offset: <integer query parameter>` for an offset, \
+                     `cursor: <string query parameter>` for a cursor the answer hands back"
+                        .into(),
+                ),
+            );
+            return None;
         }
         Some(paging)
     }

@@ -221,138 +221,18 @@ pub(super) fn merge(
     };
     for (index, origin) in &paging {
         let endpoint = &endpoints[*index];
-        let Some(paging) = &endpoint.paging else {
+        let Some(spec) = &endpoint.paging else {
             continue;
         };
-        let at = |key: &str| Origin {
-            file: origin.file,
-            at: origin.at.key(key),
-        };
-        let integer = |ty: &TypeExpr| {
-            matches!(
-                ty,
-                TypeExpr::I32 | TypeExpr::I64 | TypeExpr::U32 | TypeExpr::U64
-            )
-        };
-        match endpoint.query.iter().find(|q| q.name == paging.offset) {
-            Some(q) if integer(&q.ty) && !q.required => {}
-            Some(_) => report(
-                diagnostics,
-                &at("offset"),
-                Anchor::Value,
-                format!(
-                    "paging offset `{}` must be an optional integer query parameter",
-                    paging.offset
-                ),
-                Some(
-                    "declare it `{type: i64, required: false}`: the first page is asked without it"
-                        .into(),
-                ),
-            ),
-            None => {
-                let names: Vec<&str> = endpoint.query.iter().map(|q| q.name.as_str()).collect();
-                report(
-                    diagnostics,
-                    &at("offset"),
-                    Anchor::Value,
-                    format!(
-                        "paging offset `{}` is not a query parameter of `{}`",
-                        paging.offset, endpoint.name
-                    ),
-                    Some(match closest(&paging.offset, names.iter().copied()) {
-                        Some(best) => format!("did you mean `{best}`?"),
-                        None => "add it under `query:`".into(),
-                    }),
-                )
-            }
-        }
-        let Some(fields) = object_fields(&endpoint.response) else {
-            report(
-                diagnostics,
-                origin,
-                Anchor::Key,
-                format!(
-                    "`{}` pages, but its response is not an object",
-                    endpoint.name
-                ),
-                Some("declare the response's fields, with the next offset among them".into()),
-            );
-            continue;
-        };
-        match fields.iter().find(|f| f.name == paging.next) {
-            Some(f) if integer(&f.ty) => {}
-            Some(_) => report(
-                diagnostics,
-                &at("next"),
-                Anchor::Value,
-                format!("paging next `{}` must be an integer field", paging.next),
-                Some("the next offset is a number (an i64; -1 when there is no more)".into()),
-            ),
-            None => report(
-                diagnostics,
-                &at("next"),
-                Anchor::Value,
-                format!(
-                    "paging next `{}` is not a field of the response",
-                    paging.next
-                ),
-                Some(
-                    "declare it among the response's fields (an i64; -1 when there is no more)"
-                        .into(),
-                ),
-            ),
-        }
-        for (param, field) in &paging.carry {
-            let carry_at = Origin {
+        let fields = object_fields(&endpoint.response);
+        let mut found = |at: YamlPath, anchor, message: String, hint: Option<String>| {
+            let at = Origin {
                 file: origin.file,
-                at: origin.at.key("carry").key(param),
+                at,
             };
-            let query = endpoint.query.iter().find(|q| &q.name == param);
-            let answer = fields.iter().find(|f| &f.name == field);
-            match (query, answer) {
-                (Some(q), Some(f)) if q.ty == f.ty && !q.required => {}
-                (Some(_), Some(_)) => report(
-                    diagnostics,
-                    &carry_at,
-                    Anchor::Key,
-                    format!("paging carries `{field}` into `{param}`: they must have the same type, and `{param}` must be optional"),
-                    Some("the first page is asked without it: declare the parameter `required: false`, with the answer field's type".into()),
-                ),
-                (None, _) => report(
-                    diagnostics,
-                    &carry_at,
-                    Anchor::Key,
-                    format!("paging carries into `{param}`, which is not a query parameter"),
-                    Some("name an optional query parameter".into()),
-                ),
-                (_, None) => report(
-                    diagnostics,
-                    &carry_at,
-                    Anchor::Value,
-                    format!("paging carries `{field}`, which is not a field of the response"),
-                    Some("declare it among the response's fields".into()),
-                ),
-            }
-        }
-        if let Some(items) = &paging.items {
-            match fields.iter().find(|f| &f.name == items) {
-                Some(f) if matches!(f.ty, TypeExpr::Array(_)) => {}
-                Some(_) => report(
-                    diagnostics,
-                    &at("items"),
-                    Anchor::Value,
-                    format!("paging items `{items}` must be a list field"),
-                    Some("name the field that holds the page's list (an `array<…>`), or leave `items` out".into()),
-                ),
-                None => report(
-                    diagnostics,
-                    &at("items"),
-                    Anchor::Value,
-                    format!("paging items `{items}` is not a field of the response"),
-                    Some("declare it among the response's fields, or leave `items` out".into()),
-                ),
-            }
-        }
+            report(diagnostics, &at, anchor, message, hint);
+        };
+        super::paging::check(endpoint, spec, fields.as_deref(), &origin.at, &mut found);
     }
     for index in default_limits {
         endpoints[index].rate_limits = service.default_rate_limits.clone();

@@ -25,6 +25,7 @@ mod endpoints;
 mod errors;
 mod merge;
 mod names;
+mod paging;
 mod service;
 mod types;
 
@@ -35,8 +36,8 @@ pub(crate) use names::{
 
 use crate::spec::{
     Auth, DefaultValue, Endpoint, EnumValue, ErrorCategory, ErrorCode, ErrorSource, Field,
-    InlineObject, Method, Paging, Permission, RateLimit, Scope, Service, Spec, TypeDef, TypeExpr,
-    TypeKind,
+    InlineObject, Method, Paging, PagingKind, Permission, RateLimit, Scope, Service, Spec, TypeDef,
+    TypeExpr, TypeKind,
 };
 
 const TOP_KEYS: &[&str] = &["service", "family", "types", "endpoints", "errors"];
@@ -72,7 +73,7 @@ const ENDPOINT_KEYS: &[&str] = &[
     "paging",
     "response",
 ];
-const PAGING_KEYS: &[&str] = &["offset", "next", "items", "carry"];
+const PAGING_KEYS: &[&str] = &["offset", "cursor", "next", "items", "carry"];
 const BUILTIN_TYPES: &[&str] = &[
     "string", "bool", "i32", "i64", "u32", "u64", "f64", "any", "file",
 ];

@@ -6,7 +6,7 @@ use super::{auth_text, path_or_error, Context, Element, List};
 use crate::emit::doc_example::{method_example, with_example};
 use crate::emit::{field_name, str_literal};
 use crate::model::{BodyKind, Location, OperationModel, PagingModel, ParamModel, RustType};
-use crate::spec::Method;
+use crate::spec::{Method, PagingKind};
 
 impl Context<'_> {
     pub(super) fn operation_items(&mut self, op: &OperationModel) {
@@ -18,40 +18,12 @@ impl Context<'_> {
         }
     }
 
-    /// `Paged` for a request that pages: where its offset goes, where a
-    /// page's next offset, carried values and items are. The loop is the
-    /// runtime's `Pages`.
+    /// `Paged` for a request that pages: where its offset or cursor goes,
+    /// where a page's next one, carried values and items are. The loop is
+    /// the runtime's `Pages`.
     fn paged_impl(&mut self, op: &OperationModel, paging: &PagingModel) {
         let rt = self.rt.clone();
         let output = self.rust_type(&op.response);
-        let offset = &paging.offset_field;
-        let next = &paging.next_field;
-        // The next offset as an i64 (-1 when absent or out of range).
-        let as_i64 = |value: &str| match paging.next_type {
-            RustType::I64 => value.to_owned(),
-            RustType::U64 => format!("i64::try_from({value}).unwrap_or(-1)"),
-            _ => format!("i64::from({value})"),
-        };
-        let next_value = if paging.next_optional {
-            format!("page.{next}.map_or(-1, |next| {})", as_i64("next"))
-        } else {
-            as_i64(&format!("page.{next}"))
-        };
-        // The request's offset, from and to an i64.
-        let try_from = "::std::option::Option::Some(::std::convert::TryFrom::try_from(next).ok()?)";
-        let (offset_get, offset_set) = match paging.offset_type {
-            RustType::I64 => (
-                format!("self.{offset}.unwrap_or(0)"),
-                "::std::option::Option::Some(next)",
-            ),
-            RustType::U64 => (
-                format!(
-                    "self.{offset}.map_or(0, |offset| i64::try_from(offset).unwrap_or(i64::MAX))"
-                ),
-                try_from,
-            ),
-            _ => (format!("self.{offset}.map_or(0, i64::from)"), try_from),
-        };
         let item = match &paging.items {
             Some((_, item, _)) => self.rust_type(item),
             None => output.clone(),
@@ -62,9 +34,12 @@ impl Context<'_> {
             .open(&format!("impl {rt}::Paged for {} {{", op.request_name));
         self.w.line(&format!("type Item = {item};"));
         self.w.blank();
-        self.w
-            .signature("fn offset", vec!["&self".into()], Some("i64".into()));
-        self.w.line(&offset_get);
+        self.w.signature(
+            "fn position",
+            vec!["&self".into()],
+            Some(format!("{rt}::PagePosition").into()),
+        );
+        self.w.line(&position_of(&rt, paging));
         self.w.close("}");
         self.w.blank();
         self.w.signature(
@@ -72,12 +47,56 @@ impl Context<'_> {
             vec!["&self".into(), format!("page: &{output}").into()],
             Some("::std::option::Option<Self>".into()),
         );
-        self.w.line(&format!("let next = {next_value};"));
-        self.w.open("if next < 0 {");
-        self.w.line("return ::std::option::Option::None;");
+        self.next_request_body(paging);
         self.w.close("}");
-        self.w.line("let mut request = self.clone();");
-        self.w.line(&format!("request.{offset} = {offset_set};"));
+        self.w.blank();
+        self.items_fns(paging, &output, &item);
+        self.w.close("}");
+        self.w.blank();
+    }
+
+    /// `next_request`: the next position from the page (none after the
+    /// last), then the carried values.
+    fn next_request_body(&mut self, paging: &PagingModel) {
+        let offset = &paging.offset_field;
+        let next = &paging.next_field;
+        match paging.kind {
+            PagingKind::Offset => {
+                // The next offset as an i64 (-1 when absent or out of range).
+                let as_i64 = |value: &str| match paging.next_type {
+                    RustType::I64 => value.to_owned(),
+                    RustType::U64 => format!("i64::try_from({value}).unwrap_or(-1)"),
+                    _ => format!("i64::from({value})"),
+                };
+                let next_value = if paging.next_optional {
+                    format!("page.{next}.map_or(-1, |next| {})", as_i64("next"))
+                } else {
+                    as_i64(&format!("page.{next}"))
+                };
+                let offset_set = match paging.offset_type {
+                    RustType::I64 => "::std::option::Option::Some(next)",
+                    _ => {
+                        "::std::option::Option::Some(::std::convert::TryFrom::try_from(next).ok()?)"
+                    }
+                };
+                self.w.line(&format!("let next = {next_value};"));
+                self.w.open("if next < 0 {");
+                self.w.line("return ::std::option::Option::None;");
+                self.w.close("}");
+                self.w.line("let mut request = self.clone();");
+                self.w.line(&format!("request.{offset} = {offset_set};"));
+            }
+            PagingKind::Cursor => {
+                // The last page leaves the cursor out, or empty.
+                self.w.line(&format!(
+                    "let next = page.{next}.clone().filter(|next| !next.is_empty())?;"
+                ));
+                self.w.line("let mut request = self.clone();");
+                self.w.line(&format!(
+                    "request.{offset} = ::std::option::Option::Some(next);"
+                ));
+            }
+        }
         for (param, field, optional) in &paging.carry {
             if *optional {
                 self.w
@@ -89,12 +108,14 @@ impl Context<'_> {
             }
         }
         self.w.line("::std::option::Option::Some(request)");
-        self.w.close("}");
-        self.w.blank();
+    }
+
+    /// `into_items` and, when the spec names the items, `is_empty`.
+    fn items_fns(&mut self, paging: &PagingModel, output: &str, item: &str) {
         self.w.signature(
             "fn into_items",
             vec![format!("page: {output}").into()],
-            Some(List::generic_type("::std::vec::Vec", vec![item.into()]).into()),
+            Some(List::generic_type("::std::vec::Vec", vec![item.to_owned().into()]).into()),
         );
         match &paging.items {
             Some((field, _, true)) => self.w.line(&format!("page.{field}.unwrap_or_default()")),
@@ -118,8 +139,6 @@ impl Context<'_> {
             }
             self.w.close("}");
         }
-        self.w.close("}");
-        self.w.blank();
     }
 
     fn request_struct(&mut self, op: &OperationModel) {
@@ -705,5 +724,25 @@ fn method_text(method: Method) -> &'static str {
         Method::Put => "Put",
         Method::Patch => "Patch",
         Method::Delete => "Delete",
+    }
+}
+
+/// The body of `position`: the request's offset (0 when unset) or cursor
+/// (empty when unset).
+fn position_of(rt: &str, paging: &PagingModel) -> String {
+    let offset = &paging.offset_field;
+    match (paging.kind, &paging.offset_type) {
+        (PagingKind::Cursor, _) => format!(
+            "{rt}::PagePosition::Cursor(self.{offset}.clone().unwrap_or_default())"
+        ),
+        (PagingKind::Offset, RustType::I64) => {
+            format!("{rt}::PagePosition::Offset(self.{offset}.unwrap_or(0))")
+        }
+        (PagingKind::Offset, RustType::U64) => format!(
+            "{rt}::PagePosition::Offset(self.{offset}.map_or(0, |offset| i64::try_from(offset).unwrap_or(i64::MAX)))"
+        ),
+        (PagingKind::Offset, _) => {
+            format!("{rt}::PagePosition::Offset(self.{offset}.map_or(0, i64::from))")
+        }
     }
 }
