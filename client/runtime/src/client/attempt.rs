@@ -51,7 +51,14 @@ pub(super) struct RawResponse {
 /// The `Content-Md5` header.
 static CONTENT_MD5: HeaderName = HeaderName::from_static("content-md5");
 
-/// Yields before a request slot is released (see [`Client::attempt`]).
+/// Yields before a request slot is released (see [`Client::attempt`]): the
+/// pool takes a connection back in a task of its own, and the next holder of
+/// the slot should find it idle rather than open another. Measured with the
+/// load run (2,000 calls at concurrency 256, 32 connections; BENCHMARKS.md):
+/// with 0 yields the fake accepted 33 to 41 connections, over the limit
+/// (the test's assertion fails); with 1, 32 in 4 runs of 4. Eight leave room
+/// for a scheduler that needs more turns (the pool's task on another worker
+/// thread) at a cost of a few hundred nanoseconds per limited call.
 const IDLE_HANDOVER_YIELDS: usize = 8;
 
 impl Client {
