@@ -172,19 +172,44 @@ async fn sessions_sharing_a_store_send_one_refresh_per_episode() {
     }
 }
 
+/// A fake, its client, a login's tokens, and two registries on one store,
+/// as two processes hold them.
+struct TwoProcesses {
+    fake: FakeKdocs,
+    client: kdocs_client::Client,
+    tokens: kdocs_client::oauth::UserTokens,
+    here: UserRegistry,
+    there: UserRegistry,
+}
+
+async fn two_processes(backends: &Backends, name: &str) -> TwoProcesses {
+    let fake = start_fake().await;
+    let client = fake.client().unwrap();
+    let tokens = client.exchange_code(fake.authorize()).await.unwrap();
+    let here = UserRegistry::with_settings(client.clone(), backends.open(name).await, settings());
+    let there = UserRegistry::with_settings(client.clone(), backends.open(name).await, settings());
+    TwoProcesses {
+        fake,
+        client,
+        tokens,
+        here,
+        there,
+    }
+}
+
 /// A refresh kdocs refuses marks the entry: the other sessions on the store
 /// give `ReauthorizationRecorded` without a request of their own.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_refused_refresh_is_recorded_for_every_process() {
     let backends = Backends::new("a_refused_refresh_is_recorded_for_every_process");
     for name in backends.names() {
-        let fake = start_fake().await;
-        let client = fake.client().unwrap();
-        let tokens = client.exchange_code(fake.authorize()).await.unwrap();
-        let here =
-            UserRegistry::with_settings(client.clone(), backends.open(name).await, settings());
-        let there =
-            UserRegistry::with_settings(client.clone(), backends.open(name).await, settings());
+        let TwoProcesses {
+            fake,
+            client,
+            tokens,
+            here,
+            there,
+        } = two_processes(&backends, name).await;
         let session = here.login("bob", tokens.clone()).await.unwrap();
         let other = there.session("bob").await.unwrap();
         // Something outside the store uses the refresh token up (a rotation).
@@ -240,13 +265,13 @@ async fn a_refused_refresh_is_recorded_for_every_process() {
 async fn a_failed_refresh_is_shared_through_the_store() {
     let backends = Backends::new("a_failed_refresh_is_shared_through_the_store");
     for name in backends.names() {
-        let fake = start_fake().await;
-        let client = fake.client().unwrap();
-        let tokens = client.exchange_code(fake.authorize()).await.unwrap();
-        let here =
-            UserRegistry::with_settings(client.clone(), backends.open(name).await, settings());
-        let there =
-            UserRegistry::with_settings(client.clone(), backends.open(name).await, settings());
+        let TwoProcesses {
+            fake,
+            client: _,
+            tokens,
+            here,
+            there,
+        } = two_processes(&backends, name).await;
         let session = here.login("carol", tokens).await.unwrap();
         let other = there.session("carol").await.unwrap();
         tokio::time::sleep(LIFETIME / 2 + Duration::from_millis(100)).await;
