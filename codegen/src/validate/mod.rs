@@ -26,6 +26,7 @@ mod errors;
 mod merge;
 mod names;
 mod service;
+mod sources;
 mod types;
 
 use merge::merge;
@@ -43,7 +44,7 @@ const TOP_KEYS: &[&str] = &["service", "family", "types", "endpoints", "errors"]
 const SERVICE_KEYS: &[&str] = &[
     "name", "title", "base_url", "signing", "envelope", "defaults",
 ];
-const TYPE_KEYS: &[&str] = &["description", "deprecated", "fields", "enum"];
+const TYPE_KEYS: &[&str] = &["description", "deprecated", "fields", "enum", "others"];
 const FIELD_KEYS: &[&str] = &[
     "type",
     "fields",
@@ -54,6 +55,8 @@ const FIELD_KEYS: &[&str] = &[
     "deprecated",
     "sensitive",
     "example",
+    "source",
+    "others",
 ];
 const ENDPOINT_KEYS: &[&str] = &[
     "summary",
@@ -71,6 +74,7 @@ const ENDPOINT_KEYS: &[&str] = &[
     "multipart",
     "paging",
     "response",
+    "source",
 ];
 const PAGING_KEYS: &[&str] = &["offset", "next", "items", "carry"];
 const BUILTIN_TYPES: &[&str] = &[
