@@ -240,11 +240,9 @@ impl Source {
             }
         };
         if let Some(note) = &self.note {
-            text.push(' ');
-            text.push_str(note.trim());
-            if !text.ends_with('.') {
-                text.push('.');
-            }
+            // `…: refs.` becomes `…: refs (note).`
+            text.pop();
+            text.push_str(&format!(" ({}).", note.trim().trim_end_matches('.')));
         }
         text
     }
@@ -578,7 +576,7 @@ impl ErrorSource {
                 );
                 if !refs.is_empty() {
                     let refs: Vec<String> = refs.iter().map(|r| format!("`{r}`")).collect();
-                    text.push_str(&format!(" ({})", refs.join(", ")));
+                    text.push_str(&format!("; see {}", refs.join(", ")));
                 }
                 text
             }

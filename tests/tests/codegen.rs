@@ -713,7 +713,7 @@ fn every_family_is_a_default_cargo_feature() {
             .unwrap_or_else(|| panic!("no feature `{name}` in client/Cargo.toml"))
     };
     let families = spec.families();
-    assert_eq!(families.len(), 15, "{families:?}");
+    assert_eq!(families.len(), 16, "{families:?}");
     for family in &families {
         assert_eq!(value(family), "[]", "feature `{family}`");
         assert!(

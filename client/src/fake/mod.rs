@@ -104,6 +104,7 @@
 //! | `994041` | `FakeFileNotFound` | 404 | **invented by this fake** | unknown `file_token` or download id |
 //! | `994042` | `FakeAnonymousTokenNotFound` | 404 | **invented by this fake** | anonymous token unknown, cancelled, or replaced by a refresh |
 //! | `994043` | `FakeNoSuchEndpoint` | 404 | **invented by this fake** | no endpoint has the path |
+//! | `994044` | `FakeOfficeTaskNotFound` | 404 | **invented by this fake** | `get_office_task` of a `task_id` the fake never started |
 //! | `994051` | `FakeMethodNotAllowed` | 405 | **invented by this fake** | the path exists with another method |
 //! | `994081` | `FakeBodyTimeout` | 408 | **invented by this fake** | the body did not arrive within the read timeout |
 //! | `994131` | `FakeBodyTooLarge` | 413 | **invented by this fake** | the body is over 64 KiB (JSON routes) |
@@ -215,7 +216,8 @@ pub use self::clock::FakeClock;
 pub use self::errors::{FakeCode, FakeError, ACCESS_TOKEN_INVALID, INVALID_ARGUMENT};
 pub use self::wire::Call;
 
-use self::state::State;
+pub use self::state::DEFAULT_OFFICE_TASK_DURATION;
+use self::state::{OfficeTaskRules, State};
 
 /// App id of the default test app.
 pub const DEFAULT_APP_ID: &str = "SX20240101FAKEAPP";
@@ -268,6 +270,7 @@ pub struct FakeConfig {
     read_timeout: Duration,
     max_upload_bytes: usize,
     access_token_ttl: Duration,
+    office_tasks: OfficeTaskRules,
 }
 
 impl std::fmt::Debug for FakeConfig {
@@ -283,6 +286,7 @@ impl std::fmt::Debug for FakeConfig {
             .field("read_timeout", &self.read_timeout)
             .field("max_upload_bytes", &self.max_upload_bytes)
             .field("access_token_ttl", &self.access_token_ttl)
+            .field("office_tasks", &self.office_tasks)
             .finish()
     }
 }
@@ -314,6 +318,7 @@ impl Default for FakeConfig {
             read_timeout: DEFAULT_READ_TIMEOUT,
             max_upload_bytes: DEFAULT_MAX_UPLOAD_BYTES,
             access_token_ttl: DEFAULT_ACCESS_TOKEN_TTL,
+            office_tasks: OfficeTaskRules::default(),
         }
     }
 }
@@ -372,6 +377,23 @@ impl FakeConfig {
         self
     }
 
+    /// How long the office tasks that extract_plain_text and convert_* start
+    /// stay pending, on the fake clock, before they end (default
+    /// [`DEFAULT_OFFICE_TASK_DURATION`]; `Duration::ZERO`: done at the first
+    /// query). See [Office tasks](self#office-tasks).
+    pub fn with_office_task_duration(mut self, duration: Duration) -> Self {
+        self.office_tasks.duration = duration;
+        self
+    }
+
+    /// Makes every office task fail with `message` once its time comes,
+    /// instead of succeeding (default: they succeed;
+    /// [`FakeKdocs::fail_office_task`](FakeState::fail_office_task) fails one).
+    pub fn with_office_task_failure(mut self, message: impl Into<String>) -> Self {
+        self.office_tasks.failure = Some(message.into());
+        self
+    }
+
     /// Time a client has to send a complete request head (also while a
     /// kept-alive connection sits idle between requests: the connection is
     /// then closed), and then, separately, its body (the request is then
@@ -424,6 +446,8 @@ pub struct FakeState {
     max_upload_bytes: usize,
     /// Lifetime of the access tokens the OAuth calls issue.
     access_token_ttl: Duration,
+    /// How office tasks run.
+    office_tasks: OfficeTaskRules,
     /// The spec's routes and their handlers.
     api: wire::Api,
 }
@@ -562,6 +586,7 @@ impl FakeKdocs {
             read_timeout: config.read_timeout,
             max_upload_bytes: config.max_upload_bytes,
             access_token_ttl: config.access_token_ttl,
+            office_tasks: config.office_tasks,
             api,
         });
         let (tx, rx) = watch::channel(false);

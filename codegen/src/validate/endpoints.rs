@@ -145,8 +145,7 @@ impl FileChecker<'_> {
     /// The fields of an answer that no page shows come from where the
     /// endpoint does.
     fn answer_source(&mut self, endpoint: &mut Endpoint, at: &YamlPath) {
-        if let (Some(source), TypeExpr::Object(object)) =
-            (&endpoint.source, &mut endpoint.response)
+        if let (Some(source), TypeExpr::Object(object)) = (&endpoint.source, &mut endpoint.response)
         {
             let fields_at = at.key("response").key("fields");
             let holder = format!("the answer of `{}`", endpoint.name);

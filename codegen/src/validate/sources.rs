@@ -176,6 +176,12 @@ impl FileChecker<'_> {
         at: &YamlPath,
         holder: &str,
     ) {
+        // A note says what the source shows of the holder: its fields keep
+        // only where it was seen.
+        let inherited = Source {
+            note: None,
+            ..source.clone()
+        };
         for field in fields {
             let field_at = at.key(&field.name);
             if field.source.is_some() {
@@ -196,10 +202,15 @@ impl FileChecker<'_> {
                     ),
                 );
             }
-            field.source = Some(source.clone());
+            field.source = Some(inherited.clone());
             if let TypeExpr::Object(object) = &mut field.ty {
                 let holder = format!("`{}`", field.name);
-                self.inherit_source(&mut object.fields, source, &field_at.key("fields"), &holder);
+                self.inherit_source(
+                    &mut object.fields,
+                    &inherited,
+                    &field_at.key("fields"),
+                    &holder,
+                );
             }
         }
     }

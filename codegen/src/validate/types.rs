@@ -242,7 +242,12 @@ impl FileChecker<'_> {
     }
 
     /// The type of a field: its `type:`, or the inline object of its `fields:`.
-    fn field_shape(&mut self, field: &Field, keys: &mut FieldKeys, at: &YamlPath) -> Option<TypeExpr> {
+    fn field_shape(
+        &mut self,
+        field: &Field,
+        keys: &mut FieldKeys,
+        at: &YamlPath,
+    ) -> Option<TypeExpr> {
         let name = &field.name;
         let ty = match (keys.ty.take(), keys.fields.take()) {
             (Some(_), Some(_)) => {
@@ -291,7 +296,13 @@ impl FileChecker<'_> {
     /// What a field's keys must agree on: a source makes it optional (and
     /// sources what it holds), `sensitive` is for strings, a default for
     /// optional fields; an example is kept to check once all types are known.
-    fn field_checks(&mut self, field: &mut Field, keys: FieldKeys, at: &YamlPath, part: &mut FilePart) {
+    fn field_checks(
+        &mut self,
+        field: &mut Field,
+        keys: FieldKeys,
+        at: &YamlPath,
+        part: &mut FilePart,
+    ) {
         let name = field.name.clone();
         self.sourced_field_is_optional(field, at);
         if let (Some(source), TypeExpr::Object(object)) = (&field.source, &mut field.ty) {

@@ -83,10 +83,7 @@ impl Context<'_> {
             .open(&format!("impl ::std::fmt::Display for {} {{", s.name));
         self.w.signature(
             "fn fmt",
-            vec![
-                "&self".into(),
-                "f: &mut ::std::fmt::Formatter<'_>".into(),
-            ],
+            vec!["&self".into(), "f: &mut ::std::fmt::Formatter<'_>".into()],
             Some("::std::fmt::Result".into()),
         );
         self.w
