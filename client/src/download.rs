@@ -1,6 +1,8 @@
 //! Verified, streaming, bounded downloads of documents: the runtime's
 //! [`Download`], started from a file token (the app-space
-//! `get_download_url`) or from a download URL an endpoint answered.
+//! `get_download_url`; a user's file with `Client::download_personal`, checked
+//! against the `fsize` and `checksums.sha1` of `get_personal_download_url`) or
+//! from a download URL an endpoint answered.
 //!
 //! ```no_run
 //! # #[cfg(feature = "appspace")]
@@ -27,8 +29,10 @@
 
 pub use crate::runtime::download::*;
 
+#[cfg(any(feature = "appspace", feature = "personal"))]
+use crate::Client;
 #[cfg(feature = "appspace")]
-use crate::{Client, GetDownloadUrlRequest, GetDownloadUrlResponse};
+use crate::{GetDownloadUrlRequest, GetDownloadUrlResponse};
 
 #[cfg(feature = "appspace")]
 impl Client {

@@ -22,6 +22,7 @@
 //! | `get_edit_url_with_token` | `GET /api/v1/openapi/appspace/files/{file_token}/url/with_edit_token?access_token=…` |
 //! | `get_download_url` | `GET /api/v1/openapi/appspace/files/{file_token}/download?file_token=…` |
 //! | the 15 operations of the `personal` family (`list_personal_files`, …) | `/api/v1/openapi/personal/…`, see [Personal files](#personal-files) |
+//! | `extract_plain_text`, `convert_to_pdf`, `_jpg`, `_txt`, `_pptx`, `get_office_task` | `/api/v1/openapi/office/…`, see [Office tasks](#office-tasks) |
 //!
 //! plus `GET /fake/download/{id}`, the unsigned "CDN" URL that `get_download_url`
 //! and `get_personal_download_url` hand out, which streams the file bytes in 64 KiB frames.
@@ -145,14 +146,17 @@
 //! `list_personal_files_flat` lists every entry of the drive, less the kinds in
 //! `ignore`, and with `exts` only files with those extensions.
 //!
-//! **The field names of these answers are the fake's own** (the pages show no
+//! **Most field names of these answers are the fake's own** (the pages show no
 //! field of `data` but the lists' `next_offset` and `next_filter`, and, in their
-//! prose, `task_id` and `file_ids` of move and copy). The generated client keeps
-//! them as JSON (`others` of the lists, `serde_json::Value` for the rest):
+//! prose, `task_id` and `file_ids` of move and copy). Those public code reads
+//! (a file's `id.open_id`, `fname`, `ftype` and `mtime`; a download's `url`,
+//! `fsize` and `checksums.sha1`) are typed in the generated answers; the client
+//! keeps the others as JSON (`others`, or `serde_json::Value` for an `any`
+//! answer):
 //!
 //! | Operation | The fake's answer (`data`) |
 //! |---|---|
-//! | a file or folder, as the fake shows it | `{"id", "fname", "ftype": "file" \| "folder", "fsize", "parent_id", "ctime", "mtime"}` (times in Unix seconds) |
+//! | a file or folder, as the fake shows it | `{"id": {"open_id"}, "fname", "ftype": "file" \| "folder", "fsize", "parent_id", "ctime", "mtime"}` (times in Unix seconds); `id.open_id` is its `file_token` |
 //! | `list_personal_files`, `_flat`, `list_personal_app_files` | `{"files": [file…], "next_offset", "next_filter"}` |
 //! | `list_personal_recent_files` | `{"files": [file…]}`, the newest `mtime` first |
 //! | `list_personal_recycle_bin` | `[file…]`, the last one binned first |
@@ -160,7 +164,7 @@
 //! | `move_personal_files` | `{"task_id": ""}`: done at once, as an empty `task_id` means on the page |
 //! | `copy_personal_files` | `{"task_id": "", "file_ids": [new ids]}` |
 //! | `trash_personal_file`, `recover_personal_files` | `{}` |
-//! | `get_personal_download_url` | `{"url", "fsize", "md5", "sha1"}`; `url` is a `/fake/download/…` URL |
+//! | `get_personal_download_url` | `{"url", "fsize", "checksums": {"sha1", "md5"}}`; `url` is a `/fake/download/…` URL |
 //! | `get_personal_edit_url_with_token` | `{"url", "token": {"value", "expire_at"}}`, like the app-space edit URL |
 //!
 //! Refusals: an unknown id, another user's, or one in the recycle bin is
@@ -169,6 +173,31 @@
 //! the files are in or into themselves, files to move from several folders,
 //! more than 100 ids, an unknown `order`, `order_by`, `filter` or `ignore`, and
 //! a negative `offset` or a `count` below 1 are `10001`.
+//!
+//! # Office tasks
+//!
+//! `extract_plain_text` and the four `convert_to_*` calls start a task and
+//! answer its `task_id` (`{"task_id"}` for to-jpg and to-pptx too, whose
+//! answers the spec leaves open); `get_office_task` answers it as public code
+//! reads it ([`Client::wait_for_task`](crate::Client::wait_for_task) polls it):
+//!
+//! - while the task runs (for [`FakeConfig::with_office_task_duration`] on the
+//!   fake clock, [`DEFAULT_OFFICE_TASK_DURATION`] by default): `{}`, since no
+//!   source shows what kdocs answers meanwhile;
+//! - then `{"status": "success", "result": {…}}`: for an extraction, and a
+//!   conversion to txt, `result.base_64_text` holds the file's bytes read as
+//!   UTF-8 (the fake parses no document format; to txt drops line feeds
+//!   unless `hold_line_feed`, as the page says); the other conversions give an
+//!   empty `result`;
+//! - or `{"status": "failed", "message"}`: for every task with
+//!   [`FakeConfig::with_office_task_failure`], for one with
+//!   [`FakeKdocs::fail_office_task`](FakeState::fail_office_task), and for a
+//!   `url` that is not one of the fake's own download URLs (`/fake/download/…`,
+//!   from `get_download_url` or `get_personal_download_url`), which the fake
+//!   cannot fetch.
+//!
+//! An unknown `task_id` is [`FakeCode::OfficeTaskNotFound`]. The fake keeps the
+//! last 10,000 tasks.
 //!
 //! # Fault switches
 //!
@@ -380,7 +409,7 @@ impl FakeConfig {
     /// How long the office tasks that extract_plain_text and convert_* start
     /// stay pending, on the fake clock, before they end (default
     /// [`DEFAULT_OFFICE_TASK_DURATION`]; `Duration::ZERO`: done at the first
-    /// query). See [Office tasks](self#office-tasks).
+    /// query). See [Office tasks](crate::fake#office-tasks).
     pub fn with_office_task_duration(mut self, duration: Duration) -> Self {
         self.office_tasks.duration = duration;
         self
