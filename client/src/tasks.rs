@@ -50,8 +50,8 @@ use crate::{Client, Error, GetOfficeTaskRequest, GetOfficeTaskResponse, OfficeTa
 /// The waits double from `first_delay` up to `max_delay`: 500 ms, 1 s, 2 s,
 /// 4 s, 5 s, 5 s, … by default, under a deadline of 2 minutes (the public
 /// client that polls these tasks gives up after about a minute). The task is
-/// queried at once, then after each wait; the last wait is cut short at the
-/// deadline, for one last query.
+/// queried at once, then after each wait that ends before the deadline; a
+/// wait that would pass it ends at the deadline, and so does the wait.
 ///
 /// ```
 /// use std::time::Duration;
@@ -247,11 +247,12 @@ where
             }
             Phase::Running => last = Some(task),
         }
-        let now = Instant::now();
-        if now >= deadline {
+        // A wait that reaches the deadline leaves no time for a query.
+        let pause = wait.delay_after(polls - 1);
+        if Instant::now() + pause >= deadline {
+            tokio::time::sleep_until(deadline).await;
             break;
         }
-        let pause = wait.delay_after(polls - 1).min(deadline - now);
         tokio::time::sleep(pause).await;
     }
     Ok(TaskOutcome::TimedOut {
