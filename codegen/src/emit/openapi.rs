@@ -184,18 +184,7 @@ fn operation(e: &Endpoint) -> Value {
     let mut op = Map::new();
     op.insert("operationId".into(), json!(e.name));
     op.insert("summary".into(), json!(e.summary.trim()));
-    let mut description = e.description.trim().to_owned();
-    if let Some(source) = &e.source {
-        append_sentence(&mut description, &source.sentence());
-    }
-    let scope = scope_text(e);
-    if !scope.is_empty() {
-        if !description.is_empty() {
-            description.push_str("\n\n");
-        }
-        description.push_str("Scope: ");
-        description.push_str(&scope);
-    }
+    let description = operation_description(e);
     if !description.is_empty() {
         op.insert("description".into(), json!(description));
     }
@@ -216,28 +205,8 @@ fn operation(e: &Endpoint) -> Value {
         op.insert("parameters".into(), Value::Array(parameters));
     }
 
-    if !e.body.is_empty() {
-        let schema = object_schema("", &e.body);
-        op.insert(
-            "requestBody".into(),
-            json!({
-                "required": e.body.iter().any(|f| f.required),
-                "content": { "application/json": { "schema": schema } },
-            }),
-        );
-    }
-    if !e.multipart.is_empty() {
-        let schema = object_schema(
-            "multipart/form-data parts; a list is sent as one comma-joined text part.",
-            &e.multipart,
-        );
-        op.insert(
-            "requestBody".into(),
-            json!({
-                "required": e.multipart.iter().any(|f| f.required),
-                "content": { "multipart/form-data": { "schema": schema } },
-            }),
-        );
+    if let Some(body) = request_body(e) {
+        op.insert("requestBody".into(), body);
     }
     let security = match e.auth {
         Auth::Wps2 => json!([{ SECURITY_SCHEME: [] }]),
@@ -284,6 +253,42 @@ fn operation(e: &Endpoint) -> Value {
         op.insert(SOURCE_EXTENSION.into(), source_json(source));
     }
     Value::Object(op)
+}
+
+/// The JSON or multipart/form-data body of an operation, when it has one.
+fn request_body(e: &Endpoint) -> Option<Value> {
+    if !e.body.is_empty() {
+        let schema = object_schema("", &e.body);
+        return Some(json!({
+            "required": e.body.iter().any(|f| f.required),
+            "content": { "application/json": { "schema": schema } },
+        }));
+    }
+    if !e.multipart.is_empty() {
+        let schema = object_schema(
+            "multipart/form-data parts; a list is sent as one comma-joined text part.",
+            &e.multipart,
+        );
+        return Some(json!({
+            "required": e.multipart.iter().any(|f| f.required),
+            "content": { "multipart/form-data": { "schema": schema } },
+        }));
+    }
+    None
+}
+
+/// An operation's description: the spec's, where it comes from when no
+/// page shows it, and its scope.
+fn operation_description(e: &Endpoint) -> String {
+    let mut description = e.description.trim().to_owned();
+    if let Some(source) = &e.source {
+        append_sentence(&mut description, &source.sentence());
+    }
+    let scope = scope_text(e);
+    if !scope.is_empty() {
+        append_sentence(&mut description, &format!("Scope: {scope}"));
+    }
+    description
 }
 
 /// `x-kdocs-source`: the marker as the spec wrote it.
