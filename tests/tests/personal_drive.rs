@@ -65,6 +65,10 @@ async fn download_bytes(env: &Env, token: &str, file: &str) -> Vec<u8> {
         .await
         .unwrap();
     let sha1 = answer.checksums.as_ref().and_then(|c| c.sha1.clone());
+    // The answer prints as its JSON, the temporary URL (a secret) hidden.
+    let shown = answer.to_string();
+    assert!(shown.contains(r#""url":"***""#), "{shown}");
+    assert!(!shown.contains("/fake/download/"), "{shown}");
     let (bytes, report) = env
         .client
         .download_personal(file, token)
