@@ -89,6 +89,8 @@ mod error_code;
 pub mod oauth;
 #[cfg(feature = "anonymous")]
 pub mod session;
+#[cfg(feature = "tasks")]
+pub mod tasks;
 
 /// The hand-written runtime under the generated code (the `kdocs-runtime`
 /// crate): signing, the call, typed errors, paging, downloads.
@@ -112,6 +114,8 @@ pub use runtime::{
 };
 #[cfg(feature = "anonymous")]
 pub use session::{AnonymousSession, SessionError, WebOfficeToken};
+#[cfg(feature = "tasks")]
+pub use tasks::{TaskOutcome, TaskWait};
 
 /// The generated API: request and response types, and one method per endpoint on [`Client`].
 mod generated {
@@ -141,7 +145,8 @@ pub use generated::*;
     feature = "dbt",
     feature = "webhooks",
     feature = "ksheet",
-    feature = "et"
+    feature = "et",
+    feature = "tasks"
 ))]
 #[doc = include_str!("../../README.md")]
 struct ReadmeDoctests;

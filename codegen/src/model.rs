@@ -8,8 +8,8 @@
 use std::collections::BTreeSet;
 
 use crate::spec::{
-    Auth, DefaultValue, Endpoint, ErrorCategory, Field, InlineObject, Method, Spec, TypeDef,
-    TypeExpr, TypeKind,
+    Auth, DefaultValue, Endpoint, ErrorCategory, Field, InlineObject, Method, Source, Spec,
+    TypeDef, TypeExpr, TypeKind,
 };
 use crate::validate::{is_keyword, to_pascal_case, variant_name};
 
@@ -60,6 +60,8 @@ pub struct FieldModel {
     pub deprecated: Option<String>,
     /// The spec's `example:` as JSON, when it has one (the doc examples use it).
     pub example: Option<serde_json::Value>,
+    /// Where the field comes from when no page shows it (its `doc` says so).
+    pub source: Option<Source>,
 }
 
 /// A Rust type.
@@ -187,6 +189,8 @@ pub struct OperationModel {
     pub family: Option<String>,
     /// Offset paging, when the endpoint pages.
     pub paging: Option<PagingModel>,
+    /// Where the endpoint comes from when no page shows it (its `doc` says so).
+    pub source: Option<Source>,
 }
 
 /// What a request's body is.
@@ -255,12 +259,13 @@ pub fn build(spec: &Spec) -> Model {
     for def in &spec.types {
         match &def.kind {
             TypeKind::Object(fields) => {
-                let model = builder.struct_model(
+                let mut model = builder.struct_model(
                     &def.name,
                     &def.description,
                     def.deprecated.clone(),
                     fields,
                 );
+                model.others = def.others;
                 builder.structs.push(model);
             }
             TypeKind::Enum(values) => enums.push(enum_model(def, values)),
@@ -353,6 +358,7 @@ impl Builder<'_> {
             doc: field_doc(field),
             deprecated: field.deprecated.clone(),
             example: field.example.as_ref().and_then(|e| e.to_json().ok()),
+            source: field.source.clone(),
         }
     }
 
@@ -516,6 +522,7 @@ impl Builder<'_> {
             },
             family: endpoint.family.clone(),
             paging,
+            source: endpoint.source.clone(),
         }
     }
 }
@@ -577,6 +584,10 @@ fn field_doc(field: &Field) -> String {
     if field.sensitive {
         doc.push_str("\n\nSensitive: redacted in `Debug` output.");
     }
+    if let Some(source) = &field.source {
+        doc.push_str("\n\n");
+        doc.push_str(&source.sentence());
+    }
     doc
 }
 
@@ -595,6 +606,10 @@ fn operation_doc(spec: &Spec, e: &Endpoint) -> String {
     let mut doc = format!("{}\n\n", e.summary.trim());
     if !e.description.trim().is_empty() {
         doc.push_str(e.description.trim());
+        doc.push_str("\n\n");
+    }
+    if let Some(source) = &e.source {
+        doc.push_str(&source.sentence());
         doc.push_str("\n\n");
     }
     doc.push_str(&format!("`{} {}`\n\n", e.method.as_str(), e.path));

@@ -133,6 +133,9 @@ pub struct TypeDef {
     pub deprecated: Option<String>,
     /// Its shape.
     pub kind: TypeKind,
+    /// Whether the fields the spec does not declare are kept (`others:
+    /// true`), for an object type.
+    pub others: bool,
 }
 
 /// The shape of a named type.
@@ -174,6 +177,75 @@ pub struct Field {
     pub sensitive: bool,
     /// An example value.
     pub example: Option<crate::yaml::Value>,
+    /// Where the field comes from, when no documentation page shows it
+    /// (its own `source:`, or the one of the field or endpoint it is in).
+    pub source: Option<Source>,
+}
+
+/// Where a field or an endpoint comes from when no page of the service's
+/// documentation shows it: the `source:` marker of the spec.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Source {
+    /// What was observed.
+    pub observed: Observation,
+    /// Where: repositories and paths or public code ids of the clients, or the
+    /// URLs of the pages on another host; at least one.
+    pub refs: Vec<String>,
+    /// More about what the source shows.
+    pub note: Option<String>,
+}
+
+/// The kinds of observation a [`Source`] may name.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Observation {
+    /// `public clients`: public client code sends or reads it.
+    PublicClients,
+    /// `another host`: a copy of the same page on another host of the
+    /// vendor shows it; the service's own copy does not.
+    AnotherHost,
+}
+
+impl Observation {
+    /// Every observation, with its spelling in the spec.
+    pub const ALL: [(Observation, &'static str); 2] = [
+        (Observation::PublicClients, "public clients"),
+        (Observation::AnotherHost, "another host"),
+    ];
+
+    /// The spelling in the spec.
+    pub fn as_str(self) -> &'static str {
+        Observation::ALL
+            .iter()
+            .find(|(o, _)| *o == self)
+            .map_or("", |(_, s)| s)
+    }
+}
+
+impl Source {
+    /// The sentence the generated docs and the OpenAPI export give a sourced
+    /// item: it says that no page shows it, and where it was seen.
+    pub fn sentence(&self) -> String {
+        let refs = self
+            .refs
+            .iter()
+            .map(|r| format!("`{r}`"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let mut text = match self.observed {
+            Observation::PublicClients => {
+                format!("Seen in public clients, not on the pages: {refs}.")
+            }
+            Observation::AnotherHost => {
+                format!("Seen on another host's copy of the page, not on the pages: {refs}.")
+            }
+        };
+        if let Some(note) = &self.note {
+            // `…: refs.` becomes `…: refs (note).`
+            text.pop();
+            text.push_str(&format!(" ({}).", note.trim().trim_end_matches('.')));
+        }
+        text
+    }
 }
 
 /// A default value of a field, already checked against the field's type.
@@ -375,6 +447,8 @@ pub struct Endpoint {
     pub family: Option<String>,
     /// How a list endpoint pages, when it does.
     pub paging: Option<Paging>,
+    /// Where the endpoint comes from, when no documentation page shows it.
+    pub source: Option<Source>,
 }
 
 /// How an endpoint authenticates.
@@ -493,6 +567,9 @@ pub enum ErrorSource {
     ObservedInPublicClients {
         /// What was observed where.
         note: String,
+        /// Where it was observed (repositories and paths, or public code
+        /// ids), when the spec names them.
+        refs: Vec<String>,
     },
 }
 
@@ -515,11 +592,16 @@ impl ErrorSource {
                     None => format!("stated on {list}"),
                 }
             }
-            ErrorSource::ObservedInPublicClients { note } => {
-                format!(
+            ErrorSource::ObservedInPublicClients { note, refs } => {
+                let mut text = format!(
                     "not on a documentation page; observed in public clients: {}",
                     note.trim()
-                )
+                );
+                if !refs.is_empty() {
+                    let refs: Vec<String> = refs.iter().map(|r| format!("`{r}`")).collect();
+                    text.push_str(&format!("; see {}", refs.join(", ")));
+                }
+                text
             }
         }
     }

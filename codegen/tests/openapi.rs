@@ -259,3 +259,97 @@ fn export_is_deterministic_json() {
     assert_eq!(a, b);
     assert!(a.ends_with("}\n"));
 }
+
+/// What no page shows is marked where it is exported: the inferred task query
+/// and the answer fields public clients read carry `x-kdocs-source` and end
+/// their description with where they were seen; the decisions on the pages
+/// (required convert fields, the form field's name) show too.
+#[test]
+fn export_marks_what_no_page_shows_with_its_source() {
+    let doc = kdocs_codegen::openapi::document(&api_spec());
+    let paths = &doc["paths"];
+    let task = &paths["/api/v1/openapi/office/tasks/{task_id}"]["get"];
+    assert_eq!(task["x-kdocs-source"]["observed"], "public clients");
+    assert_eq!(
+        task["x-kdocs-source"]["refs"],
+        serde_json::json!(["gitlearning170921/aicheckword src/core/kdocs_client.py"])
+    );
+    assert!(task["description"]
+        .as_str()
+        .unwrap()
+        .contains("Seen in public clients, not on the pages: `gitlearning170921/aicheckword"));
+    let task_data = &task["responses"]["200"]["content"]["application/json"]["schema"]
+        ["properties"]["data"]["properties"];
+    let text = &task_data["result"]["properties"]["base_64_text"];
+    assert_eq!(text["x-kdocs-source"]["observed"], "public clients");
+    assert!(text["description"]
+        .as_str()
+        .unwrap()
+        .ends_with("`gitlearning170921/aicheckword src/core/kdocs_client.py`."));
+
+    let data = |path: &str, method: &str| {
+        paths[path][method]["responses"]["200"]["content"]["application/json"]["schema"]
+            ["properties"]["data"]
+            .clone()
+    };
+    let user = data("/api/v1/openapi/user/basic", "get");
+    for field in ["id", "nickname", "avatar"] {
+        let marker = &user["properties"][field]["x-kdocs-source"];
+        assert_eq!(
+            marker["refs"],
+            serde_json::json!(["public code 67633492545"]),
+            "{field}"
+        );
+    }
+    assert!(
+        user.get("required").is_none(),
+        "sourced fields are optional"
+    );
+    let download = data(
+        "/api/v1/openapi/personal/files/{file_token}/download",
+        "get",
+    );
+    for field in ["url", "fsize", "checksums"] {
+        assert!(
+            download["properties"][field]
+                .get("x-kdocs-source")
+                .is_some(),
+            "{field}"
+        );
+    }
+    let pdf = data("/api/v1/openapi/office/convert/files/to/pdf", "post");
+    assert_eq!(
+        pdf["properties"]["task_id"]["x-kdocs-source"],
+        serde_json::json!({
+            "observed": "another host",
+            "refs": ["https://solution.wps.cn/docs/convert/to-pdf.html"],
+            "note": "that copy, of POST /api/developer/v1/office/convert/to/pdf, lists `data.task_id`: a string, 必须 是",
+        })
+    );
+
+    // A page shows these: no marker.
+    let to_txt = &paths["/api/v1/openapi/office/convert/files/to/txt"]["post"];
+    assert!(to_txt.get("x-kdocs-source").is_none());
+    let body =
+        |op: &serde_json::Value| op["requestBody"]["content"]["application/json"]["schema"].clone();
+    let pdf_body = body(&paths["/api/v1/openapi/office/convert/files/to/pdf"]["post"]);
+    assert_eq!(pdf_body["required"], serde_json::json!(["url", "filename"]));
+    assert!(pdf_body["properties"]["url"]
+        .get("x-kdocs-source")
+        .is_none());
+    let form = body(&paths["/api/v1/openapi/personal/forms"]["post"]);
+    assert!(form["properties"].get("question_sections").is_some());
+    assert!(form["properties"].get("questions_sections").is_none());
+
+    // The error table names where its observed code was seen.
+    let observed = doc["x-error-codes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["code"] == 20007)
+        .unwrap();
+    assert_eq!(
+        observed["source"]["refs"],
+        serde_json::json!(["public code 57529814939"])
+    );
+}

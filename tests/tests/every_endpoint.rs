@@ -237,9 +237,19 @@ async fn every_signed_operation_refuses_a_signature_with_the_wrong_key() {
 }
 
 /// The families whose operations the stateful fake's hand-written handlers
-/// answer from its state (files, tokens, users) rather than the examples;
-/// `fake_state.rs` and `personal_drive.rs` test those answers.
-const STATEFUL_FAMILIES: [&str; 5] = ["oauth", "user", "appspace", "anonymous", "personal"];
+/// answer from its state (files, tokens, users, office tasks) rather than the
+/// examples; `fake_state.rs`, `personal_drive.rs` and `office_tasks.rs` test
+/// those answers.
+const STATEFUL_FAMILIES: [&str; 8] = [
+    "oauth",
+    "user",
+    "appspace",
+    "anonymous",
+    "personal",
+    "extract",
+    "convert",
+    "tasks",
+];
 
 #[tokio::test]
 async fn the_stateful_fake_answers_the_other_families_with_their_examples() {

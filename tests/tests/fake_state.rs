@@ -65,10 +65,8 @@ async fn user(env: &Env) {
         .get_user_info(k::GetUserInfoRequest::new(token))
         .await
         .unwrap();
-    assert!(
-        info["id"].as_str().is_some_and(|id| !id.is_empty()),
-        "{info}"
-    );
+    let open_id = info.id.as_ref().and_then(|id| id.open_id.as_deref());
+    assert!(open_id.is_some_and(|id| !id.is_empty()), "{info}");
     env.example(
         "create_user_edit_token",
         client

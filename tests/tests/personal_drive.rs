@@ -8,19 +8,25 @@ use kdocs_client::ErrorCodeExt;
 use std::collections::BTreeMap;
 
 use kdocs_client as k;
-use kdocs_client::download::Download;
 use kdocs_client::fake::FakeCode;
 use kdocs_client::runtime::FilePart;
-use kdocs_client::{ErrorCode, Secret};
+use kdocs_client::ErrorCode;
 use kdocs_tests::fake_env::{assert_token_refused, refused, start, Env, BAD_TOKEN};
 use serde_json::{json, Value};
 
-/// The fake's own JSON for a file: its `id`, `fname`, `parent_id`, … (the
-/// pages name no field of these answers).
-fn id_of(file: &Value) -> String {
-    file["id"]
+/// An answer as JSON: the typed fields and those kept in `others` (the
+/// fake's own `fname`, `parent_id`, …).
+fn json_of<T: serde::Serialize>(answer: &T) -> Value {
+    serde_json::to_value(answer).unwrap()
+}
+
+/// A file's `id.open_id` (the field public code reads as its file token),
+/// in a typed answer or in the fake's JSON of a list.
+fn id_of<T: serde::Serialize>(file: &T) -> String {
+    let file = json_of(file);
+    file["id"]["open_id"]
         .as_str()
-        .unwrap_or_else(|| panic!("no id in {file}"))
+        .unwrap_or_else(|| panic!("no id.open_id in {file}"))
         .to_owned()
 }
 
@@ -49,25 +55,37 @@ async fn folder_names(env: &Env, token: &str, parent: Option<&str>) -> Vec<Strin
     pages.iter().flat_map(|page| names(&page.others)).collect()
 }
 
+/// The bytes of `file`, through the verified personal download (its size
+/// and sha1 come with the URL, as public code reads them), and again from
+/// the answer itself.
 async fn download_bytes(env: &Env, token: &str, file: &str) -> Vec<u8> {
     let answer = env
         .client
         .get_personal_download_url(k::GetPersonalDownloadUrlRequest::new(file, token))
         .await
         .unwrap();
-    let checksums: BTreeMap<String, Value> = ["md5", "sha1"]
-        .iter()
-        .map(|k| (k.to_string(), answer[k].clone()))
-        .collect();
-    let url = Secret::new(answer["url"].as_str().unwrap().to_owned());
-    let mut bytes = Vec::new();
-    let report = Download::from_url(&env.client, url, Some(checksums))
+    let sha1 = answer.checksums.as_ref().and_then(|c| c.sha1.clone());
+    // The answer prints as its JSON, the temporary URL (a secret) hidden.
+    let shown = answer.to_string();
+    assert!(shown.contains(r#""url":"***""#), "{shown}");
+    assert!(!shown.contains("/fake/download/"), "{shown}");
+    let (bytes, report) = env
+        .client
+        .download_personal(file, token)
         .require_checksum(true)
-        .to_writer(&mut bytes)
+        .to_bytes()
         .await
         .unwrap();
     assert!(report.is_verified());
-    assert_eq!(answer["fsize"], bytes.len());
+    assert_eq!(Some(report.sha1.clone()), sha1);
+    assert_eq!(answer.fsize, Some(bytes.len() as u64));
+    let (again, _) = env
+        .client
+        .download_personal_from(answer)
+        .to_bytes()
+        .await
+        .unwrap();
+    assert_eq!(again, bytes);
     bytes
 }
 
@@ -104,9 +122,11 @@ async fn personal(env: &Env) {
         .await
         .unwrap();
     let ids: Vec<String> = docs.iter().map(id_of).collect();
-    let docs_folder = docs[0]["parent_id"].as_str().unwrap().to_owned();
-    let sub = inner["parent_id"].as_str().unwrap().to_owned();
-    assert!(docs.iter().all(|d| d["parent_id"] == docs_folder.as_str()));
+    let docs_folder = docs[0].others["parent_id"].as_str().unwrap().to_owned();
+    let sub = inner.others["parent_id"].as_str().unwrap().to_owned();
+    assert!(docs
+        .iter()
+        .all(|d| d.others["parent_id"] == docs_folder.as_str()));
 
     // The paged walk: 8 entries, 3 a page, folders first; each next request
     // asks for the answer's next_offset (and carries next_filter), to -1.
@@ -322,9 +342,10 @@ async fn personal(env: &Env) {
     let url = client
         .get_personal_download_url(k::GetPersonalDownloadUrlRequest::new(&ids[4], token))
         .await
-        .unwrap()["url"]
-        .as_str()
         .unwrap()
+        .url
+        .unwrap()
+        .expose_str()
         .to_owned();
     let from_url = client
         .create_personal_file_from_url(
@@ -362,7 +383,13 @@ async fn personal(env: &Env) {
         11,
         "plan, a1-a7, inner, the copy of a3, a5-copy"
     );
-    assert_eq!(recent[0]["fname"], "a5-copy.txt");
+    assert_eq!(recent[0].fname.as_deref(), Some("a5-copy.txt"));
+    assert_eq!(recent[0].ftype.as_deref(), Some("file"));
+    assert!(recent[0]
+        .id
+        .as_ref()
+        .and_then(|id| id.open_id.as_ref())
+        .is_some());
 
     // Copying a folder copies what is in it; into itself, it is refused.
     let copied = client
@@ -427,7 +454,7 @@ async fn personal_files_sort_place_and_refuse() {
         .await
         .unwrap();
     assert_eq!(names(&app.others), ["reports"]);
-    let reports = app.others["files"][0]["id"].as_str().unwrap().to_owned();
+    let reports = id_of(&app.others["files"][0]);
     let list = |order_by: k::FileSortField, order: k::SortOrder| {
         client.list_personal_app_files(
             k::ListPersonalAppFilesRequest::new(token)

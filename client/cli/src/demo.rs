@@ -317,10 +317,8 @@ async fn run_with(
     // 2. The user.
     let result = client.get_user_info(GetUserInfoRequest::new(&access)).await;
     step::<GetUserInfoRequest, _, _>(out, &mut report, 2, result, |info| {
-        format!(
-            "{} field(s) of user info",
-            info.as_object().map_or(0, |o| o.len())
-        )
+        let open_id = info.id.as_ref().and_then(|id| id.open_id.as_deref());
+        format!("user {}", open_id.unwrap_or("(no open_id in the answer)"))
     })?;
 
     // 3. Upload a local file (streamed from disk, hashed once, signed as sent).

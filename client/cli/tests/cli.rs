@@ -314,7 +314,7 @@ fn kdocs_fake_export_lines_drive_an_operation_through_a_shell() {
         .unwrap();
     assert!(output.status.success(), "{}", stderr(&output));
     let user: serde_json::Value = serde_json::from_str(stdout(&output).trim()).unwrap();
-    assert!(user["id"].is_string(), "{user}");
+    assert!(user["id"]["open_id"].is_string(), "{user}");
     drop(fake);
 }
 

@@ -593,9 +593,59 @@ pub fn deserialize_string_enum<'de, T: From<String>, D: Deserializer<'de>>(
     String::deserialize(deserializer).map(T::from)
 }
 
+/// Writes `value` as compact JSON with every [`Secret`](crate::Secret) it
+/// holds shown as `"***"`: the `Display` of the generated answers, so that
+/// an answer prints as its JSON (as a `serde_json::Value` answer does) without
+/// its presigned URLs or tokens.
+pub fn display_json<T: Serialize + ?Sized>(value: &T, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+    let (json, secrets) = crate::secret::collecting(|| serde_json::to_value(value));
+    let mut json = json.map_err(|_| fmt::Error)?;
+    redact_secrets(&mut json, &secrets);
+    fmt::Display::fmt(&json, f)
+}
+
+/// Replaces every string of `value` that is one of `secrets` by `"***"`.
+fn redact_secrets(value: &mut serde_json::Value, secrets: &[String]) {
+    match value {
+        serde_json::Value::String(text) if secrets.contains(text) => *text = "***".to_owned(),
+        serde_json::Value::Array(items) => {
+            items.iter_mut().for_each(|v| redact_secrets(v, secrets));
+        }
+        serde_json::Value::Object(map) => {
+            map.values_mut().for_each(|v| redact_secrets(v, secrets));
+        }
+        _ => {}
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// An answer prints as its JSON, its secrets as `***` wherever they sit.
+    #[test]
+    fn display_json_hides_secrets() {
+        struct Shown<'a>(&'a serde_json::Value, crate::Secret<String>);
+        impl Serialize for Shown<'_> {
+            fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                let mut map = serializer.serialize_map(Some(2))?;
+                map.serialize_entry("plain", self.0)?;
+                map.serialize_entry("url", &self.1)?;
+                map.end()
+            }
+        }
+        impl fmt::Display for Shown<'_> {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                display_json(self, f)
+            }
+        }
+        let plain = serde_json::json!({"n": 1, "list": ["a", "https://x/?sig=s3"]});
+        let shown = Shown(&plain, crate::Secret::new("https://x/?sig=s3".to_owned()));
+        assert_eq!(
+            shown.to_string(),
+            r#"{"plain":{"list":["a","***"],"n":1},"url":"***"}"#
+        );
+    }
 
     /// A struct of 14 fields (two nested tuples), one of each shape.
     #[derive(Debug, PartialEq)]

@@ -75,6 +75,9 @@ pub enum FakeCode {
     AnonymousTokenNotFound,
     /// `994043`, HTTP 404: no endpoint has this path.
     NoSuchEndpoint,
+    /// `994044`, HTTP 404: no office task has this `task_id` (get_office_task;
+    /// no source shows what kdocs answers then).
+    OfficeTaskNotFound,
     /// `994051`, HTTP 405: the path exists with another method.
     MethodNotAllowed,
     /// `994081`, HTTP 408: the request body did not arrive within the read
@@ -92,13 +95,14 @@ pub enum FakeCode {
 
 impl FakeCode {
     /// Every fake code.
-    pub const ALL: [FakeCode; 11] = [
+    pub const ALL: [FakeCode; 12] = [
         FakeCode::RefreshTokenReplaced,
         FakeCode::SignatureRefused,
         FakeCode::AnonymousTokenExpired,
         FakeCode::FileNotFound,
         FakeCode::AnonymousTokenNotFound,
         FakeCode::NoSuchEndpoint,
+        FakeCode::OfficeTaskNotFound,
         FakeCode::MethodNotAllowed,
         FakeCode::BodyTimeout,
         FakeCode::BodyTooLarge,
@@ -115,6 +119,7 @@ impl FakeCode {
             FakeCode::FileNotFound => 994_041,
             FakeCode::AnonymousTokenNotFound => 994_042,
             FakeCode::NoSuchEndpoint => 994_043,
+            FakeCode::OfficeTaskNotFound => 994_044,
             FakeCode::MethodNotAllowed => 994_051,
             FakeCode::BodyTimeout => 994_081,
             FakeCode::BodyTooLarge => 994_131,
@@ -130,7 +135,8 @@ impl FakeCode {
             FakeCode::SignatureRefused | FakeCode::AnonymousTokenExpired => 403,
             FakeCode::FileNotFound
             | FakeCode::AnonymousTokenNotFound
-            | FakeCode::NoSuchEndpoint => 404,
+            | FakeCode::NoSuchEndpoint
+            | FakeCode::OfficeTaskNotFound => 404,
             FakeCode::MethodNotAllowed => 405,
             FakeCode::BodyTimeout => 408,
             FakeCode::BodyTooLarge => 413,
@@ -148,6 +154,7 @@ impl FakeCode {
             FakeCode::FileNotFound => "FakeFileNotFound",
             FakeCode::AnonymousTokenNotFound => "FakeAnonymousTokenNotFound",
             FakeCode::NoSuchEndpoint => "FakeNoSuchEndpoint",
+            FakeCode::OfficeTaskNotFound => "FakeOfficeTaskNotFound",
             FakeCode::MethodNotAllowed => "FakeMethodNotAllowed",
             FakeCode::BodyTimeout => "FakeBodyTimeout",
             FakeCode::BodyTooLarge => "FakeBodyTooLarge",

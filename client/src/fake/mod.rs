@@ -22,6 +22,7 @@
 //! | `get_edit_url_with_token` | `GET /api/v1/openapi/appspace/files/{file_token}/url/with_edit_token?access_token=…` |
 //! | `get_download_url` | `GET /api/v1/openapi/appspace/files/{file_token}/download?file_token=…` |
 //! | the 15 operations of the `personal` family (`list_personal_files`, …) | `/api/v1/openapi/personal/…`, see [Personal files](#personal-files) |
+//! | `extract_plain_text`, `convert_to_pdf`, `_jpg`, `_txt`, `_pptx`, `get_office_task` | `/api/v1/openapi/office/…`, see [Office tasks](#office-tasks) |
 //!
 //! plus `GET /fake/download/{id}`, the unsigned "CDN" URL that `get_download_url`
 //! and `get_personal_download_url` hand out, which streams the file bytes in 64 KiB frames.
@@ -104,6 +105,7 @@
 //! | `994041` | `FakeFileNotFound` | 404 | **invented by this fake** | unknown `file_token` or download id |
 //! | `994042` | `FakeAnonymousTokenNotFound` | 404 | **invented by this fake** | anonymous token unknown, cancelled, or replaced by a refresh |
 //! | `994043` | `FakeNoSuchEndpoint` | 404 | **invented by this fake** | no endpoint has the path |
+//! | `994044` | `FakeOfficeTaskNotFound` | 404 | **invented by this fake** | `get_office_task` of a `task_id` the fake never started |
 //! | `994051` | `FakeMethodNotAllowed` | 405 | **invented by this fake** | the path exists with another method |
 //! | `994081` | `FakeBodyTimeout` | 408 | **invented by this fake** | the body did not arrive within the read timeout |
 //! | `994131` | `FakeBodyTooLarge` | 413 | **invented by this fake** | the body is over 64 KiB (JSON routes) |
@@ -144,14 +146,17 @@
 //! `list_personal_files_flat` lists every entry of the drive, less the kinds in
 //! `ignore`, and with `exts` only files with those extensions.
 //!
-//! **The field names of these answers are the fake's own** (the pages show no
+//! **Most field names of these answers are the fake's own** (the pages show no
 //! field of `data` but the lists' `next_offset` and `next_filter`, and, in their
-//! prose, `task_id` and `file_ids` of move and copy). The generated client keeps
-//! them as JSON (`others` of the lists, `serde_json::Value` for the rest):
+//! prose, `task_id` and `file_ids` of move and copy). Those public code reads
+//! (a file's `id.open_id`, `fname`, `ftype` and `mtime`; a download's `url`,
+//! `fsize` and `checksums.sha1`) are typed in the generated answers; the client
+//! keeps the others as JSON (`others`, or `serde_json::Value` for an `any`
+//! answer):
 //!
 //! | Operation | The fake's answer (`data`) |
 //! |---|---|
-//! | a file or folder, as the fake shows it | `{"id", "fname", "ftype": "file" \| "folder", "fsize", "parent_id", "ctime", "mtime"}` (times in Unix seconds) |
+//! | a file or folder, as the fake shows it | `{"id": {"open_id"}, "fname", "ftype": "file" \| "folder", "fsize", "parent_id", "ctime", "mtime"}` (times in Unix seconds); `id.open_id` is its `file_token` |
 //! | `list_personal_files`, `_flat`, `list_personal_app_files` | `{"files": [file…], "next_offset", "next_filter"}` |
 //! | `list_personal_recent_files` | `{"files": [file…]}`, the newest `mtime` first |
 //! | `list_personal_recycle_bin` | `[file…]`, the last one binned first |
@@ -159,7 +164,7 @@
 //! | `move_personal_files` | `{"task_id": ""}`: done at once, as an empty `task_id` means on the page |
 //! | `copy_personal_files` | `{"task_id": "", "file_ids": [new ids]}` |
 //! | `trash_personal_file`, `recover_personal_files` | `{}` |
-//! | `get_personal_download_url` | `{"url", "fsize", "md5", "sha1"}`; `url` is a `/fake/download/…` URL |
+//! | `get_personal_download_url` | `{"url", "fsize", "checksums": {"sha1", "md5"}}`; `url` is a `/fake/download/…` URL |
 //! | `get_personal_edit_url_with_token` | `{"url", "token": {"value", "expire_at"}}`, like the app-space edit URL |
 //!
 //! Refusals: an unknown id, another user's, or one in the recycle bin is
@@ -168,6 +173,31 @@
 //! the files are in or into themselves, files to move from several folders,
 //! more than 100 ids, an unknown `order`, `order_by`, `filter` or `ignore`, and
 //! a negative `offset` or a `count` below 1 are `10001`.
+//!
+//! # Office tasks
+//!
+//! `extract_plain_text` and the four `convert_to_*` calls start a task and
+//! answer its `task_id` (`{"task_id"}` for to-jpg and to-pptx too, whose
+//! answers the spec leaves open); `get_office_task` answers it as public code
+//! reads it ([`Client::wait_for_task`](crate::Client::wait_for_task) polls it):
+//!
+//! - while the task runs (for [`FakeConfig::with_office_task_duration`] on the
+//!   fake clock, [`DEFAULT_OFFICE_TASK_DURATION`] by default): `{}`, since no
+//!   source shows what kdocs answers meanwhile;
+//! - then `{"status": "success", "result": {…}}`: for an extraction, and a
+//!   conversion to txt, `result.base_64_text` holds the file's bytes read as
+//!   UTF-8 (the fake parses no document format; to txt drops line feeds
+//!   unless `hold_line_feed`, as the page says); the other conversions give an
+//!   empty `result`;
+//! - or `{"status": "failed", "message"}`: for every task with
+//!   [`FakeConfig::with_office_task_failure`], for one with
+//!   [`FakeKdocs::fail_office_task`](FakeState::fail_office_task), and for a
+//!   `url` that is not one of the fake's own download URLs (`/fake/download/…`,
+//!   from `get_download_url` or `get_personal_download_url`), which the fake
+//!   cannot fetch.
+//!
+//! An unknown `task_id` is [`FakeCode::OfficeTaskNotFound`]. The fake keeps the
+//! last 10,000 tasks.
 //!
 //! # Fault switches
 //!
@@ -215,7 +245,8 @@ pub use self::clock::FakeClock;
 pub use self::errors::{FakeCode, FakeError, ACCESS_TOKEN_INVALID, INVALID_ARGUMENT};
 pub use self::wire::Call;
 
-use self::state::State;
+pub use self::state::DEFAULT_OFFICE_TASK_DURATION;
+use self::state::{OfficeTaskRules, State};
 
 /// App id of the default test app.
 pub const DEFAULT_APP_ID: &str = "SX20240101FAKEAPP";
@@ -269,6 +300,7 @@ pub struct FakeConfig {
     max_upload_bytes: usize,
     access_token_ttl: Duration,
     rotate_refresh_tokens: bool,
+    office_tasks: OfficeTaskRules,
 }
 
 impl std::fmt::Debug for FakeConfig {
@@ -285,6 +317,7 @@ impl std::fmt::Debug for FakeConfig {
             .field("max_upload_bytes", &self.max_upload_bytes)
             .field("access_token_ttl", &self.access_token_ttl)
             .field("rotate_refresh_tokens", &self.rotate_refresh_tokens)
+            .field("office_tasks", &self.office_tasks)
             .finish()
     }
 }
@@ -317,6 +350,7 @@ impl Default for FakeConfig {
             max_upload_bytes: DEFAULT_MAX_UPLOAD_BYTES,
             access_token_ttl: DEFAULT_ACCESS_TOKEN_TTL,
             rotate_refresh_tokens: true,
+            office_tasks: OfficeTaskRules::default(),
         }
     }
 }
@@ -387,6 +421,23 @@ impl FakeConfig {
         self
     }
 
+    /// How long the office tasks that extract_plain_text and convert_* start
+    /// stay pending, on the fake clock, before they end (default
+    /// [`DEFAULT_OFFICE_TASK_DURATION`]; `Duration::ZERO`: done at the first
+    /// query). See [Office tasks](crate::fake#office-tasks).
+    pub fn with_office_task_duration(mut self, duration: Duration) -> Self {
+        self.office_tasks.duration = duration;
+        self
+    }
+
+    /// Makes every office task fail with `message` once its time comes,
+    /// instead of succeeding (default: they succeed;
+    /// [`FakeKdocs::fail_office_task`](FakeState::fail_office_task) fails one).
+    pub fn with_office_task_failure(mut self, message: impl Into<String>) -> Self {
+        self.office_tasks.failure = Some(message.into());
+        self
+    }
+
     /// Time a client has to send a complete request head (also while a
     /// kept-alive connection sits idle between requests: the connection is
     /// then closed), and then, separately, its body (the request is then
@@ -441,6 +492,8 @@ pub struct FakeState {
     access_token_ttl: Duration,
     /// Whether a refresh replaces the refresh token.
     rotate_refresh_tokens: bool,
+    /// How office tasks run.
+    office_tasks: OfficeTaskRules,
     /// The spec's routes and their handlers.
     api: wire::Api,
 }
@@ -580,6 +633,7 @@ impl FakeKdocs {
             max_upload_bytes: config.max_upload_bytes,
             access_token_ttl: config.access_token_ttl,
             rotate_refresh_tokens: config.rotate_refresh_tokens,
+            office_tasks: config.office_tasks,
             api,
         });
         let (tx, rx) = watch::channel(false);

@@ -18,7 +18,11 @@
 //!   a binary string;
 //! - idempotency, rate limits, scope, sensitivity and the error-code table are
 //!   `x-` extensions (`x-idempotent`, `x-rate-limits`, `x-scope`, `x-sensitive`,
-//!   `x-error-codes`).
+//!   `x-error-codes`);
+//! - an operation, a parameter or a field that no page shows carries its
+//!   `source:` as `x-kdocs-source` (`observed`, `refs`, `note`), and its
+//!   description ends with the same sentence as its Rust docs ("Seen in
+//!   public clients, not on the pages: …").
 //!
 //! Keys are emitted in a fixed order, so the same spec always gives the same
 //! document.
@@ -26,8 +30,11 @@
 use serde_json::{json, Map, Value};
 
 use crate::spec::{
-    Auth, DefaultValue, Endpoint, Field, InlineObject, Spec, TypeDef, TypeExpr, TypeKind,
+    Auth, DefaultValue, Endpoint, Field, InlineObject, Source, Spec, TypeDef, TypeExpr, TypeKind,
 };
+
+/// The extension that carries a `source:` marker.
+pub const SOURCE_EXTENSION: &str = "x-kdocs-source";
 
 /// The name of the security scheme in `components.securitySchemes`.
 pub const SECURITY_SCHEME: &str = "WPS-2";
@@ -118,9 +125,10 @@ pub fn document(spec: &Spec) -> Value {
                     crate::spec::ErrorSource::Pages { pages, note } => {
                         json!({ "pages": pages, "note": note })
                     }
-                    crate::spec::ErrorSource::ObservedInPublicClients { note } => json!({
+                    crate::spec::ErrorSource::ObservedInPublicClients { note, refs } => json!({
                         "observed": crate::spec::ErrorSource::OBSERVED_IN_PUBLIC_CLIENTS,
                         "note": note,
+                        "refs": refs,
                     }),
                 };
                 json!({
@@ -176,15 +184,7 @@ fn operation(e: &Endpoint) -> Value {
     let mut op = Map::new();
     op.insert("operationId".into(), json!(e.name));
     op.insert("summary".into(), json!(e.summary.trim()));
-    let mut description = e.description.trim().to_owned();
-    let scope = scope_text(e);
-    if !scope.is_empty() {
-        if !description.is_empty() {
-            description.push_str("\n\n");
-        }
-        description.push_str("Scope: ");
-        description.push_str(&scope);
-    }
+    let description = operation_description(e);
     if !description.is_empty() {
         op.insert("description".into(), json!(description));
     }
@@ -205,28 +205,8 @@ fn operation(e: &Endpoint) -> Value {
         op.insert("parameters".into(), Value::Array(parameters));
     }
 
-    if !e.body.is_empty() {
-        let schema = object_schema("", &e.body);
-        op.insert(
-            "requestBody".into(),
-            json!({
-                "required": e.body.iter().any(|f| f.required),
-                "content": { "application/json": { "schema": schema } },
-            }),
-        );
-    }
-    if !e.multipart.is_empty() {
-        let schema = object_schema(
-            "multipart/form-data parts; a list is sent as one comma-joined text part.",
-            &e.multipart,
-        );
-        op.insert(
-            "requestBody".into(),
-            json!({
-                "required": e.multipart.iter().any(|f| f.required),
-                "content": { "multipart/form-data": { "schema": schema } },
-            }),
-        );
+    if let Some(body) = request_body(e) {
+        op.insert("requestBody".into(), body);
     }
     let security = match e.auth {
         Auth::Wps2 => json!([{ SECURITY_SCHEME: [] }]),
@@ -269,7 +249,74 @@ fn operation(e: &Endpoint) -> Value {
         scope.insert("note".into(), json!(note.trim()));
     }
     op.insert("x-scope".into(), Value::Object(scope));
+    if let Some(source) = &e.source {
+        op.insert(SOURCE_EXTENSION.into(), source_json(source));
+    }
     Value::Object(op)
+}
+
+/// The JSON or multipart/form-data body of an operation, when it has one.
+fn request_body(e: &Endpoint) -> Option<Value> {
+    if !e.body.is_empty() {
+        let schema = object_schema("", &e.body);
+        return Some(json!({
+            "required": e.body.iter().any(|f| f.required),
+            "content": { "application/json": { "schema": schema } },
+        }));
+    }
+    if !e.multipart.is_empty() {
+        let schema = object_schema(
+            "multipart/form-data parts; a list is sent as one comma-joined text part.",
+            &e.multipart,
+        );
+        return Some(json!({
+            "required": e.multipart.iter().any(|f| f.required),
+            "content": { "multipart/form-data": { "schema": schema } },
+        }));
+    }
+    None
+}
+
+/// An operation's description: the spec's, where it comes from when no
+/// page shows it, and its scope.
+fn operation_description(e: &Endpoint) -> String {
+    let mut description = e.description.trim().to_owned();
+    if let Some(source) = &e.source {
+        append_sentence(&mut description, &source.sentence());
+    }
+    let scope = scope_text(e);
+    if !scope.is_empty() {
+        append_sentence(&mut description, &format!("Scope: {scope}"));
+    }
+    description
+}
+
+/// `x-kdocs-source`: the marker as the spec wrote it.
+fn source_json(source: &Source) -> Value {
+    let mut map = Map::new();
+    map.insert("observed".into(), json!(source.observed.as_str()));
+    map.insert("refs".into(), json!(source.refs));
+    if let Some(note) = &source.note {
+        map.insert("note".into(), json!(note.trim()));
+    }
+    Value::Object(map)
+}
+
+/// `text` with `sentence` after a blank line (or alone when it is empty).
+fn append_sentence(text: &mut String, sentence: &str) {
+    if !text.is_empty() {
+        text.push_str("\n\n");
+    }
+    text.push_str(sentence);
+}
+
+/// A field's description, with the sentence of its source when it has one.
+fn field_description(field: &Field) -> String {
+    let mut description = field.description.trim().to_owned();
+    if let Some(source) = &field.source {
+        append_sentence(&mut description, &source.sentence());
+    }
+    description
 }
 
 fn scope_text(e: &Endpoint) -> String {
@@ -298,8 +345,9 @@ fn parameter(location: &str, field: &Field) -> Value {
     let mut p = Map::new();
     p.insert("name".into(), json!(field.name));
     p.insert("in".into(), json!(location));
-    if !field.description.trim().is_empty() {
-        p.insert("description".into(), json!(field.description.trim()));
+    let description = field_description(field);
+    if !description.is_empty() {
+        p.insert("description".into(), json!(description));
     }
     p.insert("required".into(), json!(field.required));
     if field.deprecated.is_some() {
@@ -313,6 +361,9 @@ fn parameter(location: &str, field: &Field) -> Value {
     }
     if field.sensitive {
         p.insert("x-sensitive".into(), json!(true));
+    }
+    if let Some(source) = &field.source {
+        p.insert(SOURCE_EXTENSION.into(), source_json(source));
     }
     Value::Object(p)
 }
@@ -401,8 +452,9 @@ fn object_schema(description: &str, fields: &[Field]) -> Value {
 /// `allOf` first when something must be added.
 fn decorate(schema: &mut Value, field: &Field, with_description: bool) {
     let mut extra = Map::new();
-    if with_description && !field.description.trim().is_empty() {
-        extra.insert("description".into(), json!(field.description.trim()));
+    let description = field_description(field);
+    if with_description && !description.is_empty() {
+        extra.insert("description".into(), json!(description));
     }
     if field.nullable {
         extra.insert("nullable".into(), json!(true));
@@ -421,6 +473,11 @@ fn decorate(schema: &mut Value, field: &Field, with_description: bool) {
     if field.sensitive {
         extra.insert("format".into(), json!("password"));
         extra.insert("x-sensitive".into(), json!(true));
+    }
+    if with_description {
+        if let Some(source) = &field.source {
+            extra.insert(SOURCE_EXTENSION.into(), source_json(source));
+        }
     }
     if extra.is_empty() {
         return;

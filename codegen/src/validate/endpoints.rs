@@ -34,6 +34,7 @@ impl FileChecker<'_> {
                 auth: Auth::Wps2,
                 family: None,
                 paging: None,
+                source: None,
             };
             let mut idempotent = None;
             let mut multipart_at = None;
@@ -91,6 +92,7 @@ impl FileChecker<'_> {
                         endpoint.paging = self.paging(value, &key_at);
                         paging_at = Some(key_at);
                     }
+                    "source" => endpoint.source = self.source(value, &key_at),
                     _ => {
                         if let Some(ty) = self.response(&name, value, &key_at, part) {
                             endpoint.response = ty;
@@ -98,6 +100,7 @@ impl FileChecker<'_> {
                     }
                 }
             }
+            self.answer_source(&mut endpoint, &at);
             // GET, PUT and DELETE are idempotent by HTTP's definition; POST and PATCH
             // only when the spec says so.
             endpoint.idempotent = idempotent.unwrap_or(matches!(
@@ -136,6 +139,17 @@ impl FileChecker<'_> {
                     .push((part.endpoints.len(), self.origin(&paging_at)));
             }
             part.endpoints.push((endpoint, self.origin(&at)));
+        }
+    }
+
+    /// The fields of an answer that no page shows come from where the
+    /// endpoint does.
+    fn answer_source(&mut self, endpoint: &mut Endpoint, at: &YamlPath) {
+        if let (Some(source), TypeExpr::Object(object)) = (&endpoint.source, &mut endpoint.response)
+        {
+            let fields_at = at.key("response").key("fields");
+            let holder = format!("the answer of `{}`", endpoint.name);
+            self.inherit_source(&mut object.fields, source, &fields_at, &holder);
         }
     }
 

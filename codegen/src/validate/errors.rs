@@ -143,15 +143,20 @@ impl FileChecker<'_> {
             );
             return None;
         }
-        let entries = self.entries(value, at, &["page", "observed", "note"], &[])?;
+        let entries = self.entries(value, at, &["page", "observed", "note", "ref"], &[])?;
         let mut pages: Option<Vec<String>> = None;
         let mut observed: Option<(String, YamlPath)> = None;
         let mut note: Option<String> = None;
+        let mut refs: Option<(Vec<String>, YamlPath)> = None;
         for (key, value) in entries {
             let key_at = at.key(&key);
             match key.as_str() {
                 "page" => {
                     pages = Some(self.source_pages(value, &key_at));
+                }
+                "ref" => {
+                    let list = self.error_source_refs(value, &key_at);
+                    refs = Some((list, key_at));
                 }
                 "observed" => {
                     if let Some(text) = self.string(value, &key_at) {
@@ -185,6 +190,15 @@ impl FileChecker<'_> {
                 }
             }
         }
+        if let (Some(_), Some((_, ref_at))) = (&pages, &refs) {
+            self.error(
+                ref_at,
+                Anchor::Key,
+                "`ref` names where public clients show a code; a page source has none".into(),
+                Some("move what the page shows into `note:`, or remove `ref:`".into()),
+            );
+        }
+        let refs = refs.map(|(list, _)| list).unwrap_or_default();
         match (pages, observed) {
             (Some(_), Some((_, observed_at))) => {
                 self.error(
@@ -201,7 +215,7 @@ impl FileChecker<'_> {
             }
             (Some(pages), None) => Some(ErrorSource::Pages { pages, note }),
             (None, Some((_, observed_at))) => match note {
-                Some(note) => Some(ErrorSource::ObservedInPublicClients { note }),
+                Some(note) => Some(ErrorSource::ObservedInPublicClients { note, refs }),
                 None => {
                     self.error(
                         &observed_at,
@@ -226,6 +240,33 @@ impl FileChecker<'_> {
                 None
             }
         }
+    }
+
+    /// `ref:` of an observed error code: where public clients show it, one
+    /// non-blank string or a list of them.
+    fn error_source_refs(&mut self, value: &Value, at: &YamlPath) -> Vec<String> {
+        let items: Vec<(YamlPath, &Value)> = match value {
+            Value::Sequence(items) => items
+                .iter()
+                .enumerate()
+                .map(|(i, v)| (at.index(i), v))
+                .collect(),
+            other => vec![(at.clone(), other)],
+        };
+        let mut refs = Vec::new();
+        for (item_at, item) in items {
+            match self.string(item, &item_at) {
+                Some(text) if !text.trim().is_empty() => refs.push(text),
+                Some(_) => self.error(
+                    &item_at,
+                    Anchor::Value,
+                    "a `ref` is blank".into(),
+                    Some("name a repository and path, or a public code id".into()),
+                ),
+                None => {}
+            }
+        }
+        refs
     }
 
     /// `page:` of an error source: one page path or a non-empty list of them.

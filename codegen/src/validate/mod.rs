@@ -27,6 +27,7 @@ mod merge;
 mod names;
 mod paging;
 mod service;
+mod sources;
 mod types;
 
 use merge::merge;
@@ -44,7 +45,7 @@ const TOP_KEYS: &[&str] = &["service", "family", "types", "endpoints", "errors"]
 const SERVICE_KEYS: &[&str] = &[
     "name", "title", "base_url", "signing", "envelope", "defaults",
 ];
-const TYPE_KEYS: &[&str] = &["description", "deprecated", "fields", "enum"];
+const TYPE_KEYS: &[&str] = &["description", "deprecated", "fields", "enum", "others"];
 const FIELD_KEYS: &[&str] = &[
     "type",
     "fields",
@@ -55,6 +56,8 @@ const FIELD_KEYS: &[&str] = &[
     "deprecated",
     "sensitive",
     "example",
+    "source",
+    "others",
 ];
 const ENDPOINT_KEYS: &[&str] = &[
     "summary",
@@ -72,6 +75,7 @@ const ENDPOINT_KEYS: &[&str] = &[
     "multipart",
     "paging",
     "response",
+    "source",
 ];
 const PAGING_KEYS: &[&str] = &["offset", "cursor", "next", "items", "carry"];
 const BUILTIN_TYPES: &[&str] = &[

@@ -2,6 +2,15 @@
 
 use super::*;
 
+/// The keys of a field that decide its shape and checks, read before them.
+#[derive(Default)]
+struct FieldKeys<'v> {
+    ty: Option<TypeExpr>,
+    fields: Option<Vec<Field>>,
+    default: Option<(&'v Value, YamlPath)>,
+    others: Option<(Option<bool>, YamlPath)>,
+}
+
 impl FileChecker<'_> {
     pub(super) fn types(&mut self, value: &Value, at: &YamlPath, part: &mut FilePart) {
         for (name, value) in self.named_entries(value, at) {
@@ -15,8 +24,10 @@ impl FileChecker<'_> {
                 description: String::new(),
                 deprecated: None,
                 kind: TypeKind::Object(Vec::new()),
+                others: false,
             };
             let mut shape = None;
+            let mut others_at = None;
             for (key, value) in entries {
                 let key_at = at.key(&key);
                 match key.as_str() {
@@ -24,6 +35,10 @@ impl FileChecker<'_> {
                         def.description = self.string(value, &key_at).unwrap_or_default()
                     }
                     "deprecated" => def.deprecated = self.deprecation(value, &key_at),
+                    "others" => {
+                        def.others = self.boolean(value, &key_at).unwrap_or(false);
+                        others_at = Some(key_at);
+                    }
                     "fields" => {
                         let fields = self.fields(value, &key_at, part);
                         shape = Some((key.clone(), TypeKind::Object(fields)));
@@ -41,6 +56,14 @@ impl FileChecker<'_> {
                         shape = Some((key.clone(), TypeKind::Enum(values)));
                     }
                 }
+            }
+            if let (Some(others_at), Some((_, TypeKind::Enum(_)))) = (&others_at, &shape) {
+                self.error(
+                    others_at,
+                    Anchor::Key,
+                    "`others` keeps the undeclared fields of an object; an enum has none".into(),
+                    Some("remove `others:`: an enum keeps unknown values in `Unknown`".into()),
+                );
             }
             match shape {
                 Some((_, kind)) => def.kind = kind,
@@ -181,6 +204,7 @@ impl FileChecker<'_> {
             deprecated: None,
             sensitive: false,
             example: None,
+            source: None,
         };
         // Shorthand: `name: string`.
         if let Value::String(spelled) = value {
@@ -188,22 +212,22 @@ impl FileChecker<'_> {
             return Some(field);
         }
         let entries = self.entries(value, at, FIELD_KEYS, &[])?;
-        let mut ty = None;
-        let mut inline_fields = None;
-        let mut default = None;
+        let mut keys = FieldKeys::default();
         for (key, value) in entries {
             let key_at = at.key(&key);
             match key.as_str() {
+                "source" => field.source = self.source(value, &key_at),
+                "others" => keys.others = Some((self.boolean(value, &key_at), key_at)),
                 "type" => {
                     if let Some(spelled) = self.string(value, &key_at) {
-                        ty = self.type_expr(&spelled, &key_at, part);
-                        ty.as_ref()?;
+                        keys.ty = self.type_expr(&spelled, &key_at, part);
+                        keys.ty.as_ref()?;
                     }
                 }
-                "fields" => inline_fields = Some(self.fields(value, &key_at, part)),
+                "fields" => keys.fields = Some(self.fields(value, &key_at, part)),
                 "required" => field.required = self.boolean(value, &key_at).unwrap_or(true),
                 "nullable" => field.nullable = self.boolean(value, &key_at).unwrap_or(false),
-                "default" => default = Some((value, key_at)),
+                "default" => keys.default = Some((value, key_at)),
                 "description" => {
                     field.description = self.string(value, &key_at).unwrap_or_default()
                 }
@@ -212,7 +236,20 @@ impl FileChecker<'_> {
                 _ => field.example = Some(value.clone()),
             }
         }
-        field.ty = match (ty, inline_fields) {
+        field.ty = self.field_shape(&field, &mut keys, at)?;
+        self.field_checks(&mut field, keys, at, part);
+        Some(field)
+    }
+
+    /// The type of a field: its `type:`, or the inline object of its `fields:`.
+    fn field_shape(
+        &mut self,
+        field: &Field,
+        keys: &mut FieldKeys,
+        at: &YamlPath,
+    ) -> Option<TypeExpr> {
+        let name = &field.name;
+        let ty = match (keys.ty.take(), keys.fields.take()) {
             (Some(_), Some(_)) => {
                 self.error(
                     at,
@@ -226,7 +263,11 @@ impl FileChecker<'_> {
             (None, Some(fields)) => TypeExpr::Object(InlineObject {
                 description: field.description.clone(),
                 fields,
-                others: false,
+                others: keys
+                    .others
+                    .as_ref()
+                    .and_then(|(others, _)| *others)
+                    .unwrap_or(false),
             }),
             (None, None) => {
                 self.error(
@@ -238,6 +279,36 @@ impl FileChecker<'_> {
                 return None;
             }
         };
+        if let (Some((_, others_at)), false) = (&keys.others, matches!(ty, TypeExpr::Object(_))) {
+            self.error(
+                others_at,
+                Anchor::Key,
+                format!("`others` is for a field with `fields:`; `{name}` has a `type`"),
+                Some(
+                    "keep the undeclared fields of a named type with `others: true` on the type"
+                        .into(),
+                ),
+            );
+        }
+        Some(ty)
+    }
+
+    /// What a field's keys must agree on: a source makes it optional (and
+    /// sources what it holds), `sensitive` is for strings, a default for
+    /// optional fields; an example is kept to check once all types are known.
+    fn field_checks(
+        &mut self,
+        field: &mut Field,
+        keys: FieldKeys,
+        at: &YamlPath,
+        part: &mut FilePart,
+    ) {
+        let name = field.name.clone();
+        self.sourced_field_is_optional(field, at);
+        if let (Some(source), TypeExpr::Object(object)) = (&field.source, &mut field.ty) {
+            let holder = format!("`{name}`");
+            self.inherit_source(&mut object.fields, source, &at.key("fields"), &holder);
+        }
         if field.sensitive && !matches!(field.ty, TypeExpr::String) {
             self.error(
                 &at.key("sensitive"),
@@ -249,7 +320,7 @@ impl FileChecker<'_> {
                 Some("mark the string fields inside it as sensitive instead".into()),
             );
         }
-        if let Some((value, key_at)) = default {
+        if let Some((value, key_at)) = keys.default {
             if field.required {
                 self.error(
                     &key_at,
@@ -266,7 +337,6 @@ impl FileChecker<'_> {
             part.examples
                 .push((field.ty.clone(), example.clone(), origin));
         }
-        Some(field)
     }
 
     pub(super) fn default_value(

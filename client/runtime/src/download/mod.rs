@@ -274,9 +274,48 @@ pub type Located = (Secret<String>, Option<Checksums>);
 /// the download starts.
 pub type Locate<'a> = Pin<Box<dyn Future<Output = Result<Located, Error>> + Send + 'a>>;
 
+/// Where a download comes from, as an endpoint answers it: the URL, the
+/// checksums and the size of the content, when the answer gives them.
+#[derive(Debug)]
+#[non_exhaustive]
+pub struct Location {
+    /// The download URL (a credential); empty when the answer gave none,
+    /// which the download refuses ([`DownloadError::InvalidUrl`]).
+    pub url: Secret<String>,
+    /// Checksums of the content, keyed by algorithm.
+    pub checksums: Option<Checksums>,
+    /// The size of the content, which the download then checks as
+    /// [`Download::expect_size`] does (unless that was set).
+    pub size: Option<u64>,
+}
+
+impl Location {
+    /// A location of `url` with `checksums` and `size`.
+    pub fn new(url: Secret<String>, checksums: Option<Checksums>, size: Option<u64>) -> Self {
+        Location {
+            url,
+            checksums,
+            size,
+        }
+    }
+}
+
+impl From<Located> for Location {
+    fn from((url, checksums): Located) -> Self {
+        Location::new(url, checksums, None)
+    }
+}
+
+/// A call that gets a [`Location`] (`get_personal_download_url`, say),
+/// awaited when the download starts.
+pub type LocateSized<'a> = Pin<Box<dyn Future<Output = Result<Location, Error>> + Send + 'a>>;
+
 enum Source<'a> {
     /// A call that gets the URL, and what it is for `Debug` (`file_token …`).
-    Locate { what: String, locate: Locate<'a> },
+    Locate {
+        what: String,
+        locate: LocateSized<'a>,
+    },
     Url {
         url: Secret<String>,
         checksums: Option<Checksums>,
@@ -321,6 +360,18 @@ impl<'a> Download<'a> {
     /// (`file_token …`), so it must not be a secret. A failure of `locate` is
     /// [`DownloadError::GetUrl`].
     pub fn locating(client: &'a Client, what: impl Into<String>, locate: Locate<'a>) -> Self {
+        let locate = Box::pin(async move { locate.await.map(Location::from) });
+        Download::locating_sized(client, what, locate)
+    }
+
+    /// Like [`Download::locating`], for a call that also answers the
+    /// content's size (the personal `get_personal_download_url` answers
+    /// `fsize`): the received length must then be that size.
+    pub fn locating_sized(
+        client: &'a Client,
+        what: impl Into<String>,
+        locate: LocateSized<'a>,
+    ) -> Self {
         Download::new(
             client,
             Source::Locate {
@@ -394,10 +445,19 @@ impl<'a> Download<'a> {
     {
         let (url, checksums) = match self.source {
             Source::Url { url, checksums } => (url, checksums),
-            Source::Locate { locate, .. } => locate
-                .await
-                .map_err(|source| DownloadError::GetUrl { source })?,
+            Source::Locate { locate, .. } => {
+                let location = locate
+                    .await
+                    .map_err(|source| DownloadError::GetUrl { source })?;
+                self.expected_size = self.expected_size.or(location.size);
+                (location.url, location.checksums)
+            }
         };
+        if url.expose_str().is_empty() {
+            return Err(DownloadError::InvalidUrl {
+                reason: "the API's answer holds no download URL".to_owned(),
+            });
+        }
         // `checksums` is optional in the spec (the docs show only `{}`):
         // absent means nothing to verify against, as an empty map does.
         let expected = match &checksums {

@@ -3,8 +3,9 @@
 //!
 //! The pages name no field of these answers but the lists' `next_offset` and
 //! `next_filter` and, in prose, the `task_id` and `file_ids` of move and copy;
-//! every other field name here is the fake's own (see "Personal files" in the
-//! fake's module docs).
+//! public code reads a file's `id.open_id`, `fname`, `ftype` and `mtime`, a
+//! download's `url`, `fsize` and `checksums.sha1`. Every other field name here
+//! is the fake's own (see "Personal files" in the fake's module docs).
 
 use std::sync::Arc;
 
@@ -18,15 +19,16 @@ use super::super::state::{
     bad_enum, random_alphanumeric, random_lowercase, Drive, ExchangeToken, FileEntry,
 };
 use super::super::wire::Call;
-use super::file_not_found;
+use super::{file_not_found, typed};
 use crate::{
     CopyPersonalFilesRequest, CreatePersonalFileFromUrlRequest, CreatePersonalFileRequest,
-    GetPersonalDownloadUrlRequest, GetPersonalEditUrlWithTokenRequest, ListPersonalAppFilesRequest,
-    ListPersonalAppFilesResponse, ListPersonalFilesFlatRequest, ListPersonalFilesFlatResponse,
-    ListPersonalFilesRequest, ListPersonalFilesResponse, ListPersonalRecentFilesRequest,
-    ListPersonalRecentFilesResponse, ListPersonalRecycleBinRequest, MovePersonalFilesRequest,
-    RecoverPersonalFilesRequest, RenamePersonalFileRequest, TrashPersonalFileRequest,
-    UploadPersonalFileRequest,
+    CreatePersonalFileResponse, GetPersonalDownloadUrlRequest, GetPersonalDownloadUrlResponse,
+    GetPersonalEditUrlWithTokenRequest, ListPersonalAppFilesRequest, ListPersonalAppFilesResponse,
+    ListPersonalFilesFlatRequest, ListPersonalFilesFlatResponse, ListPersonalFilesRequest,
+    ListPersonalFilesResponse, ListPersonalRecentFilesRequest, ListPersonalRecentFilesResponse,
+    ListPersonalRecycleBinRequest, MovePersonalFilesRequest, RecoverPersonalFilesRequest,
+    RenamePersonalFileRequest, TrashPersonalFileRequest, UploadPersonalFileRequest,
+    UploadPersonalFileResponse,
 };
 
 /// Extensions create_personal_file makes blank documents of (the page's 类型说明).
@@ -178,7 +180,7 @@ pub(super) fn list_personal_recent_files(
             .collect();
         ids.sort_by_key(|id| std::cmp::Reverse((drive.entries[id].mtime, drive.entries[id].seq)));
         let (files, _, _) = drive.page(&ids, request.offset(), request.count())?;
-        Ok(ListPersonalRecentFilesResponse { files: Some(files) })
+        typed(json!({ "files": files }))
     })
 }
 
@@ -226,7 +228,7 @@ fn add_file(
 pub(super) fn create_personal_file(
     call: &Call<'_>,
     request: CreatePersonalFileRequest,
-) -> Result<Value, FakeError> {
+) -> Result<CreatePersonalFileResponse, FakeError> {
     let name = request
         .filename()
         .ok_or_else(|| FakeError::invalid_argument("body parameter `filename` is required"))?;
@@ -237,13 +239,13 @@ pub(super) fn create_personal_file(
             CREATABLE.join(", ")
         )));
     }
-    add_file(call, placement_of!(request), name, Bytes::new())
+    add_file(call, placement_of!(request), name, Bytes::new()).and_then(typed)
 }
 
 pub(super) fn upload_personal_file(
     call: &Call<'_>,
     request: UploadPersonalFileRequest,
-) -> Result<Value, FakeError> {
+) -> Result<UploadPersonalFileResponse, FakeError> {
     let file = request.file();
     if file.filename().is_empty() {
         return Err(FakeError::invalid_argument(
@@ -254,7 +256,7 @@ pub(super) fn upload_personal_file(
         .bytes()
         .cloned()
         .ok_or_else(|| FakeError::internal("the uploaded file was not read into memory"))?;
-    add_file(call, placement_of!(request), file.filename(), content)
+    add_file(call, placement_of!(request), file.filename(), content).and_then(typed)
 }
 
 pub(super) fn create_personal_file_from_url(
@@ -430,7 +432,7 @@ pub(super) fn recover_personal_files(
 pub(super) fn get_personal_download_url(
     call: &Call<'_>,
     request: GetPersonalDownloadUrlRequest,
-) -> Result<Value, FakeError> {
+) -> Result<GetPersonalDownloadUrlResponse, FakeError> {
     let entry = with_drive(call, |drive, _| {
         let e = drive.file(request.file_token())?;
         Ok(Arc::new(FileEntry::new(&e.name, e.content.clone())))
@@ -440,11 +442,11 @@ pub(super) fn get_personal_download_url(
         .lock()
         .downloads
         .insert(id.clone(), entry.clone());
-    Ok(json!({
+    // `checksums.md5` is the fake's own, beside the `sha1` public code reads.
+    typed(json!({
         "url": format!("{}/fake/download/{id}", call.base_url()),
         "fsize": entry.content.len(),
-        "md5": entry.md5,
-        "sha1": entry.sha1,
+        "checksums": { "sha1": entry.sha1, "md5": entry.md5 },
     }))
 }
 

@@ -1,18 +1,22 @@
 //! The user behind an access token.
 //!
-//! The page shows no field of the answer (`any`): `id` and `nickname` are the
-//! fake's own names, so a test can tell whose token it sent.
+//! The page shows no field of the answer; public code reads `id.open_id`,
+//! `nickname` and `avatar`. The fake answers the user's id as `id.open_id`
+//! and a nickname of its own making, so a test can tell whose token it sent.
 
 use super::super::errors::FakeError;
 use super::super::wire::Call;
-use crate::GetUserInfoRequest;
+use crate::{GetUserInfoRequest, GetUserInfoResponse};
 
 pub(super) fn get_user_info(
     call: &Call<'_>,
     _request: GetUserInfoRequest,
-) -> Result<serde_json::Value, FakeError> {
+) -> Result<GetUserInfoResponse, FakeError> {
     let id = call.user_id().unwrap_or_default();
-    Ok(serde_json::json!({ "id": id, "nickname": format!("Fake user {id}") }))
+    super::typed(serde_json::json!({
+        "id": { "open_id": id },
+        "nickname": format!("Fake user {id}"),
+    }))
 }
 
 /// Registers this family's stateful handlers.

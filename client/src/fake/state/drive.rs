@@ -202,11 +202,12 @@ impl Drive {
         copy
     }
 
-    /// The fake's JSON for a file or folder (field names are the fake's own).
+    /// The fake's JSON for a file or folder: its id as `id.open_id`, as
+    /// public code reads it; the other field names are the fake's own.
     pub(crate) fn json(&self, id: &str) -> Value {
         let e = &self.entries[id];
         json!({
-            "id": id,
+            "id": { "open_id": id },
             "fname": e.name,
             "ftype": if e.folder { "folder" } else { "file" },
             "fsize": e.content.len(),

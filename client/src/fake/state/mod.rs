@@ -11,8 +11,11 @@ use bytes::Bytes;
 use sha1::{Digest, Sha1};
 
 mod drive;
+mod office;
 
 pub(crate) use drive::{bad_enum, Drive};
+pub use office::DEFAULT_OFFICE_TASK_DURATION;
+pub(crate) use office::{OfficeOutcome, OfficeTaskRules};
 
 use super::clock::unix_secs;
 use super::errors::FakeError;
@@ -293,6 +296,8 @@ pub(crate) struct State {
     /// Operations whose answers are held back, and for how long.
     pub(crate) holds: HashMap<String, std::time::Duration>,
     pub(crate) downloads: HashMap<String, Arc<FileEntry>>,
+    /// The extraction and conversion tasks, for get_office_task.
+    pub(crate) office_tasks: office::OfficeTasks,
     pub(crate) fault: Option<Fault>,
     pub(crate) calls: BTreeMap<String, u64>,
     pub(crate) total_api_calls: u64,

@@ -22,7 +22,8 @@ impl Context<'_> {
         } else {
             self.doc(&format!(
                 "{}\n\nThe answer of {}: a plain struct with public fields, decoded \
-                 from the envelope's `data`.",
+                 from the envelope's `data`; it prints (`Display`) as its JSON, \
+                 secrets as `***`.",
                 s.doc,
                 answered_by.join(", ")
             ));
@@ -69,6 +70,27 @@ impl Context<'_> {
         self.w.blank();
         self.struct_constructors(s, uses_deprecated || s.deprecated.is_some());
         self.struct_serde(s);
+        if !answered_by.is_empty() {
+            self.struct_display(s, uses_deprecated || s.deprecated.is_some());
+        }
+    }
+
+    /// `impl Display` of an answer: its JSON, secrets as `***` (so that an
+    /// answer that was `serde_json::Value` prints the same once typed).
+    fn struct_display(&mut self, s: &StructModel, uses_deprecated: bool) {
+        self.allow_deprecated_if(uses_deprecated);
+        self.w
+            .open(&format!("impl ::std::fmt::Display for {} {{", s.name));
+        self.w.signature(
+            "fn fmt",
+            vec!["&self".into(), "f: &mut ::std::fmt::Formatter<'_>".into()],
+            Some("::std::fmt::Result".into()),
+        );
+        self.w
+            .line(&format!("{}::object::display_json(self, f)", self.rt));
+        self.w.close("}");
+        self.w.close("}");
+        self.w.blank();
     }
 
     /// `new` from the required fields (the others `None`, their default or
