@@ -1,6 +1,6 @@
 //! Diagnostics: what is wrong with a spec, and exactly where.
 //!
-//! Every problem found by [`load`](crate::load) or [`validate`](crate::validate)
+//! Every problem found by the `load` or `validate` stage
 //! becomes a [`Diagnostic`] that names the file, the line and column, the YAML
 //! path of the offending node, shows the line with a caret under the column, and
 //! usually carries a hint:

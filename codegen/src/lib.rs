@@ -2,13 +2,13 @@
 //!
 //! The generator runs in four visible stages, each a module with its own docs:
 //!
-//! 1. [`load`]: read the `*.yaml` files of a folder (in name order) and parse
+//! 1. `load`: read the `*.yaml` files of a folder (in name order) and parse
 //!    them, remembering where every node is;
-//! 2. [`validate`]: check keys, types, names and path templates, merge the files
+//! 2. `validate`: check keys, types, names and path templates, merge the files
 //!    into one [`Spec`], and report *every* problem with file, line, column, YAML
 //!    path, the offending line and a hint;
-//! 3. [`model`]: decide Rust names and shapes, and the example answers;
-//! 4. [`emit`]: one emitter per artefact (the client with each operation's
+//! 3. `model`: decide Rust names and shapes, and the example answers;
+//! 4. `emit`: one emitter per artefact (the client with each operation's
 //!    descriptor, which the fake server and the `kdocs` command read; the
 //!    every-endpoint driver; the OpenAPI export). The Rust emitters write
 //!    through one writer that owns indentation and line breaking, so its
@@ -18,8 +18,9 @@
 //!
 //! - `cli` (default): the `kdocs-codegen` command (`check`, `print`,
 //!   `openapi`, `synth`), with `clap`.
-//! - `synthetic` (on with `cli`): [`synthetic`], a spec of any size with
-//!   realistic shapes, for benchmarks (`kdocs-codegen synth`).
+//! - `testing` (on with `cli`): for this project's own tests and benchmarks,
+//!   not a stable API: a synthetic spec of any size with realistic shapes
+//!   (`kdocs-codegen synth`), spec fuzzing, and the four stages one by one.
 //! - `pretty` (default): the output checked to parse with `syn` (the same
 //!   text either way). A build script does not need it: `kdocs-client`
 //!   depends on this crate with `default-features = false`, so a build of it
@@ -45,16 +46,41 @@
 #![deny(missing_docs)]
 
 pub mod diagnostic;
-pub mod emit;
-pub mod example;
-pub mod fuzz;
-pub mod load;
-pub mod model;
 pub mod spec;
-#[cfg(feature = "synthetic")]
+
+// The stages, and what only this project's tests and benchmarks use, are
+// public under the `testing` feature alone: a build script sees the
+// entry points below, so a change inside the generator is no semver question
+// for it.
+#[cfg(feature = "testing")]
+#[doc(hidden)]
+pub mod emit;
+#[cfg(not(feature = "testing"))]
+mod emit;
+mod example;
+#[cfg(feature = "testing")]
+#[doc(hidden)]
+pub mod fuzz;
+#[cfg(feature = "testing")]
+#[doc(hidden)]
+pub mod load;
+#[cfg(not(feature = "testing"))]
+mod load;
+#[cfg(feature = "testing")]
+#[doc(hidden)]
+pub mod model;
+#[cfg(not(feature = "testing"))]
+mod model;
+mod naming;
+#[cfg(feature = "testing")]
+#[doc(hidden)]
 pub mod synthetic;
+#[cfg(feature = "testing")]
+#[doc(hidden)]
 pub mod validate;
-pub mod yaml;
+#[cfg(not(feature = "testing"))]
+mod validate;
+mod yaml;
 
 use std::path::Path;
 
@@ -161,7 +187,7 @@ impl Settings {
     /// as for [`Settings::with_doc_examples`]) and the same call as `kdocs`
     /// command-line arguments; the caller gives a user's access token and a
     /// file a server accepts. The runtime path is read as for doc examples.
-    /// See [`emit::driver`] for the items; a test includes the file and runs
+    /// See the driver emitter (`emit::driver`) for the items; a test includes the file and runs
     /// them against a fake server, so an endpoint added to the YAML is
     /// called with no Rust written for it.
     pub fn with_driver(mut self, path: &str) -> Self {

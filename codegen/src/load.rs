@@ -1,7 +1,7 @@
 //! Stage 1, load: read spec files and parse their YAML.
 //!
 //! Each file is parsed once, by the event parser of `yaml-rust2`, into a
-//! [`Value`] tree ([`crate::yaml`]) that keeps where every key and value
+//! `Value` tree (the `yaml` module) that keeps where every key and value
 //! starts. Diagnostics name a node by its YAML path
 //! (`endpoints.x.query.y.type`) and look its position up in that tree; a path
 //! that leads nowhere (a key the file lacks) falls back to its nearest
@@ -47,6 +47,7 @@ impl YamlPath {
     }
 
     /// The path's segments, from the root.
+    #[cfg_attr(not(feature = "testing"), allow(dead_code))]
     pub fn segments(&self) -> &[Segment] {
         &self.0
     }

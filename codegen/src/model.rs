@@ -7,11 +7,12 @@
 
 use std::collections::BTreeSet;
 
+pub(crate) use crate::naming::rust_field_name;
+use crate::naming::{is_keyword, to_pascal_case, variant_name};
 use crate::spec::{
     Auth, DefaultValue, Endpoint, ErrorCategory, Field, InlineObject, Method, Source, Spec,
     TypeDef, TypeExpr, TypeKind,
 };
-use crate::validate::{is_keyword, to_pascal_case, variant_name};
 
 /// Everything the emitter writes.
 #[derive(Clone, Debug, PartialEq)]
@@ -179,7 +180,7 @@ pub struct OperationModel {
     /// Parameters: required ones first (constructor order), then optional ones.
     pub params: Vec<ParamModel>,
     /// The example answer (`data`) as compact JSON: what the fake's generated
-    /// handler returns (see [`crate::example`]).
+    /// handler returns (see the `example` module).
     pub example_answer: String,
     /// How the call authenticates.
     pub auth: Auth,
@@ -524,16 +525,6 @@ impl Builder<'_> {
             paging,
             source: endpoint.source.clone(),
         }
-    }
-}
-
-/// The Rust name of a field: its wire name, or the snake_case form of a
-/// camelCase wire name (`pageSize` → `page_size`).
-pub fn rust_field_name(wire: &str) -> String {
-    if wire.chars().any(|c| c.is_ascii_uppercase()) {
-        crate::validate::to_snake_case(wire)
-    } else {
-        wire.to_owned()
     }
 }
 

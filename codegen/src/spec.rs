@@ -1,4 +1,4 @@
-//! The validated spec: what [`validate`](crate::validate) produces from the YAML.
+//! The validated spec: what the `validate` stage produces from the YAML.
 //!
 //! Everything here has been checked: names are valid and unique, every type
 //! reference resolves, path templates and path parameters agree. Lists keep the

@@ -31,7 +31,7 @@
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
-use crate::validate::to_pascal_case;
+use crate::naming::to_pascal_case;
 use crate::{Diagnostics, Spec};
 
 /// Endpoints in one family file (the last family may have fewer).

@@ -22,7 +22,7 @@ use super::doc_example::{self, Values};
 use super::str_literal;
 use super::writer::RustWriter;
 use crate::model::{Location, Model, OperationModel, ParamModel, RustType};
-use crate::validate::is_keyword;
+use crate::naming::is_keyword;
 use crate::Settings;
 
 /// Writes the driver; `api` is the path of the generated client's items.

@@ -30,10 +30,11 @@ mod service;
 mod sources;
 mod types;
 
-use merge::merge;
-pub(crate) use names::{
-    is_field_name, is_keyword, is_type_name, to_pascal_case, to_snake_case, variant_name,
+use crate::naming::{
+    is_field_name, is_snake_case, is_type_name, to_pascal_case, to_snake_case, variant_name,
+    NEVER_IDENTIFIERS, RUST_KEYWORDS,
 };
+use merge::merge;
 
 use crate::spec::{
     Auth, DefaultValue, Endpoint, EnumValue, ErrorCategory, ErrorCode, ErrorSource, Field,
@@ -80,15 +81,6 @@ const ENDPOINT_KEYS: &[&str] = &[
 const PAGING_KEYS: &[&str] = &["offset", "cursor", "next", "items", "carry"];
 const BUILTIN_TYPES: &[&str] = &[
     "string", "bool", "i32", "i64", "u32", "u64", "f64", "any", "file",
-];
-/// Rust keywords that cannot be raw identifiers either.
-const NEVER_IDENTIFIERS: &[&str] = &["self", "Self", "super", "crate", "_"];
-const RUST_KEYWORDS: &[&str] = &[
-    "as", "async", "await", "break", "const", "continue", "crate", "dyn", "else", "enum", "extern",
-    "false", "fn", "for", "if", "impl", "in", "let", "loop", "match", "mod", "move", "mut", "pub",
-    "ref", "return", "self", "Self", "static", "struct", "super", "trait", "true", "type",
-    "unsafe", "use", "where", "while", "abstract", "become", "box", "do", "final", "gen", "macro",
-    "override", "priv", "try", "typeof", "unsized", "virtual", "yield",
 ];
 
 /// Validates the loaded files and merges them into one [`Spec`].
@@ -411,8 +403,8 @@ fn describe(value: &Value) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::names::is_snake_case;
     use super::*;
+    use crate::naming::is_snake_case;
 
     #[test]
     fn name_rules() {
