@@ -211,85 +211,21 @@ impl MultipartBody {
             Part::File { file, .. } => file.in_memory(),
             Part::Text { .. } => true,
         });
-        let mut sink = if in_memory {
-            Sink::Memory(Vec::new())
-        } else {
-            // `tempfile()`, not a named temporary file: a named one is
-            // removed by a destructor, which a crash or a signal never runs.
-            let file = tempfile::tempfile()
-                .map_err(|e| BuildError::Io("create a temporary body file", e))?;
-            let writer = file
-                .try_clone()
-                .map_err(|e| BuildError::Io("create a temporary body file", e))?;
-            Sink::File(
-                tokio::io::BufWriter::with_capacity(STEP, tokio::fs::File::from_std(writer)),
-                file,
-            )
-        };
+        let mut sink = Sink::open(in_memory)?;
         let mut md5 = Md5::new();
         let mut len = 0u64;
         for part in parts {
-            let (name, head) = match part {
-                Part::Text { name, value } => {
-                    let head = format!(
-                        "--{boundary}\r\nContent-Disposition: form-data; name=\"{}\"\r\n\r\n",
-                        quoted(name)
-                    );
-                    sink.write(&mut md5, &mut len, head.as_bytes(), name).await?;
-                    sink.write(&mut md5, &mut len, value.as_bytes(), name).await?;
-                    sink.write(&mut md5, &mut len, b"\r\n", name).await?;
-                    continue;
-                }
-                Part::File { name, file } => (
-                    *name,
-                    format!(
-                        "--{boundary}\r\nContent-Disposition: form-data; name=\"{}\"; filename=\"{}\"\r\nContent-Type: {}\r\n\r\n",
-                        quoted(name),
-                        quoted(&file.filename),
-                        file.content_type.replace(['\r', '\n'], " ")
-                    ),
-                ),
-            };
-            let Part::File { file, .. } = part else {
-                continue;
-            };
-            sink.write(&mut md5, &mut len, head.as_bytes(), name)
-                .await?;
-            match &file.source {
-                Source::Bytes(bytes) => sink.write(&mut md5, &mut len, bytes, name).await?,
-                Source::Path(path) => {
-                    let mut input = tokio::fs::File::open(path)
-                        .await
-                        .map_err(|e| BuildError::Io(name, e))?;
-                    sink.copy(&mut md5, &mut len, &mut input, name).await?;
-                }
-                Source::Reader(shared) => {
-                    let taken = shared.lock().unwrap_or_else(|e| e.into_inner()).take();
-                    let mut reader = taken.ok_or(BuildError::ReaderUsed(name))?;
-                    sink.copy(&mut md5, &mut len, &mut reader, name).await?;
-                }
-            }
-            sink.write(&mut md5, &mut len, b"\r\n", name).await?;
+            sink.part(&mut md5, &mut len, &boundary, part).await?;
         }
         let tail = format!("--{boundary}--\r\n");
         sink.write(&mut md5, &mut len, tail.as_bytes(), "the end")
             .await?;
-        let data = match sink {
-            Sink::Memory(bytes) => Data::Memory(Bytes::from(bytes)),
-            Sink::File(mut writer, file) => {
-                writer
-                    .flush()
-                    .await
-                    .map_err(|e| BuildError::Io("write the temporary body", e))?;
-                Data::Spooled(Arc::new(Mutex::new(file)))
-            }
-        };
         Ok(MultipartBody {
             content_type,
             md5: Md5Hex::encode(&md5.finalize()),
             len,
             disposition,
-            data,
+            data: sink.finish().await?,
         })
     }
 
@@ -355,6 +291,82 @@ enum Sink {
 }
 
 impl Sink {
+    /// Memory when every part is in memory; otherwise a temporary file.
+    fn open(in_memory: bool) -> Result<Sink, BuildError> {
+        if in_memory {
+            return Ok(Sink::Memory(Vec::new()));
+        }
+        // `tempfile()`, not a named temporary file: a named one is removed by
+        // a destructor, which a crash or a signal never runs.
+        let file =
+            tempfile::tempfile().map_err(|e| BuildError::Io("create a temporary body file", e))?;
+        let writer = file
+            .try_clone()
+            .map_err(|e| BuildError::Io("create a temporary body file", e))?;
+        Ok(Sink::File(
+            tokio::io::BufWriter::with_capacity(STEP, tokio::fs::File::from_std(writer)),
+            file,
+        ))
+    }
+
+    /// One part: its head, its content, its line end.
+    async fn part(
+        &mut self,
+        md5: &mut Md5,
+        len: &mut u64,
+        boundary: &str,
+        part: &Part,
+    ) -> Result<(), BuildError> {
+        let (name, file) = match part {
+            Part::Text { name, value } => {
+                let head = format!(
+                    "--{boundary}\r\nContent-Disposition: form-data; name=\"{}\"\r\n\r\n",
+                    quoted(name)
+                );
+                self.write(md5, len, head.as_bytes(), name).await?;
+                self.write(md5, len, value.as_bytes(), name).await?;
+                return self.write(md5, len, b"\r\n", name).await;
+            }
+            Part::File { name, file } => (*name, file),
+        };
+        let head = format!(
+            "--{boundary}\r\nContent-Disposition: form-data; name=\"{}\"; filename=\"{}\"\r\nContent-Type: {}\r\n\r\n",
+            quoted(name),
+            quoted(&file.filename),
+            file.content_type.replace(['\r', '\n'], " ")
+        );
+        self.write(md5, len, head.as_bytes(), name).await?;
+        match &file.source {
+            Source::Bytes(bytes) => self.write(md5, len, bytes, name).await?,
+            Source::Path(path) => {
+                let mut input = tokio::fs::File::open(path)
+                    .await
+                    .map_err(|e| BuildError::Io(name, e))?;
+                self.copy(md5, len, &mut input, name).await?;
+            }
+            Source::Reader(shared) => {
+                let taken = shared.lock().unwrap_or_else(|e| e.into_inner()).take();
+                let mut reader = taken.ok_or(BuildError::ReaderUsed(name))?;
+                self.copy(md5, len, &mut reader, name).await?;
+            }
+        }
+        self.write(md5, len, b"\r\n", name).await
+    }
+
+    /// The written body, flushed.
+    async fn finish(self) -> Result<Data, BuildError> {
+        match self {
+            Sink::Memory(bytes) => Ok(Data::Memory(Bytes::from(bytes))),
+            Sink::File(mut writer, file) => {
+                writer
+                    .flush()
+                    .await
+                    .map_err(|e| BuildError::Io("write the temporary body", e))?;
+                Ok(Data::Spooled(Arc::new(Mutex::new(file))))
+            }
+        }
+    }
+
     async fn write(
         &mut self,
         md5: &mut Md5,

@@ -85,25 +85,66 @@ pub(super) struct Fetch<'a> {
     pub(super) expected: &'a Expected,
 }
 
+/// The limits in time of one fetch: when it started, its overall deadline,
+/// and how long the server may stay silent.
+#[derive(Clone, Copy)]
+struct Timing {
+    started: Instant,
+    deadline: Option<Instant>,
+    idle: Duration,
+}
+
+/// What the body stream gave: its length, chunks and digests.
+struct Streamed {
+    bytes: u64,
+    chunks: u64,
+    md5: String,
+    sha1: String,
+}
+
 impl Fetch<'_> {
+    /// The fetch, in phases: the hops to the content ([`Fetch::open`]), its
+    /// declared size ([`Fetch::check_head`]), the body written and hashed
+    /// ([`Fetch::stream`]), then the checks of what arrived
+    /// ([`Fetch::report`]).
     pub(super) async fn run<W>(
         &self,
         url: &str,
         writer: &mut W,
-        mut progress: Option<&mut ProgressFn<'_>>,
+        progress: Option<&mut ProgressFn<'_>>,
     ) -> Result<DownloadReport, DownloadError>
     where
         W: AsyncWrite + Unpin + ?Sized,
     {
         let started = Instant::now();
-        // A deadline too far to represent is no deadline.
-        let deadline = self
-            .limits
-            .deadline
-            .and_then(|limit| started.checked_add(limit));
-        let idle = self.client.config().timeout;
-        let allow_insecure = self.client.config().allows_insecure_http();
+        let timing = Timing {
+            started,
+            // A deadline too far to represent is no deadline.
+            deadline: self
+                .limits
+                .deadline
+                .and_then(|limit| started.checked_add(limit)),
+            idle: self.client.config().timeout,
+        };
+        let (response, origin, redirects) = self.open(url, timing).await?;
+        let content_length = response.content_length();
+        self.check_head(content_length, &origin)?;
+        let framed = is_framed(&response);
+        let streamed = self
+            .stream(response, writer, progress, &origin, timing)
+            .await?;
+        self.report(streamed, content_length, framed, redirects, started)
+    }
 
+    /// Follows the redirects from `url` to the answer with the content:
+    /// each hop under the URL rule, at most `max_redirects` of them; the
+    /// answer, its origin and the number of redirects.
+    async fn open(
+        &self,
+        url: &str,
+        timing: Timing,
+    ) -> Result<(reqwest::Response, String, u32), DownloadError> {
+        let allow_insecure = self.client.config().allows_insecure_http();
         let mut url = reqwest::Url::parse(url).map_err(|e| DownloadError::InvalidUrl {
             reason: format!("not a URL ({e})"),
         })?;
@@ -114,18 +155,18 @@ impl Fetch<'_> {
             }
         })?;
         let mut redirects = 0;
-        let mut response = loop {
+        loop {
             let origin = url_policy::origin(&url);
             // The download pool: the caller's default headers for the API
             // do not go to a download host.
             let send = self.client.download_http().get(url.clone()).send();
-            let response = match within(send, idle, deadline).await {
+            let response = match within(send, timing.idle, timing.deadline).await {
                 Ok(result) => result.map_err(|e| DownloadError::Transport {
                     origin: origin.clone(),
                     received: 0,
                     source: e.without_url(),
                 })?,
-                Err(elapsed) => return Err(self.elapsed(elapsed, origin, 0, started, idle)),
+                Err(elapsed) => return Err(self.elapsed(elapsed, origin, 0, timing)),
             };
             let status = response.status();
             if !status.is_redirection() {
@@ -135,7 +176,7 @@ impl Fetch<'_> {
                         status: status.as_u16(),
                     });
                 }
-                break response;
+                return Ok((response, origin, redirects));
             }
             if redirects >= self.limits.max_redirects {
                 return Err(DownloadError::TooManyRedirects {
@@ -145,36 +186,47 @@ impl Fetch<'_> {
             }
             url = next_hop(&url, &response, base, allow_insecure)?;
             redirects += 1;
-        };
-        let origin = url_policy::origin(&url);
-
-        let content_length = response.content_length();
-        if let Some(declared) = content_length {
-            if declared > self.limits.max_bytes {
-                return Err(DownloadError::TooLarge {
-                    origin,
-                    limit: self.limits.max_bytes,
-                    declared: Some(declared),
-                    received: 0,
-                });
-            }
-            if let Some(expected) = self.expected_size.filter(|e| *e != declared) {
-                return Err(DownloadError::SizeMismatch {
-                    expected,
-                    received: declared,
-                });
-            }
         }
-        let framed = response.version() >= reqwest::Version::HTTP_2
-            || response
-                .headers()
-                .get_all(reqwest::header::TRANSFER_ENCODING)
-                .iter()
-                .any(|v| {
-                    v.to_str()
-                        .is_ok_and(|v| v.to_ascii_lowercase().contains("chunked"))
-                });
+    }
 
+    /// A declared length over the limit, or other than the expected size,
+    /// is refused before a byte is written.
+    fn check_head(&self, content_length: Option<u64>, origin: &str) -> Result<(), DownloadError> {
+        let Some(declared) = content_length else {
+            return Ok(());
+        };
+        if declared > self.limits.max_bytes {
+            return Err(DownloadError::TooLarge {
+                origin: origin.to_owned(),
+                limit: self.limits.max_bytes,
+                declared: Some(declared),
+                received: 0,
+            });
+        }
+        match self.expected_size.filter(|e| *e != declared) {
+            Some(expected) => Err(DownloadError::SizeMismatch {
+                expected,
+                received: declared,
+            }),
+            None => Ok(()),
+        }
+    }
+
+    /// Writes and hashes the body chunk by chunk, within the limits; a body
+    /// cut short of its declared length is `Truncated`, one of another size
+    /// than expected a `SizeMismatch`.
+    async fn stream<W>(
+        &self,
+        mut response: reqwest::Response,
+        writer: &mut W,
+        mut progress: Option<&mut ProgressFn<'_>>,
+        origin: &str,
+        timing: Timing,
+    ) -> Result<Streamed, DownloadError>
+    where
+        W: AsyncWrite + Unpin + ?Sized,
+    {
+        let content_length = response.content_length();
         let mut report_progress = |received| {
             if let Some(progress) = progress.as_mut() {
                 progress(DownloadProgress {
@@ -184,67 +236,39 @@ impl Fetch<'_> {
             }
         };
         report_progress(0);
-        let mut md5 = Md5::new();
-        let mut sha1 = Sha1::new();
-        let mut bytes = 0u64;
-        let mut chunks = 0u64;
+        let (mut md5, mut sha1) = (Md5::new(), Sha1::new());
+        let (mut bytes, mut chunks) = (0u64, 0u64);
         loop {
-            let next = match within(response.chunk(), idle, deadline).await {
+            let next = match within(response.chunk(), timing.idle, timing.deadline).await {
                 Ok(next) => next,
-                Err(elapsed) => return Err(self.elapsed(elapsed, origin, bytes, started, idle)),
+                Err(elapsed) => {
+                    return Err(self.elapsed(elapsed, origin.to_owned(), bytes, timing))
+                }
             };
-            match next {
-                Ok(Some(chunk)) => {
-                    let total = bytes + chunk.len() as u64;
-                    if total > self.limits.max_bytes {
-                        return Err(DownloadError::TooLarge {
-                            origin,
-                            limit: self.limits.max_bytes,
-                            declared: None,
-                            received: bytes,
-                        });
-                    }
-                    if let Some(expected) = self.expected_size.filter(|e| total > *e) {
-                        return Err(DownloadError::SizeMismatch {
-                            expected,
-                            received: total,
-                        });
-                    }
-                    md5.update(&chunk);
-                    sha1.update(&chunk);
-                    // A local writer is not the server's doing: only the
-                    // overall deadline limits it.
-                    match within(writer.write_all(&chunk), Duration::MAX, deadline).await {
-                        Ok(written) => written.map_err(|source| DownloadError::Write { source })?,
-                        Err(elapsed) => {
-                            return Err(self.elapsed(elapsed, origin, bytes, started, idle))
-                        }
-                    }
-                    bytes = total;
-                    chunks += 1;
-                    report_progress(bytes);
-                }
+            let chunk = match next {
+                Ok(Some(chunk)) => chunk,
                 Ok(None) => break,
-                Err(e) if content_length.is_some_and(|len| bytes < len) => {
-                    return Err(DownloadError::Truncated {
-                        origin,
-                        expected: content_length.unwrap_or_default(),
-                        received: bytes,
-                        source: Some(e.without_url()),
-                    })
-                }
-                Err(e) => {
-                    return Err(DownloadError::Transport {
-                        origin,
-                        received: bytes,
-                        source: e.without_url(),
-                    })
+                Err(e) => return Err(broken(origin, content_length, bytes, e)),
+            };
+            let total = bytes + chunk.len() as u64;
+            self.check_growth(origin, bytes, total)?;
+            md5.update(&chunk);
+            sha1.update(&chunk);
+            // A local writer is not the server's doing: only the overall
+            // deadline limits it.
+            match within(writer.write_all(&chunk), Duration::MAX, timing.deadline).await {
+                Ok(written) => written.map_err(|source| DownloadError::Write { source })?,
+                Err(elapsed) => {
+                    return Err(self.elapsed(elapsed, origin.to_owned(), bytes, timing))
                 }
             }
+            bytes = total;
+            chunks += 1;
+            report_progress(bytes);
         }
         if let Some(len) = content_length.filter(|len| bytes != *len) {
             return Err(DownloadError::Truncated {
-                origin,
+                origin: origin.to_owned(),
                 expected: len,
                 received: bytes,
                 source: None,
@@ -256,12 +280,54 @@ impl Fetch<'_> {
                 received: bytes,
             });
         }
-        match within(writer.flush(), Duration::MAX, deadline).await {
+        match within(writer.flush(), Duration::MAX, timing.deadline).await {
             Ok(flushed) => flushed.map_err(|source| DownloadError::Write { source })?,
-            Err(elapsed) => return Err(self.elapsed(elapsed, origin, bytes, started, idle)),
+            Err(elapsed) => return Err(self.elapsed(elapsed, origin.to_owned(), bytes, timing)),
         }
-        let md5 = hex::encode(md5.finalize());
-        let sha1 = hex::encode(sha1.finalize());
+        Ok(Streamed {
+            bytes,
+            chunks,
+            md5: hex::encode(md5.finalize()),
+            sha1: hex::encode(sha1.finalize()),
+        })
+    }
+
+    /// A body that grows to `total` past the limit or the expected size is
+    /// refused before the chunk is written.
+    fn check_growth(&self, origin: &str, bytes: u64, total: u64) -> Result<(), DownloadError> {
+        if total > self.limits.max_bytes {
+            return Err(DownloadError::TooLarge {
+                origin: origin.to_owned(),
+                limit: self.limits.max_bytes,
+                declared: None,
+                received: bytes,
+            });
+        }
+        match self.expected_size.filter(|e| total > *e) {
+            Some(expected) => Err(DownloadError::SizeMismatch {
+                expected,
+                received: total,
+            }),
+            None => Ok(()),
+        }
+    }
+
+    /// The report of a complete body: its digests against the checksums,
+    /// and how its end was confirmed.
+    fn report(
+        &self,
+        streamed: Streamed,
+        content_length: Option<u64>,
+        framed: bool,
+        redirects: u32,
+        started: Instant,
+    ) -> Result<DownloadReport, DownloadError> {
+        let Streamed {
+            bytes,
+            chunks,
+            md5,
+            sha1,
+        } = streamed;
         let mut verified = Vec::new();
         for (algorithm, want, got) in [
             ("md5", &self.expected.md5, &md5),
@@ -305,22 +371,61 @@ impl Fetch<'_> {
         elapsed: Elapsed,
         origin: String,
         received: u64,
-        started: Instant,
-        idle: Duration,
+        timing: Timing,
     ) -> DownloadError {
         match elapsed {
             Elapsed::Idle => DownloadError::Stalled {
                 origin,
                 received,
-                idle,
+                idle: timing.idle,
             },
             Elapsed::Deadline => DownloadError::Deadline {
                 origin,
                 received,
-                limit: self.limits.deadline.unwrap_or_else(|| started.elapsed()),
+                limit: self
+                    .limits
+                    .deadline
+                    .unwrap_or_else(|| timing.started.elapsed()),
             },
         }
     }
+}
+
+/// A body that ends in an error: `Truncated` short of its declared length,
+/// a transport failure otherwise.
+fn broken(
+    origin: &str,
+    content_length: Option<u64>,
+    bytes: u64,
+    e: reqwest::Error,
+) -> DownloadError {
+    match content_length {
+        Some(expected) if bytes < expected => DownloadError::Truncated {
+            origin: origin.to_owned(),
+            expected,
+            received: bytes,
+            source: Some(e.without_url()),
+        },
+        _ => DownloadError::Transport {
+            origin: origin.to_owned(),
+            received: bytes,
+            source: e.without_url(),
+        },
+    }
+}
+
+/// Whether the body's end is marked by its framing (HTTP/2, or chunked), so
+/// a cut is told from the end.
+fn is_framed(response: &reqwest::Response) -> bool {
+    response.version() >= reqwest::Version::HTTP_2
+        || response
+            .headers()
+            .get_all(reqwest::header::TRANSFER_ENCODING)
+            .iter()
+            .any(|v| {
+                v.to_str()
+                    .is_ok_and(|v| v.to_ascii_lowercase().contains("chunked"))
+            })
 }
 
 /// Awaits `future` for at most `idle`, and not past `deadline`.
