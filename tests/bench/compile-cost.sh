@@ -19,6 +19,9 @@
 # tests/bench/progenitor (its own workspace, never part of the repository's)
 # into target/bench/progenitor. The crates are left in the temp dir printed.
 set -euo pipefail
+# The stages are public under kdocs-codegen's `testing` feature (a checkout
+# from before that feature builds bench_generate without it).
+stage_features() { grep -q '^testing = ' "$1/codegen/Cargo.toml" && echo "--features testing" || true; }
 repo="$(cd "$(dirname "$0")/../.." && pwd)"
 runs="${1:-5}"
 sizes="${2:-200 1000}"
@@ -27,7 +30,7 @@ echo "crates in $work; $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | c
 
 echo "== building the generators (release)"
 (cd "$repo" && cargo build -q --release -p kdocs-codegen \
-  && cargo build -q --release -p kdocs-codegen --no-default-features --example bench_generate)
+  && cargo build -q --release -p kdocs-codegen --no-default-features $(stage_features "$repo") --example bench_generate)
 CARGO_TARGET_DIR="$repo/target/bench/progenitor" \
   cargo build -q --release --manifest-path "$repo/tests/bench/progenitor/Cargo.toml"
 synth="$repo/target/release/kdocs-codegen"
@@ -37,7 +40,7 @@ sides="ours prog"
 if [ -n "${BASELINE:-}" ]; then
   baseline="$(cd "$BASELINE" && pwd)"
   (cd "$baseline" && CARGO_TARGET_DIR="$baseline/target" cargo build -q --release -p kdocs-codegen \
-    --no-default-features --example bench_generate)
+    --no-default-features $(stage_features "$baseline") --example bench_generate)
   base_gen="$baseline/target/release/examples/bench_generate"
   sides="base ours prog"
 fi

@@ -22,6 +22,9 @@
 # python3. progenitor is built from tests/bench/progenitor (its own
 # workspace) into target/bench/progenitor.
 set -euo pipefail
+# The stages are public under kdocs-codegen's `testing` feature (a checkout
+# from before that feature builds bench_generate without it).
+stage_features() { grep -q '^testing = ' "$1/codegen/Cargo.toml" && echo "--features testing" || true; }
 repo="$(cd "$(dirname "$0")/../.." && pwd)"
 runs="${1:-15}"
 sizes="${2:-10 100 1000}"
@@ -33,7 +36,7 @@ echo "work dir $work; profile $profile; $(nproc) cores, $(grep -m1 'model name' 
 
 echo "== building the generators ($profile)"
 (cd "$repo" && cargo build -q --release -p kdocs-codegen \
-  && cargo build -q --profile "$profile" -p kdocs-codegen --no-default-features --example bench_generate)
+  && cargo build -q --profile "$profile" -p kdocs-codegen --no-default-features $(stage_features "$repo") --example bench_generate)
 CARGO_TARGET_DIR="$repo/target/bench/progenitor" \
   cargo build -q --profile "$profile" --manifest-path "$repo/tests/bench/progenitor/Cargo.toml"
 synth="$repo/target/release/kdocs-codegen"
@@ -43,7 +46,7 @@ baseline_cmd=()
 if [ -n "${BASELINE:-}" ]; then
   baseline="$(cd "$BASELINE" && pwd)"
   (cd "$baseline" && CARGO_TARGET_DIR="$baseline/target" cargo build -q --profile "$profile" \
-    -p kdocs-codegen --no-default-features --example bench_generate)
+    -p kdocs-codegen --no-default-features $(stage_features "$baseline") --example bench_generate)
   base="$baseline/target/$dir/examples/bench_generate"
 fi
 
