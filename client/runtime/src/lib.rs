@@ -52,7 +52,7 @@ pub use config::{
 };
 pub use error::{ApiError, CallContext, DecodeError, Error, ErrorCategory, KnownCode, TimeoutKind};
 pub use hooks::{HeaderRefused, Hook, HookRequest, HookResponse};
-pub use multipart::FilePart;
+pub use multipart::{FilePart, UploadProgress};
 pub use paging::{PagePosition, PageStream, Paged, Pages};
 pub use params::{Location, ParamError, ParamSource, ParamSpec};
 pub use request::{
