@@ -31,8 +31,18 @@
 pub mod app;
 pub mod args;
 pub mod auth;
+mod completions;
+mod config;
 pub mod demo;
+mod download;
+mod failure;
+mod families;
+mod filter;
+mod logging;
 pub mod operations;
+mod output;
+mod progress;
+mod settings;
 mod shell;
 
 pub use app::{command, run, run_with};

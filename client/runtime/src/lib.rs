@@ -53,7 +53,7 @@ pub use config::{
 pub use error::{ApiError, CallContext, DecodeError, Error, ErrorCategory, KnownCode, TimeoutKind};
 pub use hooks::{HeaderRefused, Hook, HookRequest, HookResponse};
 pub use multipart::{FilePart, UploadProgress};
-pub use paging::{PagePosition, PageStream, Paged, Pages};
+pub use paging::{PagePosition, PageStream, Paged, Pages, DEFAULT_MAX_PAGES};
 pub use params::{Location, ParamError, ParamSource, ParamSpec};
 pub use request::{
     Auth, BodyKind, Method, Operation, OperationSpec, OperationVisitor, ParamValue, RequestParts,
