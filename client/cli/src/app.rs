@@ -1,11 +1,10 @@
 //! The command line: the clap [`Command`] built from the operations'
 //! descriptors, and what each subcommand does.
 //!
-//! The operations' subcommands, grouped by family, are built in
-//! [`crate::families`]; the global options and the settings they resolve to
-//! (flags, `KDOCS_*` variables, the config file's profile) in
-//! [`crate::settings`]; how answers and errors are printed in
-//! [`crate::output`] and [`crate::failure`].
+//! The operations' subcommands, grouped by family, are built in the
+//! `families` module; the global options and the settings they resolve to
+//! (flags, `KDOCS_*` variables, the config file's profile) in `settings`;
+//! how answers and errors are printed in `output` and `failure`.
 
 use std::ffi::OsString;
 use std::io::Write;

@@ -12,8 +12,8 @@
 //!
 //! The tokens live in a token store: an SQLite file in the user's config
 //! folder (`$KDOCS_CONFIG_DIR`, else `$XDG_CONFIG_HOME/kdocs`, else
-//! `~/.config/kdocs`; the file 0600, the folder 0700; see
-//! [`crate::config::config_dir`]) unless `--store` (or the profile's
+//! `~/.config/kdocs`; the file 0600, the folder 0700; the folder of the
+//! config file too) unless `--store` (or the profile's
 //! `store`) names another file or a `redis://` (`rediss://`) server. Several
 //! logins live side by side under account names (`--account`, default
 //! `default`).
