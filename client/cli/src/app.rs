@@ -15,7 +15,6 @@ use std::time::Duration;
 use clap::{value_parser, Arg, ArgAction, ArgMatches, Command};
 use futures_util::StreamExt;
 use kdocs_client::fake::{FakeConfig, FakeKdocs};
-use kdocs_client::runtime::DEFAULT_MAX_PAGES;
 use kdocs_client::{Client, Config, Credentials};
 
 use crate::args::Args;
@@ -324,7 +323,8 @@ async fn run_operation(
     printer.print(&answer?, out)
 }
 
-/// Prints every item of every page (at most [`DEFAULT_MAX_PAGES`] pages).
+/// Prints every item of every page (at most the runtime's
+/// `DEFAULT_MAX_PAGES` pages: more ends the walk with an error).
 async fn walk(
     operation: &OperationCommand,
     client: &Client,
@@ -332,9 +332,10 @@ async fn walk(
     printer: &Printer,
     out: &mut impl Write,
 ) -> Result<(), Failure> {
+    // Only a list that pages has --paginate.
     let Some(mut items) = operation.pages(client, args) else {
         return Err(Failure::usage(format!(
-            "`--paginate`: `{}` does not page (at most {DEFAULT_MAX_PAGES} pages)",
+            "`--paginate`: `{}` does not page",
             operation.subcommand()
         )));
     };

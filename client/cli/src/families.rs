@@ -17,7 +17,7 @@
 //! `--paginate`; an operation with a file parameter `--no-progress`.
 
 use clap::{Arg, ArgAction, ArgMatches, Command, ValueHint};
-use kdocs_client::runtime::{Auth, ParamSpec};
+use kdocs_client::runtime::{Auth, ParamSpec, DEFAULT_MAX_PAGES};
 
 use crate::operations::{self, OperationCommand};
 use crate::settings::{self, Options};
@@ -124,10 +124,11 @@ fn operation_command(operation: &OperationCommand) -> Command {
                 .long("paginate")
                 .action(ArgAction::SetTrue)
                 .help_heading(settings::GLOBAL)
-                .help(
+                .help(format!(
                     "Fetch every page, from the request's offset on, and print one JSON line \
-                     per item (per page when the spec names no items), at most 1000 pages",
-                ),
+                     per item (per page when the spec names no items), at most \
+                     {DEFAULT_MAX_PAGES} pages"
+                )),
         );
     }
     if spec.params.iter().any(|p| p.file) {
