@@ -9,7 +9,9 @@ use kdocs_client::fake::{FakeConfig, FakeKdocs};
 
 const BIN: &str = env!("CARGO_BIN_EXE_kdocs");
 
-/// `kdocs args…` with the variables `env` and no other `KDOCS_*` variable.
+/// `kdocs args…` with the variables `env` and no other `KDOCS_*` variable,
+/// in a config folder of its own (a user call given no token opens the
+/// default token store there, not in the user's).
 fn kdocs(args: &[&str], env: &[(&str, &str)]) -> Output {
     let mut command = Command::new(BIN);
     for (name, _) in std::env::vars() {
@@ -17,9 +19,11 @@ fn kdocs(args: &[&str], env: &[(&str, &str)]) -> Output {
             command.env_remove(name);
         }
     }
+    let config_dir = tempfile::tempdir().unwrap();
     // No log unless a test asks: a developer's RUST_LOG would write on stderr.
-    command.env_remove("RUST_LOG");
     command
+        .env_remove("RUST_LOG")
+        .env("KDOCS_CONFIG_DIR", config_dir.path())
         .args(args)
         .envs(env.iter().copied())
         .stdin(Stdio::null())
