@@ -8,14 +8,19 @@
 //! sent.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
-use kdocs_client::runtime::{params, Error, FilePart, ParamError, ParamSource, ParamSpec};
+use kdocs_client::runtime::{
+    params, Error, FilePart, ParamError, ParamSource, ParamSpec, UploadProgress,
+};
 use serde_json::Value;
 
 /// The values given to a command, by parameter name (every value as text).
 #[derive(Clone, Default)]
 pub struct Args {
     values: BTreeMap<String, Vec<String>>,
+    /// Told how far the upload of a file argument is.
+    upload_progress: Option<Arc<dyn Fn(UploadProgress) + Send + Sync>>,
 }
 
 impl std::fmt::Debug for Args {
@@ -85,7 +90,14 @@ impl ParamSource for Args {
                 format!("names no readable file ({path})"),
             ));
         }
-        Ok(Some(FilePart::from_path(path)))
+        let part = FilePart::from_path(path);
+        Ok(Some(match &self.upload_progress {
+            Some(progress) => {
+                let progress = progress.clone();
+                part.on_progress(move |p| progress(p))
+            }
+            None => part,
+        }))
     }
 }
 
@@ -106,6 +118,15 @@ impl Args {
     /// Whether `name` has a value.
     pub fn contains(&self, name: &str) -> bool {
         self.values.contains_key(name)
+    }
+
+    /// Calls `progress` as a file argument is uploaded (see
+    /// [`FilePart::on_progress`]).
+    pub fn on_upload_progress(
+        &mut self,
+        progress: impl Fn(UploadProgress) + Send + Sync + 'static,
+    ) {
+        self.upload_progress = Some(Arc::new(progress));
     }
 }
 

@@ -12,9 +12,11 @@
 //!
 //! The tokens live in a token store: an SQLite file in the user's config
 //! folder (`$KDOCS_CONFIG_DIR`, else `$XDG_CONFIG_HOME/kdocs`, else
-//! `~/.config/kdocs`; the file 0600, the folder 0700) unless `--store`
-//! names another file or a `redis://` (`rediss://`) server. Several logins
-//! live side by side under account names (`--account`, default `default`).
+//! `~/.config/kdocs`; the file 0600, the folder 0700; the folder of the
+//! config file too) unless `--store` (or the profile's
+//! `store`) names another file or a `redis://` (`rediss://`) server. Several
+//! logins live side by side under account names (`--account`, default
+//! `default`).
 //!
 //! An operation that takes a user's access token uses the stored login when
 //! no `--access-token` (or `KDOCS_ACCESS_TOKEN`) is given, refreshing it
@@ -34,7 +36,8 @@ use kdocs_client::Client;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpListener;
 
-use crate::app::Failure;
+use crate::failure::Failure;
+use crate::settings::{self, Options, Settings};
 
 /// The account name unless `--account` gives one.
 pub const DEFAULT_ACCOUNT: &str = "default";
@@ -45,34 +48,12 @@ const CALLBACK_WAIT: Duration = Duration::from_secs(300);
 /// The largest request head the callback listener reads.
 const MAX_CALLBACK_HEAD: usize = 16 * 1024;
 
-/// The global options: where the tokens are, and whose.
-pub(crate) fn global_args() -> [Arg; 2] {
-    [
-        Arg::new("store")
-            .long("store")
-            .value_name("PATH|URL")
-            .env("KDOCS_TOKEN_STORE")
-            .value_hint(ValueHint::AnyPath)
-            .global(true)
-            .help(
-                "Where `kdocs auth login` keeps user tokens: an SQLite file, or a redis:// or \
-                 rediss:// URL (default: tokens.sqlite in the kdocs config folder)",
-            ),
-        Arg::new("account")
-            .long("account")
-            .value_name("NAME")
-            .env("KDOCS_ACCOUNT")
-            .global(true)
-            .help("Which stored login to use (default: `default`)"),
-    ]
-}
-
 /// `kdocs auth` and its subcommands.
 pub(crate) fn command() -> Command {
     Command::new("auth")
         .about("Log a user in, show who is logged in, log out (tokens kept in a token store)")
         .subcommand_required(true)
-        .subcommand(
+        .subcommand(settings::with_options(
             Command::new("login")
                 .about("Authorize a user in the browser and store their tokens")
                 .long_about(
@@ -110,49 +91,37 @@ pub(crate) fn command() -> Command {
                         .action(ArgAction::SetTrue)
                         .help("Read the redirected URL from standard input instead of listening"),
                 ),
-        )
-        .subcommand(Command::new("status").about(
-            "Show the stored logins of this app: account, expiry, whether a refresh is possible \
-             (never a token)",
+            Options::CallAndPrint,
         ))
-        .subcommand(Command::new("logout").about("Remove the stored tokens of --account"))
+        .subcommand(settings::with_options(
+            Command::new("status").about(
+                "Show the stored logins of this app: account, expiry, whether a refresh is \
+                 possible (never a token)",
+            ),
+            Options::CallAndPrint,
+        ))
+        .subcommand(settings::with_options(
+            Command::new("logout").about("Remove the stored tokens of --account"),
+            Options::CallAndPrint,
+        ))
 }
 
-/// The account `matches` names.
-fn account(matches: &ArgMatches) -> &str {
-    crate::app::text(matches, "account").unwrap_or(DEFAULT_ACCOUNT)
-}
-
-/// The kdocs config folder.
-fn config_dir() -> Option<PathBuf> {
-    let var = |name: &str| {
-        std::env::var_os(name)
-            .filter(|v| !v.is_empty())
-            .map(PathBuf::from)
-    };
-    var("KDOCS_CONFIG_DIR")
-        .or_else(|| var("XDG_CONFIG_HOME").map(|d| d.join("kdocs")))
-        .or_else(|| var("HOME").map(|d| d.join(".config").join("kdocs")))
-        .or_else(|| var("APPDATA").map(|d| d.join("kdocs")))
-}
-
-/// The store `matches` names, and how to show it.
-async fn open_store(matches: &ArgMatches) -> Result<(Arc<dyn TokenStore>, String), Failure> {
-    let given = crate::app::text(matches, "store");
+/// The store `settings` name, and how to show it.
+async fn open_store(settings: &Settings) -> Result<(Arc<dyn TokenStore>, String), Failure> {
+    let given = settings.store.as_deref();
     if let Some(url) = given.filter(|s| s.starts_with("redis://") || s.starts_with("rediss://")) {
         let store = RedisStore::connect(url)
             .await
-            .map_err(|e| Failure::Failed(e.to_string()))?;
+            .map_err(|e| Failure::store(e.to_string()))?;
         let shown = format!("{store:?}");
         return Ok((Arc::new(store), shown));
     }
     let path = match given {
         Some(path) => PathBuf::from(path),
-        None => config_dir()
+        None => crate::config::config_dir()
             .ok_or_else(|| {
-                Failure::Usage(
-                    "no config folder (HOME is not set): pass --store or set KDOCS_CONFIG_DIR"
-                        .to_owned(),
+                Failure::usage(
+                    "no config folder (HOME is not set): pass --store or set KDOCS_CONFIG_DIR",
                 )
             })?
             .join("tokens.sqlite"),
@@ -160,37 +129,34 @@ async fn open_store(matches: &ArgMatches) -> Result<(Arc<dyn TokenStore>, String
     let shown = path.display().to_string();
     let store = tokio::task::spawn_blocking(move || SqliteStore::open(path))
         .await
-        .map_err(|e| Failure::Failed(e.to_string()))?
-        .map_err(|e| Failure::Failed(e.to_string()))?;
+        .map_err(|e| Failure::io(e.to_string()))?
+        .map_err(|e| Failure::store(e.to_string()))?;
     Ok((Arc::new(store), shown))
 }
 
-/// Runs `kdocs auth …`.
+/// Runs `kdocs auth <name>`, `matches` being the subcommand's; its answer.
 pub(crate) async fn run(
+    name: &str,
     matches: &ArgMatches,
+    settings: &Settings,
     client: Client,
-    out: &mut impl Write,
     err: &mut impl Write,
 ) -> Result<serde_json::Value, Failure> {
-    let (store, shown) = open_store(matches).await?;
+    let (store, shown) = open_store(settings).await?;
     let registry =
         UserRegistry::with_settings(client.clone(), store.clone(), SessionSettings::new());
-    match matches.subcommand() {
-        Some(("login", sub)) => {
-            login(sub, account(matches), &client, &registry, &shown, out, err).await
-        }
-        Some(("status", _)) => status(&client, store.as_ref(), &shown).await,
-        Some(("logout", _)) => {
-            let account = account(matches);
+    let account = settings.account.as_str();
+    match name {
+        "login" => login(matches, account, &client, &registry, &shown, err).await,
+        "status" => status(&client, store.as_ref(), &shown).await,
+        "logout" => {
             let removed = registry
                 .logout(account)
                 .await
-                .map_err(|e| Failure::Failed(e.to_string()))?;
+                .map_err(|e| Failure::from_oauth(&e))?;
             Ok(serde_json::json!({ "account": account, "logged_out": removed, "store": shown }))
         }
-        _ => Err(Failure::Usage(
-            "kdocs auth: login, status or logout".to_owned(),
-        )),
+        _ => Err(Failure::usage("kdocs auth: login, status or logout")),
     }
 }
 
@@ -200,7 +166,6 @@ async fn login(
     client: &Client,
     registry: &UserRegistry,
     shown: &str,
-    _out: &mut impl Write,
     err: &mut impl Write,
 ) -> Result<serde_json::Value, Failure> {
     let redirect_uri = crate::app::text(matches, "redirect_uri").unwrap_or_default();
@@ -212,15 +177,15 @@ async fn login(
         .authorize_url(redirect_uri)
         .scopes(scopes)
         .build()
-        .map_err(|e| Failure::Usage(e.to_string()))?;
-    let redirect = reqwest::Url::parse(redirect_uri).map_err(|e| Failure::Usage(e.to_string()))?;
+        .map_err(|e| Failure::from_oauth(&e))?;
+    let redirect = reqwest::Url::parse(redirect_uri).map_err(|e| Failure::usage(e.to_string()))?;
     let listen = (!matches.get_flag("paste"))
         .then(|| loopback_addr(&redirect))
         .flatten();
     // Bound before the URL is shown, so the redirect cannot come too early.
     let listener = match listen {
         Some(addr) => Some(TcpListener::bind(addr).await.map_err(|e| {
-            Failure::Failed(format!(
+            Failure::io(format!(
                 "cannot listen on {addr} for the redirect ({e}); pass --paste to paste the \
                  redirected URL instead"
             ))
@@ -245,7 +210,7 @@ async fn login(
             )
             .await
             .map_err(|_| {
-                Failure::Failed(format!("no redirect within {} s", CALLBACK_WAIT.as_secs()))
+                Failure::io(format!("no redirect within {} s", CALLBACK_WAIT.as_secs()))
             })??
         }
         None => {
@@ -259,19 +224,19 @@ async fn login(
                 std::io::stdin().lock().read_line(&mut line).map(|_| line)
             })
             .await
-            .map_err(|e| Failure::Failed(e.to_string()))?
-            .map_err(|e| Failure::Failed(format!("cannot read standard input: {e}")))?;
+            .map_err(|e| Failure::io(e.to_string()))?
+            .map_err(|e| Failure::io(format!("cannot read standard input: {e}")))?;
             code_from_redirect(line.trim(), &link)?
         }
     };
     let tokens = client
         .exchange_code(code)
         .await
-        .map_err(|e| Failure::Failed(e.to_string()))?;
+        .map_err(|e| Failure::from_oauth(&e))?;
     let session = registry
         .login(account, tokens)
         .await
-        .map_err(|e| Failure::Failed(e.to_string()))?;
+        .map_err(|e| Failure::from_oauth(&e))?;
     let tokens = session.tokens().await;
     Ok(serde_json::json!({
         "account": account,
@@ -304,20 +269,20 @@ fn loopback_addr(redirect: &reqwest::Url) -> Option<SocketAddr> {
 /// The code of the redirect `url`, after its `state` is checked.
 fn code_from_redirect(url: &str, link: &AuthorizeLink) -> Result<String, Failure> {
     let url = reqwest::Url::parse(url)
-        .map_err(|_| Failure::Failed("that is not the redirected URL (not a URL)".to_owned()))?;
+        .map_err(|_| Failure::login("that is not the redirected URL (not a URL)"))?;
     let get = |name: &str| {
         url.query_pairs()
             .find(|(n, _)| n == name)
             .map(|(_, v)| v.into_owned())
     };
     if !get("state").is_some_and(|state| link.state_matches(&state)) {
-        return Err(Failure::Failed(
-            "the redirect's state is not the one sent: not this login's redirect".to_owned(),
+        return Err(Failure::login(
+            "the redirect's state is not the one sent: not this login's redirect",
         ));
     }
-    get("code").filter(|c| !c.is_empty()).ok_or_else(|| {
-        Failure::Failed("the redirect carries no code (was access denied?)".to_owned())
-    })
+    get("code")
+        .filter(|c| !c.is_empty())
+        .ok_or_else(|| Failure::login("the redirect carries no code (was access denied?)"))
 }
 
 /// Answers requests on `listener` until one to `path` carries this login's
@@ -331,7 +296,7 @@ async fn receive_callback(
         let (mut stream, _) = listener
             .accept()
             .await
-            .map_err(|e| Failure::Failed(format!("the redirect listener failed: {e}")))?;
+            .map_err(|e| Failure::io(format!("the redirect listener failed: {e}")))?;
         let Some(target) = read_request_target(&mut stream).await else {
             continue;
         };
@@ -421,15 +386,15 @@ async fn status(
     let users = store
         .users(app_id)
         .await
-        .map_err(|e| Failure::Failed(e.to_string()))?;
+        .map_err(|e| Failure::store(e.to_string()))?;
     let now = SystemTime::now();
     let mut accounts = Vec::new();
     for user in users {
-        let key = StoreKey::new(app_id, &user).map_err(|e| Failure::Failed(e.to_string()))?;
+        let key = StoreKey::new(app_id, &user).map_err(|e| Failure::store(e.to_string()))?;
         let Some(entry) = store
             .load(&key)
             .await
-            .map_err(|e| Failure::Failed(e.to_string()))?
+            .map_err(|e| Failure::store(e.to_string()))?
         else {
             continue;
         };
@@ -448,15 +413,15 @@ async fn status(
 /// The stored login's access token (refreshed when due, and stored again),
 /// for an operation given no `--access-token`.
 pub(crate) async fn stored_access_token(
-    matches: &ArgMatches,
+    settings: &Settings,
     client: &Client,
 ) -> Result<String, Failure> {
-    let account = account(matches);
-    let (store, shown) = open_store(matches).await?;
+    let account = settings.account.as_str();
+    let (store, shown) = open_store(settings).await?;
     let session = UserSession::open(client.clone(), store, account, SessionSettings::new())
         .await
         .map_err(|e| {
-            Failure::Usage(format!(
+            Failure::usage(format!(
                 "no usable login `{account}` in {shown} ({e}): run `kdocs auth login`, or pass \
                  --access-token (or set KDOCS_ACCESS_TOKEN)"
             ))
@@ -464,7 +429,7 @@ pub(crate) async fn stored_access_token(
     let token = session
         .access_token()
         .await
-        .map_err(|e| Failure::Failed(e.to_string()))?;
+        .map_err(|e| Failure::from_oauth(&e))?;
     Ok(token.expose_str().to_owned())
 }
 

@@ -30,6 +30,8 @@ fn kdocs_command(args: &[&str], env: &[(String, String)]) -> Command {
             command.env_remove(name);
         }
     }
+    // No log unless a test asks: a developer's RUST_LOG would write on stderr.
+    command.env_remove("RUST_LOG");
     command.args(args).envs(env.iter().map(|(n, v)| (n, v)));
     command
 }

@@ -9,7 +9,9 @@ use kdocs_client::fake::{FakeConfig, FakeKdocs};
 
 const BIN: &str = env!("CARGO_BIN_EXE_kdocs");
 
-/// `kdocs args…` with the variables `env` and no other `KDOCS_*` variable.
+/// `kdocs args…` with the variables `env` and no other `KDOCS_*` variable,
+/// in a config folder of its own (a user call given no token opens the
+/// default token store there, not in the user's).
 fn kdocs(args: &[&str], env: &[(&str, &str)]) -> Output {
     let mut command = Command::new(BIN);
     for (name, _) in std::env::vars() {
@@ -17,7 +19,11 @@ fn kdocs(args: &[&str], env: &[(&str, &str)]) -> Output {
             command.env_remove(name);
         }
     }
+    let config_dir = tempfile::tempdir().unwrap();
+    // No log unless a test asks: a developer's RUST_LOG would write on stderr.
     command
+        .env_remove("RUST_LOG")
+        .env("KDOCS_CONFIG_DIR", config_dir.path())
         .args(args)
         .envs(env.iter().copied())
         .stdin(Stdio::null())
@@ -108,13 +114,14 @@ async fn failures_go_to_stderr_with_their_exit_status_and_no_secret() {
     let (fake, target) = fake().await;
     let secrets = [target.app_key.clone(), target.access_token.clone().unwrap()];
 
-    // A call the server refuses: status 1, the error on stderr, nothing on stdout.
+    // A call the server refuses (no such file): status 4, the error on
+    // stderr, nothing on stdout.
     let output = run(
         &["get-appspace-file-info", "--file-token", "no-such-file"],
         &target,
     )
     .await;
-    assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
+    assert_eq!(output.status.code(), Some(4), "{}", stderr(&output));
     assert!(stdout(&output).is_empty());
     assert!(
         stderr(&output).starts_with("error: "),
@@ -344,20 +351,44 @@ async fn fake_values_drive_the_demo_in_process() {
     fake.shutdown().await;
 }
 
+/// Whether a help's command list has `name` (a line `  name  about…`, or
+/// `  name` alone when the about is wrapped below it).
+fn lists(help: &str, name: &str) -> bool {
+    help.lines().any(|line| {
+        line.strip_prefix("  ")
+            .and_then(|rest| rest.strip_prefix(name))
+            .is_some_and(|rest| rest.is_empty() || rest.starts_with(' '))
+    })
+}
+
 #[test]
-fn help_lists_every_operation() {
+fn help_lists_the_families_and_each_family_its_operations() {
     let output = kdocs(&["--help"], &[]);
     assert!(output.status.success());
     let help = stdout(&output);
+    for own in ["auth", "download", "fake", "demo", "completions", "man"] {
+        assert!(lists(&help, own), "{own}: {help}");
+    }
+    let mut helps = std::collections::HashMap::new();
     for operation in kdocs_cli::operations::all() {
+        let family = operation.spec.family.unwrap();
+        assert!(lists(&help, family), "{family}: {help}");
+        // Each operation once, in its family: the top-level alias is hidden.
         assert!(
-            help.contains(&operation.subcommand()),
+            !lists(&help, &operation.subcommand()),
             "{}",
             operation.spec.name
         );
-    }
-    for own in ["download", "fake", "demo"] {
-        assert!(help.contains(own));
+        let family_help = helps.entry(family).or_insert_with(|| {
+            let output = kdocs(&[family, "--help"], &[]);
+            assert!(output.status.success());
+            stdout(&output)
+        });
+        assert!(
+            lists(family_help, &operation.subcommand()),
+            "{family} --help lacks {}",
+            operation.spec.name
+        );
     }
 }
 

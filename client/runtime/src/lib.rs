@@ -57,8 +57,8 @@ pub use config::{
 };
 pub use error::{ApiError, CallContext, DecodeError, Error, ErrorCategory, KnownCode, TimeoutKind};
 pub use hooks::{HeaderRefused, Hook, HookRequest, HookResponse};
-pub use multipart::FilePart;
-pub use paging::{PagePosition, PageStream, Paged, Pages};
+pub use multipart::{FilePart, UploadProgress};
+pub use paging::{PagePosition, PageStream, Paged, Pages, DEFAULT_MAX_PAGES};
 pub use params::{Location, ParamError, ParamSource, ParamSpec};
 pub use request::{
     Auth, BodyKind, Method, Operation, OperationSpec, OperationVisitor, ParamValue, RequestParts,

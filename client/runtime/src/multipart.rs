@@ -38,6 +38,22 @@ const STEP: usize = 64 * 1024;
 
 type SharedReader = Arc<Mutex<Option<Pin<Box<dyn AsyncRead + Send + Sync>>>>>;
 
+/// An upload progress callback (see [`FilePart::on_progress`]).
+type ProgressFn = Arc<dyn Fn(UploadProgress) + Send + Sync>;
+
+/// How far an upload is, as given to [`FilePart::on_progress`]: the bytes of
+/// the request body (the whole multipart body, file and text parts) handed
+/// to the connection so far, out of its length. An attempt that is retried
+/// starts again from 0.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct UploadProgress {
+    /// Bytes of the body sent so far by this attempt.
+    pub sent: u64,
+    /// The body's length.
+    pub total: u64,
+}
+
 /// The file part of a multipart request: bytes, a path, or an async reader,
 /// with the file name and content type to send.
 ///
@@ -55,6 +71,7 @@ pub struct FilePart {
     filename: String,
     content_type: String,
     source: Source,
+    progress: Option<ProgressFn>,
 }
 
 #[derive(Clone)]
@@ -75,6 +92,7 @@ impl fmt::Debug for FilePart {
             .field("filename", &self.filename)
             .field("content_type", &self.content_type)
             .field("source", &source)
+            .field("on_progress", &self.progress.is_some())
             .finish()
     }
 }
@@ -114,7 +132,32 @@ impl FilePart {
             filename,
             content_type: "application/octet-stream".to_owned(),
             source,
+            progress: None,
         }
+    }
+
+    /// Calls `progress` as the request body is sent: once with `sent: 0`
+    /// when an attempt starts, then after each chunk of at most 64 KiB is
+    /// handed to the connection (see [`UploadProgress`]). With several file
+    /// parts, the first one's callback reports on the whole body.
+    ///
+    /// ```
+    /// use std::sync::atomic::{AtomicU64, Ordering};
+    /// use std::sync::Arc;
+    /// use kdocs_runtime::FilePart;
+    ///
+    /// let sent = Arc::new(AtomicU64::new(0));
+    /// let seen = sent.clone();
+    /// let part = FilePart::from_path("/tmp/report.xlsx")
+    ///     .on_progress(move |p| seen.store(p.sent, Ordering::Relaxed));
+    /// assert_eq!(part.filename(), "report.xlsx");
+    /// ```
+    pub fn on_progress(
+        mut self,
+        progress: impl Fn(UploadProgress) + Send + Sync + 'static,
+    ) -> Self {
+        self.progress = Some(Arc::new(progress));
+        self
     }
 
     /// The file name to send.
@@ -171,6 +214,8 @@ pub(crate) struct MultipartBody {
     /// `filename="…"` of the first file part, for the `Content-Disposition` header.
     pub(crate) disposition: Option<String>,
     data: Data,
+    /// The first file part's progress callback.
+    progress: Option<ProgressFn>,
 }
 
 enum Data {
@@ -207,6 +252,10 @@ impl MultipartBody {
             Part::File { file, .. } => Some(disposition_header(&file.filename)),
             Part::Text { .. } => None,
         });
+        let progress = parts.iter().find_map(|p| match p {
+            Part::File { file, .. } => file.progress.clone(),
+            Part::Text { .. } => None,
+        });
         let in_memory = parts.iter().all(|p| match p {
             Part::File { file, .. } => file.in_memory(),
             Part::Text { .. } => true,
@@ -226,21 +275,37 @@ impl MultipartBody {
             len,
             disposition,
             data: sink.finish().await?,
+            progress,
         })
     }
 
-    /// The body of one attempt: the same bytes every time.
+    /// The body of one attempt: the same bytes every time, reported to the
+    /// progress callback as they are sent when there is one.
     pub(crate) async fn reqwest_body(&self) -> std::io::Result<reqwest::Body> {
+        let len = self.len;
+        if let Some(progress) = &self.progress {
+            progress(UploadProgress {
+                sent: 0,
+                total: len,
+            });
+        }
         match &self.data {
-            Data::Memory(bytes) => Ok(reqwest::Body::from(bytes.clone())),
+            Data::Memory(bytes) => match self.progress.clone() {
+                None => Ok(reqwest::Body::from(bytes.clone())),
+                Some(progress) => Ok(reqwest::Body::wrap_stream(memory_steps(
+                    bytes.clone(),
+                    progress,
+                ))),
+            },
             Data::Spooled(file) => {
                 let file = file.clone();
-                let len = self.len;
+                let progress = self.progress.clone();
                 // Each read seeks to this attempt's own offset under the
                 // lock: the handle is shared by every attempt, and an earlier
                 // attempt's body may still be read while it is dropped.
                 let chunks = futures_util::stream::try_unfold(0u64, move |offset| {
                     let file = file.clone();
+                    let progress = progress.clone();
                     async move {
                         if offset >= len {
                             return Ok(None);
@@ -255,6 +320,12 @@ impl MultipartBody {
                             ));
                         }
                         let next = offset + chunk.len() as u64;
+                        if let Some(progress) = &progress {
+                            progress(UploadProgress {
+                                sent: next,
+                                total: len,
+                            });
+                        }
                         Ok::<_, std::io::Error>(Some((Bytes::from(chunk), next)))
                     }
                 });
@@ -271,6 +342,23 @@ impl MultipartBody {
             Data::Spooled(_) => None,
         }
     }
+}
+
+/// An in-memory body in [`STEP`] slices, each reported to `progress` when
+/// the connection takes it.
+fn memory_steps(
+    bytes: Bytes,
+    progress: ProgressFn,
+) -> impl futures_core::Stream<Item = std::io::Result<Bytes>> + Send + 'static {
+    let total = bytes.len() as u64;
+    futures_util::stream::iter((0..bytes.len()).step_by(STEP).map(move |start| {
+        let end = (start + STEP).min(bytes.len());
+        progress(UploadProgress {
+            sent: end as u64,
+            total,
+        });
+        Ok(bytes.slice(start..end))
+    }))
 }
 
 /// Up to [`STEP`] bytes of the spooled body from `offset`.
@@ -557,6 +645,68 @@ mod tests {
             assert_eq!(bytes.len() as u64, body.len);
             assert_eq!(md5_hex(bytes), body.md5.as_str());
         }
+    }
+
+    /// What a progress callback saw.
+    fn recorder() -> (
+        Arc<Mutex<Vec<UploadProgress>>>,
+        impl Fn(UploadProgress) + Send + Sync,
+    ) {
+        let seen = Arc::new(Mutex::new(Vec::new()));
+        let record = seen.clone();
+        (seen, move |p| record.lock().unwrap().push(p))
+    }
+
+    #[tokio::test]
+    async fn upload_progress_follows_the_body_as_it_is_sent() {
+        use http_body_util::BodyExt as _;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("big.bin");
+        let content: Vec<u8> = (0..300_000u32).map(|i| (i % 251) as u8).collect();
+        std::fs::write(&path, &content).unwrap();
+        for file in [
+            FilePart::from_path(&path),
+            FilePart::from_bytes("big.bin", content.clone()),
+        ] {
+            let (seen, record) = recorder();
+            let body = MultipartBody::build(&parts(file.on_progress(record)))
+                .await
+                .unwrap();
+            assert!(seen.lock().unwrap().is_empty(), "nothing sent while built");
+            for attempt in 0..2 {
+                seen.lock().unwrap().clear();
+                let mut sent = body.reqwest_body().await.unwrap();
+                let mut received = 0u64;
+                while let Some(frame) = sent.frame().await {
+                    received += frame.unwrap().into_data().unwrap().len() as u64;
+                    // Reported as each chunk goes out, never ahead of it.
+                    let last = *seen.lock().unwrap().last().unwrap();
+                    assert_eq!(last.sent, received, "attempt {attempt}");
+                }
+                let seen = seen.lock().unwrap();
+                assert_eq!(
+                    seen[0],
+                    UploadProgress {
+                        sent: 0,
+                        total: body.len
+                    }
+                );
+                assert_eq!(seen.last().unwrap().sent, body.len);
+                assert!(seen.len() > 3, "300 kB in 64 KiB steps: {}", seen.len());
+                assert!(seen.windows(2).all(|w| w[0].sent < w[1].sent));
+                assert!(seen.iter().all(|p| p.total == body.len));
+            }
+        }
+    }
+
+    #[tokio::test]
+    async fn a_body_without_a_progress_callback_is_sent_whole() {
+        let body = MultipartBody::build(&parts(FilePart::from_bytes("a.txt", &b"hi"[..])))
+            .await
+            .unwrap();
+        assert!(body.progress.is_none());
+        let sent = body.reqwest_body().await.unwrap();
+        assert_eq!(sent.as_bytes(), body.memory().map(|b| &b[..]));
     }
 
     #[tokio::test]

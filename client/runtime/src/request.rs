@@ -121,6 +121,10 @@ pub struct OperationSpec {
     /// The spec's example answer (the envelope's `data`), as JSON: what the
     /// fake kdocs answers unless a handler keeps state for the operation.
     pub example: &'static str,
+    /// The family of the spec file the operation is in (`appspace`), when the
+    /// file names one: the cargo feature that compiles it, and the group of
+    /// its `kdocs` subcommand.
+    pub family: Option<&'static str>,
 }
 
 impl OperationSpec {
@@ -158,6 +162,17 @@ pub trait Operation: Send {
 pub trait OperationVisitor {
     /// Called with each operation's request type.
     fn visit<O: Operation + 'static>(&mut self);
+
+    /// Called instead of [`visit`](Self::visit) for an operation whose pages
+    /// a [`Pages`](crate::Pages) walks, so that code that lists the whole API
+    /// can walk any list without naming it (the `kdocs` command's
+    /// `--paginate`). The default visits it as any other operation.
+    fn visit_paged<O: crate::Paged + 'static>(&mut self)
+    where
+        O::Item: Serialize,
+    {
+        self.visit::<O>();
+    }
 }
 
 /// A value that can be sent in a path segment or the query string.

@@ -738,6 +738,7 @@ mod tests {
             docs: "",
             params,
             example: "{}",
+            family: None,
         }
     }
 

@@ -274,6 +274,7 @@ mod tests {
             docs: "",
             params: &[],
             example: "{}",
+            family: None,
         };
         fn write(&self, _: &mut crate::RequestParts) {}
         fn from_params(_: &mut dyn crate::ParamSource) -> Result<Self, crate::ParamError> {

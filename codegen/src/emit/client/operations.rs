@@ -395,6 +395,11 @@ impl Context<'_> {
         self.param_specs(op);
         self.w
             .line(&format!("example: {},", str_literal(&op.example_answer)));
+        let family = match &op.family {
+            Some(family) => format!("::std::option::Option::Some({})", str_literal(family)),
+            None => "::std::option::Option::None".to_owned(),
+        };
+        self.w.line(&format!("family: {family},"));
         self.w.close("};");
         self.w.blank();
         self.w.signature(
@@ -636,9 +641,10 @@ impl Context<'_> {
         let rt = self.rt.clone();
         self.doc(&format!(
             "Calls [`visit`]({rt}::OperationVisitor::visit) with the request type of every \
-             operation of this API, in spec order: the fake kdocs server builds its routes \
-             this way, and the `kdocs` command its subcommands. Each type's \
-             [`SPEC`]({rt}::Operation::SPEC) describes it."
+             operation of this API, in spec order ([`visit_paged`]({rt}::OperationVisitor::visit_paged) \
+             for a list that pages): the fake kdocs server builds its routes this way, and the \
+             `kdocs` command its subcommands. Each type's [`SPEC`]({rt}::Operation::SPEC) \
+             describes it."
         ));
         let uses_deprecated = operations
             .iter()
@@ -651,8 +657,14 @@ impl Context<'_> {
             self.w.line("let _ = visitor;");
         }
         for op in operations {
+            // A list that pages is visited as one, so a visitor can walk it.
+            let visit = if op.paging.is_some() {
+                "visit_paged"
+            } else {
+                "visit"
+            };
             self.w
-                .line(&format!("visitor.visit::<{}>();", op.request_name));
+                .line(&format!("visitor.{visit}::<{}>();", op.request_name));
         }
         self.w.close("}");
         self.w.blank();
