@@ -245,14 +245,7 @@ impl FileChecker<'_> {
     /// `ref:` of an observed error code: where public clients show it, one
     /// non-blank string or a list of them.
     fn error_source_refs(&mut self, value: &Value, at: &YamlPath) -> Vec<String> {
-        let items: Vec<(YamlPath, &Value)> = match value {
-            Value::Sequence(items) => items
-                .iter()
-                .enumerate()
-                .map(|(i, v)| (at.index(i), v))
-                .collect(),
-            other => vec![(at.clone(), other)],
-        };
+        let items = one_or_list(value, at);
         let mut refs = Vec::new();
         for (item_at, item) in items {
             match self.string(item, &item_at) {
@@ -271,14 +264,7 @@ impl FileChecker<'_> {
 
     /// `page:` of an error source: one page path or a non-empty list of them.
     pub(super) fn source_pages(&mut self, value: &Value, at: &YamlPath) -> Vec<String> {
-        let items: Vec<(YamlPath, &Value)> = match value {
-            Value::Sequence(items) => items
-                .iter()
-                .enumerate()
-                .map(|(i, v)| (at.index(i), v))
-                .collect(),
-            other => vec![(at.clone(), other)],
-        };
+        let items = one_or_list(value, at);
         if items.is_empty() {
             self.error(
                 at,

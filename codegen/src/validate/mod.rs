@@ -83,6 +83,18 @@ const BUILTIN_TYPES: &[&str] = &[
     "string", "bool", "i32", "i64", "u32", "u64", "f64", "any", "file",
 ];
 
+/// A value that is one item or a list of them, each with where it is.
+fn one_or_list<'v>(value: &'v Value, at: &YamlPath) -> Vec<(YamlPath, &'v Value)> {
+    match value {
+        Value::Sequence(items) => items
+            .iter()
+            .enumerate()
+            .map(|(i, v)| (at.index(i), v))
+            .collect(),
+        other => vec![(at.clone(), other)],
+    }
+}
+
 /// Validates the loaded files and merges them into one [`Spec`].
 pub fn validate(files: &[SourceFile]) -> Result<Spec, Diagnostics> {
     let mut diagnostics = Diagnostics::new();

@@ -96,14 +96,7 @@ impl FileChecker<'_> {
     /// `ref:`: one non-blank string or a non-empty list of them, each with
     /// where it is.
     fn source_refs(&mut self, value: &Value, at: &YamlPath) -> Vec<(String, YamlPath)> {
-        let items: Vec<(YamlPath, &Value)> = match value {
-            Value::Sequence(items) => items
-                .iter()
-                .enumerate()
-                .map(|(i, v)| (at.index(i), v))
-                .collect(),
-            other => vec![(at.clone(), other)],
-        };
+        let items = one_or_list(value, at);
         if items.is_empty() {
             self.error(
                 at,
