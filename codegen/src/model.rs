@@ -171,6 +171,8 @@ pub struct OperationModel {
     pub path: String,
     /// Whether repeating the call is safe.
     pub idempotent: bool,
+    /// Whether the answer's `task_id` names an office task.
+    pub office_task: bool,
     /// Rustdoc of the client method.
     pub doc: String,
     /// Rustdoc of the request struct (the emitter adds a link to the method).
@@ -508,6 +510,7 @@ impl Builder<'_> {
             method: endpoint.method,
             path: endpoint.path.clone(),
             idempotent: endpoint.idempotent,
+            office_task: endpoint.office_task,
             doc: operation_doc(self.spec, endpoint),
             request_doc: endpoint.summary.trim().to_owned(),
             deprecated: endpoint.deprecated.clone(),

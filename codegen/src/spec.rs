@@ -424,6 +424,9 @@ pub struct Endpoint {
     pub path: String,
     /// Whether repeating the call is safe (used by retries).
     pub idempotent: bool,
+    /// Whether the answer's `task_id` names an office task (`office_task:
+    /// true`): `get_office_task` answers it, `Client::wait_for_task` waits.
+    pub office_task: bool,
     /// Deprecation note, when deprecated.
     pub deprecated: Option<String>,
     /// Rate limits (the service defaults when the endpoint gives none).

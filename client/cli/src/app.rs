@@ -320,7 +320,11 @@ async fn run_operation(
     }
     let answer = operation.run(&client, &mut args).await;
     bar.finish();
-    printer.print(&answer?, out)
+    let answer = answer?;
+    if chain.flag("wait") {
+        return crate::progress::wait_for_task(&client, &answer, &printer, out).await;
+    }
+    printer.print(&answer, out)
 }
 
 /// Prints every item of every page (at most the runtime's

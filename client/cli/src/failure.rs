@@ -120,6 +120,11 @@ impl Failure {
         Self::new(Kind::Api, message)
     }
 
+    /// No answer in time (exit status 5).
+    pub(crate) fn timeout(message: impl Into<String>) -> Self {
+        Self::new(Kind::Timeout, message)
+    }
+
     /// The kind of failure.
     #[cfg(test)]
     pub(crate) fn kind(&self) -> Kind {

@@ -131,6 +131,18 @@ fn operation_command(operation: &OperationCommand) -> Command {
                 )),
         );
     }
+    if spec.office_task {
+        command = command.arg(
+            Arg::new("wait")
+                .long("wait")
+                .action(ArgAction::SetTrue)
+                .help_heading(settings::GLOBAL)
+                .help(
+                    "Wait for the office task the answer names (get_office_task, polled with \
+                     backoff for at most 2 minutes; a spinner on a terminal) and print its answer",
+                ),
+        );
+    }
     if spec.params.iter().any(|p| p.file) {
         command = command.arg(crate::progress::arg());
     }

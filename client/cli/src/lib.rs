@@ -9,7 +9,9 @@
 //! [`operations`]), and a request from the command line by its generated
 //! `from_params`, so an endpoint added to the YAML is a new subcommand in its
 //! family with no code in this crate; a list that pages gets `--paginate`,
-//! walked by the runtime's `Pages`.
+//! walked by the runtime's `Pages`, and an operation whose answer names an
+//! office task (`office_task: true`) `--wait`, which waits for it with
+//! `Client::wait_for_task`.
 //!
 //! Six subcommands are hand-written:
 //!

@@ -1,5 +1,6 @@
-//! Progress bars on stderr for downloads and uploads, drawn only when stderr
-//! is a terminal (and not with `--no-progress`).
+//! Progress on stderr, drawn only when stderr is a terminal: bars for
+//! downloads and uploads (not with `--no-progress`), a spinner while `--wait`
+//! waits for an office task.
 
 use std::io::IsTerminal;
 
@@ -7,6 +8,8 @@ use clap::{Arg, ArgAction};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use kdocs_client::runtime::UploadProgress;
 use kdocs_client::DownloadProgress;
+
+use crate::failure::Failure;
 
 /// The bar of a transfer whose size is known.
 const SIZED: &str = "{bar:40} {bytes}/{total_bytes} {bytes_per_sec} eta {eta}";
@@ -94,6 +97,48 @@ fn show_sent(bar: &ProgressBar, sent: u64, total: u64) {
         bar.reset();
     }
     bar.set_position(sent);
+}
+
+/// `--wait`: the office task the answer names, waited for with the client's
+/// task waiter (a spinner on stderr when it is a terminal); the task's
+/// answer is printed. A failed task is a failed call (exit status 1), a task
+/// still running at the deadline a timeout (5).
+pub(crate) async fn wait_for_task(
+    client: &kdocs_client::Client,
+    answer: &serde_json::Value,
+    printer: &crate::output::Printer,
+    out: &mut impl std::io::Write,
+) -> Result<(), Failure> {
+    use kdocs_client::tasks::{TaskOutcome, TaskWait};
+    let task_id = answer
+        .get("task_id")
+        .and_then(serde_json::Value::as_str)
+        .filter(|id| !id.is_empty())
+        .ok_or_else(|| Failure::api("`--wait`: the answer names no task_id"))?;
+    let spinner = if std::io::stderr().is_terminal() {
+        ProgressBar::new_spinner()
+    } else {
+        ProgressBar::hidden()
+    };
+    spinner.set_message(format!("waiting for task {task_id}"));
+    spinner.enable_steady_tick(std::time::Duration::from_millis(120));
+    let outcome = client.wait_for_task(task_id, TaskWait::new()).await;
+    spinner.finish_and_clear();
+    let as_json = |task: &kdocs_client::GetOfficeTaskResponse| {
+        serde_json::to_value(task).map_err(|e| Failure::api(e.to_string()))
+    };
+    match outcome.map_err(|e| Failure::from_call(&e))? {
+        TaskOutcome::Done(task) => printer.print(&as_json(&task)?, out),
+        TaskOutcome::Failed { message, .. } => Err(Failure::api(format!(
+            "task {task_id} failed: {}",
+            message.as_deref().unwrap_or("(no message)")
+        ))),
+        TaskOutcome::TimedOut { polls, waited, .. } => Err(Failure::timeout(format!(
+            "task {task_id} still running after {polls} queries in {} s",
+            waited.as_secs()
+        ))),
+        other => Err(Failure::api(format!("task {task_id}: {other:?}"))),
+    }
 }
 
 #[cfg(test)]

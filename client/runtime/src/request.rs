@@ -125,6 +125,10 @@ pub struct OperationSpec {
     /// file names one: the cargo feature that compiles it, and the group of
     /// its `kdocs` subcommand.
     pub family: Option<&'static str>,
+    /// Whether the answer's `task_id` names an office task (an extraction
+    /// or a conversion), which `get_office_task` answers and
+    /// `Client::wait_for_task` waits for (`kdocs … --wait`).
+    pub office_task: bool,
 }
 
 impl OperationSpec {

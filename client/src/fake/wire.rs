@@ -739,6 +739,7 @@ mod tests {
             params,
             example: "{}",
             family: None,
+            office_task: false,
         }
     }
 

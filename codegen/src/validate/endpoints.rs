@@ -23,6 +23,7 @@ impl FileChecker<'_> {
                 method: Method::Get,
                 path: String::new(),
                 idempotent: false,
+                office_task: false,
                 deprecated: None,
                 rate_limits: Vec::new(),
                 scope: Scope::default(),
@@ -40,6 +41,7 @@ impl FileChecker<'_> {
             let mut multipart_at = None;
             let mut auth_at = None;
             let mut paging_at = None;
+            let mut office_task_at = None;
             let mut has_limits = false;
             let mut method_known = false;
             let mut has_path = false;
@@ -64,6 +66,10 @@ impl FileChecker<'_> {
                         }
                     }
                     "idempotent" => idempotent = self.boolean(value, &key_at),
+                    "office_task" => {
+                        endpoint.office_task = self.boolean(value, &key_at).unwrap_or(false);
+                        office_task_at = Some(key_at);
+                    }
                     "deprecated" => endpoint.deprecated = self.deprecation(value, &key_at),
                     "rate_limits" => {
                         has_limits = true;
@@ -127,6 +133,9 @@ impl FileChecker<'_> {
             }
             self.multipart_parts(&endpoint, &at);
             self.user_token(&endpoint, &at, auth_at.as_ref());
+            if let Some(office_at) = office_task_at.filter(|_| endpoint.office_task) {
+                self.office_task(&endpoint, &office_at);
+            }
             if has_path {
                 self.path_template(&endpoint, &at);
             }
@@ -263,6 +272,24 @@ impl FileChecker<'_> {
                     Some("send structured values in a JSON `body:` instead".into()),
                 );
             }
+        }
+    }
+
+    /// `office_task: true` needs the answer's `task_id`, a string field of an
+    /// inline response.
+    fn office_task(&mut self, endpoint: &Endpoint, at: &YamlPath) {
+        let has_task_id = matches!(&endpoint.response, TypeExpr::Object(object)
+            if object.fields.iter().any(|f| f.name == "task_id" && f.ty == TypeExpr::String));
+        if !has_task_id {
+            self.error(
+                at,
+                Anchor::Key,
+                format!(
+                    "`{}` says its answer is an office task, but declares no `task_id` string field",
+                    endpoint.name
+                ),
+                Some("declare `task_id: {type: string, required: false}` under `response: fields:`".into()),
+            );
         }
     }
 

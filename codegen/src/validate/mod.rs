@@ -66,6 +66,7 @@ const ENDPOINT_KEYS: &[&str] = &[
     "method",
     "path",
     "idempotent",
+    "office_task",
     "deprecated",
     "rate_limits",
     "scope",

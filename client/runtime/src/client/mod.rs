@@ -275,6 +275,7 @@ mod tests {
             params: &[],
             example: "{}",
             family: None,
+            office_task: false,
         };
         fn write(&self, _: &mut crate::RequestParts) {}
         fn from_params(_: &mut dyn crate::ParamSource) -> Result<Self, crate::ParamError> {

@@ -400,6 +400,7 @@ impl Context<'_> {
             None => "::std::option::Option::None".to_owned(),
         };
         self.w.line(&format!("family: {family},"));
+        self.w.line(&format!("office_task: {},", op.office_task));
         self.w.close("};");
         self.w.blank();
         self.w.signature(
