@@ -117,34 +117,40 @@ where
     results
 }
 
-/// The refresh error of `CALLERS` user-session results, checked to be one
-/// and the same error (the same allocation: shared, not repeated).
-fn one_shared_user_error(
-    results: &[Result<Secret<String>, OAuthError>],
+/// The refresh error of `CALLERS` results (`source` picks it out of one),
+/// checked to be one and the same error (the same allocation: shared, not
+/// repeated).
+fn one_shared_error<E: std::fmt::Debug>(
+    results: &[Result<Secret<String>, E>],
+    source: impl Fn(&E) -> Option<Arc<kdocs_client::Error>>,
 ) -> Arc<kdocs_client::Error> {
     let sources: Vec<Arc<kdocs_client::Error>> = results
         .iter()
         .map(|result| match result {
-            Err(OAuthError::Refresh { source }) => source.clone(),
-            other => panic!("not a refresh error: {other:?}"),
+            Err(error) => source(error).unwrap_or_else(|| panic!("not a refresh error: {error:?}")),
+            Ok(_) => panic!("not a refresh error: a token"),
         })
         .collect();
     assert!(sources.iter().all(|s| Arc::ptr_eq(s, &sources[0])));
     sources[0].clone()
 }
 
+fn one_shared_user_error(
+    results: &[Result<Secret<String>, OAuthError>],
+) -> Arc<kdocs_client::Error> {
+    one_shared_error(results, |e| match e {
+        OAuthError::Refresh { source } => Some(source.clone()),
+        _ => None,
+    })
+}
+
 fn one_shared_session_error(
     results: &[Result<Secret<String>, SessionError>],
 ) -> Arc<kdocs_client::Error> {
-    let sources: Vec<Arc<kdocs_client::Error>> = results
-        .iter()
-        .map(|result| match result {
-            Err(SessionError::Refresh { source }) => source.clone(),
-            other => panic!("not a refresh error: {other:?}"),
-        })
-        .collect();
-    assert!(sources.iter().all(|s| Arc::ptr_eq(s, &sources[0])));
-    sources[0].clone()
+    one_shared_error(results, |e| match e {
+        SessionError::Refresh { source } => Some(source.clone()),
+        _ => None,
+    })
 }
 
 // ---- the user session ------------------------------------------------------

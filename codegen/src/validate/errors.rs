@@ -175,19 +175,7 @@ impl FileChecker<'_> {
                         observed = Some((text, key_at));
                     }
                 }
-                _ => {
-                    let text = self.string(value, &key_at).unwrap_or_default();
-                    if text.trim().is_empty() {
-                        self.error(
-                            &key_at,
-                            Anchor::Value,
-                            "`note` is empty".into(),
-                            Some("say what the source shows, or leave the key out".into()),
-                        );
-                    } else {
-                        note = Some(text);
-                    }
-                }
+                _ => note = self.source_note(value, &key_at),
             }
         }
         if let (Some(_), Some((_, ref_at))) = (&pages, &refs) {

@@ -41,19 +41,7 @@ impl FileChecker<'_> {
             match key.as_str() {
                 "observed" => observed = self.observation(value, &key_at),
                 "ref" => refs = Some(self.source_refs(value, &key_at)),
-                _ => {
-                    let text = self.string(value, &key_at).unwrap_or_default();
-                    if text.trim().is_empty() {
-                        self.error(
-                            &key_at,
-                            Anchor::Value,
-                            "`note` is empty".into(),
-                            Some("say what the source shows, or leave the key out".into()),
-                        );
-                    } else {
-                        note = Some(text);
-                    }
-                }
+                _ => note = self.source_note(value, &key_at),
             }
         }
         let (observed, refs) = (observed?, refs?);
@@ -91,6 +79,21 @@ impl FileChecker<'_> {
             Some(hint),
         );
         None
+    }
+
+    /// `note:` of a source: a non-blank string.
+    pub(super) fn source_note(&mut self, value: &Value, at: &YamlPath) -> Option<String> {
+        let text = self.string(value, at).unwrap_or_default();
+        if text.trim().is_empty() {
+            self.error(
+                at,
+                Anchor::Value,
+                "`note` is empty".into(),
+                Some("say what the source shows, or leave the key out".into()),
+            );
+            return None;
+        }
+        Some(text)
     }
 
     /// `ref:`: one non-blank string or a non-empty list of them, each with
